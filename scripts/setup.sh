@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Install everything labpipe needs: a Python virtualenv (.venv) with labpipe and
+# its Python dependencies, and the external tools (fastp, bwa, samtools,
+# bcftools, bgzip/tabix, mosdepth).
+#
+# Tools come from apt-get when running as root on Debian/Ubuntu, otherwise from
+# the pinned conda env files in envs/ when conda or mamba is present; failing
+# both, this script stops and prints the exact command to run.
+# Safe to run again: it only does what is missing.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+TOOLS=(fastp bwa samtools bcftools bgzip tabix mosdepth)
+APT_PACKAGES=(fastp bwa samtools bcftools tabix mosdepth libhts-dev)
+
+say() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+is_root() { [ "$(id -u)" = 0 ]; }
+has_apt() { command -v apt-get >/dev/null 2>&1; }
+APT_UPDATED=0
+apt_install() {
+    export DEBIAN_FRONTEND=noninteractive
+    if [ "$APT_UPDATED" = 0 ]; then
+        apt-get update -qq
+        APT_UPDATED=1
+    fi
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# --- Python ------------------------------------------------------------------
+command -v "$PYTHON" >/dev/null 2>&1 || {
+    if is_root && has_apt; then say "installing python3"; apt_install python3 python3-venv python3-pip
+    else die "python3 (>= 3.11) is not installed; on Debian/Ubuntu: sudo apt-get install python3 python3-venv"; fi
+}
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || die "labpipe needs Python >= 3.11, found $("$PYTHON" --version 2>&1); set PYTHON=/path/to/python3.11"
+
+if [ ! -x "$VENV/bin/python" ]; then
+    say "creating $VENV"
+    if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
+        rm -rf "$VENV"
+        if is_root && has_apt; then
+            apt_install python3-venv
+            "$PYTHON" -m venv "$VENV"
+        else
+            die "cannot create a virtualenv; on Debian/Ubuntu: sudo apt-get install python3-venv"
+        fi
+    fi
+fi
+
+stamp="$VENV/.labpipe-installed"
+want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    say "installing labpipe and its Python dependencies into $VENV"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
+    echo "$want" > "$stamp"
+fi
+
+# --- External tools ----------------------------------------------------------
+tool_works() {
+    # mosdepth from Debian 12 exits with "could not load: libhts.so" without libhts-dev.
+    case "$1" in
+        bwa) command -v bwa >/dev/null 2>&1 ;;
+        *) "$1" --version >/dev/null 2>&1 ;;
+    esac
+}
+missing=()
+for tool in "${TOOLS[@]}"; do
+    tool_works "$tool" || [ -x "$VENV/bin/$tool" ] || missing+=("$tool")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    say "missing tools: ${missing[*]}"
+    if is_root && has_apt; then
+        say "installing with apt-get: ${APT_PACKAGES[*]}"
+        apt_install "${APT_PACKAGES[@]}"
+    elif command -v mamba >/dev/null 2>&1 || command -v conda >/dev/null 2>&1; then
+        conda_cmd=$(command -v mamba || command -v conda)
+        say "installing with $(basename "$conda_cmd") from envs/tools.yaml into .tools/"
+        if [ -d .tools ]; then "$conda_cmd" env update -p .tools -f envs/tools.yaml
+        else "$conda_cmd" env create -p .tools -f envs/tools.yaml; fi
+        for tool in "${TOOLS[@]}"; do ln -sf "$PWD/.tools/bin/$tool" "$VENV/bin/$tool"; done
+    else
+        die "missing ${missing[*]}. Install them with ONE of:
+    sudo apt-get install -y ${APT_PACKAGES[*]}
+    mamba env create -p .tools -f envs/tools.yaml   (then run make setup again)"
+    fi
+fi
+
+"$VENV/bin/labpipe" doctor

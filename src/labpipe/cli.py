@@ -1,0 +1,137 @@
+"""The ``labpipe`` command line.
+
+This is the one place that turns :class:`~labpipe.errors.LabpipeError` into
+``labpipe: error: …`` and an exit code. Heavy modules are imported inside the
+commands so that ``labpipe --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from labpipe import __version__
+from labpipe.errors import LabpipeError, UsageError
+
+_DEBUG_ENV = "LABPIPE_DEBUG"
+
+
+def _default_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="labpipe")
+@click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
+def cli(debug: bool) -> None:
+    """labpipe: germline variant analysis for hospital labs.
+
+    A lab's path: `labpipe reference prepare FASTA`, write a config (see
+    config/labs/example-lab.yaml), `labpipe validate CONFIG`, `labpipe run CONFIG`.
+    """
+    if debug:
+        os.environ[_DEBUG_ENV] = "1"
+
+
+@cli.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option("--cores", "-c", type=click.IntRange(min=1), default=None,
+              help="CPU cores to use (default: all available).")
+@click.option("--outdir", "-o", type=click.Path(path_type=Path), default=None,
+              help="Output directory (default: output_dir from the config).")
+@click.option("--dry-run", "-n", is_flag=True, help="Show the steps that would run, run nothing.")
+@click.option("--use-conda", is_flag=True, help="Run each tool from its pinned conda env in envs/.")
+def run(config: Path, cores: int | None, outdir: Path | None, dry_run: bool, use_conda: bool) -> None:
+    """Run the whole analysis for the samples of a lab CONFIG."""
+    from labpipe.pipeline import run_pipeline
+
+    run_pipeline(config, outdir, cores or _default_cores(), dry_run, use_conda, echo=click.echo)
+
+
+@cli.command()
+@click.argument("config", type=click.Path(path_type=Path))
+def validate(config: Path) -> None:
+    """Check a lab CONFIG, its sample sheet and input files; run nothing."""
+    from labpipe.pipeline import validate_inputs
+
+    checked = validate_inputs(config)
+    click.echo(
+        f"{config}: valid — {len(checked.samples)} sample(s), {len(checked.units)} unit(s), "
+        f"output to {checked.config['output_dir']}"
+    )
+
+
+@cli.command()
+def doctor() -> None:
+    """List the external tools with the version found and the minimum needed."""
+    from labpipe.tools import check_all, install_hint
+
+    statuses = check_all()
+    width = max(len(s.tool.name) for s in statuses)
+    for s in statuses:
+        mark = "ok     " if s.ok else "MISSING" if s.path is None else "TOO OLD" if s.version else "BROKEN "
+        found = s.version or "-"
+        click.echo(f"{mark}  {s.tool.name:<{width}}  found {found:<10} need >= {s.tool.minimum}"
+                   f"{'  ' + (s.path or '') if s.ok else '  (' + (s.problem or '') + ')'}")
+    bad = [s for s in statuses if not s.ok]
+    if bad:
+        click.echo("\nTo install what is missing:\n" + install_hint(statuses), err=True)
+        raise SystemExit(1)
+    click.echo("\nAll tools present.")
+
+
+@cli.group()
+def reference() -> None:
+    """Reference genome tasks."""
+
+
+@reference.command("prepare")
+@click.argument("fasta", type=click.Path(path_type=Path))
+def reference_prepare(fasta: Path) -> None:
+    """Build the samtools and bwa indexes of FASTA beside it (skips ones present)."""
+    from labpipe.reference import prepare_reference
+
+    for line in prepare_reference(fasta):
+        click.echo(line)
+
+
+@cli.command()
+@click.option("--outdir", "-o", type=click.Path(path_type=Path), default=Path("labpipe-demo"),
+              show_default=True, help="Fresh directory to run the demo in.")
+@click.option("--cores", "-c", type=click.IntRange(min=1), default=None,
+              help="CPU cores to use (default: all available).")
+@click.option("--overwrite", is_flag=True, help="Empty OUTDIR first if it holds an earlier demo.")
+def demo(outdir: Path, cores: int | None, overwrite: bool) -> None:
+    """Run the whole pipeline on the embedded demo data and summarise it."""
+    from labpipe.demo import run_demo
+
+    run_demo(outdir, cores or _default_cores(), overwrite, echo=click.echo)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: run the CLI, turning labpipe errors into messages and exit codes."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        return cli.main(args=argv, prog_name="labpipe", standalone_mode=False)
+    except LabpipeError as exc:
+        if debug or os.environ.get(_DEBUG_ENV):
+            raise
+        click.echo(f"labpipe: error: {exc.render()}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("labpipe: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(UsageError.exit_code if exc.exit_code == 2 else exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("labpipe: interrupted; run the same command again to resume", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

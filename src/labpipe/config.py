@@ -1,0 +1,251 @@
+"""Load, validate and resolve a lab's YAML config.
+
+One strict JSON schema (``schemas/config.schema.json``) serves ``labpipe
+validate``, ``labpipe run`` and the Snakefile. Problems are collected and
+reported together, each with the line of the config it concerns; an unknown
+key suggests the nearest valid one.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from labpipe.errors import ConfigError
+
+DEFAULTS: dict[str, Any] = {
+    "targets": None,
+    "platform": "ILLUMINA",
+    "output_dir": "labpipe-output",
+    "threads": 2,
+    "trimming": {"min_length": 36, "poly_g": False},
+    "qc": {
+        "min_reads": 10000,
+        "min_mapped_pct": 95.0,
+        "max_duplicate_pct": 30.0,
+        "min_mean_target_depth": 50.0,
+        "min_pct_target_20x": 95.0,
+        "depth_thresholds": [10, 20, 30],
+    },
+    "calling": {
+        "caller": "bcftools",
+        "target_padding": 100,
+        "min_mapq": 20,
+        "min_baseq": 20,
+        "max_depth": 2000,
+        "min_qual": 30.0,
+        "min_depth": 10,
+    },
+    "annotation": {"gff3": None},
+}
+
+# Keys whose values are file paths, resolved against the config's directory.
+_PATH_KEYS: tuple[tuple[str, ...], ...] = (
+    ("reference", "fasta"),
+    ("targets",),
+    ("samples",),
+    ("output_dir",),
+    ("annotation", "gff3"),
+)
+
+
+def config_schema() -> dict[str, Any]:
+    """The config JSON schema shipped in the package."""
+    text = resources.files("labpipe").joinpath("schemas/config.schema.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def load_config(path: Path, check_files: bool = True) -> dict[str, Any]:
+    """Read, validate and resolve a lab config.
+
+    Args:
+        path: The YAML file.
+        check_files: Also check that the files it names exist.
+
+    Returns:
+        The config with defaults filled in and every path absolute.
+
+    Raises:
+        ConfigError: Listing every problem found, each with its line.
+    """
+    path = Path(path)
+    raw, root = _read_yaml(path)
+    problems = schema_problems(raw, root)
+    if problems:
+        raise ConfigError(f"{path}: the config is not valid", problems)
+    resolved = _merge(DEFAULTS, raw)
+    _resolve_paths(resolved, path.resolve().parent)
+    if check_files:
+        problems = _file_problems(resolved, root)
+        if problems:
+            raise ConfigError(f"{path}: the config names files that cannot be used", problems)
+    return resolved
+
+
+def config_sha256(config: Mapping[str, Any]) -> str:
+    """A stable hash of the analysis a resolved config asks for.
+
+    Key order does not matter, and neither does ``output_dir``: the same
+    analysis written elsewhere has the same hash.
+    """
+    analysis = {k: v for k, v in config.items() if k != "output_dir"}
+    text = json.dumps(analysis, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def schema_problems(raw: Any, root: yaml.Node | None = None) -> list[str]:
+    """Every schema violation of a parsed config, as readable lines.
+
+    Args:
+        raw: The parsed YAML document.
+        root: Its YAML node tree, used to name lines; optional.
+    """
+    import jsonschema  # deferred: only validation needs it
+
+    schema = config_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    problems: list[str] = []
+    for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path))):
+        where = ".".join(str(p) for p in error.path) or "(top level)"
+        line = _line_of(root, list(error.path))
+        prefix = f"line {line}: " if line else ""
+        if error.validator == "additionalProperties":
+            allowed = sorted(_subschema(schema, list(error.path)).get("properties", {}))
+            for key in sorted(set(error.instance) - set(allowed)):
+                key_line = _line_of(root, [*error.path, key], key_itself=True) or line
+                hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+                fix = f"did you mean '{hint[0]}'?" if hint else f"valid keys: {', '.join(allowed)}"
+                scope = f" in '{where}'" if error.path else ""
+                prefix_k = f"line {key_line}: " if key_line else ""
+                problems.append(f"{prefix_k}unknown key '{key}'{scope}; {fix}")
+        elif error.validator == "required":
+            problems.append(f"{prefix}'{where}': {error.message}")
+        elif error.validator == "enum":
+            options = ", ".join(map(str, error.validator_value))
+            problems.append(f"{prefix}'{where}': {error.instance!r} is not one of {options}")
+        elif error.validator == "pattern" and where == "lab.id":
+            problems.append(
+                f"{prefix}'lab.id': {error.instance!r} may only use letters, digits, '-', '_', '.'"
+            )
+        else:
+            problems.append(f"{prefix}'{where}': {error.message}")
+    return problems
+
+
+def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file {path} does not exist; "
+            "copy config/labs/example-lab.yaml and edit it"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}{where}: not valid YAML ({problem})") from None
+    if raw is None:
+        raise ConfigError(f"{path}: the config is empty")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the config must be a mapping of keys to values")
+    return raw, root
+
+
+def _line_of(root: yaml.Node | None, keys: list[Any], key_itself: bool = False) -> int | None:
+    """The 1-based line of the value (or key) at ``keys`` in a YAML node tree."""
+    node = root
+    line = None
+    for i, key in enumerate(keys):
+        if isinstance(node, yaml.MappingNode):
+            for k_node, v_node in node.value:
+                if k_node.value == str(key):
+                    last = i == len(keys) - 1
+                    line = (k_node if key_itself and last else v_node).start_mark.line + 1
+                    node = v_node
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    if not keys and node is not None:
+        return None
+    return line
+
+
+def _subschema(schema: dict[str, Any], path: list[Any]) -> dict[str, Any]:
+    node = schema
+    for key in path:
+        if isinstance(key, int):
+            node = node.get("items", {})
+        else:
+            node = node.get("properties", {}).get(key, {})
+    return node
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _resolve_paths(config: dict[str, Any], base: Path) -> None:
+    for keys in _PATH_KEYS:
+        holder = config
+        for key in keys[:-1]:
+            holder = holder.setdefault(key, {})
+        value = holder.get(keys[-1])
+        if value:
+            holder[keys[-1]] = str((base / Path(value).expanduser()).resolve())
+
+
+def _file_problems(config: dict[str, Any], root: yaml.Node | None) -> list[str]:
+    problems = []
+    checks = [
+        (("reference", "fasta"), "reference FASTA"),
+        (("targets",), "targets BED"),
+        (("samples",), "sample sheet"),
+        (("annotation", "gff3"), "annotation GFF3"),
+    ]
+    for keys, what in checks:
+        value: Any = config
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not value:
+            continue
+        path = Path(value)
+        line = _line_of(root, list(keys))
+        prefix = f"line {line}: " if line else ""
+        dotted = ".".join(keys)
+        if not path.exists():
+            problems.append(f"{prefix}'{dotted}': {what} {path} does not exist")
+        elif not path.is_file():
+            problems.append(f"{prefix}'{dotted}': {what} {path} is not a file")
+        else:
+            try:
+                with path.open("rb") as handle:
+                    handle.read(1)
+            except OSError as exc:
+                problems.append(f"{prefix}'{dotted}': {what} {path} cannot be read ({exc.strerror})")
+    return problems

@@ -1,0 +1,133 @@
+"""The run manifest: everything needed to say where a result came from.
+
+``results/run_manifest.json`` records the labpipe version, the resolved config
+and its hash, every tool's version, the sha256 of every input file and of the
+main outputs, and when the run started and ended.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import tempfile
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from labpipe import __version__
+from labpipe.config import config_sha256
+from labpipe.samplesheet import Unit
+from labpipe.tools import check_all
+
+MANIFEST_SCHEMA_VERSION = 1
+RUN_STATE = Path(".labpipe/run.json")
+_PYTHON_PACKAGES = ("snakemake", "pysam", "cyvcf2", "multiqc", "click", "pyyaml", "jsonschema")
+_HASHED_OUTPUT_SUFFIXES = (".vcf.gz", ".tsv", ".html", ".txt", ".json", ".bed")
+
+
+def sha256_file(path: Path, cache: dict[str, Any] | None = None) -> str:
+    """The sha256 of a file; ``cache`` reuses results for unchanged files."""
+    stat = path.stat()
+    key = str(path.resolve())
+    if cache is not None:
+        hit = cache.get(key)
+        if hit and hit["size"] == stat.st_size and hit["mtime_ns"] == stat.st_mtime_ns:
+            return str(hit["sha256"])
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    value = digest.hexdigest()
+    if cache is not None:
+        cache[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": value}
+    return value
+
+
+def input_files(config_path: Path, config: dict[str, Any], units: list[Unit]) -> dict[str, Path]:
+    """Every input file of a run, keyed by the role it plays."""
+    files: dict[str, Path] = {"config": config_path.resolve(), "sample_sheet": Path(config["samples"])}
+    files["reference_fasta"] = Path(config["reference"]["fasta"])
+    if config.get("targets"):
+        files["targets_bed"] = Path(config["targets"])
+    if config["annotation"].get("gff3"):
+        files["annotation_gff3"] = Path(config["annotation"]["gff3"])
+    for unit in units:
+        files[f"fastq:{unit.sample}.{unit.unit}.R1"] = unit.fq1
+        files[f"fastq:{unit.sample}.{unit.unit}.R2"] = unit.fq2
+    return files
+
+
+def write_manifest(
+    config_path: Path, config: dict[str, Any], units: list[Unit], out: Path
+) -> dict[str, Any]:
+    """Write the run manifest atomically and return it.
+
+    Args:
+        config_path: The lab config file the run was started with.
+        config: The resolved config.
+        units: The sample sheet's units.
+        out: Where to write, normally ``results/run_manifest.json``.
+    """
+    cache_path = Path(".labpipe/checksums.json")
+    cache: dict[str, Any] = {}
+    if cache_path.exists():
+        try:
+            cache = json.loads(cache_path.read_text())
+        except json.JSONDecodeError:
+            cache = {}
+    inputs = {
+        role: {"path": str(path), "sha256": sha256_file(path, cache), "bytes": path.stat().st_size}
+        for role, path in input_files(config_path, config, units).items()
+    }
+    outputs = {
+        str(path): sha256_file(path)
+        for path in sorted(Path("results").rglob("*"))
+        if path.is_file() and path != out and path.name.endswith(_HASHED_OUTPUT_SUFFIXES)
+    }
+    state: dict[str, Any] = {}
+    if RUN_STATE.exists():
+        state = json.loads(RUN_STATE.read_text())
+    manifest = {
+        "schema_version": MANIFEST_SCHEMA_VERSION,
+        "labpipe_version": __version__,
+        "started": state.get("started"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": state.get("command"),
+        "cores": state.get("cores"),
+        "config_file": str(config_path.resolve()),
+        "config_sha256": config_sha256(config),
+        "config": config,
+        "samples": sorted({u.sample for u in units}),
+        "read_groups": [u.read_group().replace("\\t", "\t") for u in units],
+        "tools": {
+            s.tool.name: {"version": s.version, "path": s.path, "minimum": s.tool.minimum}
+            for s in check_all()
+        },
+        "python": {"version": platform.python_version(), "executable": sys.executable},
+        "python_packages": {name: _package_version(name) for name in _PYTHON_PACKAGES},
+        "inputs": inputs,
+        "outputs": outputs,
+    }
+    _write_json(cache_path, cache)
+    _write_json(out, manifest)
+    return manifest
+
+
+def _package_version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle, indent=2, sort_keys=False)
+        handle.write("\n")
+    os.replace(tmp, path)

@@ -1,0 +1,106 @@
+"""Checking a lab's inputs and running the workflow on them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from labpipe.config import load_config
+from labpipe.errors import InputFormatError, LabpipeError
+from labpipe.samplesheet import Unit, load_sample_sheet, samples_of
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CheckedInputs:
+    """A config and sample sheet that passed validation."""
+
+    config: dict[str, Any]
+    units: list[Unit]
+
+    @property
+    def samples(self) -> list[str]:
+        """Sample names in sheet order."""
+        return samples_of(self.units)
+
+
+def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInputs:
+    """Validate the config, the sample sheet and the input files, all before any tool runs.
+
+    Raises:
+        LabpipeError: A subclass naming every problem found.
+    """
+    from labpipe.reference import index_problems
+    from labpipe.regions import read_bed, read_fai
+
+    config = load_config(config_path)
+    if outdir is not None:
+        config["output_dir"] = str(outdir.resolve())
+    units = load_sample_sheet(Path(config["samples"]), config["platform"])
+    fasta = Path(config["reference"]["fasta"])
+    problems = index_problems(fasta)
+    fai = Path(f"{fasta}.fai")
+    if config["targets"] and fai.exists():
+        try:
+            read_bed(Path(config["targets"]), read_fai(fai))
+        except InputFormatError as exc:
+            problems += [f"{config['targets']}: {p}" for p in exc.problems] or [str(exc)]
+    if problems:
+        raise InputFormatError(f"{config_path}: inputs cannot be used", problems)
+    return CheckedInputs(config, units)
+
+
+def run_pipeline(
+    config_path: Path,
+    outdir: Path | None,
+    cores: int,
+    dry_run: bool,
+    use_conda: bool,
+    echo: Echo,
+) -> Path:
+    """Validate, then run the workflow; print where each sample's results are.
+
+    Returns:
+        The output directory.
+
+    Raises:
+        LabpipeError: Validation problems, missing tools, or a failed step.
+    """
+    from labpipe.runner import failure_message, run_workflow
+    from labpipe.tools import require_tools
+
+    checked = validate_inputs(config_path, outdir)
+    if not use_conda:
+        require_tools()
+    target = Path(checked.config["output_dir"])
+    echo(
+        f"labpipe: {len(checked.samples)} sample(s) "
+        f"({', '.join(checked.samples)}), {cores} core(s), output in {target}"
+    )
+    outcome = run_workflow(config_path, target, cores, dry_run, use_conda, echo)
+    if outcome.returncode != 0:
+        raise failure_message(outcome, target)
+    if not dry_run:
+        echo("")
+        echo(results_overview(target, checked.samples))
+    return target
+
+
+def results_overview(outdir: Path, samples: list[str]) -> str:
+    """Where each sample's results are, for the end of a run."""
+    lines = ["Results:"]
+    for sample in samples:
+        lines.append(f"  {sample}:")
+        lines.append(f"    variants  {outdir}/results/variants/{sample}.tsv")
+        lines.append(f"    VCF       {outdir}/results/vcf/{sample}.vcf.gz")
+        lines.append(f"    BAM       {outdir}/results/bam/{sample}.bam")
+    lines.append(f"  QC report  {outdir}/results/qc/multiqc_report.html")
+    lines.append(f"  QC table   {outdir}/results/qc/qc_summary.tsv")
+    lines.append(f"  manifest   {outdir}/results/run_manifest.json")
+    return "\n".join(lines)
+
+
+__all__ = ["CheckedInputs", "LabpipeError", "results_overview", "run_pipeline", "validate_inputs"]

@@ -1,0 +1,167 @@
+"""Target regions: read a BED, check it against the reference, pad and merge.
+
+Coordinates are BED's: 0-based, half-open.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from labpipe.errors import InputFormatError
+
+
+@dataclass(frozen=True, order=True)
+class Interval:
+    """A region on one contig (0-based, half-open)."""
+
+    contig: str
+    start: int
+    end: int
+    name: str = ""
+
+    @property
+    def length(self) -> int:
+        """Number of bases covered."""
+        return self.end - self.start
+
+
+def read_fai(fai: Path) -> dict[str, int]:
+    """Contig lengths from a FASTA index, in reference order."""
+    lengths: dict[str, int] = {}
+    with open(fai) as handle:
+        for line in handle:
+            fields = line.split("\t")
+            lengths[fields[0]] = int(fields[1])
+    return lengths
+
+
+def read_bed(path: Path, contigs: dict[str, int] | None = None) -> list[Interval]:
+    """Read a BED file, reporting every malformed line at once.
+
+    Args:
+        path: BED (plain or gzip); ``track``/``browser``/``#`` lines are skipped.
+        contigs: Reference contig lengths; when given, contigs and ends are checked.
+
+    Raises:
+        InputFormatError: Naming the file, each bad line and the fix.
+    """
+    opener = gzip.open if str(path).endswith(".gz") else open
+    intervals: list[Interval] = []
+    problems: list[str] = []
+    missing: dict[str, int] = {}
+    with opener(path, "rt") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip() or line.startswith(("#", "track", "browser")):
+                continue
+            fields = line.rstrip("\r\n").split("\t")
+            if len(fields) < 3:
+                problems.append(
+                    f"line {number}: {len(fields)} column(s); a BED line needs contig, start, end "
+                    "separated by tabs"
+                )
+                continue
+            contig, start_text, end_text = fields[:3]
+            try:
+                start, end = int(start_text), int(end_text)
+            except ValueError:
+                problems.append(
+                    f"line {number}: start {start_text!r} and end {end_text!r} must be whole numbers"
+                )
+                continue
+            if start < 0:
+                problems.append(f"line {number}: start {start} is negative")
+            if end <= start:
+                problems.append(f"line {number}: end {end} is not after start {start}")
+            if contigs is not None:
+                if contig not in contigs:
+                    missing.setdefault(contig, number)
+                elif end > contigs[contig]:
+                    problems.append(
+                        f"line {number}: end {end} is past the end of {contig} "
+                        f"({contigs[contig]} bp in the reference)"
+                    )
+            name = fields[3] if len(fields) > 3 else ""
+            intervals.append(Interval(contig, start, end, name))
+    if missing and contigs is not None:
+        problems.extend(contig_mismatch_problems(list(missing), list(contigs), "targets", missing))
+    if problems:
+        raise InputFormatError(f"{path}: the BED file has problems", problems)
+    if not intervals:
+        raise InputFormatError(f"{path}: the BED file has no regions")
+    return intervals
+
+
+def contig_mismatch_problems(
+    names: list[str], reference: list[str], what: str, first_line: dict[str, int] | None = None
+) -> list[str]:
+    """Explain contigs absent from the reference, naming a chr-prefix mismatch as such."""
+    problems = []
+    ref = set(reference)
+    for name in names:
+        where = f"line {first_line[name]}: " if first_line and name in first_line else ""
+        alt = name[3:] if name.startswith("chr") else f"chr{name}"
+        if alt in ref:
+            problems.append(
+                f"{where}{what} use '{name}', the reference uses '{alt}': rename the contigs "
+                "(chr-prefix mismatch)"
+            )
+        else:
+            problems.append(f"{where}contig '{name}' is not in the reference")
+    return problems
+
+
+def merge(intervals: list[Interval], order: list[str]) -> list[Interval]:
+    """Sort by reference order and merge overlapping or touching intervals."""
+    rank = {contig: i for i, contig in enumerate(order)}
+    ordered = sorted(intervals, key=lambda iv: (rank.get(iv.contig, len(rank)), iv.start, iv.end))
+    merged: list[Interval] = []
+    for iv in ordered:
+        last = merged[-1] if merged else None
+        if last and last.contig == iv.contig and iv.start <= last.end:
+            merged[-1] = Interval(last.contig, last.start, max(last.end, iv.end), last.name)
+        else:
+            merged.append(Interval(iv.contig, iv.start, iv.end, iv.name))
+    return merged
+
+
+def pad(intervals: list[Interval], padding: int, contigs: dict[str, int]) -> list[Interval]:
+    """Widen every interval by ``padding`` on each side, clipped to the contig."""
+    return [
+        Interval(iv.contig, max(0, iv.start - padding), min(contigs[iv.contig], iv.end + padding), iv.name)
+        for iv in intervals
+    ]
+
+
+def write_bed(intervals: list[Interval], out: Path, with_names: bool = False) -> None:
+    """Write intervals as BED, atomically."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
+    with os.fdopen(fd, "w") as handle:
+        for iv in intervals:
+            name = f"\t{iv.name}" if with_names and iv.name else ""
+            handle.write(f"{iv.contig}\t{iv.start}\t{iv.end}{name}\n")
+    os.replace(tmp, out)
+
+
+def prepare_regions(
+    fai: Path, targets: Path | None, padding: int, targets_out: Path, calling_out: Path
+) -> None:
+    """Write the checked targets and the padded, merged calling regions.
+
+    Without a targets BED, both are the whole reference.
+    """
+    contigs = read_fai(fai)
+    if targets is None:
+        whole = [Interval(c, 0, n, c) for c, n in contigs.items()]
+        write_bed(whole, targets_out, with_names=True)
+        write_bed(whole, calling_out)
+        return
+    intervals = read_bed(targets, contigs)
+    order = list(contigs)
+    # Merged so that coverage figures never count a base twice.
+    write_bed(merge(intervals, order), targets_out, with_names=True)
+    write_bed(merge(pad(intervals, padding, contigs), order), calling_out)

@@ -1,0 +1,266 @@
+"""Run the Snakemake workflow for a lab config, with readable progress.
+
+Snakemake runs as a child process; its log is kept in full under ``logs/`` of
+the output directory, while the terminal gets one line per finished step and,
+on failure, the step, the sample and the log file to read.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from labpipe.errors import RunError
+from labpipe.resources import snakefile
+
+Echo = Callable[[str], None]
+
+_RULE = re.compile(r"^(?:local)?rule (?P<rule>\w+):$")
+_FIELD = re.compile(r"^\s+(?P<key>jobid|wildcards|log): (?P<value>.*)$")
+_FINISHED = re.compile(r"^Finished jobid: (?P<jobid>\d+)")
+_PROGRESS = re.compile(r"^(?P<done>\d+) of (?P<total>\d+) steps")
+_ERROR = re.compile(r"^Error in rule (?P<rule>\w+):$")
+
+
+@dataclass
+class Job:
+    """A workflow step as Snakemake announced it."""
+
+    rule: str
+    jobid: str = ""
+    wildcards: dict[str, str] = field(default_factory=dict)
+    log: str = ""
+
+    def label(self) -> str:
+        """'bwa_mem PK001 L001' — the step and what it works on."""
+        parts = [self.wildcards[k] for k in ("sample", "unit") if k in self.wildcards]
+        return " ".join([self.rule, *parts])
+
+
+@dataclass
+class RunOutcome:
+    """How a workflow run ended."""
+
+    returncode: int
+    failed: list[Job]
+    log_path: Path
+    tail: list[str]
+
+
+class ProgressParser:
+    """Turns Snakemake's log lines into progress and failure events."""
+
+    def __init__(self, echo: Echo) -> None:
+        self.echo = echo
+        self.jobs: dict[str, Job] = {}
+        self.failed: list[Job] = []
+        self._current: Job | None = None
+        self._in_error = False
+        self.done = 0
+        self.total = 0
+
+    def feed(self, line: str) -> None:
+        """Consume one line of Snakemake's output."""
+        line = line.rstrip("\n")
+        if m := _ERROR.match(line):
+            self._current = Job(m["rule"])
+            self._in_error = True
+            self.failed.append(self._current)
+            return
+        if m := _RULE.match(line):
+            self._current = Job(m["rule"])
+            self._in_error = False
+            return
+        if self._current is not None and (m := _FIELD.match(line)):
+            key, value = m["key"], m["value"]
+            if key == "jobid":
+                self._current.jobid = value
+                if not self._in_error:
+                    self.jobs[value] = self._current
+                else:
+                    known = self.jobs.get(value)
+                    if known:
+                        self._current.wildcards = dict(known.wildcards)
+                        self._current.log = self._current.log or known.log
+            elif key == "wildcards":
+                self._current.wildcards = dict(
+                    part.split("=", 1) for part in value.split(", ") if "=" in part
+                )
+            elif key == "log":
+                self._current.log = value.split(" (check")[0].split(", ")[0].strip()
+            return
+        if m := _FINISHED.match(line):
+            job = self.jobs.get(m["jobid"])
+            self._pending_label = job.label() if job else None
+            return
+        if m := _PROGRESS.match(line):
+            self.done, self.total = int(m["done"]), int(m["total"])
+            label = getattr(self, "_pending_label", None)
+            if label and not label.startswith("all"):
+                width = len(str(self.total))
+                self.echo(f"[{self.done:>{width}}/{self.total}] done  {label}")
+            self._pending_label = None
+
+
+def run_workflow(
+    config_path: Path,
+    outdir: Path,
+    cores: int,
+    dry_run: bool = False,
+    use_conda: bool = False,
+    echo: Echo = print,
+) -> RunOutcome:
+    """Run (or dry-run) the workflow into ``outdir``.
+
+    Raises:
+        RunError: If another run holds the output directory.
+    """
+    outdir.mkdir(parents=True, exist_ok=True)
+    state_dir = outdir / ".labpipe"
+    state_dir.mkdir(exist_ok=True)
+    with _exclusive(state_dir / "lock", outdir):
+        if not dry_run:
+            _write_state(state_dir / "run.json", cores)
+        log_dir = outdir / "logs"
+        log_dir.mkdir(exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        log_path = log_dir / f"labpipe-run-{stamp}{'-dryrun' if dry_run else ''}.log"
+        command = snakemake_command(config_path, outdir, cores, dry_run, use_conda)
+        return _stream(command, log_path, echo, dry_run)
+
+
+def snakemake_command(
+    config_path: Path, outdir: Path, cores: int, dry_run: bool, use_conda: bool
+) -> list[str]:
+    """The Snakemake command line labpipe runs."""
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(snakefile()),
+        "--directory",
+        str(outdir.resolve()),
+        "--cores",
+        str(cores),
+        "--config",
+        f"labpipe_config={config_path.resolve()}",
+        f"labpipe_outdir={outdir.resolve()}",
+        # labpipe holds its own lock (released by the kernel even after kill -9),
+        # so Snakemake's, which a killed run leaves behind, is not needed.
+        "--nolock",
+        "--rerun-incomplete",
+        "--printshellcmds",
+    ]
+    if dry_run:
+        command += ["--dry-run", "--quiet", "rules"]
+    if use_conda:
+        command += ["--software-deployment-method", "conda"]
+    return command
+
+
+def _stream(command: list[str], log_path: Path, echo: Echo, dry_run: bool) -> RunOutcome:
+    env = dict(os.environ)
+    # Tools installed in labpipe's own environment (multiqc, labpipe) must be found.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    parser = ProgressParser(echo)
+    tail: list[str] = []
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            bufsize=1,
+        )
+        assert process.stdout is not None
+        for line in _lines(process.stdout):
+            log.write(line)
+            log.flush()
+            parser.feed(line)
+            tail = [*tail[-39:], line.rstrip("\n")]
+            if dry_run:
+                echo(line.rstrip("\n"))
+        returncode = process.wait()
+    return RunOutcome(returncode, parser.failed, log_path, tail)
+
+
+def _lines(stream: IO[str]) -> Iterator[str]:
+    yield from iter(stream.readline, "")
+
+
+@contextmanager
+def _exclusive(lock_path: Path, outdir: Path) -> Iterator[None]:
+    handle = open(lock_path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise RunError(
+            f"another labpipe run is already using {outdir} ({holder}); "
+            "wait for it to finish, or choose another output directory"
+        ) from None
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        handle.flush()
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def _write_state(path: Path, cores: int) -> None:
+    state: dict[str, Any] = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(sys.argv),
+        "cores": cores,
+        "pid": os.getpid(),
+    }
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+def failure_message(outcome: RunOutcome, outdir: Path) -> RunError:
+    """A RunError naming each failed step, its sample and the log to read."""
+    if not outcome.failed:
+        return RunError(
+            f"the workflow stopped (exit {outcome.returncode}); full log: {outcome.log_path}",
+            [line for line in outcome.tail[-15:] if line.strip()],
+        )
+    problems = []
+    for job in outcome.failed:
+        where = ", ".join(f"{k} {v}" for k, v in job.wildcards.items()) or "the whole run"
+        log = outdir / job.log if job.log else None
+        detail = f"step '{job.rule}' failed for {where}"
+        if log is not None:
+            detail += f"; read {log}"
+            last = _last_lines(log, 5)
+            if last:
+                detail += "\n      " + "\n      ".join(last)
+        problems.append(detail)
+    return RunError(f"the run failed; full log: {outcome.log_path}", problems)
+
+
+def _last_lines(path: Path, count: int) -> list[str]:
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    return [line for line in lines if line.strip()][-count:]

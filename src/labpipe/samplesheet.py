@@ -1,0 +1,229 @@
+"""The sample sheet: which FASTQ files make up which sample.
+
+A tab-separated file with a header row. Required columns: ``sample``, ``unit``
+(lane or run unit), ``fq1``, ``fq2``; optional: ``platform`` (ILLUMINA or
+DNBSEQ) and ``library``. Relative FASTQ paths are resolved against the sheet's
+directory. Every problem is reported with its line number, all at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from labpipe.errors import SampleSheetError
+from labpipe.platform import PLATFORMS, first_read_name, parse_read_name
+
+REQUIRED_COLUMNS = ("sample", "unit", "fq1", "fq2")
+OPTIONAL_COLUMNS = ("platform", "library")
+# Names reach file paths and shell commands: keep them to a safe alphabet.
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One sequencing unit (a lane of a library) of one sample.
+
+    Attributes:
+        sample: Sample name (SM).
+        unit: Unit name, unique within the sample.
+        fq1: Read 1 FASTQ, absolute.
+        fq2: Read 2 FASTQ, absolute.
+        platform: ILLUMINA or DNBSEQ.
+        library: Library name (LB).
+        platform_unit: SAM PU (flowcell.lane[.barcode]) from the read names.
+        line: Line of the sample sheet it came from.
+    """
+
+    sample: str
+    unit: str
+    fq1: Path
+    fq2: Path
+    platform: str
+    library: str
+    platform_unit: str
+    line: int
+
+    @property
+    def read_group_id(self) -> str:
+        """Read group ID, unique per unit."""
+        return f"{self.sample}.{self.unit}"
+
+    def read_group(self) -> str:
+        """The complete @RG line for ``bwa mem -R`` (tabs written as ``\\t``)."""
+        fields = [
+            "@RG",
+            f"ID:{self.read_group_id}",
+            f"SM:{self.sample}",
+            f"LB:{self.library}",
+            f"PL:{self.platform}",
+            f"PU:{self.platform_unit}",
+        ]
+        return "\\t".join(fields)
+
+
+def load_sample_sheet(path: Path, default_platform: str = "ILLUMINA") -> list[Unit]:
+    """Read and validate a sample sheet.
+
+    Args:
+        path: The TSV file.
+        default_platform: Platform for rows that name none.
+
+    Returns:
+        The units, in sheet order.
+
+    Raises:
+        SampleSheetError: Listing every problem, each with its line.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise SampleSheetError(f"sample sheet {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SampleSheetError(f"sample sheet {path} cannot be read: {exc}") from None
+
+    rows = [
+        (n, line)
+        for n, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.startswith("#")
+    ]
+    if not rows:
+        raise SampleSheetError(
+            f"{path}: the sample sheet is empty; it needs a header row "
+            f"({', '.join(REQUIRED_COLUMNS)}) and one row per unit"
+        )
+    header_line, header_text = rows[0]
+    header = [h.strip() for h in header_text.split("\t")]
+    problems = _header_problems(header, header_line)
+    if problems:
+        raise SampleSheetError(f"{path}: the sample sheet header is not valid", problems)
+
+    base = path.resolve().parent
+    units: list[Unit] = []
+    seen_units: Counter[tuple[str, str]] = Counter()
+    seen_files: dict[Path, int] = {}
+    for number, line in rows[1:]:
+        cells = next(csv.reader([line], delimiter="\t"))
+        if len(cells) != len(header):
+            problems.append(
+                f"line {number}: {len(cells)} columns, the header has {len(header)}"
+                " (columns must be separated by tabs)"
+            )
+            continue
+        row = {key: value.strip() for key, value in zip(header, cells, strict=True)}
+        unit = _check_row(row, number, base, default_platform, problems)
+        key = (row["sample"], row["unit"])
+        seen_units[key] += 1
+        if seen_units[key] == 2:
+            problems.append(
+                f"line {number}: sample '{key[0]}' unit '{key[1]}' appears more than once;"
+                " give each lane of a sample its own unit name"
+            )
+        for column in ("fq1", "fq2"):
+            if not row[column]:
+                continue
+            fq = (base / row[column]).resolve()
+            if fq in seen_files and seen_files[fq] != number:
+                problems.append(
+                    f"line {number}: {column} {row[column]} is already used on line {seen_files[fq]}"
+                )
+            seen_files.setdefault(fq, number)
+        if unit is not None:
+            units.append(unit)
+    if not rows[1:]:
+        problems.append("the sample sheet has a header but no rows")
+    if problems:
+        raise SampleSheetError(f"{path}: {len(problems)} problem(s) in the sample sheet", problems)
+    return units
+
+
+def samples_of(units: list[Unit]) -> list[str]:
+    """Sample names in first-seen order."""
+    return list(dict.fromkeys(u.sample for u in units))
+
+
+def _header_problems(header: list[str], line: int) -> list[str]:
+    problems = []
+    known = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+    for column in REQUIRED_COLUMNS:
+        if column not in header:
+            problems.append(f"line {line}: missing column '{column}'")
+    for column in header:
+        if column not in known:
+            hint = difflib.get_close_matches(column, known, n=1)
+            fix = f"did you mean '{hint[0]}'?" if hint else f"known columns: {', '.join(known)}"
+            problems.append(f"line {line}: unknown column '{column}'; {fix}")
+    duplicated = sorted(c for c, n in Counter(header).items() if n > 1)
+    for column in duplicated:
+        problems.append(f"line {line}: column '{column}' appears more than once")
+    if problems and len(header) == 1 and "," in header[0]:
+        problems.append(f"line {line}: the sheet looks comma-separated; it must be tab-separated")
+    return problems
+
+
+def _check_row(
+    row: dict[str, str], number: int, base: Path, default_platform: str, problems: list[str]
+) -> Unit | None:
+    before = len(problems)
+    sample, unit = row["sample"], row["unit"]
+    for column, value in (("sample", sample), ("unit", unit)):
+        if not value:
+            problems.append(f"line {number}: {column} is empty")
+        elif not SAFE_NAME.match(value):
+            problems.append(
+                f"line {number}: {column} name {value!r} may only contain letters, digits,"
+                " '-', '_' and '.' (and must not start with '-', '_' or '.'); rename it"
+            )
+    fq1, fq2 = row["fq1"], row["fq2"]
+    if not fq1:
+        problems.append(f"line {number}: fq1 is empty")
+    if fq1 and not fq2:
+        problems.append(
+            f"line {number}: sample '{sample}' has fq1 but no fq2; labpipe needs paired-end"
+            " reads: add the R2 file"
+        )
+    if fq1 and fq2 and fq1 == fq2:
+        problems.append(f"line {number}: fq1 and fq2 are the same file {fq1}")
+    paths = {}
+    for column, value in (("fq1", fq1), ("fq2", fq2)):
+        if not value:
+            continue
+        path = (base / value).resolve()
+        paths[column] = path
+        if not path.exists():
+            problems.append(f"line {number}: {column} {value} does not exist (looked for {path})")
+        elif not path.is_file():
+            problems.append(f"line {number}: {column} {value} is not a file")
+    platform = row.get("platform", "").upper() or default_platform
+    if platform not in PLATFORMS:
+        hint = difflib.get_close_matches(platform, PLATFORMS, n=1, cutoff=0.5)
+        fix = f" (did you mean {hint[0]}?)" if hint else ""
+        problems.append(
+            f"line {number}: platform {row.get('platform')!r} is not one of"
+            f" {', '.join(PLATFORMS)}{fix}"
+        )
+    library = row.get("library", "")
+    if library and not SAFE_NAME.match(library):
+        problems.append(
+            f"line {number}: library name {library!r} may only contain letters, digits, '-', '_', '.'"
+        )
+    if len(problems) > before:
+        return None
+    facts = parse_read_name(first_read_name(paths["fq1"]) or "")
+    platform_unit = facts.platform_unit if facts else f"{sample}.{unit}"
+    return Unit(
+        sample=sample,
+        unit=unit,
+        fq1=paths["fq1"],
+        fq2=paths["fq2"],
+        platform=platform,
+        library=library or sample,
+        platform_unit=platform_unit,
+        line=number,
+    )
+

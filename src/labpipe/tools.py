@@ -1,0 +1,147 @@
+"""The external tools labpipe runs: how to find them and their versions.
+
+``labpipe doctor`` and the run manifest both read this one table.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from labpipe.errors import MissingToolError
+
+
+@dataclass(frozen=True)
+class Tool:
+    """An external program labpipe needs.
+
+    Attributes:
+        name: Executable name.
+        minimum: Oldest version known to work, as a dotted string.
+        version_args: Arguments that make it print its version.
+        pattern: Regex whose group 1 is the version in that output.
+        debian_package: The apt package that provides it.
+        conda_package: The bioconda/conda-forge package that provides it.
+    """
+
+    name: str
+    minimum: str
+    version_args: tuple[str, ...]
+    pattern: str
+    debian_package: str
+    conda_package: str
+
+
+TOOLS: tuple[Tool, ...] = (
+    Tool("fastp", "0.23.0", ("--version",), r"fastp (\d+(?:\.\d+)+)", "fastp", "fastp"),
+    Tool("bwa", "0.7.17", (), r"Version: (\d+\.\d+\.\d+)", "bwa", "bwa"),
+    Tool("samtools", "1.16", ("--version",), r"samtools (\d+(?:\.\d+)+)", "samtools", "samtools"),
+    Tool("bcftools", "1.16", ("--version",), r"bcftools (\d+(?:\.\d+)+)", "bcftools", "bcftools"),
+    Tool("bgzip", "1.16", ("--version",), r"bgzip \(htslib\) (\d+(?:\.\d+)+)", "tabix", "htslib"),
+    Tool("tabix", "1.16", ("--version",), r"tabix \(htslib\) (\d+(?:\.\d+)+)", "tabix", "htslib"),
+    Tool("mosdepth", "0.3.3", ("--version",), r"mosdepth (\d+(?:\.\d+)+)", "mosdepth", "mosdepth"),
+    Tool("multiqc", "1.25", ("--version",), r"version (\d+(?:\.\d+)+)", "-", "multiqc"),
+)
+
+
+@dataclass(frozen=True)
+class ToolStatus:
+    """What was found for one tool.
+
+    Attributes:
+        tool: The tool.
+        path: Where it was found, or None.
+        version: The version it printed, or None.
+        problem: Why it cannot be used, or None when it is fine.
+    """
+
+    tool: Tool
+    path: str | None
+    version: str | None
+    problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        """True when the tool is present and new enough."""
+        return self.problem is None
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """'1.16.1' -> (1, 16, 1); non-numeric parts are dropped."""
+    return tuple(int(part) for part in re.findall(r"\d+", version))
+
+
+def find_executable(name: str) -> str | None:
+    """A tool on PATH, or beside the running Python (a venv's bin/)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else None
+
+
+def check_tool(tool: Tool) -> ToolStatus:
+    """Find a tool and compare its version with the minimum."""
+    path = find_executable(tool.name)
+    if path is None:
+        return ToolStatus(tool, None, None, "not found on PATH")
+    try:
+        result = subprocess.run(
+            [path, *tool.version_args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return ToolStatus(tool, path, None, f"cannot run it: {exc}")
+    match = re.search(tool.pattern, result.stdout + result.stderr)
+    if match is None:
+        first = (result.stdout + result.stderr).strip().splitlines()[:1]
+        said = first[0] if first else "nothing"
+        return ToolStatus(tool, path, None, f"cannot read its version (it printed: {said})")
+    version = match.group(1)
+    if version_tuple(version) < version_tuple(tool.minimum):
+        return ToolStatus(tool, path, version, f"version {version} is older than {tool.minimum}")
+    return ToolStatus(tool, path, version, None)
+
+
+def check_all() -> list[ToolStatus]:
+    """Status of every tool in :data:`TOOLS`."""
+    return [check_tool(tool) for tool in TOOLS]
+
+
+def require_tools() -> dict[str, str]:
+    """Versions of all tools, or an error listing every missing/old one.
+
+    Raises:
+        MissingToolError: With the install command for the missing tools.
+    """
+    statuses = check_all()
+    bad = [s for s in statuses if not s.ok]
+    if bad:
+        raise MissingToolError(
+            "some tools labpipe needs are missing or too old; run `make setup` "
+            "(or see `labpipe doctor`)",
+            [f"{s.tool.name}: {s.problem}" for s in bad],
+        )
+    return {s.tool.name: s.version or "" for s in statuses}
+
+
+def install_hint(statuses: list[ToolStatus]) -> str:
+    """The command that installs the missing tools, for the doctor's report."""
+    missing = [s.tool for s in statuses if not s.ok]
+    apt = sorted({t.debian_package for t in missing if t.debian_package != "-"})
+    conda = sorted({t.conda_package for t in missing})
+    hints = []
+    if apt:
+        hints.append(f"Debian/Ubuntu: sudo apt-get install -y {' '.join(apt)}")
+    if conda:
+        hints.append(f"conda: mamba install -c conda-forge -c bioconda {' '.join(conda)}")
+    if any(t.name == "multiqc" for t in missing):
+        hints.append("multiqc: pip install multiqc (inside labpipe's .venv: make setup)")
+    return "\n".join(hints)

@@ -1,0 +1,99 @@
+"""Plain functions the workflow's rules call: names, parameters and small steps.
+
+Kept out of the rule files so that each decision has a unit test and the
+Snakefile only wires stages together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from labpipe import __version__
+from labpipe.config import config_sha256
+from labpipe.samplesheet import Unit
+
+# Adapter pairs (read 1, read 2) as the platforms' vendors publish them.
+ADAPTERS: dict[str, tuple[str, str]] = {
+    "ILLUMINA": ("AGATCGGAAGAGCACACGTCTGAACTCCAGTCA", "AGATCGGAAGAGCGTCGTGTAGGGAAAGAGTGT"),
+    "DNBSEQ": ("AAGTCGGAGGCCAAGCGGTCTTAGGAAGACAA", "AAGTCGGATCGTAGCCATGTCGTTCTGTGAGCCAAGGAGTTG"),
+}
+
+
+def unit_table(units: list[Unit]) -> dict[tuple[str, str], Unit]:
+    """Units keyed by (sample, unit), in sheet order."""
+    return {(u.sample, u.unit): u for u in units}
+
+
+def adapter_args(platform: str) -> str:
+    """fastp arguments naming the platform's adapter pair.
+
+    Named explicitly rather than auto-detected so that trimming does not depend
+    on what fastp guesses from the first reads.
+    """
+    r1, r2 = ADAPTERS[platform]
+    return f"--adapter_sequence {r1} --adapter_sequence_r2 {r2}"
+
+
+def sample_outputs(sample: str, annotate: bool) -> list[str]:
+    """The final files of one sample, relative to the output directory."""
+    outputs = [
+        f"results/bam/{sample}.bam",
+        f"results/bam/{sample}.bam.bai",
+        f"results/vcf/{sample}.vcf.gz",
+        f"results/vcf/{sample}.vcf.gz.tbi",
+        f"results/variants/{sample}.tsv",
+        f"results/qc/mosdepth/{sample}.mosdepth.summary.txt",
+        f"results/qc/bcftools/{sample}.bcftools_stats.txt",
+    ]
+    if annotate:
+        outputs += [f"results/vcf/{sample}.annotated.vcf.gz", f"results/vcf/{sample}.annotated.vcf.gz.tbi"]
+    return outputs
+
+
+def final_output_paths(samples: list[str], annotate: bool) -> list[str]:
+    """Everything ``rule all`` asks for, the run manifest last."""
+    paths: list[str] = []
+    for sample in samples:
+        paths += sample_outputs(sample, annotate)
+    paths += [
+        "results/qc/qc_summary.tsv",
+        "results/qc/multiqc_report.html",
+        "results/run_manifest.json",
+    ]
+    return paths
+
+
+def labpipe_header_lines(config: Mapping[str, Any]) -> str:
+    """``##labpipe…`` VCF header lines saying where a VCF came from."""
+    calling = config["calling"]
+    lines = [
+        f"##labpipe_version={__version__}",
+        f"##labpipe_config_sha256={config_sha256(config)}",
+        f"##labpipe_lab={config['lab']['id']}",
+        f"##labpipe_reference={config['reference']['fasta']}",
+        "##labpipe_calling=caller:{caller},min_mapq:{min_mapq},min_baseq:{min_baseq},"
+        "max_depth:{max_depth},target_padding:{target_padding},min_qual:{min_qual},"
+        "min_depth:{min_depth}".format(**calling),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_qc_summary(units: list[Unit], qc_dir: Path, out: Path) -> None:
+    """Collect every sample's QC metrics into one table."""
+    from labpipe.qc import collect_sample_qc, write_qc_table
+
+    rows = []
+    for sample in dict.fromkeys(u.sample for u in units):
+        fastp = [qc_dir / "fastp" / f"{u.sample}.{u.unit}.fastp.json" for u in units if u.sample == sample]
+        rows.append(
+            collect_sample_qc(
+                sample,
+                fastp,
+                qc_dir / "samtools" / f"{sample}.flagstat.json",
+                qc_dir / "samtools" / f"{sample}.stats.txt",
+                qc_dir / "mosdepth" / sample,
+            )
+        )
+    write_qc_table(rows, out)

@@ -1,0 +1,102 @@
+"""Lab config loading: schema errors name the line and suggest the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from labpipe.config import DEFAULTS, config_sha256, load_config
+from labpipe.errors import ConfigError
+
+
+def write_config(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "ref.fa").write_text(">chr1\nACGT\n")
+    (tmp_path / "samples.tsv").write_text("sample\tunit\tfq1\tfq2\n")
+    path = tmp_path / "lab.yaml"
+    path.write_text(body)
+    return path
+
+
+MINIMAL = """\
+lab:
+  name: Test Lab
+  id: test-lab
+reference:
+  fasta: ref.fa
+samples: samples.tsv
+"""
+
+
+def test_minimal_config_gets_defaults_and_absolute_paths(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, MINIMAL))
+    assert config["reference"]["fasta"] == str(tmp_path / "ref.fa")
+    assert config["samples"] == str(tmp_path / "samples.tsv")
+    assert config["output_dir"] == str(tmp_path / "labpipe-output")
+    assert config["calling"] == DEFAULTS["calling"]
+    assert config["targets"] is None
+
+
+def test_unknown_key_names_line_and_nearest_key(tmp_path: Path) -> None:
+    path = write_config(tmp_path, MINIMAL + "trheads: 4\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert err.value.problems == ["line 7: unknown key 'trheads'; did you mean 'threads'?"]
+
+
+def test_unknown_nested_key_names_its_section(tmp_path: Path) -> None:
+    path = write_config(tmp_path, MINIMAL + "calling:\n  min_qaul: 20\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert err.value.problems == [
+        "line 8: unknown key 'min_qaul' in 'calling'; did you mean 'min_qual'?"
+    ]
+
+
+def test_all_problems_reported_together(tmp_path: Path) -> None:
+    body = MINIMAL.replace("id: test-lab", "id: 'bad id'") + "platform: ilumina\nthreads: 0\n"
+    with pytest.raises(ConfigError) as err:
+        load_config(write_config(tmp_path, body))
+    text = err.value.render()
+    assert "'lab.id': 'bad id' may only use letters, digits" in text
+    assert "'platform': 'ilumina' is not one of ILLUMINA, DNBSEQ" in text
+    assert "'threads': 0 is less than the minimum of 1" in text
+    assert len(err.value.problems) == 3
+
+
+def test_missing_required_section(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write_config(tmp_path, "lab:\n  name: X\n  id: x\nsamples: samples.tsv\n"))
+    assert any("'reference' is a required property" in p for p in err.value.problems)
+
+
+def test_missing_files_are_named_with_their_line(tmp_path: Path) -> None:
+    body = MINIMAL + "targets: panel.bed\n"
+    with pytest.raises(ConfigError) as err:
+        load_config(write_config(tmp_path, body))
+    assert err.value.problems == [
+        f"line 7: 'targets': targets BED {tmp_path / 'panel.bed'} does not exist"
+    ]
+
+
+def test_config_file_missing_or_not_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist; copy config/labs/example-lab.yaml"):
+        load_config(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("lab: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml line \d+: not valid YAML"):
+        load_config(bad)
+
+
+def test_hash_ignores_output_dir_and_key_order(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, MINIMAL))
+    moved = dict(reversed(list(config.items())), output_dir="/elsewhere")
+    assert config_sha256(config) == config_sha256(moved)
+    changed = dict(config, threads=7)
+    assert config_sha256(config) != config_sha256(changed)
+
+
+def test_shipped_example_and_demo_configs_pass_the_schema() -> None:
+    root = Path(__file__).resolve().parents[1]
+    for name in ("config/labs/example-lab.yaml", "config/demo.yaml"):
+        load_config(root / name, check_files=False)

@@ -1,0 +1,119 @@
+"""Sample sheets: every problem found with its line, names safe for paths and shells."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from labpipe.errors import SampleSheetError
+from labpipe.samplesheet import load_sample_sheet
+
+HEADER = "sample\tunit\tfq1\tfq2\tplatform\tlibrary\n"
+
+
+def fastq(path: Path, name: str) -> Path:
+    with gzip.open(path, "wt") as handle:
+        handle.write(f"{name}\nACGT\n+\nIIII\n")
+    return path
+
+
+def sheet(tmp_path: Path, rows: list[str], header: str = HEADER) -> Path:
+    path = tmp_path / "samples.tsv"
+    path.write_text(header + "".join(r + "\n" for r in rows))
+    return path
+
+
+@pytest.fixture
+def reads(tmp_path: Path) -> Path:
+    fastq(tmp_path / "a_R1.fastq.gz", "@A00123:8:H7KJ2DSXY:2:1101:1000:1000 1:N:0:ACGTACGT+TTGACCAA")
+    fastq(tmp_path / "a_R2.fastq.gz", "@A00123:8:H7KJ2DSXY:2:1101:1000:1000 2:N:0:ACGTACGT+TTGACCAA")
+    fastq(tmp_path / "b_1.fq.gz", "@V350012345L2C001R0010000001/1")
+    fastq(tmp_path / "b_2.fq.gz", "@V350012345L2C001R0010000001/2")
+    return tmp_path
+
+
+def test_valid_sheet_builds_complete_read_groups(reads: Path) -> None:
+    units = load_sample_sheet(sheet(reads, [
+        "S1\tL002\ta_R1.fastq.gz\ta_R2.fastq.gz\tILLUMINA\tlibA",
+        "S2\tL2\tb_1.fq.gz\tb_2.fq.gz\tdnbseq\t",
+    ]))
+    assert [u.read_group() for u in units] == [
+        "@RG\\tID:S1.L002\\tSM:S1\\tLB:libA\\tPL:ILLUMINA\\tPU:H7KJ2DSXY.2.ACGTACGT+TTGACCAA",
+        "@RG\\tID:S2.L2\\tSM:S2\\tLB:S2\\tPL:DNBSEQ\\tPU:V350012345.2",
+    ]
+    assert units[0].fq1 == reads / "a_R1.fastq.gz"
+
+
+def test_sample_name_with_space_or_shell_characters(reads: Path) -> None:
+    path = sheet(reads, [
+        "S 1\tL1\ta_R1.fastq.gz\ta_R2.fastq.gz\tILLUMINA\t",
+        "S2;rm\tL1\tb_1.fq.gz\tb_2.fq.gz\tDNBSEQ\t",
+    ])
+    with pytest.raises(SampleSheetError) as err:
+        load_sample_sheet(path)
+    assert err.value.problems == [
+        "line 2: sample name 'S 1' may only contain letters, digits, '-', '_' and '.'"
+        " (and must not start with '-', '_' or '.'); rename it",
+        "line 3: sample name 'S2;rm' may only contain letters, digits, '-', '_' and '.'"
+        " (and must not start with '-', '_' or '.'); rename it",
+    ]
+
+
+def test_duplicate_unit_and_reused_file(reads: Path) -> None:
+    path = sheet(reads, [
+        "S1\tL1\ta_R1.fastq.gz\ta_R2.fastq.gz\tILLUMINA\t",
+        "S1\tL1\ta_R1.fastq.gz\tb_2.fq.gz\tILLUMINA\t",
+    ])
+    with pytest.raises(SampleSheetError) as err:
+        load_sample_sheet(path)
+    assert "line 3: sample 'S1' unit 'L1' appears more than once" in err.value.render()
+    assert "line 3: fq1 a_R1.fastq.gz is already used on line 2" in err.value.render()
+
+
+def test_r1_without_r2_and_missing_file(reads: Path) -> None:
+    path = sheet(reads, [
+        "S1\tL1\ta_R1.fastq.gz\t\tILLUMINA\t",
+        "S2\tL1\tmissing_1.fq.gz\tb_2.fq.gz\tDNBSEQ\t",
+    ])
+    with pytest.raises(SampleSheetError) as err:
+        load_sample_sheet(path)
+    assert err.value.problems[0] == (
+        "line 2: sample 'S1' has fq1 but no fq2; labpipe needs paired-end reads: add the R2 file"
+    )
+    assert err.value.problems[1].startswith("line 3: fq1 missing_1.fq.gz does not exist (looked for")
+
+
+def test_platform_typo_suggests_the_right_one(reads: Path) -> None:
+    path = sheet(reads, ["S1\tL1\ta_R1.fastq.gz\ta_R2.fastq.gz\tilumina\t"])
+    with pytest.raises(SampleSheetError) as err:
+        load_sample_sheet(path)
+    assert err.value.problems == [
+        "line 2: platform 'ilumina' is not one of ILLUMINA, DNBSEQ (did you mean ILLUMINA?)"
+    ]
+
+
+def test_header_problems(reads: Path) -> None:
+    path = sheet(reads, ["S1\tL1\ta_R1.fastq.gz"], header="sample\tunit\tfq1\tread2\n")
+    with pytest.raises(SampleSheetError) as err:
+        load_sample_sheet(path)
+    assert err.value.problems == [
+        "line 1: missing column 'fq2'",
+        "line 1: unknown column 'read2'; known columns: sample, unit, fq1, fq2, platform, library",
+    ]
+
+
+def test_wrong_column_count_and_empty_sheet(reads: Path, tmp_path: Path) -> None:
+    path = sheet(reads, ["S1 L1 a_R1.fastq.gz a_R2.fastq.gz"])
+    with pytest.raises(SampleSheetError) as err:
+        load_sample_sheet(path)
+    assert err.value.problems == [
+        "line 2: 1 columns, the header has 6 (columns must be separated by tabs)"
+    ]
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("")
+    with pytest.raises(SampleSheetError, match="the sample sheet is empty"):
+        load_sample_sheet(empty)
+    with pytest.raises(SampleSheetError, match="does not exist"):
+        load_sample_sheet(tmp_path / "absent.tsv")

@@ -1,0 +1,58 @@
+# Variant calling over the padded targets: call, normalise, soft-filter.
+
+
+rule provenance_header:
+    output:
+        "results/vcf/labpipe_header.txt",
+    params:
+        lines=labpipe_header_lines(LP),
+    run:
+        Path(output[0]).write_text(params.lines)
+
+
+rule bcftools_call:
+    input:
+        bam="results/bam/{sample}.bam",
+        bai="results/bam/{sample}.bam.bai",
+        regions="results/reference/calling_regions.bed",
+        fai=ancient(REF + ".fai"),
+        header="results/vcf/labpipe_header.txt",
+    output:
+        vcf="results/vcf/{sample}.vcf.gz",
+        tbi="results/vcf/{sample}.vcf.gz.tbi",
+    params:
+        ref=REF,
+        mapq=CALLING["min_mapq"],
+        baseq=CALLING["min_baseq"],
+        max_depth=CALLING["max_depth"],
+        min_qual=CALLING["min_qual"],
+        min_depth=CALLING["min_depth"],
+    log:
+        "logs/bcftools_call/{sample}.log",
+    conda:
+        str(ENVS / "call.yaml")
+    shell:
+        "(bcftools mpileup -f {params.ref} -R {input.regions} -q {params.mapq} -Q {params.baseq}"
+        " -d {params.max_depth} -a FORMAT/AD,FORMAT/DP -Ou {input.bam}"
+        " | bcftools call -m -v -a GQ -Ou"
+        " | bcftools norm -f {params.ref} -m -any -Ou"
+        " | bcftools filter -m + -s LowQual -e 'QUAL<{params.min_qual}' -Ou"
+        " | bcftools filter -m + -s LowDepth -e 'FORMAT/DP<{params.min_depth}' -Ou"
+        " | bcftools annotate -h {input.header} -Oz -o {output.vcf}"
+        " && bcftools index -t -f {output.vcf}) 2> {log}"
+
+
+rule bcftools_stats:
+    input:
+        vcf="results/vcf/{sample}.vcf.gz",
+        tbi="results/vcf/{sample}.vcf.gz.tbi",
+    output:
+        "results/qc/bcftools/{sample}.bcftools_stats.txt",
+    params:
+        ref=REF,
+    log:
+        "logs/bcftools_stats/{sample}.log",
+    conda:
+        str(ENVS / "call.yaml")
+    shell:
+        "bcftools stats -F {params.ref} -f PASS {input.vcf} > {output} 2> {log}"

@@ -1,0 +1,42 @@
+# Load and validate the lab config and sample sheet before any job is planned.
+from pathlib import Path
+
+from labpipe.config import load_config
+from labpipe.resources import envs_dir
+from labpipe.samplesheet import load_sample_sheet, samples_of
+from labpipe.workflow_support import (
+    adapter_args,
+    final_output_paths,
+    labpipe_header_lines,
+    unit_table,
+)
+
+if "labpipe_config" not in config:
+    raise ValueError("run this workflow through `labpipe run CONFIG` (it passes labpipe_config)")
+
+LP = load_config(Path(config["labpipe_config"]))
+if config.get("labpipe_outdir"):
+    LP["output_dir"] = str(config["labpipe_outdir"])
+UNITS = unit_table(load_sample_sheet(Path(LP["samples"]), LP["platform"]))
+SAMPLES = samples_of(list(UNITS.values()))
+REF = LP["reference"]["fasta"]
+GFF3 = LP["annotation"]["gff3"]
+ENVS = envs_dir()
+THREADS = LP["threads"]
+CALLING = LP["calling"]
+
+wildcard_constraints:
+    sample="[A-Za-z0-9][A-Za-z0-9_.-]*",
+    unit="[A-Za-z0-9][A-Za-z0-9_.-]*",
+
+
+def unit_of(wildcards):
+    return UNITS[(wildcards.sample, wildcards.unit)]
+
+
+def units_of_sample(sample):
+    return [u for u in UNITS.values() if u.sample == sample]
+
+
+def final_outputs():
+    return final_output_paths(SAMPLES, annotate=GFF3 is not None)

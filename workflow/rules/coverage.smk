@@ -1,0 +1,44 @@
+# Alignment statistics and coverage over the targets.
+
+
+rule samtools_stats:
+    input:
+        bam="results/bam/{sample}.bam",
+        bai="results/bam/{sample}.bam.bai",
+        targets="results/reference/targets.bed",
+    output:
+        stats="results/qc/samtools/{sample}.stats.txt",
+        flagstat="results/qc/samtools/{sample}.flagstat.json",
+    params:
+        ref=REF,
+    log:
+        "logs/samtools_stats/{sample}.log",
+    conda:
+        str(ENVS / "align.yaml")
+    shell:
+        "(samtools stats --reference {params.ref} {input.bam} > {output.stats}"
+        " && samtools flagstat -O json {input.bam} > {output.flagstat}) 2> {log}"
+
+
+rule mosdepth:
+    input:
+        bam="results/bam/{sample}.bam",
+        bai="results/bam/{sample}.bam.bai",
+        targets="results/reference/targets.bed",
+    output:
+        summary="results/qc/mosdepth/{sample}.mosdepth.summary.txt",
+        dist="results/qc/mosdepth/{sample}.mosdepth.region.dist.txt",
+        regions="results/qc/mosdepth/{sample}.regions.bed.gz",
+        thresholds="results/qc/mosdepth/{sample}.thresholds.bed.gz",
+    params:
+        prefix="results/qc/mosdepth/{sample}",
+        thresholds=",".join(map(str, LP["qc"]["depth_thresholds"])),
+        mapq=CALLING["min_mapq"],
+    log:
+        "logs/mosdepth/{sample}.log",
+    threads: min(THREADS, 4)
+    conda:
+        str(ENVS / "qc.yaml")
+    shell:
+        "mosdepth --no-per-base --by {input.targets} --thresholds {params.thresholds}"
+        " --mapq {params.mapq} --threads {threads} {params.prefix} {input.bam} > {log} 2>&1"
