@@ -80,7 +80,7 @@ def test_missing_files_are_named_with_their_line(tmp_path: Path) -> None:
 
 
 def test_config_file_missing_or_not_yaml(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="does not exist; copy config/labs/example-lab.yaml"):
+    with pytest.raises(ConfigError, match=r"does not exist; copy config/labs/example-lab\.yaml"):
         load_config(tmp_path / "nope.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("lab: [unclosed\n")

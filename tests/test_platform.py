@@ -10,10 +10,14 @@ from labpipe.platform import ReadNameFacts, parse_read_name
 @pytest.mark.parametrize(
     ("name", "facts"),
     [
-        ("@M00123:45:000000000-ABCDE:1:1101:15589:1331 1:N:0:ACGT+TTGA",
-         ReadNameFacts("ILLUMINA", "000000000-ABCDE", "1", "ACGT+TTGA")),
-        ("@A00123:8:H7KJ2DSXY:3:1101:10003:1000:ACGTTGCA 2:N:0:ACGTACGT",
-         ReadNameFacts("ILLUMINA", "H7KJ2DSXY", "3", "ACGTACGT")),
+        (
+            "@M00123:45:000000000-ABCDE:1:1101:15589:1331 1:N:0:ACGT+TTGA",
+            ReadNameFacts("ILLUMINA", "000000000-ABCDE", "1", "ACGT+TTGA"),
+        ),
+        (
+            "@A00123:8:H7KJ2DSXY:3:1101:10003:1000:ACGTTGCA 2:N:0:ACGTACGT",
+            ReadNameFacts("ILLUMINA", "H7KJ2DSXY", "3", "ACGTACGT"),
+        ),
         ("@NB501234:12:HXXXXBGX9:4:11401:2000:3000", ReadNameFacts("ILLUMINA", "HXXXXBGX9", "4")),
         ("@V350012345L2C001R0010000001/1", ReadNameFacts("DNBSEQ", "V350012345", "2")),
         ("@E100001234L1C001R0010000001/2", ReadNameFacts("DNBSEQ", "E100001234", "1")),

@@ -27,18 +27,27 @@ def sheet(tmp_path: Path, rows: list[str], header: str = HEADER) -> Path:
 
 @pytest.fixture
 def reads(tmp_path: Path) -> Path:
-    fastq(tmp_path / "a_R1.fastq.gz", "@A00123:8:H7KJ2DSXY:2:1101:1000:1000 1:N:0:ACGTACGT+TTGACCAA")
-    fastq(tmp_path / "a_R2.fastq.gz", "@A00123:8:H7KJ2DSXY:2:1101:1000:1000 2:N:0:ACGTACGT+TTGACCAA")
+    fastq(
+        tmp_path / "a_R1.fastq.gz", "@A00123:8:H7KJ2DSXY:2:1101:1000:1000 1:N:0:ACGTACGT+TTGACCAA"
+    )
+    fastq(
+        tmp_path / "a_R2.fastq.gz", "@A00123:8:H7KJ2DSXY:2:1101:1000:1000 2:N:0:ACGTACGT+TTGACCAA"
+    )
     fastq(tmp_path / "b_1.fq.gz", "@V350012345L2C001R0010000001/1")
     fastq(tmp_path / "b_2.fq.gz", "@V350012345L2C001R0010000001/2")
     return tmp_path
 
 
 def test_valid_sheet_builds_complete_read_groups(reads: Path) -> None:
-    units = load_sample_sheet(sheet(reads, [
-        "S1\tL002\ta_R1.fastq.gz\ta_R2.fastq.gz\tILLUMINA\tlibA",
-        "S2\tL2\tb_1.fq.gz\tb_2.fq.gz\tdnbseq\t",
-    ]))
+    units = load_sample_sheet(
+        sheet(
+            reads,
+            [
+                "S1\tL002\ta_R1.fastq.gz\ta_R2.fastq.gz\tILLUMINA\tlibA",
+                "S2\tL2\tb_1.fq.gz\tb_2.fq.gz\tdnbseq\t",
+            ],
+        )
+    )
     assert [u.read_group() for u in units] == [
         "@RG\\tID:S1.L002\\tSM:S1\\tLB:libA\\tPL:ILLUMINA\\tPU:H7KJ2DSXY.2.ACGTACGT+TTGACCAA",
         "@RG\\tID:S2.L2\\tSM:S2\\tLB:S2\\tPL:DNBSEQ\\tPU:V350012345.2",
@@ -47,10 +56,13 @@ def test_valid_sheet_builds_complete_read_groups(reads: Path) -> None:
 
 
 def test_sample_name_with_space_or_shell_characters(reads: Path) -> None:
-    path = sheet(reads, [
-        "S 1\tL1\ta_R1.fastq.gz\ta_R2.fastq.gz\tILLUMINA\t",
-        "S2;rm\tL1\tb_1.fq.gz\tb_2.fq.gz\tDNBSEQ\t",
-    ])
+    path = sheet(
+        reads,
+        [
+            "S 1\tL1\ta_R1.fastq.gz\ta_R2.fastq.gz\tILLUMINA\t",
+            "S2;rm\tL1\tb_1.fq.gz\tb_2.fq.gz\tDNBSEQ\t",
+        ],
+    )
     with pytest.raises(SampleSheetError) as err:
         load_sample_sheet(path)
     assert err.value.problems == [
@@ -62,10 +74,13 @@ def test_sample_name_with_space_or_shell_characters(reads: Path) -> None:
 
 
 def test_duplicate_unit_and_reused_file(reads: Path) -> None:
-    path = sheet(reads, [
-        "S1\tL1\ta_R1.fastq.gz\ta_R2.fastq.gz\tILLUMINA\t",
-        "S1\tL1\ta_R1.fastq.gz\tb_2.fq.gz\tILLUMINA\t",
-    ])
+    path = sheet(
+        reads,
+        [
+            "S1\tL1\ta_R1.fastq.gz\ta_R2.fastq.gz\tILLUMINA\t",
+            "S1\tL1\ta_R1.fastq.gz\tb_2.fq.gz\tILLUMINA\t",
+        ],
+    )
     with pytest.raises(SampleSheetError) as err:
         load_sample_sheet(path)
     assert "line 3: sample 'S1' unit 'L1' appears more than once" in err.value.render()
@@ -73,16 +88,21 @@ def test_duplicate_unit_and_reused_file(reads: Path) -> None:
 
 
 def test_r1_without_r2_and_missing_file(reads: Path) -> None:
-    path = sheet(reads, [
-        "S1\tL1\ta_R1.fastq.gz\t\tILLUMINA\t",
-        "S2\tL1\tmissing_1.fq.gz\tb_2.fq.gz\tDNBSEQ\t",
-    ])
+    path = sheet(
+        reads,
+        [
+            "S1\tL1\ta_R1.fastq.gz\t\tILLUMINA\t",
+            "S2\tL1\tmissing_1.fq.gz\tb_2.fq.gz\tDNBSEQ\t",
+        ],
+    )
     with pytest.raises(SampleSheetError) as err:
         load_sample_sheet(path)
     assert err.value.problems[0] == (
         "line 2: sample 'S1' has fq1 but no fq2; labpipe needs paired-end reads: add the R2 file"
     )
-    assert err.value.problems[1].startswith("line 3: fq1 missing_1.fq.gz does not exist (looked for")
+    assert err.value.problems[1].startswith(
+        "line 3: fq1 missing_1.fq.gz does not exist (looked for"
+    )
 
 
 def test_platform_typo_suggests_the_right_one(reads: Path) -> None:

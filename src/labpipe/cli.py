@@ -39,13 +39,25 @@ def cli(debug: bool) -> None:
 
 @cli.command()
 @click.argument("config", type=click.Path(path_type=Path))
-@click.option("--cores", "-c", type=click.IntRange(min=1), default=None,
-              help="CPU cores to use (default: all available).")
-@click.option("--outdir", "-o", type=click.Path(path_type=Path), default=None,
-              help="Output directory (default: output_dir from the config).")
+@click.option(
+    "--cores",
+    "-c",
+    type=click.IntRange(min=1),
+    default=None,
+    help="CPU cores to use (default: all available).",
+)
+@click.option(
+    "--outdir",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output directory (default: output_dir from the config).",
+)
 @click.option("--dry-run", "-n", is_flag=True, help="Show the steps that would run, run nothing.")
 @click.option("--use-conda", is_flag=True, help="Run each tool from its pinned conda env in envs/.")
-def run(config: Path, cores: int | None, outdir: Path | None, dry_run: bool, use_conda: bool) -> None:
+def run(
+    config: Path, cores: int | None, outdir: Path | None, dry_run: bool, use_conda: bool
+) -> None:
     """Run the whole analysis for the samples of a lab CONFIG."""
     from labpipe.pipeline import run_pipeline
 
@@ -73,10 +85,20 @@ def doctor() -> None:
     statuses = check_all()
     width = max(len(s.tool.name) for s in statuses)
     for s in statuses:
-        mark = "ok     " if s.ok else "MISSING" if s.path is None else "TOO OLD" if s.version else "BROKEN "
+        mark = (
+            "ok     "
+            if s.ok
+            else "MISSING"
+            if s.path is None
+            else "TOO OLD"
+            if s.version
+            else "BROKEN "
+        )
         found = s.version or "-"
-        click.echo(f"{mark}  {s.tool.name:<{width}}  found {found:<10} need >= {s.tool.minimum}"
-                   f"{'  ' + (s.path or '') if s.ok else '  (' + (s.problem or '') + ')'}")
+        click.echo(
+            f"{mark}  {s.tool.name:<{width}}  found {found:<10} need >= {s.tool.minimum}"
+            f"{'  ' + (s.path or '') if s.ok else '  (' + (s.problem or '') + ')'}"
+        )
     bad = [s for s in statuses if not s.ok]
     if bad:
         click.echo("\nTo install what is missing:\n" + install_hint(statuses), err=True)
@@ -100,10 +122,21 @@ def reference_prepare(fasta: Path) -> None:
 
 
 @cli.command()
-@click.option("--outdir", "-o", type=click.Path(path_type=Path), default=Path("labpipe-demo"),
-              show_default=True, help="Fresh directory to run the demo in.")
-@click.option("--cores", "-c", type=click.IntRange(min=1), default=None,
-              help="CPU cores to use (default: all available).")
+@click.option(
+    "--outdir",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=Path("labpipe-demo"),
+    show_default=True,
+    help="Fresh directory to run the demo in.",
+)
+@click.option(
+    "--cores",
+    "-c",
+    type=click.IntRange(min=1),
+    default=None,
+    help="CPU cores to use (default: all available).",
+)
 @click.option("--overwrite", is_flag=True, help="Empty OUTDIR first if it holds an earlier demo.")
 def demo(outdir: Path, cores: int | None, overwrite: bool) -> None:
     """Run the whole pipeline on the embedded demo data and summarise it."""

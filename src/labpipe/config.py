@@ -146,8 +146,7 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         text = path.read_text()
     except FileNotFoundError:
         raise ConfigError(
-            f"config file {path} does not exist; "
-            "copy config/labs/example-lab.yaml and edit it"
+            f"config file {path} does not exist; copy config/labs/example-lab.yaml and edit it"
         ) from None
     except OSError as exc:
         raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
@@ -247,5 +246,7 @@ def _file_problems(config: dict[str, Any], root: yaml.Node | None) -> list[str]:
                 with path.open("rb") as handle:
                     handle.read(1)
             except OSError as exc:
-                problems.append(f"{prefix}'{dotted}': {what} {path} cannot be read ({exc.strerror})")
+                problems.append(
+                    f"{prefix}'{dotted}': {what} {path} cannot be read ({exc.strerror})"
+                )
     return problems

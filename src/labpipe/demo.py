@@ -52,9 +52,7 @@ def prepare_demo(outdir: Path, overwrite: bool) -> Path:
         )
     if outdir.exists() and any(outdir.iterdir()):
         if not overwrite:
-            raise UsageError(
-                f"{outdir} is not empty; choose a fresh --outdir or add --overwrite"
-            )
+            raise UsageError(f"{outdir} is not empty; choose a fresh --outdir or add --overwrite")
         if not (outdir / ".labpipe").exists() and not (outdir / "demo.yaml").exists():
             raise UsageError(f"{outdir} does not hold an earlier labpipe demo; not emptying it")
         shutil.rmtree(outdir)
@@ -101,7 +99,8 @@ def demo_summary(outdir: Path, data: Path) -> str:
             regions_bed=data / "targets.bed",
         )
         lines.append(
-            f"{row.sample:<8} {row.reads_total:>9,} {row.mapped_pct:>8.2f} {row.duplicate_pct:>6.2f}"
+            f"{row.sample:<8} {row.reads_total:>9,} {row.mapped_pct:>8.2f}"
+            f" {row.duplicate_pct:>6.2f}"
             f" {row.mean_target_depth:>7.1f} {row.pct_target_20x:>7.2f}"
             f" {cmp.snv.recall:>8.3f} {cmp.snv.precision:>9.3f}"
             f" {cmp.indel.recall:>10.3f} {cmp.indel.precision:>11.3f}"

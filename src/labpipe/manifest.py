@@ -49,7 +49,10 @@ def sha256_file(path: Path, cache: dict[str, Any] | None = None) -> str:
 
 def input_files(config_path: Path, config: dict[str, Any], units: list[Unit]) -> dict[str, Path]:
     """Every input file of a run, keyed by the role it plays."""
-    files: dict[str, Path] = {"config": config_path.resolve(), "sample_sheet": Path(config["samples"])}
+    files: dict[str, Path] = {
+        "config": config_path.resolve(),
+        "sample_sheet": Path(config["samples"]),
+    }
     files["reference_fasta"] = Path(config["reference"]["fasta"])
     if config.get("targets"):
         files["targets_bed"] = Path(config["targets"])

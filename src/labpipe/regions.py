@@ -69,7 +69,8 @@ def read_bed(path: Path, contigs: dict[str, int] | None = None) -> list[Interval
                 start, end = int(start_text), int(end_text)
             except ValueError:
                 problems.append(
-                    f"line {number}: start {start_text!r} and end {end_text!r} must be whole numbers"
+                    f"line {number}: start {start_text!r} and end {end_text!r} "
+                    "must be whole numbers"
                 )
                 continue
             if start < 0:
@@ -131,7 +132,12 @@ def merge(intervals: list[Interval], order: list[str]) -> list[Interval]:
 def pad(intervals: list[Interval], padding: int, contigs: dict[str, int]) -> list[Interval]:
     """Widen every interval by ``padding`` on each side, clipped to the contig."""
     return [
-        Interval(iv.contig, max(0, iv.start - padding), min(contigs[iv.contig], iv.end + padding), iv.name)
+        Interval(
+            iv.contig,
+            max(0, iv.start - padding),
+            min(contigs[iv.contig], iv.end + padding),
+            iv.name,
+        )
         for iv in intervals
     ]
 

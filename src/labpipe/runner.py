@@ -203,7 +203,7 @@ def _lines(stream: IO[str]) -> Iterator[str]:
 
 @contextmanager
 def _exclusive(lock_path: Path, outdir: Path) -> Iterator[None]:
-    handle = open(lock_path, "a+")
+    handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

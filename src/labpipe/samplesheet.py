@@ -130,7 +130,8 @@ def load_sample_sheet(path: Path, default_platform: str = "ILLUMINA") -> list[Un
             fq = (base / row[column]).resolve()
             if fq in seen_files and seen_files[fq] != number:
                 problems.append(
-                    f"line {number}: {column} {row[column]} is already used on line {seen_files[fq]}"
+                    f"line {number}: {column} {row[column]} is already used"
+                    f" on line {seen_files[fq]}"
                 )
             seen_files.setdefault(fq, number)
         if unit is not None:
@@ -210,7 +211,8 @@ def _check_row(
     library = row.get("library", "")
     if library and not SAFE_NAME.match(library):
         problems.append(
-            f"line {number}: library name {library!r} may only contain letters, digits, '-', '_', '.'"
+            f"line {number}: library name {library!r} may only contain letters, digits,"
+            " '-', '_', '.'"
         )
     if len(problems) > before:
         return None
@@ -226,4 +228,3 @@ def _check_row(
         platform_unit=platform_unit,
         line=number,
     )
-

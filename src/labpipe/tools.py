@@ -94,6 +94,7 @@ def check_tool(tool: Tool) -> ToolStatus:
             [path, *tool.version_args],
             capture_output=True,
             text=True,
+            errors="replace",
             timeout=60,
             check=False,
         )

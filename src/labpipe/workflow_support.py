@@ -48,7 +48,10 @@ def sample_outputs(sample: str, annotate: bool) -> list[str]:
         f"results/qc/bcftools/{sample}.bcftools_stats.txt",
     ]
     if annotate:
-        outputs += [f"results/vcf/{sample}.annotated.vcf.gz", f"results/vcf/{sample}.annotated.vcf.gz.tbi"]
+        outputs += [
+            f"results/vcf/{sample}.annotated.vcf.gz",
+            f"results/vcf/{sample}.annotated.vcf.gz.tbi",
+        ]
     return outputs
 
 
@@ -86,7 +89,11 @@ def write_qc_summary(units: list[Unit], qc_dir: Path, out: Path) -> None:
 
     rows = []
     for sample in dict.fromkeys(u.sample for u in units):
-        fastp = [qc_dir / "fastp" / f"{u.sample}.{u.unit}.fastp.json" for u in units if u.sample == sample]
+        fastp = [
+            qc_dir / "fastp" / f"{u.sample}.{u.unit}.fastp.json"
+            for u in units
+            if u.sample == sample
+        ]
         rows.append(
             collect_sample_qc(
                 sample,
@@ -94,6 +101,7 @@ def write_qc_summary(units: list[Unit], qc_dir: Path, out: Path) -> None:
                 qc_dir / "samtools" / f"{sample}.flagstat.json",
                 qc_dir / "samtools" / f"{sample}.stats.txt",
                 qc_dir / "mosdepth" / sample,
+                markdup_stats=qc_dir / "samtools" / f"{sample}.markdup.txt",
             )
         )
     write_qc_table(rows, out)

@@ -1,0 +1,121 @@
+"""What a user reads from the CLI: messages, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from labpipe import __version__
+from labpipe.cli import main
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        code = main(args)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return int(code or 0), out, err
+
+
+def fastq(path: Path, name: str) -> None:
+    with gzip.open(path, "wt") as handle:
+        handle.write(f"{name}\nACGT\n+\nIIII\n")
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Path:
+    """A valid lab folder: config, reference, sample sheet and reads."""
+    (tmp_path / "ref.fa").write_text(">chr1\n" + "ACGT" * 50 + "\n")
+    fastq(tmp_path / "S1_R1.fastq.gz", "@V350012345L1C001R0010000001/1")
+    fastq(tmp_path / "S1_R2.fastq.gz", "@V350012345L1C001R0010000001/2")
+    (tmp_path / "samples.tsv").write_text(
+        "sample\tunit\tfq1\tfq2\nS1\tL1\tS1_R1.fastq.gz\tS1_R2.fastq.gz\n"
+    )
+    (tmp_path / "lab.yaml").write_text(
+        "lab:\n  name: Test\n  id: test\nreference:\n  fasta: ref.fa\nsamples: samples.tsv\n"
+        "platform: DNBSEQ\n"
+    )
+    return tmp_path
+
+
+def test_validate_ok(lab: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["validate", str(lab / "lab.yaml")], capsys)
+    assert code == 0
+    assert "valid — 1 sample(s), 1 unit(s)" in out
+
+
+def test_missing_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["validate", str(tmp_path / "none.yaml")], capsys)
+    assert code == 2
+    assert err.startswith(f"labpipe: error: config file {tmp_path / 'none.yaml'} does not exist")
+    assert "Traceback" not in err
+
+
+def test_unknown_key(lab: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = lab / "lab.yaml"
+    config.write_text(config.read_text() + "sampels: x.tsv\n")
+    code, _, err = run_cli(["validate", str(config)], capsys)
+    assert code == 2
+    assert "line 8: unknown key 'sampels'; did you mean 'samples'?" in err
+
+
+def test_duplicate_sample_and_unsafe_name(lab: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (lab / "samples.tsv").write_text(
+        "sample\tunit\tfq1\tfq2\n"
+        "S1\tL1\tS1_R1.fastq.gz\tS1_R2.fastq.gz\n"
+        "S1\tL1\tS1_R1.fastq.gz\tS1_R2.fastq.gz\n"
+        "$(reboot)\tL1\tx_1.fq.gz\tx_2.fq.gz\n"
+    )
+    code, _, err = run_cli(["validate", str(lab / "lab.yaml")], capsys)
+    assert code == 2
+    assert "line 3: sample 'S1' unit 'L1' appears more than once" in err
+    assert "line 4: sample name '$(reboot)' may only contain letters, digits" in err
+    assert "line 4: fq1 x_1.fq.gz does not exist" in err
+
+
+def test_r1_without_r2(lab: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (lab / "samples.tsv").write_text("sample\tunit\tfq1\tfq2\nS1\tL1\tS1_R1.fastq.gz\t\n")
+    code, _, err = run_cli(["validate", str(lab / "lab.yaml")], capsys)
+    assert code == 2
+    assert "line 2: sample 'S1' has fq1 but no fq2" in err
+
+
+def test_debug_shows_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "labpipe.cli", "--debug", "validate", str(tmp_path / "x.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr and "ConfigError" in result.stderr
+
+
+def test_version_and_help_stay_light() -> None:
+    code = (
+        "import sys; from labpipe.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('snakemake', 'pysam', 'cyvcf2', 'jsonschema') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert f"labpipe, version {__version__}" in result.stdout
+    assert "HEAVY []" in result.stdout
+
+
+def test_dry_run_lists_every_stage(lab: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(
+        ["run", str(lab / "lab.yaml"), "--dry-run", "--cores", "1", "--outdir", str(lab / "out")],
+        capsys,
+    )
+    assert code == 0, err
+    for rule in ("fastp", "bwa_mem", "markdup", "mosdepth", "bcftools_call", "multiqc", "manifest"):
+        assert rule in out
+    assert not (lab / "out" / "results").exists()

@@ -1,0 +1,62 @@
+"""Snakemake output turned into progress lines and failure messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from labpipe.runner import ProgressParser, RunOutcome, failure_message
+
+LOG = """\
+[Mon Nov 23 18:35:44 2026]
+rule bwa_mem:
+    input: results/trimmed/PK001.L001.R1.fastq.gz
+    output: results/bam/units/PK001.L001.bam
+    log: logs/bwa_mem/PK001.L001.log
+    jobid: 7
+    reason: Missing output files
+    wildcards: sample=PK001, unit=L001
+    threads: 2
+[Mon Nov 23 18:35:50 2026]
+Finished jobid: 7 (Rule: bwa_mem)
+3 of 24 steps (12%) done
+[Mon Nov 23 18:35:51 2026]
+rule markdup:
+    log: logs/markdup/PK001.log
+    jobid: 9
+    wildcards: sample=PK001
+[Mon Nov 23 18:35:52 2026]
+Error in rule markdup:
+    message: None
+    jobid: 9
+    output: results/bam/PK001.bam
+    log: logs/markdup/PK001.log (check log file(s) for error details)
+"""
+
+
+def test_progress_and_failure_are_parsed() -> None:
+    echoed: list[str] = []
+    parser = ProgressParser(echoed.append)
+    for line in LOG.splitlines():
+        parser.feed(line)
+    assert echoed == ["[ 3/24] done  bwa_mem PK001 L001"]
+    assert len(parser.failed) == 1
+    failed = parser.failed[0]
+    assert (failed.rule, failed.wildcards, failed.log) == (
+        "markdup",
+        {"sample": "PK001"},
+        "logs/markdup/PK001.log",
+    )
+
+
+def test_failure_message_names_step_sample_and_log(tmp_path: Path) -> None:
+    log = tmp_path / "logs" / "markdup" / "PK001.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("[markdup] error: truncated file\n")
+    parser = ProgressParser(lambda _: None)
+    for line in LOG.splitlines():
+        parser.feed(line)
+    error = failure_message(RunOutcome(1, parser.failed, tmp_path / "run.log", []), tmp_path)
+    text = error.render()
+    assert f"step 'markdup' failed for sample PK001; read {log}" in text
+    assert "[markdup] error: truncated file" in text
+    assert error.exit_code == 1
