@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from labpipe.errors import InputFormatError, UsageError
-from labpipe.resources import test_data_dir
+from labpipe.resources import demo_data_dir
 
 Echo = Callable[[str], None]
 DEMO_FILES = ("reference.fa", "genes.gff3", "targets.bed", "samples.tsv", "truth.vcf.gz")
@@ -43,7 +43,7 @@ def prepare_demo(outdir: Path, overwrite: bool) -> Path:
     Returns:
         The config file written.
     """
-    data = test_data_dir()
+    data = demo_data_dir()
     missing = [name for name in DEMO_FILES if not (data / name).exists()]
     if missing:
         raise InputFormatError(
@@ -74,7 +74,7 @@ def run_demo(outdir: Path, cores: int, overwrite: bool, echo: Echo) -> None:
     config_path = prepare_demo(outdir, overwrite)
     run_pipeline(config_path, None, cores, dry_run=False, use_conda=False, echo=echo)
     echo("")
-    echo(demo_summary(outdir.resolve(), test_data_dir()))
+    echo(demo_summary(outdir.resolve(), demo_data_dir()))
     echo(f"\nDemo finished in {time.monotonic() - started:.0f} s on {cores} core(s).")
 
 

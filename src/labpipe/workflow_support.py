@@ -6,12 +6,15 @@ Snakefile only wires stages together.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import traceback
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from labpipe import __version__
 from labpipe.config import config_sha256
+from labpipe.errors import LabpipeError
 from labpipe.samplesheet import Unit
 
 # Adapter pairs (read 1, read 2) as the platforms' vendors publish them.
@@ -24,6 +27,11 @@ ADAPTERS: dict[str, tuple[str, str]] = {
 def unit_table(units: list[Unit]) -> dict[tuple[str, str], Unit]:
     """Units keyed by (sample, unit), in sheet order."""
     return {(u.sample, u.unit): u for u in units}
+
+
+def name_pattern(names: list[str]) -> str:
+    """A regex matching exactly these names, for a Snakemake wildcard constraint."""
+    return "|".join(re.escape(name) for name in sorted(set(names), key=len, reverse=True))
 
 
 def adapter_args(platform: str) -> str:
@@ -105,3 +113,25 @@ def write_qc_summary(units: list[Unit], qc_dir: Path, out: Path) -> None:
             )
         )
     write_qc_table(rows, out)
+
+
+def run_logged(
+    log: str | Path, function: Callable[..., object], *args: object, **kwargs: object
+) -> None:
+    """Run one labpipe step from a rule, writing its outcome to the rule's log.
+
+    Python steps have no stderr of their own to redirect, so a failure's message
+    (and traceback) goes to the log file that labpipe points the user at.
+    """
+    log_path = Path(log)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w") as handle:
+        try:
+            function(*args, **kwargs)
+        except LabpipeError as exc:
+            handle.write(f"labpipe: error: {exc.render()}\n")
+            raise
+        except Exception:
+            handle.write(traceback.format_exc())
+            raise
+        handle.write(f"{getattr(function, '__name__', 'step')}: done\n")

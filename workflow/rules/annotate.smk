@@ -40,7 +40,9 @@ rule variant_table:
     run:
         from labpipe.variant_table import write_variant_table
 
-        write_variant_table(
+        run_logged(
+            log[0],
+            write_variant_table,
             Path(input.vcf),
             Path(params.gff3) if params.gff3 else None,
             Path(params.ref),

@@ -6,8 +6,10 @@ rule provenance_header:
         "results/vcf/labpipe_header.txt",
     params:
         lines=labpipe_header_lines(LP),
+    log:
+        "logs/provenance_header.log",
     run:
-        Path(output[0]).write_text(params.lines)
+        run_logged(log[0], Path(output[0]).write_text, params.lines)
 
 
 rule bcftools_call:

@@ -8,6 +8,8 @@ from labpipe.workflow_support import (
     adapter_args,
     final_output_paths,
     labpipe_header_lines,
+    name_pattern,
+    run_logged,
     unit_table,
 )
 
@@ -25,9 +27,10 @@ ENVS = envs_dir()
 THREADS = LP["threads"]
 CALLING = LP["calling"]
 
+# Names may contain '.', so wildcards match only the sheet's own names.
 wildcard_constraints:
-    sample="[A-Za-z0-9][A-Za-z0-9_.-]*",
-    unit="[A-Za-z0-9][A-Za-z0-9_.-]*",
+    sample=name_pattern(SAMPLES),
+    unit=name_pattern([u.unit for u in UNITS.values()]),
 
 
 def unit_of(wildcards):

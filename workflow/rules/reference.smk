@@ -41,7 +41,9 @@ rule regions:
     run:
         from labpipe.regions import prepare_regions
 
-        prepare_regions(
+        run_logged(
+            log[0],
+            prepare_regions,
             Path(input.fai),
             Path(input.targets) if LP["targets"] else None,
             params.padding,

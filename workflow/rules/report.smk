@@ -17,7 +17,9 @@ rule qc_summary:
     run:
         from labpipe.workflow_support import write_qc_summary
 
-        write_qc_summary(list(UNITS.values()), Path("results/qc"), Path(output[0]))
+        run_logged(
+            log[0], write_qc_summary, list(UNITS.values()), Path("results/qc"), Path(output[0])
+        )
 
 
 rule multiqc:
@@ -53,4 +55,11 @@ rule manifest:
     run:
         from labpipe.manifest import write_manifest
 
-        write_manifest(Path(config["labpipe_config"]), LP, list(UNITS.values()), Path(output[0]))
+        run_logged(
+            log[0],
+            write_manifest,
+            Path(config["labpipe_config"]),
+            LP,
+            list(UNITS.values()),
+            Path(output[0]),
+        )

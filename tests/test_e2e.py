@@ -1,0 +1,159 @@
+"""The real workflow, end to end, on the embedded demo data.
+
+Runs fastp, bwa, samtools, bcftools, mosdepth and MultiQC for real (about a
+minute per run on 2 cores) and checks what a lab would check: the planted
+variants are called with the right genotypes, nothing false passes the filters,
+the coding variants are annotated as planted, and the QC and provenance are
+complete. A second run with another core count must give identical calls.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pysam
+import pytest
+
+from labpipe.resources import demo_data_dir
+from labpipe.tools import TOOLS
+from labpipe.truth import compare_to_truth
+
+pytestmark = pytest.mark.e2e
+
+DATA = demo_data_dir()
+SAMPLES = ("PK001", "PK002")
+
+
+def run_demo(outdir: Path, cores: int) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "labpipe.cli",
+            "demo",
+            "--outdir",
+            str(outdir),
+            "--cores",
+            str(cores),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    outdir = tmp_path_factory.mktemp("e2e") / "demo"
+    result = run_demo(outdir, cores=2)
+    return outdir, result.stdout
+
+
+def variant_records(vcf: Path) -> list[str]:
+    """The VCF's records as text (header lines, which hold timestamps, left out)."""
+    with pysam.VariantFile(str(vcf)) as handle:
+        return [str(record) for record in handle]
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_every_planted_variant_called_no_false_positive(
+    demo_run: tuple[Path, str], sample: str
+) -> None:
+    outdir, _ = demo_run
+    comparison = compare_to_truth(
+        outdir / "results" / "vcf" / f"{sample}.vcf.gz",
+        DATA / "truth.vcf.gz",
+        outdir / "reference" / "demo_reference.fa",
+        sample,
+        regions_bed=DATA / "targets.bed",
+    )
+    assert comparison.false_negatives == [], "planted variants not called"
+    assert comparison.false_positives == [], "false calls passing the filters inside the targets"
+    assert comparison.genotype_mismatches == []
+    assert comparison.all.tp > 10
+    assert comparison.snv.tp > 0 and comparison.indel.tp > 0
+
+
+def test_planted_coding_variants_get_expected_consequence(demo_run: tuple[Path, str]) -> None:
+    outdir, _ = demo_run
+    with open(DATA / "expected_consequences.tsv") as handle:
+        expected = list(csv.DictReader(handle, delimiter="\t"))
+    kinds = {row["consequence"].split("&")[0] for row in expected}
+    assert {"missense", "synonymous", "stop_gained", "frameshift", "inframe_deletion"} <= kinds
+    assert kinds & {"splice_donor", "splice_acceptor"}
+    called: dict[tuple[str, str, str, str], dict[str, str]] = {}
+    for sample in SAMPLES:
+        with open(outdir / "results" / "variants" / f"{sample}.tsv") as handle:
+            for row in csv.DictReader(handle, delimiter="\t"):
+                called[(row["chrom"], row["pos"], row["ref"], row["alt"])] = row
+    for row in expected:
+        key = (row["chrom"], row["pos"], row["ref"], row["alt"])
+        assert key in called, f"planted coding variant {key} missing from the variant tables"
+        got = called[key]
+        assert got["gene"] == row["gene"], key
+        assert got["consequence"].split("&")[0] == row["consequence"].split("&")[0], key
+        assert got["hgvs_p"] == row["hgvs_p"], key
+        if row["consequence"] in {"missense", "synonymous", "stop_gained", "frameshift"}:
+            assert got["hgvs_c"].startswith("c."), key
+
+
+def test_read_groups_name_platform_and_unit(demo_run: tuple[Path, str]) -> None:
+    outdir, _ = demo_run
+    groups = {}
+    for sample in SAMPLES:
+        with pysam.AlignmentFile(str(outdir / "results" / "bam" / f"{sample}.bam")) as bam:
+            for rg in bam.header.to_dict()["RG"]:
+                groups[rg["ID"]] = rg
+    assert set(groups) == {"PK001.L001", "PK001.L002", "PK002.L02"}
+    assert groups["PK002.L02"]["PL"] == "DNBSEQ"
+    assert groups["PK002.L02"]["PU"] == "V350012345.2"
+    assert groups["PK001.L002"]["PL"] == "ILLUMINA"
+    assert groups["PK001.L002"]["PU"].startswith("H7KJ2DSXY.2")
+    assert {g["SM"] for g in groups.values()} == set(SAMPLES)
+
+
+def test_qc_outputs_and_report_sections(demo_run: tuple[Path, str]) -> None:
+    outdir, stdout = demo_run
+    html = (outdir / "results" / "qc" / "multiqc_report.html").read_text()
+    for section in ("fastp", "samtools", "mosdepth", "bcftools"):
+        assert f'id="mqc-module-section-{section}"' in html or f'id="{section}"' in html, section
+    with open(outdir / "results" / "qc" / "qc_summary.tsv") as handle:
+        rows = {r["sample"]: r for r in csv.DictReader(handle, delimiter="\t")}
+    assert set(rows) == set(SAMPLES)
+    for row in rows.values():
+        assert float(row["mapped_pct"]) > 95
+        assert 60 < float(row["mean_target_depth"]) < 200
+        assert float(row["pct_target_20x"]) > 90
+    for sample in SAMPLES:
+        assert sample in stdout
+    assert "recall" in stdout or "rec" in stdout
+
+
+def test_manifest_lists_tools_inputs_and_config(demo_run: tuple[Path, str]) -> None:
+    outdir, _ = demo_run
+    manifest = json.loads((outdir / "results" / "run_manifest.json").read_text())
+    assert set(manifest["tools"]) == {tool.name for tool in TOOLS}
+    assert all(entry["version"] for entry in manifest["tools"].values())
+    assert len(manifest["config_sha256"]) == 64
+    fastqs = [role for role in manifest["inputs"] if role.startswith("fastq:")]
+    assert len(fastqs) == 6
+    assert all(len(entry["sha256"]) == 64 for entry in manifest["inputs"].values())
+    assert manifest["started"] and manifest["finished"]
+    header = str(pysam.VariantFile(str(outdir / "results" / "vcf" / "PK001.vcf.gz")).header)
+    assert f"##labpipe_config_sha256={manifest['config_sha256']}" in header
+
+
+def test_identical_calls_with_one_core(demo_run: tuple[Path, str], tmp_path: Path) -> None:
+    outdir, _ = demo_run
+    again = tmp_path / "one-core"
+    run_demo(again, cores=1)
+    for sample in SAMPLES:
+        first = variant_records(outdir / "results" / "vcf" / f"{sample}.vcf.gz")
+        second = variant_records(again / "results" / "vcf" / f"{sample}.vcf.gz")
+        assert first == second, f"{sample}: calls differ between --cores 2 and --cores 1"
