@@ -218,6 +218,9 @@ def read_sample_variants(
         InputFormatError: When the sample is not a column of the VCF.
     """
     variants: dict[Key, VariantRecord] = {}
+    # bcftools 1.16 declares INFO/MQ as Integer; newer htslib warns about it on
+    # every read. The values are fine, so keep the user's terminal clean.
+    pysam.set_verbosity(0)
     with pysam.VariantFile(str(vcf)) as records:
         samples = list(records.header.samples)
         if sample not in samples:
