@@ -34,13 +34,18 @@ def name_pattern(names: list[str]) -> str:
     return "|".join(re.escape(name) for name in sorted(set(names), key=len, reverse=True))
 
 
-def adapter_args(platform: str) -> str:
+def adapter_args(platform: str, overrides: Mapping[str, Mapping[str, str]] | None = None) -> str:
     """fastp arguments naming the platform's adapter pair.
 
     Named explicitly rather than auto-detected so that trimming does not depend
     on what fastp guesses from the first reads.
+
+    Args:
+        platform: ILLUMINA or DNBSEQ.
+        overrides: The lab config's ``trimming.adapters``, if it sets any.
     """
-    r1, r2 = ADAPTERS[platform]
+    custom = (overrides or {}).get(platform)
+    r1, r2 = (custom["r1"], custom["r2"]) if custom else ADAPTERS[platform]
     return f"--adapter_sequence {r1} --adapter_sequence_r2 {r2}"
 
 

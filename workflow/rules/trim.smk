@@ -11,7 +11,7 @@ rule fastp:
         json="results/qc/fastp/{sample}.{unit}.fastp.json",
         html="results/qc/fastp/{sample}.{unit}.fastp.html",
     params:
-        adapters=lambda wc: adapter_args(unit_of(wc).platform),
+        adapters=lambda wc: adapter_args(unit_of(wc).platform, LP["trimming"].get("adapters")),
         poly_g="--trim_poly_g" if LP["trimming"]["poly_g"] else "--disable_trim_poly_g",
         min_length=LP["trimming"]["min_length"],
     log:

@@ -1,0 +1,39 @@
+"""Names and parameters the workflow's rules take from labpipe."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from labpipe.errors import InputFormatError
+from labpipe.workflow_support import adapter_args, name_pattern, run_logged
+
+
+def test_adapters_by_platform_and_lab_override() -> None:
+    assert "--adapter_sequence AAGTCGGAGGCCAAGCGGTCTTAGGAAGACAA" in adapter_args("DNBSEQ")
+    assert "--adapter_sequence AGATCGGAAGAGCACACGTCTGAACTCCAGTCA" in adapter_args("ILLUMINA")
+    custom = {"DNBSEQ": {"r1": "ACGTACGTAC", "r2": "TTTTGGGGCC"}}
+    assert adapter_args("DNBSEQ", custom) == (
+        "--adapter_sequence ACGTACGTAC --adapter_sequence_r2 TTTTGGGGCC"
+    )
+    assert "AGATCGGAAGAGC" in adapter_args("ILLUMINA", custom)
+
+
+def test_name_pattern_matches_only_sheet_names() -> None:
+    pattern = re.compile(f"^(?:{name_pattern(['PK001', 'PK001.b'])})$")
+    assert pattern.match("PK001") and pattern.match("PK001.b")
+    assert not pattern.match("PK001.annotated") and not pattern.match("PK001xb")
+
+
+def test_run_logged_writes_the_error_where_the_user_is_sent(tmp_path: Path) -> None:
+    def broken() -> None:
+        raise InputFormatError("sample.vcf: no records", ["line 3: bad"])
+
+    log = tmp_path / "logs" / "step.log"
+    with pytest.raises(InputFormatError):
+        run_logged(log, broken)
+    assert log.read_text() == "labpipe: error: sample.vcf: no records\n  - line 3: bad\n"
+    run_logged(log, lambda: None)
+    assert log.read_text() == "<lambda>: done\n"
