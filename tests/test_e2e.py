@@ -10,6 +10,7 @@ complete. A second run with another core count must give identical calls.
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import pytest
 from labpipe.resources import demo_data_dir
 from labpipe.tools import TOOLS
 from labpipe.truth import compare_to_truth
+from labpipe.workflow_support import ADAPTERS
 
 pytestmark = pytest.mark.e2e
 
@@ -112,7 +114,7 @@ def test_read_groups_name_platform_and_unit(demo_run: tuple[Path, str]) -> None:
                 groups[rg["ID"]] = rg
     assert set(groups) == {"PK001.L001", "PK001.L002", "PK002.L02"}
     assert groups["PK002.L02"]["PL"] == "DNBSEQ"
-    assert groups["PK002.L02"]["PU"] == "V350012345.2"
+    assert groups["PK002.L02"]["PU"] == "V350012345.2.PK002"
     assert groups["PK001.L002"]["PL"] == "ILLUMINA"
     assert groups["PK001.L002"]["PU"].startswith("H7KJ2DSXY.2")
     assert {g["SM"] for g in groups.values()} == set(SAMPLES)
@@ -157,3 +159,24 @@ def test_identical_calls_with_one_core(demo_run: tuple[Path, str], tmp_path: Pat
         first = variant_records(outdir / "results" / "vcf" / f"{sample}.vcf.gz")
         second = variant_records(again / "results" / "vcf" / f"{sample}.vcf.gz")
         assert first == second, f"{sample}: calls differ between --cores 2 and --cores 1"
+
+
+def test_dnbseq_adapters_are_removed(demo_run: tuple[Path, str]) -> None:
+    outdir, _ = demo_run
+    mgi_r1, mgi_r2 = ADAPTERS["DNBSEQ"]
+    with gzip.open(DATA / "reads" / "V350012345_L02_PK002_1.fq.gz", "rt") as handle:
+        raw = handle.read()
+    assert raw.count(mgi_r1[:18]) > 100, "the demo's DNBSEQ sample should have read-through"
+    report = json.loads((outdir / "results" / "qc" / "fastp" / "PK002.L02.fastp.json").read_text())
+    cutting = report["adapter_cutting"]
+    assert cutting["read1_adapter_sequence"] == mgi_r1
+    assert cutting["read2_adapter_sequence"] == mgi_r2
+    assert cutting["adapter_trimmed_reads"] > 1000
+    with pysam.AlignmentFile(str(outdir / "results" / "bam" / "PK002.bam")) as bam:
+        left = sum(
+            1
+            for read in bam
+            if read.query_sequence
+            and (mgi_r1[:18] in read.query_sequence or mgi_r2[:18] in read.query_sequence)
+        )
+    assert left == 0

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from labpipe.errors import SampleSheetError
-from labpipe.samplesheet import load_sample_sheet
+from labpipe.samplesheet import load_sample_sheet, platform_warnings
 
 HEADER = "sample\tunit\tfq1\tfq2\tplatform\tlibrary\n"
 
@@ -137,3 +137,26 @@ def test_wrong_column_count_and_empty_sheet(reads: Path, tmp_path: Path) -> None
         load_sample_sheet(empty)
     with pytest.raises(SampleSheetError, match="does not exist"):
         load_sample_sheet(tmp_path / "absent.tsv")
+
+
+def test_platform_detected_from_reads_and_sheet_wins_with_warning(reads: Path) -> None:
+    fastq(reads / "V350012345_L02_BC07_1.fq.gz", "@V350012345L2C001R0010000001/1")
+    fastq(reads / "V350012345_L02_BC07_2.fq.gz", "@V350012345L2C001R0010000001/2")
+    units = load_sample_sheet(
+        sheet(
+            reads,
+            [
+                "S1\tL1\ta_R1.fastq.gz\ta_R2.fastq.gz\t\t",
+                "S2\tL2\tV350012345_L02_BC07_1.fq.gz\tV350012345_L02_BC07_2.fq.gz\t\t",
+                "S3\tL2\tb_1.fq.gz\tb_2.fq.gz\tILLUMINA\t",
+            ],
+        ),
+        default_platform="DNBSEQ",
+    )
+    assert [u.platform for u in units] == ["ILLUMINA", "DNBSEQ", "ILLUMINA"]
+    assert units[1].platform_unit == "V350012345.2.BC07"
+    assert units[2].platform_unit == "V350012345.2"
+    assert platform_warnings(units) == [
+        "line 4: sample 'S3' unit 'L2': the sheet says ILLUMINA but the read names in b_1.fq.gz"
+        " look like DNBSEQ; using ILLUMINA (the sheet wins — correct it if it is wrong)"
+    ]

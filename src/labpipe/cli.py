@@ -71,6 +71,8 @@ def validate(config: Path) -> None:
     from labpipe.pipeline import validate_inputs
 
     checked = validate_inputs(config)
+    for warning in checked.warnings:
+        click.echo(f"labpipe: warning: {warning}", err=True)
     click.echo(
         f"{config}: valid — {len(checked.samples)} sample(s), {len(checked.units)} unit(s), "
         f"output to {checked.config['output_dir']}"

@@ -9,7 +9,7 @@ from typing import Any
 
 from labpipe.config import load_config
 from labpipe.errors import InputFormatError, LabpipeError
-from labpipe.samplesheet import Unit, load_sample_sheet, samples_of
+from labpipe.samplesheet import Unit, load_sample_sheet, platform_warnings, samples_of
 
 Echo = Callable[[str], None]
 
@@ -20,6 +20,7 @@ class CheckedInputs:
 
     config: dict[str, Any]
     units: list[Unit]
+    warnings: list[str]
 
     @property
     def samples(self) -> list[str]:
@@ -50,7 +51,7 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
             problems += [f"{config['targets']}: {p}" for p in exc.problems] or [str(exc)]
     if problems:
         raise InputFormatError(f"{config_path}: inputs cannot be used", problems)
-    return CheckedInputs(config, units)
+    return CheckedInputs(config, units, platform_warnings(units))
 
 
 def run_pipeline(
@@ -76,6 +77,8 @@ def run_pipeline(
     if not use_conda:
         require_tools()
     target = Path(checked.config["output_dir"])
+    for warning in checked.warnings:
+        echo(f"labpipe: warning: {warning}")
     echo(
         f"labpipe: {len(checked.samples)} sample(s) "
         f"({', '.join(checked.samples)}), {cores} core(s), output in {target}"

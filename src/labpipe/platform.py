@@ -65,6 +65,25 @@ def parse_read_name(name: str) -> ReadNameFacts | None:
     return None
 
 
+_MGI_FILE = re.compile(
+    r"^(?P<flowcell>[A-Z0-9]+)_L0?(?P<lane>\d)_(?P<barcode>[A-Za-z0-9-]+)_[12]\.f(?:ast)?q(?:\.gz)?$"
+)
+
+
+def mgi_barcode_from_filename(name: str, facts: ReadNameFacts) -> str | None:
+    """The barcode in an MGI file name ``<flowcell>_L0<lane>_<barcode>_1.fq.gz``.
+
+    DNBSEQ read names carry no barcode, so the file name is the only place it is
+    written. Only trusted when the file name's flowcell and lane match the reads'.
+    """
+    match = _MGI_FILE.match(name)
+    if facts.platform != "DNBSEQ" or match is None:
+        return None
+    if match["flowcell"] != facts.flowcell or match["lane"] != facts.lane:
+        return None
+    return match["barcode"]
+
+
 def first_read_name(fastq: Path) -> str | None:
     """The first header line of a FASTQ (plain or gzip), or None if unreadable/empty."""
     opener = gzip.open if _is_gzip(fastq) else open

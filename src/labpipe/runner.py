@@ -7,10 +7,12 @@ on failure, the step, the sample and the log file to read.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -25,9 +27,10 @@ from labpipe.errors import RunError
 from labpipe.resources import snakefile
 
 Echo = Callable[[str], None]
+_PR_SET_PDEATHSIG = 1
 
 _RULE = re.compile(r"^(?:local)?rule (?P<rule>\w+):$")
-_FIELD = re.compile(r"^\s+(?P<key>jobid|wildcards|log): (?P<value>.*)$")
+_FIELD = re.compile(r"^\s+(?P<key>jobid|wildcards|log|input): (?P<value>.*)$")
 _FINISHED = re.compile(r"^Finished jobid: (?P<jobid>\d+)")
 _PROGRESS = re.compile(r"^(?P<done>\d+) of (?P<total>\d+) steps")
 _ERROR = re.compile(r"^Error in rule (?P<rule>\w+):$")
@@ -41,6 +44,7 @@ class Job:
     jobid: str = ""
     wildcards: dict[str, str] = field(default_factory=dict)
     log: str = ""
+    inputs: list[str] = field(default_factory=list)
 
     def label(self) -> str:
         """'bwa_mem PK001 L001' — the step and what it works on."""
@@ -97,6 +101,8 @@ class ProgressParser:
                 self._current.wildcards = dict(
                     part.split("=", 1) for part in value.split(", ") if "=" in part
                 )
+            elif key == "input":
+                self._current.inputs = [part.strip() for part in value.split(", ") if part.strip()]
             elif key == "log":
                 self._current.log = value.split(" (check")[0].split(", ")[0].strip()
             return
@@ -129,7 +135,7 @@ def run_workflow(
     outdir.mkdir(parents=True, exist_ok=True)
     state_dir = outdir / ".labpipe"
     state_dir.mkdir(exist_ok=True)
-    with _exclusive(state_dir / "lock", outdir):
+    with _exclusive(state_dir / "lock", outdir) as lock_fd:
         if not dry_run:
             _write_state(state_dir / "run.json", cores)
         log_dir = outdir / "logs"
@@ -137,7 +143,7 @@ def run_workflow(
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         log_path = log_dir / f"labpipe-run-{stamp}{'-dryrun' if dry_run else ''}.log"
         command = snakemake_command(config_path, outdir, cores, dry_run, use_conda)
-        return _stream(command, log_path, echo, dry_run)
+        return _stream(command, log_path, echo, dry_run, lock_fd)
 
 
 def snakemake_command(
@@ -161,6 +167,8 @@ def snakemake_command(
         # so Snakemake's, which a killed run leaves behind, is not needed.
         "--nolock",
         "--rerun-incomplete",
+        # One sample's bad input must not stop the others.
+        "--keep-going",
         "--printshellcmds",
     ]
     if dry_run:
@@ -170,7 +178,22 @@ def snakemake_command(
     return command
 
 
-def _stream(command: list[str], log_path: Path, echo: Echo, dry_run: bool) -> RunOutcome:
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when labpipe dies, even by kill -9 (Linux only).
+
+    Snakemake then stops its jobs and exits, instead of running on unseen and
+    racing the next `labpipe run` on the same output directory.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+def _stream(
+    command: list[str], log_path: Path, echo: Echo, dry_run: bool, lock_fd: int
+) -> RunOutcome:
     env = dict(os.environ)
     # Tools installed in labpipe's own environment (multiqc, labpipe) must be found.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -184,15 +207,24 @@ def _stream(command: list[str], log_path: Path, echo: Echo, dry_run: bool) -> Ru
             text=True,
             env=env,
             bufsize=1,
+            # The child keeps the run lock while it lives, so an orphaned
+            # Snakemake still blocks a second run on the same directory.
+            pass_fds=(lock_fd,),
+            preexec_fn=_die_with_parent,
         )
         assert process.stdout is not None
-        for line in _lines(process.stdout):
-            log.write(line)
-            log.flush()
-            parser.feed(line)
-            tail = [*tail[-39:], line.rstrip("\n")]
-            if dry_run:
-                echo(line.rstrip("\n"))
+        try:
+            for line in _lines(process.stdout):
+                log.write(line)
+                log.flush()
+                parser.feed(line)
+                tail = [*tail[-39:], line.rstrip("\n")]
+                if dry_run:
+                    echo(line.rstrip("\n"))
+        except KeyboardInterrupt:
+            # Ctrl-C reached Snakemake too: let it stop its jobs cleanly.
+            process.wait()
+            raise
         returncode = process.wait()
     return RunOutcome(returncode, parser.failed, log_path, tail)
 
@@ -202,7 +234,7 @@ def _lines(stream: IO[str]) -> Iterator[str]:
 
 
 @contextmanager
-def _exclusive(lock_path: Path, outdir: Path) -> Iterator[None]:
+def _exclusive(lock_path: Path, outdir: Path) -> Iterator[int]:
     handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -219,7 +251,7 @@ def _exclusive(lock_path: Path, outdir: Path) -> Iterator[None]:
         handle.truncate()
         handle.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
         handle.flush()
-        yield
+        yield handle.fileno()
     finally:
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
@@ -249,6 +281,9 @@ def failure_message(outcome: RunOutcome, outdir: Path) -> RunError:
         where = ", ".join(f"{k} {v}" for k, v in job.wildcards.items()) or "the whole run"
         log = outdir / job.log if job.log else None
         detail = f"step '{job.rule}' failed for {where}"
+        fastqs = [i for i in job.inputs if re.search(r"\.(fastq|fq)(\.gz)?$", i)]
+        if fastqs and job.rule == "fastp":
+            detail += f" reading {' and '.join(fastqs)}"
         if log is not None:
             detail += f"; read {log}"
             last = _last_lines(log, 5)

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labpipe.errors import SampleSheetError
-from labpipe.platform import PLATFORMS, first_read_name, parse_read_name
+from labpipe.platform import (
+    PLATFORMS,
+    ReadNameFacts,
+    first_read_name,
+    mgi_barcode_from_filename,
+    parse_read_name,
+)
 
 REQUIRED_COLUMNS = ("sample", "unit", "fq1", "fq2")
 OPTIONAL_COLUMNS = ("platform", "library")
@@ -47,6 +53,7 @@ class Unit:
     library: str
     platform_unit: str
     line: int
+    detected_platform: str | None = None
 
     @property
     def read_group_id(self) -> str:
@@ -200,7 +207,8 @@ def _check_row(
             problems.append(f"line {number}: {column} {value} does not exist (looked for {path})")
         elif not path.is_file():
             problems.append(f"line {number}: {column} {value} is not a file")
-    platform = row.get("platform", "").upper() or default_platform
+    named_platform = row.get("platform", "").upper()
+    platform = named_platform or default_platform
     if platform not in PLATFORMS:
         hint = difflib.get_close_matches(platform, PLATFORMS, n=1, cutoff=0.5)
         fix = f" (did you mean {hint[0]}?)" if hint else ""
@@ -217,7 +225,15 @@ def _check_row(
     if len(problems) > before:
         return None
     facts = parse_read_name(first_read_name(paths["fq1"]) or "")
-    platform_unit = facts.platform_unit if facts else f"{sample}.{unit}"
+    if facts and not named_platform:
+        # The sheet wins; then what the reads say; then the config's default.
+        platform = facts.platform
+    platform_unit = f"{sample}.{unit}"
+    if facts:
+        barcode = facts.barcode or mgi_barcode_from_filename(paths["fq1"].name, facts)
+        platform_unit = ReadNameFacts(
+            facts.platform, facts.flowcell, facts.lane, barcode
+        ).platform_unit
     return Unit(
         sample=sample,
         unit=unit,
@@ -227,4 +243,16 @@ def _check_row(
         library=library or sample,
         platform_unit=platform_unit,
         line=number,
+        detected_platform=facts.platform if facts else None,
     )
+
+
+def platform_warnings(units: list[Unit]) -> list[str]:
+    """Units whose sheet platform disagrees with what their read names say."""
+    return [
+        f"line {u.line}: sample '{u.sample}' unit '{u.unit}': the sheet says {u.platform} but the"
+        f" read names in {u.fq1.name} look like {u.detected_platform}; using {u.platform}"
+        " (the sheet wins — correct it if it is wrong)"
+        for u in units
+        if u.detected_platform and u.detected_platform != u.platform
+    ]

@@ -25,3 +25,8 @@ rule fastp:
         " --compression 1 --thread {threads}"
         " --report_title '{wildcards.sample} {wildcards.unit}'"
         " --json {output.json} --html {output.html} > {log} 2>&1"
+        # fastp 0.23 reports a malformed record or unequal R1/R2 counts and then
+        # exits 0 with the reads before it only: treat that as the failure it is.
+        "; if grep -qE '^(ERROR|WARNN?ING: different read numbers)' {log}; then"
+        " echo 'labpipe: fastp found malformed input in {input.r1} or {input.r2}' >> {log};"
+        " exit 1; fi"

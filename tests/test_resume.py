@@ -1,0 +1,125 @@
+"""Interrupted and competing runs, and input that turns out corrupt mid-run.
+
+Real workflow runs on the demo data: a run killed with SIGKILL resumes to the
+same calls, a second run on the same output directory is refused, and a FASTQ
+malformed deep inside fails its sample by name without leaving a BAM behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gzip
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pysam
+import pytest
+
+from labpipe.demo import prepare_demo
+from labpipe.resources import demo_data_dir
+
+pytestmark = pytest.mark.e2e
+
+LABPIPE = [sys.executable, "-m", "labpipe.cli"]
+
+
+def records(vcf: Path) -> list[str]:
+    pysam.set_verbosity(0)
+    with pysam.VariantFile(str(vcf)) as handle:
+        return [str(r) for r in handle]
+
+
+def lock_is_free(outdir: Path) -> bool:
+    with open(outdir / ".labpipe" / "lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return True
+
+
+def test_kill_resume_and_concurrent_run(tmp_path: Path) -> None:
+    reference_run = tmp_path / "uninterrupted"
+    config = prepare_demo(reference_run, overwrite=False)
+    done = subprocess.run(
+        [*LABPIPE, "run", str(config), "--cores", "2"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+    outdir = tmp_path / "killed"
+    config = prepare_demo(outdir, overwrite=False)
+    first = subprocess.Popen(
+        [*LABPIPE, "run", str(config), "--cores", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert first.stdout is not None
+    seen = []
+    for line in first.stdout:
+        seen.append(line)
+        if "done  bwa_mem" in line:
+            break
+    assert any("done  bwa_mem" in s for s in seen), "".join(seen)
+
+    second = subprocess.run(
+        [*LABPIPE, "run", str(config), "--cores", "1"], capture_output=True, text=True, check=False
+    )
+    assert second.returncode == 1
+    assert f"another labpipe run is already using {outdir.resolve()}" in second.stderr
+
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait()
+    deadline = time.monotonic() + 60
+    while not lock_is_free(outdir):
+        assert time.monotonic() < deadline, "Snakemake outlived a killed labpipe"
+        time.sleep(0.5)
+    assert not (outdir / "results" / "run_manifest.json").exists()
+
+    resumed = subprocess.run(
+        [*LABPIPE, "run", str(config), "--cores", "2"], capture_output=True, text=True, check=False
+    )
+    assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
+    for sample in ("PK001", "PK002"):
+        vcf = Path("results") / "vcf" / f"{sample}.vcf.gz"
+        assert records(outdir / vcf) == records(reference_run / vcf)
+    assert (outdir / "results" / "run_manifest.json").exists()
+
+
+def test_fastq_corrupt_deep_inside_fails_its_sample(tmp_path: Path) -> None:
+    data = demo_data_dir()
+    reads = tmp_path / "reads"
+    shutil.copytree(data / "reads", reads)
+    broken = reads / "V350012345_L02_PK002_1.fq.gz"
+    with gzip.open(data / "reads" / broken.name, "rt") as handle:
+        lines = handle.read().splitlines()
+    # Record 8,001 loses half its sequence: far past what validation samples.
+    lines[4 * 8000 + 1] = lines[4 * 8000 + 1][:50]
+    with gzip.open(broken, "wt") as handle:
+        handle.write("\n".join(lines) + "\n")
+    sheet = (data / "samples.tsv").read_text().replace("reads/", f"{reads}/")
+    (tmp_path / "samples.tsv").write_text(sheet)
+
+    outdir = tmp_path / "run"
+    config = prepare_demo(outdir, overwrite=False)
+    text = config.read_text().replace(str(data / "samples.tsv"), str(tmp_path / "samples.tsv"))
+    config.write_text(text)
+    result = subprocess.run(
+        [*LABPIPE, "run", str(config), "--cores", "2"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert "labpipe: error: the run failed" in result.stderr
+    assert f"step 'fastp' failed for sample PK002, unit L02 reading {broken}" in result.stderr
+    assert "fastp found malformed input" in result.stderr
+    assert not (outdir / "results" / "bam" / "PK002.bam").exists()
+    assert not (outdir / "results" / "vcf" / "PK002.vcf.gz").exists()
+    # The other sample is finished regardless.
+    assert (outdir / "results" / "vcf" / "PK001.vcf.gz").exists()
+    assert (outdir / "results" / "variants" / "PK001.tsv").exists()
+    assert "Traceback" not in result.stderr
