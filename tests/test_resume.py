@@ -64,9 +64,9 @@ def test_kill_resume_and_concurrent_run(tmp_path: Path) -> None:
     seen = []
     for line in first.stdout:
         seen.append(line)
-        if "done  bwa_mem" in line:
+        if "done  align" in line:
             break
-    assert any("done  bwa_mem" in s for s in seen), "".join(seen)
+    assert any("done  align" in s for s in seen), "".join(seen)
 
     second = subprocess.run(
         [*LABPIPE, "run", str(config), "--cores", "1"], capture_output=True, text=True, check=False
@@ -115,7 +115,7 @@ def test_fastq_corrupt_deep_inside_fails_its_sample(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "labpipe: error: the run failed" in result.stderr
-    assert f"step 'fastp' failed for sample PK002, unit L02 reading {broken}" in result.stderr
+    assert f"step 'align' failed for sample PK002, unit L02 reading {broken}" in result.stderr
     assert "fastp found malformed input" in result.stderr
     assert not (outdir / "results" / "bam" / "PK002.bam").exists()
     assert not (outdir / "results" / "vcf" / "PK002.vcf.gz").exists()

@@ -8,16 +8,16 @@ from labpipe.runner import ProgressParser, RunOutcome, failure_message
 
 LOG = """\
 [Mon Nov 23 18:35:44 2026]
-rule bwa_mem:
-    input: results/trimmed/PK001.L001.R1.fastq.gz
+rule align:
+    input: /data/PK001_L001_R1.fastq.gz, /data/PK001_L001_R2.fastq.gz
     output: results/bam/units/PK001.L001.bam
-    log: logs/bwa_mem/PK001.L001.log
+    log: logs/fastp/PK001.L001.log, logs/bwa_mem/PK001.L001.log
     jobid: 7
     reason: Missing output files
     wildcards: sample=PK001, unit=L001
     threads: 2
 [Mon Nov 23 18:35:50 2026]
-Finished jobid: 7 (Rule: bwa_mem)
+Finished jobid: 7 (Rule: align)
 3 of 24 steps (12%) done
 [Mon Nov 23 18:35:51 2026]
 rule markdup:
@@ -38,13 +38,13 @@ def test_progress_and_failure_are_parsed() -> None:
     parser = ProgressParser(echoed.append)
     for line in LOG.splitlines():
         parser.feed(line)
-    assert echoed == ["[ 3/24] done  bwa_mem PK001 L001"]
+    assert echoed == ["[ 3/24] done  align PK001 L001"]
     assert len(parser.failed) == 1
     failed = parser.failed[0]
-    assert (failed.rule, failed.wildcards, failed.log) == (
+    assert (failed.rule, failed.wildcards, failed.logs) == (
         "markdup",
         {"sample": "PK001"},
-        "logs/markdup/PK001.log",
+        ["logs/markdup/PK001.log"],
     )
 
 

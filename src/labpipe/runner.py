@@ -43,7 +43,7 @@ class Job:
     rule: str
     jobid: str = ""
     wildcards: dict[str, str] = field(default_factory=dict)
-    log: str = ""
+    logs: list[str] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
 
     def label(self) -> str:
@@ -96,7 +96,7 @@ class ProgressParser:
                     known = self.jobs.get(value)
                     if known:
                         self._current.wildcards = dict(known.wildcards)
-                        self._current.log = self._current.log or known.log
+                        self._current.logs = self._current.logs or known.logs
             elif key == "wildcards":
                 self._current.wildcards = dict(
                     part.split("=", 1) for part in value.split(", ") if "=" in part
@@ -104,7 +104,8 @@ class ProgressParser:
             elif key == "input":
                 self._current.inputs = [part.strip() for part in value.split(", ") if part.strip()]
             elif key == "log":
-                self._current.log = value.split(" (check")[0].split(", ")[0].strip()
+                listed = value.split(" (check")[0]
+                self._current.logs = [part.strip() for part in listed.split(", ") if part.strip()]
             return
         if m := _FINISHED.match(line):
             job = self.jobs.get(m["jobid"])
@@ -279,13 +280,14 @@ def failure_message(outcome: RunOutcome, outdir: Path) -> RunError:
     problems = []
     for job in outcome.failed:
         where = ", ".join(f"{k} {v}" for k, v in job.wildcards.items()) or "the whole run"
-        log = outdir / job.log if job.log else None
         detail = f"step '{job.rule}' failed for {where}"
         fastqs = [i for i in job.inputs if re.search(r"\.(fastq|fq)(\.gz)?$", i)]
-        if fastqs and job.rule == "fastp":
+        if fastqs:
             detail += f" reading {' and '.join(fastqs)}"
-        if log is not None:
-            detail += f"; read {log}"
+        logs = [outdir / log for log in job.logs]
+        if logs:
+            detail += f"; read {' and '.join(map(str, logs))}"
+        for log in logs:
             last = _last_lines(log, 5)
             if last:
                 detail += "\n      " + "\n      ".join(last)

@@ -1,28 +1,46 @@
-# Alignment per unit, then lanes merged and duplicates marked per sample.
+# Trimming and alignment per unit (lane), then lanes merged and duplicates marked.
 
 
-rule bwa_mem:
+rule align:
     input:
-        r1="results/trimmed/{sample}.{unit}.R1.fastq.gz",
-        r2="results/trimmed/{sample}.{unit}.R2.fastq.gz",
+        r1=lambda wc: unit_of(wc).fq1,
+        r2=lambda wc: unit_of(wc).fq2,
         index=rules.reference_bwa_index.output,
     output:
-        temp("results/bam/units/{sample}.{unit}.bam"),
+        bam=temp("results/bam/units/{sample}.{unit}.bam"),
+        json="results/qc/fastp/{sample}.{unit}.fastp.json",
+        html="results/qc/fastp/{sample}.{unit}.fastp.html",
     params:
+        adapters=lambda wc: adapter_args(unit_of(wc).platform, LP["trimming"].get("adapters")),
+        poly_g="--trim_poly_g" if LP["trimming"]["poly_g"] else "--disable_trim_poly_g",
+        min_length=LP["trimming"]["min_length"],
         rg=lambda wc: unit_of(wc).read_group(),
         ref=REF,
         tmp="results/bam/units/{sample}.{unit}.sort",
     log:
-        "logs/bwa_mem/{sample}.{unit}.log",
+        fastp="logs/fastp/{sample}.{unit}.log",
+        bwa="logs/bwa_mem/{sample}.{unit}.log",
     threads: THREADS
     conda:
         str(ENVS / "align.yaml")
-    # -K fixes the batch size so results do not depend on the thread count.
-    # fixmate adds the mate tags markdup needs; no SAM is written on the way.
+    # fastp streams trimmed pairs (interleaved) straight into bwa: no trimmed
+    # FASTQ is compressed, written and read back, and no SAM is written.
+    # bwa's -K fixes its batch size so results do not depend on the thread count;
+    # fixmate adds the mate tags markdup needs.
     shell:
-        "(bwa mem -t {threads} -K 10000000 -Y -R '{params.rg}' {params.ref} {input.r1} {input.r2}"
+        "(fastp --in1 {input.r1} --in2 {input.r2} --stdout"
+        " {params.adapters} {params.poly_g} --length_required {params.min_length}"
+        " --thread {threads} --report_title '{wildcards.sample} {wildcards.unit}'"
+        " --json {output.json} --html {output.html} 2> {log.fastp}"
+        " | bwa mem -p -t {threads} -K 10000000 -Y -R '{params.rg}' {params.ref} -"
         " | samtools fixmate -m -u - -"
-        " | samtools sort -@ {threads} -m 512M -T {params.tmp} -o {output} -) 2> {log}"
+        " | samtools sort -@ {threads} -m 512M -l 1 -T {params.tmp} -o {output.bam} -)"
+        " 2> {log.bwa}"
+        # fastp 0.23 reports a malformed record or unequal R1/R2 counts and then
+        # exits 0 with the reads before it only: treat that as the failure it is.
+        "; if grep -qE '^(ERROR|WARNN?ING: different read numbers)' {log.fastp}; then"
+        " echo 'labpipe: fastp found malformed input in {input.r1} or {input.r2}' >> {log.fastp};"
+        " exit 1; fi"
 
 
 rule markdup:
