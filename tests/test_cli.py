@@ -116,6 +116,6 @@ def test_dry_run_lists_every_stage(lab: Path, capsys: pytest.CaptureFixture[str]
         capsys,
     )
     assert code == 0, err
-    for rule in ("align", "markdup", "mosdepth", "bcftools_call", "multiqc", "manifest"):
+    for rule in ("align", "markdup", "mosdepth", "call_variants", "multiqc", "manifest"):
         assert rule in out
     assert not (lab / "out" / "results").exists()

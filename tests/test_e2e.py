@@ -19,6 +19,7 @@ from pathlib import Path
 import pysam
 import pytest
 
+from labpipe.demo import prepare_demo
 from labpipe.resources import demo_data_dir
 from labpipe.tools import TOOLS
 from labpipe.truth import compare_to_truth
@@ -180,3 +181,29 @@ def test_dnbseq_adapters_are_removed(demo_run: tuple[Path, str]) -> None:
             and (mgi_r1[:18] in read.query_sequence or mgi_r2[:18] in read.query_sequence)
         )
     assert left == 0
+
+
+def test_freebayes_caller_finds_the_planted_variants(tmp_path: Path) -> None:
+    outdir = tmp_path / "freebayes"
+    config = prepare_demo(outdir, overwrite=False)
+    config.write_text(config.read_text() + "calling:\n  caller: freebayes\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "labpipe.cli", "run", str(config), "--cores", "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for sample in SAMPLES:
+        comparison = compare_to_truth(
+            outdir / "results" / "vcf" / f"{sample}.vcf.gz",
+            DATA / "truth.vcf.gz",
+            outdir / "reference" / "demo_reference.fa",
+            sample,
+            regions_bed=DATA / "targets.bed",
+        )
+        assert comparison.false_negatives == []
+        assert comparison.false_positives == []
+        assert comparison.genotype_mismatches == []
+    header = (outdir / "results" / "vcf" / "PK001.vcf.gz").read_bytes()
+    assert b"freebayes" in gzip.decompress(header)

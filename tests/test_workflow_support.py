@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from labpipe.errors import InputFormatError
-from labpipe.workflow_support import adapter_args, name_pattern, run_logged
+from labpipe.workflow_support import adapter_args, caller_command, name_pattern, run_logged
 
 
 def test_adapters_by_platform_and_lab_override() -> None:
@@ -37,3 +37,21 @@ def test_run_logged_writes_the_error_where_the_user_is_sent(tmp_path: Path) -> N
     assert log.read_text() == "labpipe: error: sample.vcf: no records\n  - line 3: bad\n"
     run_logged(log, lambda: None)
     assert log.read_text() == "<lambda>: done\n"
+
+
+def test_caller_commands_share_regions_and_quality_floors() -> None:
+    bcftools, freebayes = caller_command("bcftools"), caller_command("freebayes")
+    assert bcftools.startswith("bcftools mpileup") and "bcftools call -m -v" in bcftools
+    assert freebayes.startswith("freebayes ")
+    for command in (bcftools, freebayes):
+        for placeholder in (
+            "{input.regions}",
+            "{params.mapq}",
+            "{params.baseq}",
+            "{params.max_depth}",
+            "{input.bam}",
+        ):
+            assert placeholder in command
+    assert " -g " not in freebayes  # would drop deep sites instead of downsampling
+    with pytest.raises(ValueError, match="unknown caller 'gatk'"):
+        caller_command("gatk")

@@ -87,25 +87,24 @@ def doctor() -> None:
     statuses = check_all()
     width = max(len(s.tool.name) for s in statuses)
     for s in statuses:
-        mark = (
-            "ok     "
-            if s.ok
-            else "MISSING"
-            if s.path is None
-            else "TOO OLD"
-            if s.version
-            else "BROKEN "
-        )
+        if s.ok:
+            mark = "ok"
+        elif s.tool.needed_for:
+            mark = "optional"
+        else:
+            mark = "MISSING" if s.path is None else "TOO OLD" if s.version else "BROKEN"
         found = s.version or "-"
+        where = (s.path or "") if s.ok else f"({s.problem})"
+        if s.tool.needed_for and not s.ok:
+            where += f"; needed only for {s.tool.needed_for}"
         click.echo(
-            f"{mark}  {s.tool.name:<{width}}  found {found:<10} need >= {s.tool.minimum}"
-            f"{'  ' + (s.path or '') if s.ok else '  (' + (s.problem or '') + ')'}"
+            f"{mark:<8} {s.tool.name:<{width}}  found {found:<10} need >= {s.tool.minimum}  {where}"
         )
-    bad = [s for s in statuses if not s.ok]
+    bad = [s for s in statuses if not s.ok and not s.tool.needed_for]
     if bad:
-        click.echo("\nTo install what is missing:\n" + install_hint(statuses), err=True)
+        click.echo("\nTo install what is missing:\n" + install_hint(bad), err=True)
         raise SystemExit(1)
-    click.echo("\nAll tools present.")
+    click.echo("\nAll required tools present.")
 
 
 @cli.group()

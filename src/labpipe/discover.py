@@ -405,6 +405,8 @@ def discover_fastqs(fastq_dir: Path, barcodes: Mapping[str, str] | None = None) 
         )
     if table is not None:
         found.warnings.extend(table.warnings())
+    for notes in (found.skipped, found.unpaired, found.problems):
+        notes.sort(key=lambda note: _natural(str(note.path)))
     return found
 
 

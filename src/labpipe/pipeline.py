@@ -75,7 +75,7 @@ def run_pipeline(
 
     checked = validate_inputs(config_path, outdir)
     if not use_conda:
-        require_tools()
+        require_tools(checked.config["calling"]["caller"])
     target = Path(checked.config["output_dir"])
     for warning in checked.warnings:
         echo(f"labpipe: warning: {warning}")

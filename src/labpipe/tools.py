@@ -26,6 +26,7 @@ class Tool:
         pattern: Regex whose group 1 is the version in that output.
         debian_package: The apt package that provides it.
         conda_package: The bioconda/conda-forge package that provides it.
+        needed_for: Empty when always needed, else the setting that needs it.
     """
 
     name: str
@@ -34,6 +35,7 @@ class Tool:
     pattern: str
     debian_package: str
     conda_package: str
+    needed_for: str = ""
 
 
 TOOLS: tuple[Tool, ...] = (
@@ -45,6 +47,15 @@ TOOLS: tuple[Tool, ...] = (
     Tool("tabix", "1.16", ("--version",), r"tabix \(htslib\) (\d+(?:\.\d+)+)", "tabix", "htslib"),
     Tool("mosdepth", "0.3.3", ("--version",), r"mosdepth (\d+(?:\.\d+)+)", "mosdepth", "mosdepth"),
     Tool("multiqc", "1.25", ("--version",), r"version (\d+(?:\.\d+)+)", "-", "multiqc"),
+    Tool(
+        "freebayes",
+        "1.3.6",
+        ("--version",),
+        r"v(\d+(?:\.\d+)+)",
+        "freebayes",
+        "freebayes",
+        needed_for="calling.caller: freebayes",
+    ),
 )
 
 
@@ -116,13 +127,16 @@ def check_all() -> list[ToolStatus]:
     return [check_tool(tool) for tool in TOOLS]
 
 
-def require_tools() -> dict[str, str]:
-    """Versions of all tools, or an error listing every missing/old one.
+def require_tools(caller: str = "bcftools") -> dict[str, str]:
+    """Versions of the tools a run needs, or an error listing every missing/old one.
+
+    Args:
+        caller: The configured variant caller; freebayes is needed only for it.
 
     Raises:
         MissingToolError: With the install command for the missing tools.
     """
-    statuses = check_all()
+    statuses = [s for s in check_all() if not s.tool.needed_for or s.tool.name == caller]
     bad = [s for s in statuses if not s.ok]
     if bad:
         raise MissingToolError(

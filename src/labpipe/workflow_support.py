@@ -49,6 +49,28 @@ def adapter_args(platform: str, overrides: Mapping[str, Mapping[str, str]] | Non
     return f"--adapter_sequence {r1} --adapter_sequence_r2 {r2}"
 
 
+def caller_command(caller: str) -> str:
+    """The calling part of the variant pipeline (Snakemake placeholders), before ``norm``.
+
+    Both callers see the same padded regions, quality floors and depth cap, so
+    switching caller changes only the caller.
+    """
+    if caller == "freebayes":
+        # --limit-coverage downsamples like mpileup's -d; freebayes' -g would
+        # instead skip deep sites entirely and lose their variants.
+        return (
+            "freebayes -f {params.ref} -t {input.regions} -m {params.mapq} -q {params.baseq}"
+            " --limit-coverage {params.max_depth} --genotype-qualities {input.bam}"
+        )
+    if caller == "bcftools":
+        return (
+            "bcftools mpileup -f {params.ref} -R {input.regions} -q {params.mapq}"
+            " -Q {params.baseq} -d {params.max_depth} -a FORMAT/AD,FORMAT/DP -Ou {input.bam}"
+            " | bcftools call -m -v -a GQ -Ou"
+        )
+    raise ValueError(f"unknown caller {caller!r}")
+
+
 def sample_outputs(sample: str, annotate: bool) -> list[str]:
     """The final files of one sample, relative to the output directory."""
     outputs = [

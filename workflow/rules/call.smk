@@ -12,7 +12,7 @@ rule provenance_header:
         run_logged(log[0], Path(output[0]).write_text, params.lines)
 
 
-rule bcftools_call:
+rule call_variants:
     input:
         bam="results/bam/{sample}.bam",
         bai="results/bam/{sample}.bam.bai",
@@ -30,18 +30,19 @@ rule bcftools_call:
         min_qual=CALLING["min_qual"],
         min_depth=CALLING["min_depth"],
     log:
-        "logs/bcftools_call/{sample}.log",
+        "logs/call_variants/{sample}.log",
     conda:
         str(ENVS / "call.yaml")
     shell:
-        "(bcftools mpileup -f {params.ref} -R {input.regions} -q {params.mapq} -Q {params.baseq}"
-        " -d {params.max_depth} -a FORMAT/AD,FORMAT/DP -Ou {input.bam}"
-        " | bcftools call -m -v -a GQ -Ou"
-        " | bcftools norm -f {params.ref} -m -any -Ou"
-        " | bcftools filter -m + -s LowQual -e 'QUAL<{params.min_qual}' -Ou"
-        " | bcftools filter -m + -s LowDepth -e 'FORMAT/DP<{params.min_depth}' -Ou"
-        " | bcftools annotate -h {input.header} -Oz -o {output.vcf}"
-        " && bcftools index -t -f {output.vcf}) 2> {log}"
+        "("
+        + caller_command(CALLING["caller"])
+        + (
+            " | bcftools norm -f {params.ref} -m -any -Ou"
+            " | bcftools filter -m + -s LowQual -e 'QUAL<{params.min_qual}' -Ou"
+            " | bcftools filter -m + -s LowDepth -e 'FORMAT/DP<{params.min_depth}' -Ou"
+            " | bcftools annotate -h {input.header} -Oz -o {output.vcf}"
+            " && bcftools index -t -f {output.vcf}) 2> {log}"
+        )
 
 
 rule bcftools_stats:

@@ -6,6 +6,7 @@ from labpipe.resources import envs_dir
 from labpipe.samplesheet import load_sample_sheet, samples_of
 from labpipe.workflow_support import (
     adapter_args,
+    caller_command,
     final_output_paths,
     labpipe_header_lines,
     name_pattern,
