@@ -8,6 +8,7 @@ rule provenance_header:
         lines=labpipe_header_lines(LP),
     log:
         "logs/provenance_header.log",
+    threads: 1
     run:
         run_logged(log[0], Path(output[0]).write_text, params.lines)
 
@@ -31,6 +32,7 @@ rule call_variants:
         min_depth=CALLING["min_depth"],
     log:
         "logs/call_variants/{sample}.log",
+    threads: 1
     conda:
         str(ENVS / "call.yaml")
     shell:
@@ -55,6 +57,7 @@ rule bcftools_stats:
         ref=REF,
     log:
         "logs/bcftools_stats/{sample}.log",
+    threads: 1
     conda:
         str(ENVS / "call.yaml")
     shell:

@@ -13,6 +13,7 @@ rule samtools_stats:
         ref=REF,
     log:
         "logs/samtools_stats/{sample}.log",
+    threads: 1
     conda:
         str(ENVS / "align.yaml")
     shell:

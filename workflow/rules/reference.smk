@@ -8,6 +8,7 @@ rule reference_faidx:
         REF + ".fai",
     log:
         "logs/reference/faidx.log",
+    threads: 1
     conda:
         str(ENVS / "align.yaml")
     shell:
@@ -21,6 +22,7 @@ rule reference_bwa_index:
         multiext(REF, ".amb", ".ann", ".bwt", ".pac", ".sa"),
     log:
         "logs/reference/bwa_index.log",
+    threads: 1
     conda:
         str(ENVS / "align.yaml")
     shell:
@@ -38,6 +40,7 @@ rule regions:
         padding=CALLING["target_padding"],
     log:
         "logs/reference/regions.log",
+    threads: 1
     run:
         from labpipe.regions import prepare_regions
 
