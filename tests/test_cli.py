@@ -119,3 +119,45 @@ def test_dry_run_lists_every_stage(lab: Path, capsys: pytest.CaptureFixture[str]
     for rule in ("align", "markdup", "mosdepth", "call_variants", "multiqc", "manifest"):
         assert rule in out
     assert not (lab / "out" / "results").exists()
+
+
+def test_init_then_validate_on_run_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from labpipe.resources import demo_data_dir
+
+    data = demo_data_dir()
+    run = tmp_path / "run"
+    illumina = run / "BCLConvert" / "Fastq"
+    mgi = run / "V350012345" / "L02"
+    illumina.mkdir(parents=True)
+    mgi.mkdir(parents=True)
+    for name in sorted((data / "reads").iterdir()):
+        target = mgi if name.name.startswith("V350") else illumina
+        (target / name.name).write_bytes(name.read_bytes())
+    (mgi / "V350012345_L02.summaryReport.html").write_text("<html></html>")
+    (illumina / "Undetermined_S0_L001_R1_001.fastq.gz").write_bytes(b"")
+    code, out, err = run_cli(
+        [
+            "init",
+            "--fastq-dir",
+            str(run),
+            "--reference",
+            str(data / "reference.fa"),
+            "--targets",
+            str(data / "targets.bed"),
+            "--lab",
+            "Demo Hospital Lab",
+            "--out",
+            str(tmp_path / "lab"),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert "Undetermined_S0_L001_R1_001.fastq.gz" in out + err
+    sheet = (tmp_path / "lab" / "samples.tsv").read_text().splitlines()
+    rows = [line.split("\t")[:2] for line in sheet if not line.startswith("#")][1:]
+    assert rows == [["PK001", "L001"], ["PK001", "L002"], ["PK002", "L02"]]
+    code, out, err = run_cli(["validate", str(tmp_path / "lab" / "config.yaml")], capsys)
+    assert code == 0, err
+    assert "valid — 2 sample(s), 3 unit(s)" in out

@@ -442,11 +442,11 @@ def test_mixed_folder_lists_every_file_it_cannot_use(tmp_path: Path) -> None:
             "S1_R1.fastq.gz",
             "read 1 without read 2: no S1_R2.fastq.gz beside it; labpipe needs paired-end reads",
         ),
+        ("S4_R1.fastq.gz", "its mate S4_R2.fastq.gz has no reads"),
         (
             "S5_R2.fastq.gz",
             "read 2 without read 1: no S5_R1.fastq.gz beside it; labpipe needs paired-end reads",
         ),
-        ("S4_R1.fastq.gz", "its mate S4_R2.fastq.gz has no reads"),
     ]
     assert notes_of(found.skipped, tmp_path) == [
         ("notes.fastq.gz", UNKNOWN_NAME),
@@ -481,16 +481,16 @@ def test_copies_of_the_same_reads_are_both_left_out(tmp_path: Path) -> None:
     assert found.samples == ["S2"]
     assert notes_of(found.problems, tmp_path) == [
         (
-            "S1_S1_L001_R1_001.fastq.gz",
-            "begins with the same read as backup/S1_S1_L001_R1_001.fastq.gz: copies of the same"
-            " reads (raw and trimmed, or copied twice)? Keep one copy in the folder and run"
-            " labpipe init again",
-        ),
-        (
             "backup/S1_S1_L001_R1_001.fastq.gz",
             "begins with the same read as S1_S1_L001_R1_001.fastq.gz: copies of the same reads"
             " (raw and trimmed, or copied twice)? Keep one copy in the folder and run labpipe"
             " init again",
+        ),
+        (
+            "S1_S1_L001_R1_001.fastq.gz",
+            "begins with the same read as backup/S1_S1_L001_R1_001.fastq.gz: copies of the same"
+            " reads (raw and trimmed, or copied twice)? Keep one copy in the folder and run"
+            " labpipe init again",
         ),
     ]
 
@@ -511,10 +511,12 @@ def test_two_samples_under_one_name_on_one_lane_are_left_out(tmp_path: Path) -> 
     found = discover_fastqs(tmp_path)
     assert found.units == []
     assert [n.reason for n in found.problems] == [
-        f"sample X flowcell {IL_FLOWCELL} lane L001 also comes from ProjectB/X_S7_L001_R1_001.fastq.gz:"
+        f"sample X flowcell {IL_FLOWCELL} lane L001 also comes from"
+        " ProjectB/X_S7_L001_R1_001.fastq.gz:"
         " a copy, or two samples with one name? Keep one in the folder (or rename one) and run"
         " labpipe init again",
-        f"sample X flowcell {IL_FLOWCELL} lane L001 also comes from ProjectA/X_S1_L001_R1_001.fastq.gz:"
+        f"sample X flowcell {IL_FLOWCELL} lane L001 also comes from"
+        " ProjectA/X_S1_L001_R1_001.fastq.gz:"
         " a copy, or two samples with one name? Keep one in the folder (or rename one) and run"
         " labpipe init again",
     ]
@@ -578,7 +580,7 @@ def test_labpipe_output_folder_is_not_scanned(tmp_path: Path) -> None:
 
 
 def test_missing_folder(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="FASTQ folder .*nowhere does not exist"):
+    with pytest.raises(UsageError, match=r"FASTQ folder .*nowhere does not exist"):
         discover_fastqs(tmp_path / "nowhere")
 
 
@@ -638,11 +640,11 @@ def test_sheet_beside_the_fastq_folder_has_absolute_paths(tmp_path: Path) -> Non
         f"{MGI_FLOWCELL}_bc59\tL01\t{root}/{MGI_FLOWCELL}/L01/{MGI_FLOWCELL}_L01_59_1.fq.gz"
         f"\t{root}/{MGI_FLOWCELL}/L01/{MGI_FLOWCELL}_L01_59_2.fq.gz\tDNBSEQ\t"
     ]
-    assert [u.platform_unit for u in load_sample_sheet(sheet)] == [
-        f"{MGI_FLOWCELL}.1",
-        f"{MGI_FLOWCELL}.2",
-        f"{MGI_FLOWCELL}.1",
-        f"{MGI_FLOWCELL}.2",
+    assert [(u.sample, u.unit, u.fq1.name) for u in load_sample_sheet(sheet)] == [
+        (f"{MGI_FLOWCELL}_bc59", "L01", f"{MGI_FLOWCELL}_L01_59_1.fq.gz"),
+        (f"{MGI_FLOWCELL}_bc59", "L02", f"{MGI_FLOWCELL}_L02_59_1.fq.gz"),
+        (f"{MGI_FLOWCELL}_bc60", "L01", f"{MGI_FLOWCELL}_L01_60_1.fq.gz"),
+        (f"{MGI_FLOWCELL}_bc60", "L02", f"{MGI_FLOWCELL}_L02_60_1.fq.gz"),
     ]
 
 
@@ -748,10 +750,22 @@ def test_init_writes_a_sheet_and_config_that_load(tmp_path: Path, reference: Pat
         f"reference {reference} is not indexed yet: run `labpipe reference prepare {reference}`"
         " before `labpipe run`"
     ]
-    report = result.report()
-    assert "Found 4 unit(s) of 2 sample(s)" in report
-    assert f"  {MGI_FLOWCELL}/L01/{MGI_FLOWCELL}_L01_undecoded_1.fq.gz: {UNDETERMINED}" in report
-    assert report.endswith(f"Next: check the sheet, then run `labpipe validate {result.config}`")
+    undecoded = [
+        f"{MGI_FLOWCELL}/L0{lane}/{MGI_FLOWCELL}_L0{lane}_undecoded_{read}.fq.gz"
+        for lane in (1, 2)
+        for read in (1, 2)
+    ]
+    assert result.report().splitlines() == [
+        f"Found 4 unit(s) of 2 sample(s) in {root}:",
+        "  NA12878  DNBSEQ  L01, L02",
+        "  NA24385  DNBSEQ  L01, L02",
+        f"Wrote {result.sample_sheet} and {result.config}",
+        "Skipped (4):",
+        f"  {', '.join(undecoded[:3])}, ... (4 files): {UNDETERMINED}",
+        "Warnings (1):",
+        f"  {result.warnings[0]}",
+        f"Next: check the sheet, then run `labpipe validate {result.config}`",
+    ]
 
 
 def test_init_refuses_to_overwrite_unless_told(tmp_path: Path, reference: Path) -> None:

@@ -22,6 +22,8 @@ from labpipe.platform import ReadNameFacts, parse_read_name
         ("@V350012345L2C001R0010000001/1", ReadNameFacts("DNBSEQ", "V350012345", "2")),
         ("@E100001234L1C001R0010000001/2", ReadNameFacts("DNBSEQ", "E100001234", "1")),
         ("@FP200001234L3C005R0120000321/1", ReadNameFacts("DNBSEQ", "FP200001234", "3")),
+        ("@FT100037069L1C001R00100000001/2", ReadNameFacts("DNBSEQ", "FT100037069", "1")),
+        ("@CL100123456L4C010R0200012345/1", ReadNameFacts("DNBSEQ", "CL100123456", "4")),
     ],
 )
 def test_recognised_names(name: str, facts: ReadNameFacts) -> None:

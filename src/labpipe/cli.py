@@ -107,6 +107,55 @@ def doctor() -> None:
     click.echo("\nAll required tools present.")
 
 
+@cli.command()
+@click.option(
+    "--fastq-dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Sequencer output folder to scan (searched recursively).",
+)
+@click.option(
+    "--reference", required=True, type=click.Path(path_type=Path), help="Reference genome FASTA."
+)
+@click.option(
+    "--targets",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Targets BED of the panel or exome (leave out for whole genomes).",
+)
+@click.option("--lab", "lab_name", default=None, help="Lab name for the config and reports.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Where to write samples.tsv and config.yaml.",
+)
+@click.option(
+    "--barcodes",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="MGI barcode-to-sample table (two columns: barcode, sample).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace samples.tsv/config.yaml if present.")
+def init(
+    fastq_dir: Path,
+    reference: Path,
+    targets: Path | None,
+    lab_name: str | None,
+    out_dir: Path,
+    barcodes: Path | None,
+    overwrite: bool,
+) -> None:
+    """Scan a sequencer output folder; write a sample sheet and a lab config."""
+    from labpipe.discover import init_lab, load_barcode_table
+
+    table = load_barcode_table(barcodes) if barcodes else None
+    result = init_lab(fastq_dir, reference, targets, lab_name, out_dir, table, overwrite=overwrite)
+    click.echo(result.report())
+
+
 @cli.group()
 def reference() -> None:
     """Reference genome tasks."""

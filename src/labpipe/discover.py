@@ -77,7 +77,7 @@ WHOLE_LANE = (
     "a whole lane not split by barcode: demultiplex it first, or if the lane holds one"
     " sample rename the pair to <sample>_1.fq.gz and <sample>_2.fq.gz"
 )
-NO_READS = "no reads: the file is empty or not FASTQ"
+NO_READS = "no reads: the file is empty, unreadable or not FASTQ"
 
 
 @dataclass(frozen=True)
@@ -179,29 +179,44 @@ class InitResult:
     discovery: Discovery
     warnings: list[str]
 
-    def report(self) -> str:
-        """A summary for the terminal: units found, files left out, warnings, next step."""
+    def report(self, examples: int = 3) -> str:
+        """A summary for the terminal: samples found, files left out, warnings, next step.
+
+        Problems and unpaired files are listed one by one (the lab must act on each);
+        skipped files are grouped by reason with a few examples, since a run has one
+        index-read file per lane of every sample. The sheet's comments list them all.
+        """
         found = self.discovery
         lines = [
             f"Found {len(found.units)} unit(s) of {len(found.samples)} sample(s)"
             f" in {found.fastq_dir}:"
         ]
-        sample_width = max(len(u.sample) for u in found.units)
-        unit_width = max(len(u.unit) for u in found.units)
-        for u in found.units:
+        width = max(len(s) for s in found.samples)
+        for sample in found.samples:
+            units = [u for u in found.units if u.sample == sample]
+            platforms = sorted({u.platform or "default platform" for u in units})
             lines.append(
-                f"  {u.sample:<{sample_width}}  {u.unit:<{unit_width}}  "
-                f"{u.platform or '(default)':<9}  {found.relative(u.fq1)}"
+                f"  {sample:<{width}}  {', '.join(platforms)}  {', '.join(u.unit for u in units)}"
             )
         lines.append(f"Wrote {self.sample_sheet} and {self.config}")
         for title, notes in (
             ("Not used until you act", found.problems),
             ("Not paired", found.unpaired),
-            ("Skipped", found.skipped),
         ):
             if notes:
                 lines.append(f"{title} ({len(notes)}):")
                 lines.extend(f"  {found.relative(n.path)}: {n.reason}" for n in notes)
+        if found.skipped:
+            lines.append(f"Skipped ({len(found.skipped)}):")
+            by_reason: dict[str, list[str]] = {}
+            for note in found.skipped:
+                by_reason.setdefault(note.reason, []).append(found.relative(note.path))
+            for reason, paths in by_reason.items():
+                if len(paths) == 1:
+                    lines.append(f"  {paths[0]}: {reason}")
+                else:
+                    more = f", ... ({len(paths)} files)" if len(paths) > examples else ""
+                    lines.append(f"  {', '.join(paths[:examples])}{more}: {reason}")
         if self.warnings:
             lines.append(f"Warnings ({len(self.warnings)}):")
             lines.extend(f"  {w}" for w in self.warnings)
@@ -489,7 +504,7 @@ def write_sample_sheet(discovery: Discovery, path: Path) -> Path:
     base = path.parent
     lines = [
         f"# Sample sheet written by labpipe init from {_one_line(str(discovery.fastq_dir))}",
-        "# One row per unit (lane) of a sample; an empty platform takes the config's default.",
+        "# One row per unit (lane) of a sample: check the sample names before running.",
     ]
     left_out = discovery.left_out()
     if left_out:
@@ -591,9 +606,7 @@ def lab_id_from_name(name: str) -> str:
     ``"St Mary's Hospital – Genetics"`` → ``"st-marys-hospital-genetics"``. A name
     with no Latin letters or digits gives ``"lab"``.
     """
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name.replace("'", "")).strip("-").lower()
-    return slug[:40].rstrip("-") or "lab"
+    return _slug(name) or "lab"
 
 
 def init_lab(
@@ -664,7 +677,7 @@ def init_lab(
             f"no lab name given: {config_path} calls the lab 'Unnamed lab'; edit lab.name"
             " and lab.id there (the name is printed on reports)"
         )
-    elif lab_id_from_name(name) == "lab":
+    elif not _slug(name):
         warnings.append(
             f"lab.id in {config_path} is 'lab' (the name has no Latin letters or digits);"
             " edit it to a short id of your lab"
@@ -717,8 +730,7 @@ def _make_pair(
         return None
 
     origin = "from the file name"
-    if name.scheme == "mgi":
-        assert name.flowcell is not None and name.barcode is not None
+    if name.flowcell and name.barcode:  # MGI: the barcode stands for the sample
         if table is None:
             if name.barcode.isdigit():
                 sample = f"{name.flowcell}_bc{name.barcode}"
@@ -740,13 +752,12 @@ def _make_pair(
             sample = entry[1]
             origin = f"given to barcode {entry[0]} by the barcode table"
     else:
-        assert name.sample is not None
-        sample = name.sample
+        sample = name.sample or ""
 
     if not SAFE_NAME.match(sample):
         fix = (
             "fix the barcode table"
-            if name.scheme == "mgi" and table is not None
+            if name.barcode and table is not None
             else f"rename the pair (e.g. to {_safe_suggestion(sample)}) and run labpipe init again"
         )
         found.problems.append(
@@ -951,7 +962,17 @@ def _fastq_files(root: Path, found: Discovery) -> list[Path]:
     """FASTQ files under root in a stable order; notes what else was seen."""
     files = []
     seen: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+
+    def unreadable(error: OSError) -> None:
+        # os.walk would otherwise pass over a folder it cannot list without a word.
+        found.skipped.append(
+            FileNote(
+                Path(error.filename or root),
+                f"cannot be read ({error.strerror}): check its permissions",
+            )
+        )
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=True):
         here = Path(dirpath)
         real = os.path.realpath(here)
         # Followed symlinks can lead back up the tree.
@@ -1028,6 +1049,12 @@ def _unique(names: list[str]) -> list[str]:
         taken.add(f"{base}.{number}")
         result.append(f"{base}.{number}")
     return result
+
+
+def _slug(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name.replace("'", "")).strip("-").lower()
+    return slug[:40].rstrip("-")
 
 
 def _normal_barcode(barcode: str) -> str:

@@ -18,7 +18,7 @@ _ILLUMINA = re.compile(
 )
 # @<flowcell>L<lane>C<col>R<row><index>/1 e.g. @V350012345L2C001R0010000001/1
 _DNBSEQ = re.compile(
-    r"^@(?P<flowcell>(?:V|E|FP|CL|DP|G)[0-9A-Z]*?\d+)L(?P<lane>\d)C\d{3}R\d{3}\d+(?:/[12])?(?:\s|$)"
+    r"^@(?P<flowcell>[A-Z]{1,3}\d{6,})L(?P<lane>\d)C\d{3}R\d{3}\d+(?:/[12])?(?:\s|$)"
 )
 
 PLATFORMS = ("ILLUMINA", "DNBSEQ")
