@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-e2e test-data lint clean
+.PHONY: setup demo test test-fast test-data lint clean
 
 setup:
 	bash scripts/setup.sh
@@ -10,10 +10,15 @@ setup:
 demo: setup
 	$(BIN)/labpipe demo --outdir demo-output --overwrite
 
-test: setup
+test:
+	bash scripts/setup.sh --test
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+# Everything but the end-to-end runs of the real workflow (seconds, not minutes).
+test-fast: setup
+	$(BIN)/pytest -q -m "not e2e"
 
 lint: setup
 	$(BIN)/ruff check src tests

@@ -7,7 +7,14 @@
 # the pinned conda env files in envs/ when conda or mamba is present; failing
 # both, this script stops and prints the exact command to run.
 # Safe to run again: it only does what is missing.
+#
+# --test also installs what only the tests use: headless Chromium, which opens
+# the HTML reports the way a person would (as root with apt-get; otherwise the
+# browser tests skip and say why).
 set -euo pipefail
+
+FOR_TESTS=0
+[ "${1:-}" = "--test" ] && FOR_TESTS=1
 
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
@@ -88,6 +95,16 @@ if [ ${#missing[@]} -gt 0 ]; then
         die "missing ${missing[*]}. Install them with ONE of:
     sudo apt-get install -y ${APT_PACKAGES[*]}
     mamba env create -p .tools -f envs/tools.yaml   (then run make setup again)"
+    fi
+fi
+
+if [ "$FOR_TESTS" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+    if is_root && has_apt; then
+        say "installing chromium for the browser tests"
+        apt_install chromium
+    else
+        say "chromium is not installed: the browser tests will be skipped" \
+            "(sudo apt-get install chromium)"
     fi
 fi
 
