@@ -442,3 +442,54 @@ def test_real_bundle_sites_only_vcf(tmp_path: Path) -> None:
         "c.14T>G",
         "p.Phe5Cys",
     )
+
+
+def test_annotated_table_round_trip(tmp_path: Path) -> None:
+    from labpipe.variant_table import (
+        AnnotatedVariant,
+        ClinicalAnnotation,
+        annotated_columns,
+        read_annotated_table,
+        write_annotated_table,
+    )
+
+    row = VariantRow("S", "chr1", 5, "A", "G", "PASS", 30.0, "0/1", "het", None, 3, 1, 0.25)
+    clinical = ClinicalAnnotation(
+        tier=1,
+        tier_reason="ClinVar Pathogenic",
+        in_panel="Thal,Deaf",
+        clinvar_significance="Pathogenic",
+        clinvar_review_status="criteria_provided,_single_submitter",
+        clinvar_stars=1,
+        clinvar_condition="a|b",
+        clinvar_id="77",
+        max_af=0.0003,
+        population_afs=(0.0003, None),
+        roh_segment="chr1:1-100",
+    )
+    out = tmp_path / "t.tsv"
+    assert (
+        write_annotated_table(
+            out, ["g_population_af", "g_global_af"], [AnnotatedVariant(row, clinical)]
+        )
+        == 1
+    )
+    header = out.read_text().splitlines()[0].split("\t")
+    assert tuple(header) == annotated_columns(["g_population_af", "g_global_af"])
+    assert header[len(COLUMNS) :] == [
+        "tier", "tier_reason", "in_panel", "clinvar_significance", "clinvar_review_status",
+        "clinvar_stars", "clinvar_condition", "clinvar_id", "max_af", "g_population_af",
+        "g_global_af", "roh_segment",
+    ]  # fmt: skip
+    table = read_annotated_table(out)
+    assert table.af_columns == ("g_population_af", "g_global_af")
+    assert table.variants == [AnnotatedVariant(row, clinical)]
+
+
+def test_plain_table_is_not_an_annotated_one(tmp_path: Path) -> None:
+    from labpipe.variant_table import read_annotated_table
+
+    out = tmp_path / "plain.tsv"
+    out.write_text("\t".join(COLUMNS) + "\n")
+    with pytest.raises(InputFormatError, match="not an annotated variant table"):
+        read_annotated_table(out)

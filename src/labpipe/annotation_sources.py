@@ -307,7 +307,10 @@ def check_info_field(source: SourceVcf, field: str, where: str) -> None:
     for name in filter(None, (match["num"], match["den"])):
         if name not in info:
             numeric = [k for k in info if info[k].type in ("Float", "Integer")]
-            hints = difflib.get_close_matches(name, numeric, n=3, cutoff=0.5)
+            # Case is the commonest slip (gnomAD v2 wrote AF_SAS, v4 writes AF_sas).
+            by_lower = {k.lower(): k for k in numeric}
+            close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.5)
+            hints = [by_lower[k] for k in close]
             hint = (
                 f"did you mean {', '.join(hints)}?" if hints else f"fields: {_examples(numeric, 8)}"
             )
@@ -373,7 +376,9 @@ def _allele_value(
             item = value[0] if value else None
     else:
         item = value
-    return None if item is None else float(item)
+    # pysam hands back Float fields as single precision (0.05 -> 0.0500000007);
+    # 7 significant digits is what the file held.
+    return None if item is None else float(f"{float(item):.7g}")
 
 
 def allele_frequency(

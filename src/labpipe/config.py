@@ -33,7 +33,22 @@ DEFAULTS: dict[str, Any] = {
         "max_duplicate_pct": 30.0,
         "min_mean_target_depth": 50.0,
         "min_pct_target_20x": 95.0,
+        "min_insert_size": 100.0,
         "depth_thresholds": [10, 20, 30],
+        "min_variants_for_ratios": 100,
+        "warn": {
+            "min_reads": None,
+            "min_mapped_pct": 98.0,
+            "max_duplicate_pct": 20.0,
+            "min_mean_target_depth": None,
+            "min_pct_target_20x": 98.0,
+            "min_insert_size": 150.0,
+            "max_insert_size": 600.0,
+            "min_ts_tv": 1.8,
+            "max_ts_tv": 3.6,
+            "min_het_hom_ratio": 1.0,
+            "max_het_hom_ratio": 4.0,
+        },
     },
     "calling": {
         "caller": "bcftools",
@@ -44,7 +59,44 @@ DEFAULTS: dict[str, Any] = {
         "min_qual": 30.0,
         "min_depth": 10,
     },
-    "annotation": {"gff3": None},
+    "annotation": {
+        "gff3": None,
+        "clinvar": None,
+        "population_af": [],
+        "panels": [],
+        "tiers": {
+            "max_af": 0.01,
+            "clinvar_min_stars": 0,
+            "lof_consequences": [
+                "stop_gained",
+                "frameshift",
+                "splice_donor",
+                "splice_acceptor",
+                "start_lost",
+            ],
+            "other_coding_consequences": [
+                "inframe_insertion",
+                "inframe_deletion",
+                "inframe_altering",
+                "stop_lost",
+                "coding_sequence",
+                "feature_elongation",
+                "splice_region",
+            ],
+        },
+        "roh": {"enabled": True, "af_default": 0.4, "min_length_bp": 1000000, "min_markers": 10},
+    },
+    "report": {
+        "enabled": True,
+        "sign_off": ["Analysed by", "Reviewed and authorised by"],
+        "disclaimer": (
+            "Variants are reported in the regions the assay covers (see Coverage); regions "
+            "below 20x may hide variants. Classifications are from the annotation sources "
+            "listed under Methods and are to be interpreted by a qualified clinical scientist "
+            "together with the patient's clinical findings."
+        ),
+        "max_tier4_rows": 200,
+    },
 }
 
 # Keys whose values are file paths, resolved against the config's directory.

@@ -18,7 +18,16 @@ from labpipe.errors import InputFormatError, UsageError
 from labpipe.resources import demo_data_dir
 
 Echo = Callable[[str], None]
-DEMO_FILES = ("reference.fa", "genes.gff3", "targets.bed", "samples.tsv", "truth.vcf.gz")
+DEMO_FILES = (
+    "reference.fa",
+    "genes.gff3",
+    "targets.bed",
+    "samples.tsv",
+    "truth.vcf.gz",
+    "clinvar.vcf.gz",
+    "population_af.vcf.gz",
+    "panel_genes.txt",
+)
 
 
 def demo_config(data: Path, reference: Path, outdir: Path) -> dict[str, object]:
@@ -30,7 +39,24 @@ def demo_config(data: Path, reference: Path, outdir: Path) -> dict[str, object]:
         "samples": str(data / "samples.tsv"),
         "output_dir": str(outdir),
         "threads": 2,
-        "annotation": {"gff3": str(data / "genes.gff3")},
+        "annotation": {
+            "gff3": str(data / "genes.gff3"),
+            # Synthetic sources (labpipe.demo_annotation); ClinVar names contigs 1, 2, 3.
+            "clinvar": str(data / "clinvar.vcf.gz"),
+            "population_af": [
+                {
+                    "id": "popaf",
+                    "name": "Demo population AFs (gnomAD-style)",
+                    "vcf": str(data / "population_af.vcf.gz"),
+                    "population": "South Asian",
+                    "population_field": "AF_sas",
+                    "global_field": "AF",
+                }
+            ],
+            "panels": [
+                {"name": "Demo inherited disease panel", "file": str(data / "panel_genes.txt")}
+            ],
+        },
     }
 
 
@@ -79,30 +105,37 @@ def run_demo(outdir: Path, cores: int, overwrite: bool, echo: Echo) -> None:
 
 
 def demo_summary(outdir: Path, data: Path) -> str:
-    """QC figures and truth comparison per sample, as a small table."""
+    """QC figures and truth comparison per sample, as a small table.
+
+    The comparison is :func:`labpipe.evaluate.evaluate` (as ``labpipe evaluate`` runs it):
+    PASS calls inside the targets against the planted truth, both normalised.
+    """
+    from labpipe.evaluate import evaluate
     from labpipe.qc import read_qc_table
-    from labpipe.truth import compare_to_truth
 
     rows = read_qc_table(outdir / "results" / "qc" / "qc_summary.tsv")
     reference = outdir / "reference" / "demo_reference.fa"
     header = (
         f"{'sample':<8} {'reads':>9} {'mapped%':>8} {'dup%':>6} {'depth':>7} {'>=20x%':>7}"
-        f" {'SNV rec':>8} {'SNV prec':>9} {'indel rec':>10} {'indel prec':>11}"
+        f" {'SNV rec':>8} {'SNV prec':>9} {'indel rec':>10} {'indel prec':>11} {'GT agree':>9}"
     )
     lines = ["Summary (calls that PASS, inside the targets, against the planted truth):", header]
     for row in rows:
-        cmp = compare_to_truth(
-            outdir / "results" / "vcf" / f"{row.sample}.vcf.gz",
+        result = evaluate(
             data / "truth.vcf.gz",
+            outdir / "results" / "vcf" / f"{row.sample}.vcf.gz",
             reference,
-            row.sample,
-            regions_bed=data / "targets.bed",
+            targets_bed=data / "targets.bed",
+            truth_sample=row.sample,
+            calls_sample=row.sample,
         )
+        concordance = result.all.genotype_concordance
+        agree = "-" if concordance is None else f"{100 * concordance:.1f}%"
         lines.append(
             f"{row.sample:<8} {row.reads_total:>9,} {row.mapped_pct:>8.2f}"
             f" {row.duplicate_pct:>6.2f}"
             f" {row.mean_target_depth:>7.1f} {row.pct_target_20x:>7.2f}"
-            f" {cmp.snv.recall:>8.3f} {cmp.snv.precision:>9.3f}"
-            f" {cmp.indel.recall:>10.3f} {cmp.indel.precision:>11.3f}"
+            f" {result.snv.recall:>8.3f} {result.snv.precision:>9.3f}"
+            f" {result.indel.recall:>10.3f} {result.indel.precision:>11.3f} {agree:>9}"
         )
     return "\n".join(lines)

@@ -56,8 +56,11 @@ def input_files(config_path: Path, config: dict[str, Any], units: list[Unit]) ->
     files["reference_fasta"] = Path(config["reference"]["fasta"])
     if config.get("targets"):
         files["targets_bed"] = Path(config["targets"])
-    if config["annotation"].get("gff3"):
-        files["annotation_gff3"] = Path(config["annotation"]["gff3"])
+    from labpipe.annotate import AnnotationSettings
+
+    settings = AnnotationSettings.from_config(config, config_path.resolve().parent)
+    for role, path in settings.source_files().items():
+        files[f"annotation:{role}"] = path
     for unit in units:
         files[f"fastq:{unit.sample}.{unit.unit}.R1"] = unit.fq1
         files[f"fastq:{unit.sample}.{unit.unit}.R2"] = unit.fq2

@@ -74,7 +74,7 @@ def panel_specs(config: Mapping[str, Any], base_dir: Path) -> tuple[PanelSpec, .
 
 
 def panel_problems(specs: Sequence[PanelSpec], samples: Iterable[str]) -> list[str]:
-    """Config problems: a panel naming a sample the sheet lacks, a missing file, a duplicate name."""
+    """Config problems: an unknown sample, a missing file, a panel name used twice."""
     known = set(samples)
     problems = []
     seen: set[str] = set()

@@ -34,6 +34,7 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
     Raises:
         LabpipeError: A subclass naming every problem found.
     """
+    from labpipe.annotate import annotation_file_problems
     from labpipe.reference import index_problems
     from labpipe.regions import read_bed, read_fai
 
@@ -43,6 +44,7 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
     units = load_sample_sheet(Path(config["samples"]), config["platform"])
     fasta = Path(config["reference"]["fasta"])
     problems = index_problems(fasta)
+    problems += annotation_file_problems(config, config_path.resolve().parent)
     fai = Path(f"{fasta}.fai")
     if config["targets"] and fai.exists():
         try:

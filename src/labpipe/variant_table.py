@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+import types
+import typing
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 import cyvcf2
 import numpy as np
@@ -166,6 +169,256 @@ class CsqEntry:
         )
 
 
+@dataclass(frozen=True)
+class ClinicalAnnotation:
+    """The clinical columns ``labpipe annotate`` adds to a row; field order is column order.
+
+    Attributes:
+        tier: 1-4 (see :mod:`labpipe.tiers`).
+        tier_reason: Why, e.g. ``rare frameshift in panel gene``.
+        in_panel: Names of the sample's panels that hold the gene, joined by ``,``.
+        clinvar_significance: ClinVar CLNSIG, e.g. ``Pathogenic/Likely_pathogenic``.
+        clinvar_review_status: ClinVar CLNREVSTAT.
+        clinvar_stars: Review stars 0-4 for that status.
+        clinvar_condition: ClinVar CLNDN (conditions joined by ``|``).
+        clinvar_id: ClinVar VariationID.
+        max_af: Highest population AF over every source and field; empty when absent.
+        population_afs: One value per AF column of the table (``<id>_population_af``,
+            ``<id>_global_af`` per source, in config order).
+        roh_segment: For a homozygous call inside a reported run of homozygosity,
+            the run as ``chrom:start-end``; empty otherwise.
+    """
+
+    tier: int
+    tier_reason: str = ""
+    in_panel: str = ""
+    clinvar_significance: str = ""
+    clinvar_review_status: str = ""
+    clinvar_stars: int | None = None
+    clinvar_condition: str = ""
+    clinvar_id: str = ""
+    max_af: float | None = None
+    population_afs: tuple[float | None, ...] = ()
+    roh_segment: str = ""
+
+
+# Columns before and after the per-source AF columns, which sit after max_af.
+_CLINICAL_HEAD: tuple[str, ...] = tuple(
+    f.name for f in fields(ClinicalAnnotation) if f.name not in ("population_afs", "roh_segment")
+)
+_CLINICAL_TAIL: tuple[str, ...] = ("roh_segment",)
+
+
+def annotated_columns(af_columns: Sequence[str]) -> tuple[str, ...]:
+    """Columns of the annotated table: the call and csq columns, then the clinical ones."""
+    return (*COLUMNS, *_CLINICAL_HEAD, *af_columns, *_CLINICAL_TAIL)
+
+
+@dataclass(frozen=True)
+class AnnotatedVariant:
+    """One row of the annotated variant table."""
+
+    row: VariantRow
+    clinical: ClinicalAnnotation
+
+    def tsv_fields(self) -> list[str]:
+        """The row as text in :func:`annotated_columns` order."""
+        c = self.clinical
+        head = [_format_value(getattr(c, name)) for name in _CLINICAL_HEAD]
+        afs = [_format_value(af) for af in c.population_afs]
+        return [*self.row.tsv_fields(), *head, *afs, c.roh_segment]
+
+
+@dataclass(frozen=True)
+class AnnotatedTable:
+    """An annotated variant table as read back.
+
+    Attributes:
+        af_columns: Names of its per-source AF columns.
+        variants: Its rows, in file order.
+    """
+
+    af_columns: tuple[str, ...]
+    variants: list[AnnotatedVariant]
+
+
+def _format_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def write_annotated_table(
+    out_tsv: Path, af_columns: Sequence[str], variants: Iterable[AnnotatedVariant]
+) -> int:
+    """Write the annotated variant table atomically.
+
+    Returns:
+        The number of rows written.
+    """
+    return _write_atomically(
+        out_tsv, annotated_columns(af_columns), (v.tsv_fields() for v in variants)
+    )
+
+
+def read_annotated_table(path: Path) -> AnnotatedTable:
+    """Read a table written by :func:`write_annotated_table`.
+
+    Raises:
+        InputFormatError: Naming the line and column of anything that does not parse.
+    """
+    try:
+        with open(path, newline="") as handle:
+            lines = handle.readlines()
+    except OSError as exc:
+        raise InputFormatError(f"{path}: cannot read the variant table: {exc}") from exc
+    header = (lines[0] if lines else "").rstrip("\r\n").split("\t")
+    fixed = len(COLUMNS) + len(_CLINICAL_HEAD)
+    if (
+        tuple(header[: len(COLUMNS)]) != COLUMNS
+        or tuple(header[len(COLUMNS) : fixed]) != _CLINICAL_HEAD
+        or tuple(header[-len(_CLINICAL_TAIL) :]) != _CLINICAL_TAIL
+    ):
+        raise InputFormatError(
+            f"{path} line 1: not an annotated variant table (expected the columns "
+            f"{', '.join(annotated_columns(['<af columns>']))})"
+        )
+    af_columns = tuple(header[fixed : len(header) - len(_CLINICAL_TAIL)])
+    variants = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        cells = line.rstrip("\r\n").split("\t")
+        if len(cells) != len(header):
+            raise InputFormatError(
+                f"{path} line {number}: {len(cells)} columns, expected {len(header)}"
+            )
+        try:
+            row = VariantRow(**_parsed(VariantRow, COLUMNS, cells[: len(COLUMNS)]))
+            head = _parsed(ClinicalAnnotation, _CLINICAL_HEAD, cells[len(COLUMNS) : fixed])
+            afs = tuple(
+                float(cell) if cell else None for cell in cells[fixed : fixed + len(af_columns)]
+            )
+        except ValueError as exc:
+            raise InputFormatError(f"{path} line {number}: {exc}") from None
+        clinical = ClinicalAnnotation(**head, population_afs=afs, roh_segment=cells[-1])
+        variants.append(AnnotatedVariant(row, clinical))
+    return AnnotatedTable(af_columns, variants)
+
+
+def _parsed(kind: type, names: Sequence[str], cells: Sequence[str]) -> dict[str, Any]:
+    """Cells converted to the dataclass field types (``int | None`` etc.)."""
+    hints = typing.get_type_hints(kind)
+    values: dict[str, Any] = {}
+    for name, cell in zip(names, cells, strict=True):
+        hint = hints[name]
+        optional = isinstance(hint, types.UnionType)
+        base = next(a for a in typing.get_args(hint) if a is not type(None)) if optional else hint
+        if cell == "" and (optional or base is not str):
+            values[name] = None
+        elif base is int:
+            try:
+                values[name] = int(cell)
+            except ValueError:
+                raise ValueError(f"{name} is {cell!r}, expected a whole number") from None
+        elif base is float:
+            try:
+                values[name] = float(cell)
+            except ValueError:
+                raise ValueError(f"{name} is {cell!r}, expected a number") from None
+        else:
+            values[name] = cell
+    return values
+
+
+class VariantReader:
+    """A sample's VCF, read record by record into variant-table rows.
+
+    Use as a context manager; :meth:`records` yields each VCF record with its
+    rows, so a caller can write the record back out with more INFO.
+
+    Args:
+        vcf: VCF/BCF, normalised (one ALT per record expected, more handled),
+            annotated by ``bcftools csq -l`` when ``gff3`` is given.
+        gff3: The GFF3 given to csq; it supplies the canonical tags, strands and
+            exon structure for HGVS. None reads the call columns only (and any
+            BCSQ the VCF has, without HGVS).
+        reference: The indexed FASTA the VCF was called against.
+        sample: The sample whose genotype to report; default the VCF's first.
+        models: The GFF3's transcripts, when the caller has already read them.
+
+    Raises:
+        InputFormatError: The VCF cannot be read, lacks the sample, or lacks
+            INFO/BCSQ although a GFF3 was given; the GFF3 is malformed.
+    """
+
+    def __init__(
+        self,
+        vcf: Path,
+        gff3: Path | None,
+        reference: Path,
+        sample: str | None = None,
+        models: dict[str, TranscriptModel] | None = None,
+    ) -> None:
+        self.path = vcf
+        if models is None:
+            models = load_transcripts(gff3) if gff3 is not None else {}
+        self._annotator = _Annotator(models, reference if gff3 is not None else None)
+        try:
+            self.vcf = cyvcf2.VCF(str(vcf))
+        except (OSError, ValueError) as exc:
+            self._annotator.close()
+            raise InputFormatError(f"{vcf}: cannot read VCF: {exc}") from exc
+        try:
+            self._has_bcsq = _header_has_info(self.vcf, "BCSQ")
+            if gff3 is not None and not self._has_bcsq:
+                raise InputFormatError(
+                    f"{vcf}: no INFO/BCSQ in the header; the table expects the output of "
+                    "bcftools csq"
+                )
+            samples = list(self.vcf.samples)
+            if sample is not None and sample not in samples:
+                found = ", ".join(samples) if samples else "none"
+                raise InputFormatError(
+                    f"{vcf}: sample '{sample}' is not in the VCF (samples: {found}); "
+                    "check that the sample sheet ID matches the read group SM"
+                )
+        except BaseException:
+            self.close()
+            raise
+        self._index = samples.index(sample) if sample is not None else (0 if samples else None)
+        self.sample = sample if sample is not None else (samples[0] if samples else "")
+
+    def __enter__(self) -> VariantReader:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the VCF and FASTA."""
+        self.vcf.close()
+        self._annotator.close()
+
+    def records(self) -> Iterator[tuple[cyvcf2.Variant, list[VariantRow]]]:
+        """Each VCF record with one row per ALT allele (``*`` alleles have none).
+
+        Raises:
+            InputFormatError: A REF disagrees with the FASTA, or a BCSQ field is
+                one csq could not have written; the message names the record.
+        """
+        annotator = self._annotator if self._has_bcsq else None
+        for record in self.vcf:
+            yield record, list(_record_rows(self.path, record, self._index, self.sample, annotator))
+
+    def rows(self) -> Iterator[VariantRow]:
+        """Every row, in VCF order."""
+        for _, rows in self.records():
+            yield from rows
+
+
 def write_variant_table(
     vcf: Path,
     gff3: Path | None,
@@ -173,54 +426,21 @@ def write_variant_table(
     out_tsv: Path,
     sample: str | None = None,
 ) -> int:
-    """Write the variant table of one sample.
+    """Write the variant table of one sample (call and consequence columns).
 
     Args:
-        vcf: VCF/BCF, normalised (one ALT per record expected, more handled),
-            annotated by ``bcftools csq -l`` when ``gff3`` is given.
-        gff3: The GFF3 given to csq; it supplies the canonical tags, strands and
-            exon structure for HGVS. None writes the call columns only (and any
-            BCSQ the VCF has, without HGVS).
-        reference: The indexed FASTA the VCF was called against.
+        vcf, gff3, reference, sample: As for :class:`VariantReader`.
         out_tsv: The table; written to a temporary file beside it, then renamed,
             so a failed run never leaves a half-written table.
-        sample: The sample whose genotype to report; default the VCF's first.
 
     Returns:
         The number of rows written (header excluded).
 
     Raises:
-        InputFormatError: The VCF cannot be read, lacks the sample, lacks
-            INFO/BCSQ although a GFF3 was given, has a REF that disagrees with
-            the FASTA, or has a BCSQ field csq could not have written; the GFF3
-            is malformed.
+        InputFormatError: As :class:`VariantReader` and :meth:`VariantReader.records`.
     """
-    models = load_transcripts(gff3) if gff3 is not None else {}
-    annotator = _Annotator(models, reference if gff3 is not None else None)
-    try:
-        reader = cyvcf2.VCF(str(vcf))
-    except (OSError, ValueError) as exc:
-        raise InputFormatError(f"{vcf}: cannot read VCF: {exc}") from exc
-    try:
-        has_bcsq = _header_has_info(reader, "BCSQ")
-        if gff3 is not None and not has_bcsq:
-            raise InputFormatError(
-                f"{vcf}: no INFO/BCSQ in the header; the table expects the output of bcftools csq"
-            )
-        samples = list(reader.samples)
-        if sample is not None and sample not in samples:
-            found = ", ".join(samples) if samples else "none"
-            raise InputFormatError(
-                f"{vcf}: sample '{sample}' is not in the VCF (samples: {found}); "
-                "check that the sample sheet ID matches the read group SM"
-            )
-        index = samples.index(sample) if sample is not None else (0 if samples else None)
-        name = sample if sample is not None else (samples[0] if samples else "")
-        rows = _rows(vcf, reader, index, name, annotator if has_bcsq else None)
-        return _write_atomically(out_tsv, rows)
-    finally:
-        reader.close()
-        annotator.close()
+    with VariantReader(vcf, gff3, reference, sample) as reader:
+        return _write_atomically(out_tsv, COLUMNS, (row.tsv_fields() for row in reader.rows()))
 
 
 def _header_has_info(reader: cyvcf2.VCF, tag: str) -> bool:
@@ -228,16 +448,16 @@ def _header_has_info(reader: cyvcf2.VCF, tag: str) -> bool:
     return any(h.type == "INFO" and h["ID"] == tag for h in reader.header_iter())
 
 
-def _write_atomically(out_tsv: Path, rows: Iterable[VariantRow]) -> int:
+def _write_atomically(out_tsv: Path, columns: Sequence[str], lines: Iterable[Sequence[str]]) -> int:
     out_tsv.parent.mkdir(parents=True, exist_ok=True)
     # Same directory as the target, so os.replace is a rename on one file system.
     fd, temporary = tempfile.mkstemp(dir=out_tsv.parent, prefix=f".{out_tsv.name}.", suffix=".tmp")
     count = 0
     try:
         with os.fdopen(fd, "w") as handle:
-            handle.write("\t".join(COLUMNS) + "\n")
-            for row in rows:
-                handle.write("\t".join(row.tsv_fields()) + "\n")
+            handle.write("\t".join(columns) + "\n")
+            for line in lines:
+                handle.write("\t".join(line) + "\n")
                 count += 1
         os.replace(temporary, out_tsv)
     except BaseException:
@@ -246,52 +466,51 @@ def _write_atomically(out_tsv: Path, rows: Iterable[VariantRow]) -> int:
     return count
 
 
-def _rows(
+def _record_rows(
     vcf: Path,
-    reader: cyvcf2.VCF,
+    record: cyvcf2.Variant,
     index: int | None,
     sample: str,
     annotator: _Annotator | None,
-) -> Iterable[VariantRow]:
-    for record in reader:
-        chrom, pos, ref = record.CHROM, record.POS, record.REF
-        alts: list[str] = list(record.ALT)
-        genotype = _genotype(record, index)
-        depth = _format_int(record, "DP", index, 0)
-        entries = _bcsq_entries(record) if annotator is not None else []
-        for allele, alt in enumerate(alts, start=1):
-            if alt in _NOT_A_VARIANT:
-                continue
-            ref_depth = _format_int(record, "AD", index, 0)
-            alt_depth = _format_int(record, "AD", index, allele)
-            called = (ref_depth or 0) + (alt_depth or 0)
-            fraction = (
-                alt_depth / called
-                if ref_depth is not None and alt_depth is not None and called
-                else None
-            )
-            row = VariantRow(
-                sample=sample,
-                chrom=chrom,
-                pos=pos,
-                ref=ref,
-                alt=alt,
-                filter=";".join(record.FILTERS) or ".",
-                qual=record.QUAL,
-                genotype=genotype[0],
-                zygosity=_zygosity(genotype[1], allele) if genotype[0] else "",
-                depth=depth,
-                ref_depth=ref_depth,
-                alt_depth=alt_depth,
-                allele_fraction=fraction,
-            )
-            if annotator is not None:
-                mine = _entries_for_allele(entries, pos, ref, alts, alt)
-                try:
-                    row = annotator.annotate(row, mine)
-                except InputFormatError as exc:
-                    raise InputFormatError(f"{vcf} {chrom}:{pos} {ref}>{alt}: {exc}") from exc
-            yield row
+) -> Iterator[VariantRow]:
+    chrom, pos, ref = record.CHROM, record.POS, record.REF
+    alts: list[str] = list(record.ALT)
+    genotype = _genotype(record, index)
+    depth = _format_int(record, "DP", index, 0)
+    entries = _bcsq_entries(record) if annotator is not None else []
+    for allele, alt in enumerate(alts, start=1):
+        if alt in _NOT_A_VARIANT:
+            continue
+        ref_depth = _format_int(record, "AD", index, 0)
+        alt_depth = _format_int(record, "AD", index, allele)
+        called = (ref_depth or 0) + (alt_depth or 0)
+        fraction = (
+            alt_depth / called
+            if ref_depth is not None and alt_depth is not None and called
+            else None
+        )
+        row = VariantRow(
+            sample=sample,
+            chrom=chrom,
+            pos=pos,
+            ref=ref,
+            alt=alt,
+            filter=";".join(record.FILTERS) or ".",
+            qual=record.QUAL,
+            genotype=genotype[0],
+            zygosity=_zygosity(genotype[1], allele) if genotype[0] else "",
+            depth=depth,
+            ref_depth=ref_depth,
+            alt_depth=alt_depth,
+            allele_fraction=fraction,
+        )
+        if annotator is not None:
+            mine = _entries_for_allele(entries, pos, ref, alts, alt)
+            try:
+                row = annotator.annotate(row, mine)
+            except InputFormatError as exc:
+                raise InputFormatError(f"{vcf} {chrom}:{pos} {ref}>{alt}: {exc}") from exc
+        yield row
 
 
 def _bcsq_entries(record: cyvcf2.Variant) -> list[CsqEntry]:

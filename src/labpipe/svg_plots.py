@@ -1,0 +1,160 @@
+"""The report's plots as inline SVG: no script, no font or image to fetch, sharp in print.
+
+Each function returns one ``<svg>`` element as text, sized in CSS pixels, with
+a ``<title>`` for screen readers. Every label is escaped; colours come from a
+small fixed palette that survives greyscale printing (status is also written
+as text beside each bar).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
+GOOD, LOW, MISSING, AXIS, GRID, TEXT = "#2e7d4f", "#d08b00", "#b3261e", "#555", "#ddd", "#222"
+
+
+@dataclass(frozen=True)
+class CoverageBar:
+    """One gene's bar.
+
+    Attributes:
+        label: Gene symbol.
+        pct: Percentage of targeted bases at the report depth; None when not targeted.
+        note: Text right of the bar, e.g. ``99.9% >=20x, mean 98x``.
+        missing: Why there is no bar (``not targeted``, ``not in the GFF3``).
+    """
+
+    label: str
+    pct: float | None
+    note: str
+    missing: str = ""
+
+
+def coverage_bars(bars: Sequence[CoverageBar], threshold_pct: float, depth: int) -> str:
+    """Horizontal bars of % target bases at ``depth`` per gene, with the lab's threshold.
+
+    Args:
+        bars: One per gene, in display order.
+        threshold_pct: The lab's minimum % of target bases at ``depth``
+            (a dashed line; shorter bars are drawn in amber).
+        depth: The depth judged, for the axis title.
+    """
+    row, top, left, width, note_width = 22, 30, 90, 360, 230
+    height = top + row * len(bars) + 34
+    total = left + width + note_width
+    parts = [
+        f'<svg width="{total}" height="{height}" '
+        f'viewBox="0 0 {total} {height}" role="img" font-family="{FONT}" font-size="12">',
+        f"<title>Percentage of targeted bases at &gt;= {depth}x, per panel gene</title>",
+    ]
+    for tick in (0, 25, 50, 75, 100):
+        x = left + width * tick / 100
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{top + row * len(bars)}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+            f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle" fill="{AXIS}" '
+            f'font-size="10">{tick}%</text>'
+        )
+    for index, bar in enumerate(bars):
+        y = top + index * row
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" fill="{TEXT}" '
+            f'font-weight="bold">{escape(bar.label)}</text>'
+        )
+        if bar.pct is None:
+            parts.append(
+                f'<rect x="{left}" y="{y + 3}" width="{width}" height="{row - 6}" fill="none" '
+                f'stroke="{MISSING}" stroke-dasharray="4 3"/>'
+                f'<text x="{left + 8}" y="{y + 15}" fill="{MISSING}" font-weight="bold">'
+                f"{escape(bar.missing or 'no data')}</text>"
+            )
+        else:
+            colour = GOOD if bar.pct >= threshold_pct else LOW
+            bar_width = max(width * min(bar.pct, 100.0) / 100, 1.0)
+            parts.append(
+                f'<rect x="{left}" y="{y + 3}" width="{bar_width:.1f}" height="{row - 6}" '
+                f'fill="{colour}"><title>{escape(bar.label)}: {escape(bar.note)}</title></rect>'
+            )
+        parts.append(
+            f'<text x="{left + width + 8}" y="{y + 15}" fill="{TEXT}">{escape(bar.note)}</text>'
+        )
+    threshold_x = left + width * threshold_pct / 100
+    bottom = top + row * len(bars)
+    parts.append(
+        f'<line x1="{threshold_x:.1f}" y1="{top - 6}" x2="{threshold_x:.1f}" y2="{bottom}" '
+        f'stroke="{TEXT}" stroke-width="1.5" stroke-dasharray="5 3"/>'
+        f'<text x="{left + width / 2:.1f}" y="{bottom + 24}" text-anchor="middle" fill="{AXIS}" '
+        f'font-size="11">% of targeted bases at &gt;= {depth}x (dashed: lab minimum '
+        f"{threshold_pct:g}%)</text>"
+    )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class IdeogramSegment:
+    """A run of homozygosity on the ideogram (1-based, inclusive)."""
+
+    chrom: str
+    start: int
+    end: int
+
+
+def roh_ideogram(
+    contigs: Sequence[tuple[str, int]],
+    segments: Sequence[IdeogramSegment],
+    marks: Sequence[tuple[str, int]] = (),
+) -> str:
+    """Contigs as bars, runs of homozygosity highlighted, variants as ticks.
+
+    Args:
+        contigs: (name, length) in reference order.
+        segments: Runs to highlight.
+        marks: (contig, position) of homozygous variants inside a run.
+    """
+    row, top, left, width = 18, 8, 70, 560
+    longest = max((length for _, length in contigs), default=1)
+    height = top + row * len(contigs) + 24
+    total = left + width + 20
+    parts = [
+        f'<svg width="{total}" height="{height}" '
+        f'viewBox="0 0 {total} {height}" role="img" font-family="{FONT}" font-size="11">',
+        "<title>Runs of homozygosity along each contig</title>",
+    ]
+    index_of = {name: index for index, (name, _) in enumerate(contigs)}
+    for index, (name, length) in enumerate(contigs):
+        y = top + index * row
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 11}" text-anchor="end" fill="{TEXT}">'
+            f"{escape(name)}</text>"
+            f'<rect x="{left}" y="{y + 3}" width="{width * length / longest:.1f}" height="10" '
+            f'fill="#eee" stroke="#999" stroke-width="0.5" rx="3"/>'
+        )
+    for segment in segments:
+        if segment.chrom not in index_of:
+            continue
+        y = top + index_of[segment.chrom] * row
+        x = left + width * (segment.start - 1) / longest
+        w = max(width * (segment.end - segment.start + 1) / longest, 2.0)
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y + 2}" width="{w:.1f}" height="12" fill="{LOW}">'
+            f"<title>{escape(segment.chrom)}:{segment.start:,}-{segment.end:,}</title></rect>"
+        )
+    for chrom, pos in marks:
+        if chrom not in index_of:
+            continue
+        y = top + index_of[chrom] * row
+        x = left + width * (pos - 1) / longest
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{y}" x2="{x:.1f}" y2="{y + 16}" stroke="{MISSING}" '
+            'stroke-width="2"/>'
+        )
+    parts.append(
+        f'<text x="{left}" y="{height - 6}" fill="{AXIS}" font-size="10">'
+        "amber: run of homozygosity; red tick: homozygous tier 1-3 variant inside a run</text>"
+    )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,120 @@
+"""The QC verdict: each metric against the lab's fail and warn limits."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+
+from labpipe.config import DEFAULTS
+from labpipe.qc import SampleQC
+from labpipe.qc_verdict import (
+    FAIL,
+    NOT_ASSESSED,
+    PASS,
+    WARN,
+    VariantCounts,
+    qc_verdict,
+    variant_counts,
+)
+from labpipe.variant_table import VariantRow
+
+GOOD = SampleQC(
+    sample="PK001",
+    reads_total=2_000_000,
+    reads_after_filter=1_990_000,
+    q30_pct=93.0,
+    adapter_trimmed_reads=1000,
+    mapped_pct=99.5,
+    properly_paired_pct=98.0,
+    duplicate_pct=8.0,
+    mean_insert_size=310.0,
+    mean_target_depth=120.0,
+    pct_target_10x=99.9,
+    pct_target_20x=99.5,
+    pct_target_30x=99.0,
+)
+COUNTS = VariantCounts(snvs=400, transitions=280, hets=300, hom_alts=150)
+THRESHOLDS = copy.deepcopy(DEFAULTS["qc"])
+
+
+def statuses(qc: SampleQC, counts: VariantCounts = COUNTS, thresholds=THRESHOLDS) -> dict:
+    verdict = qc_verdict(qc.sample, qc, counts, thresholds)
+    return {c.metric: c.status for c in verdict.checks} | {"overall": verdict.overall}
+
+
+def test_good_sample_passes_every_metric() -> None:
+    result = statuses(GOOD)
+    assert result["overall"] == PASS
+    assert set(result.values()) == {PASS}
+    assert len(result) == 9  # eight metrics and the verdict
+
+
+def test_below_the_fail_limit_fails() -> None:
+    result = statuses(replace(GOOD, mean_target_depth=30.0))
+    assert result["Mean target depth"] == FAIL and result["overall"] == FAIL
+
+
+def test_between_warn_and_fail_limits_warns() -> None:
+    result = statuses(replace(GOOD, mapped_pct=96.5, duplicate_pct=25.0))
+    assert result["Mapped"] == WARN and result["Duplicates"] == WARN
+    assert result["overall"] == WARN
+
+
+def test_fail_outranks_warn() -> None:
+    result = statuses(replace(GOOD, mapped_pct=96.5, reads_total=5000))
+    assert result["Reads"] == FAIL and result["overall"] == FAIL
+
+
+def test_ratios_only_warn_and_name_a_cause() -> None:
+    low = VariantCounts(snvs=400, transitions=100, hets=100, hom_alts=150)
+    verdict = qc_verdict("PK001", GOOD, low, THRESHOLDS)
+    checks = {c.metric: c for c in verdict.checks}
+    assert checks["Ts/Tv (PASS SNVs)"].status == WARN
+    assert checks["Het/hom ratio (PASS)"].status == WARN
+    assert "related parents" in checks["Het/hom ratio (PASS)"].note
+    assert verdict.overall == WARN
+
+
+def test_too_few_variants_for_a_ratio_is_not_assessed() -> None:
+    few = VariantCounts(snvs=16, transitions=2, hets=10, hom_alts=10)
+    verdict = qc_verdict("PK001", GOOD, few, THRESHOLDS)
+    checks = {c.metric: c for c in verdict.checks}
+    assert checks["Ts/Tv (PASS SNVs)"].status == NOT_ASSESSED
+    assert "16 PASS SNVs" in checks["Ts/Tv (PASS SNVs)"].note
+    assert verdict.overall == PASS
+
+
+def test_single_end_insert_size_is_not_assessed() -> None:
+    verdict = qc_verdict("S", replace(GOOD, mean_insert_size=None), COUNTS, THRESHOLDS)
+    insert = next(c for c in verdict.checks if c.metric == "Mean insert size")
+    assert (insert.status, insert.note) == (NOT_ASSESSED, "no paired reads")
+
+
+def test_limits_are_written_for_people() -> None:
+    verdict = qc_verdict("S", GOOD, COUNTS, THRESHOLDS)
+    depth = next(c for c in verdict.checks if c.metric == "Mean target depth")
+    assert depth.shown == "120.0x" and depth.limits == "fail < 50.0x"
+    insert = next(c for c in verdict.checks if c.metric == "Mean insert size")
+    assert insert.limits == "fail < 100 bp; warn < 150 bp or > 600 bp"
+
+
+def test_unset_warn_level_does_not_warn() -> None:
+    thresholds = copy.deepcopy(THRESHOLDS)
+    thresholds["warn"]["min_mapped_pct"] = None
+    assert statuses(replace(GOOD, mapped_pct=96.0), thresholds=thresholds)["Mapped"] == PASS
+
+
+def test_variant_counts_use_pass_calls_only() -> None:
+    def row(ref: str, alt: str, zygosity: str, flt: str = "PASS") -> VariantRow:
+        return VariantRow("S", "chr1", 1, ref, alt, flt, 50.0, "0/1", zygosity, 30, 15, 15, 0.5)
+
+    counts = variant_counts(
+        [
+            row("A", "G", "het"),
+            row("C", "A", "hom_alt"),
+            row("CA", "C", "het"),
+            row("T", "C", "het", "LowQual"),
+        ]
+    )
+    assert counts == VariantCounts(snvs=2, transitions=1, hets=2, hom_alts=1)
+    assert counts.ts_tv == 1.0 and counts.het_hom == 2.0
