@@ -53,7 +53,8 @@ def run_demo(outdir: Path, cores: int) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    outdir = tmp_path_factory.mktemp("e2e") / "demo"
+    # A space in the path: user paths must reach every tool intact.
+    outdir = tmp_path_factory.mktemp("e2e") / "demo run"
     result = run_demo(outdir, cores=2)
     return outdir, result.stdout
 

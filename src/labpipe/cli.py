@@ -195,6 +195,15 @@ def demo(outdir: Path, cores: int | None, overwrite: bool) -> None:
     run_demo(outdir, cores or _default_cores(), overwrite, echo=click.echo)
 
 
+def _add_workflow_steps() -> None:
+    from labpipe.steps import step
+
+    cli.add_command(step)
+
+
+_add_workflow_steps()
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: run the CLI, turning labpipe errors into messages and exit codes."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])

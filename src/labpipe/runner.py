@@ -34,6 +34,7 @@ _FIELD = re.compile(r"^\s+(?P<key>jobid|wildcards|log|input): (?P<value>.*)$")
 _FINISHED = re.compile(r"^Finished jobid: (?P<jobid>\d+)")
 _PROGRESS = re.compile(r"^(?P<done>\d+) of (?P<total>\d+) steps")
 _ERROR = re.compile(r"^Error in rule (?P<rule>\w+):$")
+_ERROR_LINE = re.compile(r"\[E::|error|failed|cannot|can't|no such file|truncated", re.IGNORECASE)
 
 
 @dataclass
@@ -288,16 +289,26 @@ def failure_message(outcome: RunOutcome, outdir: Path) -> RunError:
         if logs:
             detail += f"; read {' and '.join(map(str, logs))}"
         for log in logs:
-            last = _last_lines(log, 5)
+            last = _telling_lines(log)
             if last:
                 detail += "\n      " + "\n      ".join(last)
         problems.append(detail)
     return RunError(f"the run failed; full log: {outcome.log_path}", problems)
 
 
-def _last_lines(path: Path, count: int) -> list[str]:
+def _telling_lines(path: Path, count: int = 6) -> list[str]:
+    """The lines of a log that explain a failure: its first errors, then its end.
+
+    Tools often print the cause once and then a cascade of follow-on complaints,
+    so the end of a log alone can hide what went wrong.
+    """
     try:
-        lines = path.read_text(errors="replace").splitlines()
+        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
     except OSError:
         return []
-    return [line for line in lines if line.strip()][-count:]
+    errors = [line for line in lines if _ERROR_LINE.search(line)][:3]
+    picked: list[str] = []
+    for line in [*errors, *lines[-(count - len(errors)) :]]:
+        if line not in picked:
+            picked.append(line)
+    return picked

@@ -6,7 +6,10 @@ Snakefile only wires stages together.
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
+import sys
 import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -59,12 +62,12 @@ def caller_command(caller: str) -> str:
         # --limit-coverage downsamples like mpileup's -d; freebayes' -g would
         # instead skip deep sites entirely and lose their variants.
         return (
-            "freebayes -f {params.ref} -t {input.regions} -m {params.mapq} -q {params.baseq}"
+            "freebayes -f {params.ref:q} -t {input.regions} -m {params.mapq} -q {params.baseq}"
             " --limit-coverage {params.max_depth} --genotype-qualities {input.bam}"
         )
     if caller == "bcftools":
         return (
-            "bcftools mpileup -f {params.ref} -R {input.regions} -q {params.mapq}"
+            "bcftools mpileup -f {params.ref:q} -R {input.regions} -q {params.mapq}"
             " -Q {params.baseq} -d {params.max_depth} -a FORMAT/AD,FORMAT/DP -Ou {input.bam}"
             " | bcftools call -m -v -a GQ -Ou"
         )
@@ -162,3 +165,16 @@ def run_logged(
             handle.write(traceback.format_exc())
             raise
         handle.write(f"{getattr(function, '__name__', 'step')}: done\n")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a small text file so that it is either complete or absent."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def labpipe_step_command() -> str:
+    """How a rule runs ``labpipe step …``: the same Python that runs the workflow."""
+    return f"{shlex.quote(sys.executable)} -m labpipe.cli step"

@@ -28,18 +28,18 @@ rule align:
     # bwa's -K fixes its batch size so results do not depend on the thread count;
     # fixmate adds the mate tags markdup needs.
     shell:
-        "(fastp --in1 {input.r1} --in2 {input.r2} --stdout"
+        "(fastp --in1 {input.r1:q} --in2 {input.r2:q} --stdout"
         " {params.adapters} {params.poly_g} --length_required {params.min_length}"
         " --thread {threads} --report_title '{wildcards.sample} {wildcards.unit}'"
         " --json {output.json} --html {output.html} 2> {log.fastp}"
-        " | bwa mem -p -t {threads} -K 10000000 -Y -R '{params.rg}' {params.ref} -"
+        " | bwa mem -p -t {threads} -K 10000000 -Y -R '{params.rg}' {params.ref:q} -"
         " | samtools fixmate -m -u - -"
         " | samtools sort -@ {threads} -m 512M -l 1 -T {params.tmp} -o {output.bam} -)"
         " 2> {log.bwa}"
         # fastp 0.23 reports a malformed record or unequal R1/R2 counts and then
         # exits 0 with the reads before it only: treat that as the failure it is.
         "; if grep -qE '^(ERROR|WARNN?ING: different read numbers)' {log.fastp}; then"
-        " echo 'labpipe: fastp found malformed input in {input.r1} or {input.r2}' >> {log.fastp};"
+        " echo 'labpipe: fastp found malformed input in {input.r1:q} or {input.r2:q}' >> {log.fastp};"
         " exit 1; fi"
 
 
@@ -62,6 +62,6 @@ rule markdup:
     conda:
         str(ENVS / "align.yaml")
     shell:
-        "(samtools merge -f -u -o - {input}"
+        "(samtools merge -f -u -o - {input:q}"
         " | samtools markdup -@ {threads} -s -f {output.stats} -T {params.tmp} - {output.bam}"
         " && samtools index -@ {threads} {output.bam} {output.bai}) > {log} 2>&1"

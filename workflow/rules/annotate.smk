@@ -17,12 +17,9 @@ rule annotation_sources:
         ref=REF,
     log:
         "logs/annotation_sources.log",
-    run:
-        from labpipe.annotate import check_annotation_inputs
-
-        run_logged(
-            log[0], check_annotation_inputs, ANNOTATION, Path(params.ref), SAMPLES, Path(output[0])
-        )
+    threads: 1
+    shell:
+        STEP + " annotation-sources --config " + CONFIG_FILE + " --out {output} 2> {log}"
 
 
 rule bcftools_csq:
@@ -41,7 +38,7 @@ rule bcftools_csq:
     # -l: each record's own consequence (a report lists variants one by one);
     # -p a: genotypes are taken as they are, unphased calls included.
     shell:
-        "bcftools csq -f {params.ref} -g {input.gff3} -l -p a -Oz -o {output} {input.vcf} 2> {log}"
+        "bcftools csq -f {params.ref:q} -g {input.gff3:q} -l -p a -Oz -o {output} {input.vcf:q} 2> {log}"
 
 
 rule roh_allele_frequencies:
@@ -55,17 +52,9 @@ rule roh_allele_frequencies:
         ref=REF,
     log:
         "logs/roh_allele_frequencies/{sample}.log",
-    run:
-        from labpipe.roh import write_roh_af_file
-
-        run_logged(
-            log[0],
-            write_roh_af_file,
-            Path(input.vcf),
-            Path(params.ref),
-            ANNOTATION.population,
-            Path(output.af),
-        )
+    threads: 1
+    shell:
+        STEP + " roh-af --config " + CONFIG_FILE + " --vcf {input.vcf:q} --out {output.af} 2> {log}"
 
 
 rule bcftools_roh:
@@ -76,7 +65,7 @@ rule bcftools_roh:
     output:
         "results/roh/{sample}.roh.txt",
     params:
-        af_file=lambda wc, input: f"--AF-file {input.af}" if input.af else "",
+        af_file=lambda wc, input: "--AF-file " + shlex.quote(input.af) if input.af else "",
         af_default=ROH.af_default,
     log:
         "logs/bcftools_roh/{sample}.log",
@@ -86,7 +75,7 @@ rule bcftools_roh:
     # -G 30: genotypes, not PLs, so that every caller's output serves (freebayes writes no PL).
     shell:
         "bcftools roh -G 30 --AF-dflt {params.af_default} {params.af_file} -s {wildcards.sample}"
-        " --include 'FILTER=\"PASS\"' -O r -o {output} {input.vcf} > {log} 2>&1"
+        " --include 'FILTER=\"PASS\"' -O r -o {output} {input.vcf:q} > {log} 2>&1"
 
 
 rule annotate:
@@ -105,21 +94,11 @@ rule annotate:
         tsv="results/variants/{sample}.tsv",
         xlsx="results/variants/{sample}.xlsx",
     params:
-        ref=REF,
+        roh=lambda wc, input: "--roh " + shlex.quote(input.roh) if input.roh else "",
     log:
         "logs/annotate/{sample}.log",
-    run:
-        from labpipe.annotate import annotate_sample
-
-        run_logged(
-            log[0],
-            annotate_sample,
-            Path(input.vcf),
-            wildcards.sample,
-            Path(params.ref),
-            ANNOTATION,
-            Path(output.vcf),
-            Path(output.tsv),
-            Path(output.xlsx),
-            roh_output=Path(input.roh) if input.roh else None,
-        )
+    threads: 1
+    shell:
+        STEP + " annotate --config " + CONFIG_FILE + " --sample {wildcards.sample}"
+        " --vcf {input.vcf:q} {params.roh} --out-vcf {output.vcf} --out-tsv {output.tsv}"
+        " --out-xlsx {output.xlsx} > {log} 2>&1"

@@ -5,12 +5,13 @@ rule provenance_header:
     output:
         "results/vcf/labpipe_header.txt",
     params:
-        lines=labpipe_header_lines(LP),
+        # Changes with the config, so a changed analysis rewrites the VCF headers.
+        config_sha256=config_sha256(LP),
     log:
         "logs/provenance_header.log",
     threads: 1
-    run:
-        run_logged(log[0], Path(output[0]).write_text, params.lines)
+    shell:
+        STEP + " vcf-header --config " + CONFIG_FILE + " --out {output} 2> {log}"
 
 
 rule call_variants:
@@ -39,10 +40,10 @@ rule call_variants:
         "("
         + caller_command(CALLING["caller"])
         + (
-            " | bcftools norm -f {params.ref} -m -any -Ou"
+            " | bcftools norm -f {params.ref:q} -m -any -Ou"
             " | bcftools filter -m + -s LowQual -e 'QUAL<{params.min_qual}' -Ou"
             " | bcftools filter -m + -s LowDepth -e 'FORMAT/DP<{params.min_depth}' -Ou"
-            " | bcftools annotate -h {input.header} -Oz -o {output.vcf}"
+            " | bcftools annotate -h {input.header:q} -Oz -o {output.vcf}"
             " && bcftools index -t -f {output.vcf}) 2> {log}"
         )
 
@@ -61,4 +62,4 @@ rule bcftools_stats:
     conda:
         str(ENVS / "call.yaml")
     shell:
-        "bcftools stats -F {params.ref} -f PASS {input.vcf} > {output} 2> {log}"
+        "bcftools stats -F {params.ref:q} -f PASS {input.vcf:q} > {output} 2> {log}"

@@ -1,16 +1,16 @@
 # Load and validate the lab config and sample sheet before any job is planned.
+import shlex
 from pathlib import Path
 
-from labpipe.config import load_config
+from labpipe.config import config_sha256, load_config
 from labpipe.resources import envs_dir
 from labpipe.samplesheet import load_sample_sheet, samples_of
 from labpipe.workflow_support import (
     adapter_args,
     caller_command,
     final_output_paths,
-    labpipe_header_lines,
+    labpipe_step_command,
     name_pattern,
-    run_logged,
     unit_table,
 )
 
@@ -22,6 +22,11 @@ if config.get("labpipe_outdir"):
     LP["output_dir"] = str(config["labpipe_outdir"])
 UNITS = unit_table(load_sample_sheet(Path(LP["samples"]), LP["platform"]))
 SAMPLES = samples_of(list(UNITS.values()))
+# Quoted once here: user paths may hold spaces and must reach the shell intact.
+CONFIG_FILE = shlex.quote(str(Path(config["labpipe_config"]).resolve()))
+OUTDIR = shlex.quote(LP["output_dir"])
+# Python steps run as `labpipe step …` commands, not `run:` blocks (see labpipe.steps).
+STEP = labpipe_step_command()
 REF = LP["reference"]["fasta"]
 GFF3 = LP["annotation"]["gff3"]
 ENVS = envs_dir()

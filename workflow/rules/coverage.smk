@@ -17,8 +17,8 @@ rule samtools_stats:
     conda:
         str(ENVS / "align.yaml")
     shell:
-        "(samtools stats --reference {params.ref} {input.bam} > {output.stats}"
-        " && samtools flagstat -O json {input.bam} > {output.flagstat}) 2> {log}"
+        "(samtools stats --reference {params.ref:q} {input.bam:q} > {output.stats}"
+        " && samtools flagstat -O json {input.bam:q} > {output.flagstat}) 2> {log}"
 
 
 rule mosdepth:
@@ -41,5 +41,5 @@ rule mosdepth:
     conda:
         str(ENVS / "qc.yaml")
     shell:
-        "mosdepth --no-per-base --by {input.targets} --thresholds {params.thresholds}"
-        " --mapq {params.mapq} --threads {threads} {params.prefix} {input.bam} > {log} 2>&1"
+        "mosdepth --no-per-base --by {input.targets:q} --thresholds {params.thresholds}"
+        " --mapq {params.mapq} --threads {threads} {params.prefix} {input.bam:q} > {log} 2>&1"

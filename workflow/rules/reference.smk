@@ -12,7 +12,7 @@ rule reference_faidx:
     conda:
         str(ENVS / "align.yaml")
     shell:
-        "samtools faidx {input} > {log} 2>&1"
+        "samtools faidx {input:q} > {log} 2>&1"
 
 
 rule reference_bwa_index:
@@ -26,7 +26,7 @@ rule reference_bwa_index:
     conda:
         str(ENVS / "align.yaml")
     shell:
-        "bwa index {input} > {log} 2>&1"
+        "bwa index {input:q} > {log} 2>&1"
 
 
 rule regions:
@@ -38,18 +38,10 @@ rule regions:
         calling="results/reference/calling_regions.bed",
     params:
         padding=CALLING["target_padding"],
+        targets=lambda wc, input: "--targets " + shlex.quote(input.targets) if input.targets else "",
     log:
         "logs/reference/regions.log",
     threads: 1
-    run:
-        from labpipe.regions import prepare_regions
-
-        run_logged(
-            log[0],
-            prepare_regions,
-            Path(input.fai),
-            Path(input.targets) if LP["targets"] else None,
-            params.padding,
-            Path(output.targets),
-            Path(output.calling),
-        )
+    shell:
+        STEP + " regions --fai {input.fai:q} {params.targets} --padding {params.padding}"
+        " --targets-out {output.targets} --calling-out {output.calling} 2> {log}"

@@ -15,12 +15,9 @@ rule qc_summary:
         "results/qc/qc_summary.tsv",
     log:
         "logs/qc_summary.log",
-    run:
-        from labpipe.workflow_support import write_qc_summary
-
-        run_logged(
-            log[0], write_qc_summary, list(UNITS.values()), Path("results/qc"), Path(output[0])
-        )
+    threads: 1
+    shell:
+        STEP + " qc-summary --config " + CONFIG_FILE + " --qc-dir results/qc --out {output} 2> {log}"
 
 
 rule multiqc:
@@ -41,7 +38,7 @@ rule multiqc:
     conda:
         str(ENVS / "report.yaml")
     shell:
-        "multiqc --force --no-ansi --no-version-check --no-ai --config {params.config} --outdir results/qc"
+        "multiqc --force --no-ansi --no-version-check --no-ai --config {params.config:q} --outdir results/qc"
         " --filename multiqc_report.html results/qc/fastp results/qc/samtools"
         " results/qc/mosdepth results/qc/bcftools > {log} 2>&1"
 
@@ -68,29 +65,17 @@ rule sample_report:
     output:
         html="results/report/{sample}.html",
         summary="results/report/{sample}.summary.json",
+    params:
+        roh=lambda wc, input: "--roh " + shlex.quote(input.roh) if input.roh else "",
     log:
         "logs/sample_report/{sample}.log",
-    run:
-        from labpipe.report_html import ReportInputs, write_sample_report
-
-        inputs = ReportInputs(
-            sample=wildcards.sample,
-            qc_table=Path(input.qc),
-            variants_tsv=Path(input.variants),
-            mosdepth_prefix=Path(f"results/qc/mosdepth/{wildcards.sample}"),
-            sources_json=Path(input.sources),
-            roh_output=Path(input.roh) if input.roh else None,
-            reference_fai=Path(input.fai),
-        )
-        run_logged(
-            log[0],
-            write_sample_report,
-            LP,
-            ANNOTATION,
-            inputs,
-            Path(output.html),
-            Path(output.summary),
-        )
+    threads: 1
+    shell:
+        STEP + " sample-report --config " + CONFIG_FILE + " --outdir " + OUTDIR
+        + " --sample {wildcards.sample} --qc {input.qc:q} --variants {input.variants:q}"
+        " --mosdepth-prefix results/qc/mosdepth/{wildcards.sample} --sources {input.sources:q}"
+        " {params.roh} --fai {input.fai:q} --out-html {output.html}"
+        " --out-summary {output.summary} 2> {log}"
 
 
 rule report_index:
@@ -101,17 +86,10 @@ rule report_index:
         "results/report/index.html",
     log:
         "logs/report_index.log",
-    run:
-        from labpipe.report_html import write_run_index
-
-        run_logged(
-            log[0],
-            write_run_index,
-            LP,
-            [Path(p) for p in input.summaries],
-            "../qc/multiqc_report.html",
-            Path(output[0]),
-        )
+    threads: 1
+    shell:
+        STEP + " report-index --config " + CONFIG_FILE + " --outdir " + OUTDIR
+        + " --multiqc-link ../qc/multiqc_report.html --out {output} {input.summaries:q} 2> {log}"
 
 
 rule manifest:
@@ -122,14 +100,6 @@ rule manifest:
         "results/run_manifest.json",
     log:
         "logs/manifest.log",
-    run:
-        from labpipe.manifest import write_manifest
-
-        run_logged(
-            log[0],
-            write_manifest,
-            Path(config["labpipe_config"]),
-            LP,
-            list(UNITS.values()),
-            Path(output[0]),
-        )
+    threads: 1
+    shell:
+        STEP + " manifest --config " + CONFIG_FILE + " --outdir " + OUTDIR + " --out {output} 2> {log}"

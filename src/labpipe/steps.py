@@ -1,0 +1,209 @@
+"""``labpipe step …``: the workflow's own Python steps, one command each.
+
+The rules call these from ``shell:`` rather than Snakemake ``run:`` blocks: a
+``run:`` job makes Snakemake start again and re-read the whole workflow (seconds
+per job), while a command only imports what it uses. Each command is thin: it
+reads the lab config when it needs it and calls one function of the package.
+Errors come out as ``labpipe: error: …`` on stderr, which the rule sends to its
+log, where ``labpipe run`` points the user.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+_FILE = click.Path(path_type=Path)
+
+
+def _lab_config(config: Path, outdir: Path | None) -> dict[str, Any]:
+    from labpipe.config import load_config
+
+    lab = load_config(config)
+    if outdir is not None:
+        lab["output_dir"] = str(outdir)
+    return lab
+
+
+def _annotation(config: Path, lab: dict[str, Any]) -> Any:
+    from labpipe.annotate import AnnotationSettings
+
+    # Relative source paths are taken from the config's folder, like every other path.
+    return AnnotationSettings.from_config(lab, config.resolve().parent)
+
+
+@click.group(hidden=True)
+def step() -> None:
+    """Steps the workflow runs (not for direct use)."""
+
+
+@step.command()
+@click.option("--fai", required=True, type=_FILE)
+@click.option("--targets", type=_FILE, default=None)
+@click.option("--padding", required=True, type=int)
+@click.option("--targets-out", required=True, type=_FILE)
+@click.option("--calling-out", required=True, type=_FILE)
+def regions(
+    fai: Path, targets: Path | None, padding: int, targets_out: Path, calling_out: Path
+) -> None:
+    """Checked targets and padded calling regions."""
+    from labpipe.regions import prepare_regions
+
+    prepare_regions(fai, targets, padding, targets_out, calling_out)
+
+
+@step.command("vcf-header")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def vcf_header(config: Path, out: Path) -> None:
+    """The ``##labpipe…`` header lines of every VCF the run writes."""
+    from labpipe.workflow_support import labpipe_header_lines, write_text_atomic
+
+    write_text_atomic(out, labpipe_header_lines(_lab_config(config, None)))
+
+
+@step.command("annotation-sources")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def annotation_sources(config: Path, out: Path) -> None:
+    """Open every annotation source once and describe it for the reports."""
+    from labpipe.annotate import check_annotation_inputs
+    from labpipe.samplesheet import load_sample_sheet, samples_of
+
+    lab = _lab_config(config, None)
+    units = load_sample_sheet(Path(lab["samples"]), lab["platform"])
+    check_annotation_inputs(
+        _annotation(config, lab), Path(lab["reference"]["fasta"]), samples_of(units), out
+    )
+
+
+@step.command("roh-af")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--vcf", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def roh_af(config: Path, vcf: Path, out: Path) -> None:
+    """Population allele frequencies at a sample's sites, for bcftools roh."""
+    from labpipe.roh import write_roh_af_file
+
+    lab = _lab_config(config, None)
+    settings = _annotation(config, lab)
+    write_roh_af_file(vcf, Path(lab["reference"]["fasta"]), settings.population, out)
+
+
+@step.command()
+@click.option("--config", required=True, type=_FILE)
+@click.option("--sample", required=True)
+@click.option("--vcf", required=True, type=_FILE)
+@click.option("--roh", type=_FILE, default=None)
+@click.option("--out-vcf", required=True, type=_FILE)
+@click.option("--out-tsv", required=True, type=_FILE)
+@click.option("--out-xlsx", required=True, type=_FILE)
+def annotate(
+    config: Path,
+    sample: str,
+    vcf: Path,
+    roh: Path | None,
+    out_vcf: Path,
+    out_tsv: Path,
+    out_xlsx: Path,
+) -> None:
+    """ClinVar, population AFs, panels, tiers and ROH flags for one sample."""
+    from labpipe.annotate import annotate_sample
+
+    lab = _lab_config(config, None)
+    summary = annotate_sample(
+        vcf,
+        sample,
+        Path(lab["reference"]["fasta"]),
+        _annotation(config, lab),
+        out_vcf,
+        out_tsv,
+        out_xlsx,
+        roh_output=roh,
+    )
+    click.echo("\n".join(summary.lines()))
+
+
+@step.command("qc-summary")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--qc-dir", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def qc_summary(config: Path, qc_dir: Path, out: Path) -> None:
+    """Every sample's QC figures in one table."""
+    from labpipe.samplesheet import load_sample_sheet
+    from labpipe.workflow_support import write_qc_summary
+
+    lab = _lab_config(config, None)
+    write_qc_summary(load_sample_sheet(Path(lab["samples"]), lab["platform"]), qc_dir, out)
+
+
+@step.command("sample-report")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--outdir", required=True, type=_FILE)
+@click.option("--sample", required=True)
+@click.option("--qc", required=True, type=_FILE)
+@click.option("--variants", required=True, type=_FILE)
+@click.option("--mosdepth-prefix", required=True, type=_FILE)
+@click.option("--sources", required=True, type=_FILE)
+@click.option("--roh", type=_FILE, default=None)
+@click.option("--fai", required=True, type=_FILE)
+@click.option("--out-html", required=True, type=_FILE)
+@click.option("--out-summary", required=True, type=_FILE)
+def sample_report(
+    config: Path,
+    outdir: Path,
+    sample: str,
+    qc: Path,
+    variants: Path,
+    mosdepth_prefix: Path,
+    sources: Path,
+    roh: Path | None,
+    fai: Path,
+    out_html: Path,
+    out_summary: Path,
+) -> None:
+    """One sample's self-contained HTML report."""
+    from labpipe.report_html import ReportInputs, write_sample_report
+
+    lab = _lab_config(config, outdir)
+    inputs = ReportInputs(
+        sample=sample,
+        qc_table=qc,
+        variants_tsv=variants,
+        mosdepth_prefix=mosdepth_prefix,
+        sources_json=sources,
+        roh_output=roh,
+        reference_fai=fai,
+    )
+    write_sample_report(lab, _annotation(config, lab), inputs, out_html, out_summary)
+
+
+@step.command("report-index")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--outdir", required=True, type=_FILE)
+@click.option("--multiqc-link", required=True)
+@click.option("--out", required=True, type=_FILE)
+@click.argument("summaries", nargs=-1, type=_FILE)
+def report_index(
+    config: Path, outdir: Path, multiqc_link: str, out: Path, summaries: tuple[Path, ...]
+) -> None:
+    """The run's index.html linking every sample report and the MultiQC report."""
+    from labpipe.report_html import write_run_index
+
+    write_run_index(_lab_config(config, outdir), list(summaries), multiqc_link, out)
+
+
+@step.command()
+@click.option("--config", required=True, type=_FILE)
+@click.option("--outdir", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def manifest(config: Path, outdir: Path, out: Path) -> None:
+    """The run manifest: versions, parameters, checksums, times."""
+    from labpipe.manifest import write_manifest
+    from labpipe.samplesheet import load_sample_sheet
+
+    lab = _lab_config(config, outdir)
+    units = load_sample_sheet(Path(lab["samples"]), lab["platform"])
+    write_manifest(config, lab, units, out)
