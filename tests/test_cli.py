@@ -161,3 +161,56 @@ def test_init_then_validate_on_run_folders(
     code, out, err = run_cli(["validate", str(tmp_path / "lab" / "config.yaml")], capsys)
     assert code == 0, err
     assert "valid — 2 sample(s), 3 unit(s)" in out
+
+
+def test_workflow_steps_run_as_commands(lab: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (lab / "ref.fa.fai").write_text("chr1\t200\t6\t200\t201\n")
+    (lab / "t.bed").write_text("chr1\t10\t20\tG1\nchr1\t15\t40\tG1\n")
+    code, _, err = run_cli(
+        [
+            "step",
+            "regions",
+            "--fai",
+            str(lab / "ref.fa.fai"),
+            "--targets",
+            str(lab / "t.bed"),
+            "--padding",
+            "5",
+            "--targets-out",
+            str(lab / "targets.bed"),
+            "--calling-out",
+            str(lab / "calling.bed"),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert (lab / "targets.bed").read_text() == "chr1\t10\t40\tG1\n"
+    assert (lab / "calling.bed").read_text() == "chr1\t5\t45\n"
+    code, _, err = run_cli(
+        ["step", "vcf-header", "--config", str(lab / "lab.yaml"), "--out", str(lab / "h.txt")],
+        capsys,
+    )
+    assert code == 0, err
+    assert (lab / "h.txt").read_text().startswith(f"##labpipe_version={__version__}\n")
+    (lab / "bad.bed").write_text("chr1\t30\t20\n")
+    code, _, err = run_cli(
+        [
+            "step",
+            "regions",
+            "--fai",
+            str(lab / "ref.fa.fai"),
+            "--targets",
+            str(lab / "bad.bed"),
+            "--padding",
+            "5",
+            "--targets-out",
+            str(lab / "x.bed"),
+            "--calling-out",
+            str(lab / "y.bed"),
+        ],
+        capsys,
+    )
+    assert code == 1
+    assert "line 1: end 20 is not after start 30" in err
+    _, help_text, _ = run_cli(["--help"], capsys)
+    assert "  validate " in help_text and "  step " not in help_text

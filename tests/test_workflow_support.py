@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from labpipe.errors import InputFormatError
-from labpipe.workflow_support import adapter_args, caller_command, name_pattern, run_logged
+from labpipe.workflow_support import adapter_args, caller_command, name_pattern
 
 
 def test_adapters_by_platform_and_lab_override() -> None:
@@ -25,18 +23,6 @@ def test_name_pattern_matches_only_sheet_names() -> None:
     pattern = re.compile(f"^(?:{name_pattern(['PK001', 'PK001.b'])})$")
     assert pattern.match("PK001") and pattern.match("PK001.b")
     assert not pattern.match("PK001.annotated") and not pattern.match("PK001xb")
-
-
-def test_run_logged_writes_the_error_where_the_user_is_sent(tmp_path: Path) -> None:
-    def broken() -> None:
-        raise InputFormatError("sample.vcf: no records", ["line 3: bad"])
-
-    log = tmp_path / "logs" / "step.log"
-    with pytest.raises(InputFormatError):
-        run_logged(log, broken)
-    assert log.read_text() == "labpipe: error: sample.vcf: no records\n  - line 3: bad\n"
-    run_logged(log, lambda: None)
-    assert log.read_text() == "<lambda>: done\n"
 
 
 def test_caller_commands_share_regions_and_quality_floors() -> None:

@@ -10,14 +10,12 @@ import os
 import re
 import shlex
 import sys
-import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from labpipe import __version__
 from labpipe.config import config_sha256
-from labpipe.errors import LabpipeError
 from labpipe.samplesheet import Unit
 
 # Adapter pairs (read 1, read 2) as the platforms' vendors publish them.
@@ -143,28 +141,6 @@ def write_qc_summary(units: list[Unit], qc_dir: Path, out: Path) -> None:
             )
         )
     write_qc_table(rows, out)
-
-
-def run_logged(
-    log: str | Path, function: Callable[..., object], *args: object, **kwargs: object
-) -> None:
-    """Run one labpipe step from a rule, writing its outcome to the rule's log.
-
-    Python steps have no stderr of their own to redirect, so a failure's message
-    (and traceback) goes to the log file that labpipe points the user at.
-    """
-    log_path = Path(log)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "w") as handle:
-        try:
-            function(*args, **kwargs)
-        except LabpipeError as exc:
-            handle.write(f"labpipe: error: {exc.render()}\n")
-            raise
-        except Exception:
-            handle.write(traceback.format_exc())
-            raise
-        handle.write(f"{getattr(function, '__name__', 'step')}: done\n")
 
 
 def write_text_atomic(path: Path, text: str) -> None:
