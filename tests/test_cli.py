@@ -214,3 +214,21 @@ def test_workflow_steps_run_as_commands(lab: Path, capsys: pytest.CaptureFixture
     assert "line 1: end 20 is not after start 30" in err
     _, help_text, _ = run_cli(["--help"], capsys)
     assert "  validate " in help_text and "  step " not in help_text
+
+
+def test_run_refuses_truncated_fastq_before_any_tool(
+    lab: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with gzip.open(lab / "S1_R1.fastq.gz", "wt") as handle:
+        for i in range(3000):
+            handle.write(f"@V350012345L1C001R001{i:07d}/1\n{'ACGT' * 25}\n+\n{'I' * 100}\n")
+    data = (lab / "S1_R1.fastq.gz").read_bytes()
+    (lab / "S1_R1.fastq.gz").write_bytes(data[: len(data) // 2])
+    code, _, err = run_cli(
+        ["run", str(lab / "lab.yaml"), "--cores", "1", "--outdir", str(lab / "out")], capsys
+    )
+    assert code == 1
+    assert "labpipe: error:" in err and "inputs cannot be used" in err
+    assert "sample S1 unit L1 (sheet line 2)" in err
+    assert "S1_R1.fastq.gz" in err and "truncated" in err
+    assert not (lab / "out" / "results").exists()

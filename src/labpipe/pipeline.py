@@ -35,8 +35,8 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
         LabpipeError: A subclass naming every problem found.
     """
     from labpipe.annotate import annotation_file_problems
+    from labpipe.inputs_check import check_inputs
     from labpipe.reference import index_problems
-    from labpipe.regions import read_bed, read_fai
 
     config = load_config(config_path)
     if outdir is not None:
@@ -45,12 +45,14 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
     fasta = Path(config["reference"]["fasta"])
     problems = index_problems(fasta)
     problems += annotation_file_problems(config, config_path.resolve().parent)
-    fai = Path(f"{fasta}.fai")
-    if config["targets"] and fai.exists():
-        try:
-            read_bed(Path(config["targets"]), read_fai(fai))
-        except InputFormatError as exc:
-            problems += [f"{config['targets']}: {p}" for p in exc.problems] or [str(exc)]
+    targets, gff3 = config["targets"], config["annotation"].get("gff3")
+    # FASTQ heads and tails, reference, targets and GFF3 contigs: every problem at once.
+    problems += check_inputs(
+        units,
+        fasta,
+        targets=Path(targets) if targets else None,
+        gff3=Path(gff3) if gff3 else None,
+    )
     if problems:
         raise InputFormatError(f"{config_path}: inputs cannot be used", problems)
     return CheckedInputs(config, units, platform_warnings(units))
