@@ -104,6 +104,9 @@ def results_overview(outdir: Path, samples: list[str]) -> str:
         lines.append(f"    variants  {outdir}/results/variants/{sample}.tsv")
         lines.append(f"    VCF       {outdir}/results/vcf/{sample}.vcf.gz")
         lines.append(f"    BAM       {outdir}/results/bam/{sample}.bam")
+    report_index = outdir / "results" / "report" / "index.html"
+    if report_index.exists():
+        lines.append(f"  reports    {report_index}  (one page per sample)")
     lines.append(f"  QC report  {outdir}/results/qc/multiqc_report.html")
     lines.append(f"  QC table   {outdir}/results/qc/qc_summary.tsv")
     lines.append(f"  manifest   {outdir}/results/run_manifest.json")
