@@ -153,10 +153,22 @@ def test_manifest_lists_tools_inputs_and_config(demo_run: tuple[Path, str]) -> N
     assert f"##labpipe_config_sha256={manifest['config_sha256']}" in header
 
 
-def test_identical_calls_with_one_core(demo_run: tuple[Path, str], tmp_path: Path) -> None:
+def test_identical_calls_with_one_core_and_no_scatter(
+    demo_run: tuple[Path, str], tmp_path: Path
+) -> None:
     outdir, _ = demo_run
     again = tmp_path / "one-core"
-    run_demo(again, cores=1)
+    config = prepare_demo(again, overwrite=False)
+    # One calling chunk instead of four, on one core instead of two.
+    config.write_text(config.read_text() + "calling:\n  scatter: 1\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "labpipe.cli", "run", str(config), "--cores", "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert len(list((outdir / "results" / "reference" / "chunks").iterdir())) == 4
     for sample in SAMPLES:
         first = variant_records(outdir / "results" / "vcf" / f"{sample}.vcf.gz")
         second = variant_records(again / "results" / "vcf" / f"{sample}.vcf.gz")

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from labpipe.errors import InputFormatError
-from labpipe.regions import Interval, merge, pad, prepare_regions, read_bed
+from labpipe.regions import (
+    Interval,
+    calling_chunk_count,
+    merge,
+    pad,
+    prepare_regions,
+    read_bed,
+    split_regions,
+)
 
 CONTIGS = {"1": 1000, "2": 500}
 
@@ -63,3 +71,31 @@ def test_prepare_regions_whole_reference_without_targets(tmp_path: Path) -> None
     prepare_regions(fai, None, 100, tmp_path / "targets.bed", tmp_path / "calling.bed")
     assert (tmp_path / "targets.bed").read_text() == "1\t0\t1000\t1\n2\t0\t500\t2\n"
     assert (tmp_path / "calling.bed").read_text() == "1\t0\t1000\n2\t0\t500\n"
+
+
+def test_split_regions_balances_and_keeps_order() -> None:
+    intervals = [Interval("1", i * 100, i * 100 + 50) for i in range(10)]
+    intervals[0] = Interval("1", 0, 400)
+    groups = split_regions(intervals, 3)
+    assert [iv for g in groups for iv in g] == intervals
+    assert all(groups)
+    assert groups[0] == [intervals[0]]
+    assert split_regions(intervals[:3], 3) == [[intervals[0]], [intervals[1]], [intervals[2]]]
+    with pytest.raises(ValueError, match="2 regions cannot make 3 chunks"):
+        split_regions(intervals[:2], 3)
+
+
+def test_calling_chunk_count_follows_regions_not_cores(tmp_path: Path) -> None:
+    path = bed(tmp_path, "1\t100\t200\n1\t250\t300\n1\t900\t950\n2\t10\t20\n")
+    assert calling_chunk_count(path, ["1", "2"], padding=100, wanted=8) == 3
+    assert calling_chunk_count(path, ["1", "2"], padding=0, wanted=8) == 4
+    assert calling_chunk_count(path, ["1", "2"], padding=0, wanted=2) == 2
+    assert calling_chunk_count(None, ["1", "2"], padding=0, wanted=8) == 2
+
+
+def test_split_regions_never_leaves_a_chunk_empty() -> None:
+    intervals = [Interval("1", 0, 1000)] + [
+        Interval("1", 2000 + i * 10, 2005 + i * 10) for i in range(3)
+    ]
+    groups = split_regions(intervals, 4)
+    assert [len(g) for g in groups] == [1, 1, 1, 1]

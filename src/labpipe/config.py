@@ -58,6 +58,7 @@ DEFAULTS: dict[str, Any] = {
         "max_depth": 2000,
         "min_qual": 30.0,
         "min_depth": 10,
+        "scatter": 4,
     },
     "annotation": {
         "gff3": None,

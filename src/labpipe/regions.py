@@ -171,3 +171,57 @@ def prepare_regions(
     # Merged so that coverage figures never count a base twice.
     write_bed(merge(intervals, order), targets_out, with_names=True)
     write_bed(merge(pad(intervals, padding, contigs), order), calling_out)
+
+
+def calling_chunk_count(targets: Path | None, contigs: list[str], padding: int, wanted: int) -> int:
+    """How many calling chunks a run gets: ``wanted``, or fewer when there are fewer regions.
+
+    Known before any job runs (Snakemake needs the number to plan the jobs) and
+    independent of ``--cores``, so that results never depend on the core count.
+    """
+    if targets is None:
+        regions = len(contigs)
+    else:
+        unclipped = {iv.contig: 1 << 62 for iv in read_bed(targets)}
+        intervals = pad(read_bed(targets), padding, unclipped)
+        regions = len(merge(intervals, list(dict.fromkeys([*contigs, *unclipped]))))
+    return max(1, min(wanted, regions))
+
+
+def split_regions(intervals: list[Interval], chunks: int) -> list[list[Interval]]:
+    """Cut sorted regions into ``chunks`` runs of similar total length, never inside a region.
+
+    Each run keeps reference order, so the calls of the chunks, concatenated in
+    chunk order, are in reference order too.
+
+    Raises:
+        ValueError: There are fewer regions than chunks.
+    """
+    if len(intervals) < chunks:
+        raise ValueError(f"{len(intervals)} regions cannot make {chunks} chunks")
+    total = sum(iv.length for iv in intervals)
+    groups: list[list[Interval]] = [[] for _ in range(chunks)]
+    done = 0
+    index = 0
+    for position, iv in enumerate(intervals):
+        if groups[index] and index < chunks - 1:
+            empty_after = chunks - index - 1
+            left = len(intervals) - position
+            # Move on when this chunk has its share, or when only enough regions
+            # remain to give every later chunk one.
+            if done >= total * (index + 1) / chunks or left == empty_after:
+                index += 1
+        groups[index].append(iv)
+        done += iv.length
+    return groups
+
+
+def write_calling_chunks(calling: Path, chunks: int, out_dir: Path) -> list[Path]:
+    """Write ``chunk<i>.bed`` files splitting the calling regions (see :func:`split_regions`)."""
+    intervals = read_bed(calling)
+    paths = []
+    for i, group in enumerate(split_regions(intervals, chunks)):
+        path = out_dir / f"chunk{i}.bed"
+        write_bed(group, path)
+        paths.append(path)
+    return paths

@@ -54,6 +54,17 @@ def regions(
     prepare_regions(fai, targets, padding, targets_out, calling_out)
 
 
+@step.command("calling-chunks")
+@click.option("--calling", required=True, type=_FILE)
+@click.option("--chunks", required=True, type=int)
+@click.option("--out-dir", required=True, type=_FILE)
+def calling_chunks(calling: Path, chunks: int, out_dir: Path) -> None:
+    """Split the calling regions into chunks that are called in parallel."""
+    from labpipe.regions import write_calling_chunks
+
+    write_calling_chunks(calling, chunks, out_dir)
+
+
 @step.command("vcf-header")
 @click.option("--config", required=True, type=_FILE)
 @click.option("--out", required=True, type=_FILE)

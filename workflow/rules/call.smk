@@ -14,11 +14,45 @@ rule provenance_header:
         STEP + " vcf-header --config " + CONFIG_FILE + " --out {output} 2> {log}"
 
 
-rule call_variants:
+rule calling_chunks:
+    input:
+        "results/reference/calling_regions.bed",
+    output:
+        expand("results/reference/chunks/chunk{chunk}.bed", chunk=range(CHUNKS)),
+    log:
+        "logs/reference/calling_chunks.log",
+    threads: 1
+    shell:
+        STEP + " calling-chunks --calling {input:q} --chunks " + str(CHUNKS)
+        + " --out-dir results/reference/chunks 2> {log}"
+
+
+rule call_chunk:
     input:
         bam="results/bam/{sample}.bam",
         bai="results/bam/{sample}.bam.bai",
-        regions="results/reference/calling_regions.bed",
+        regions="results/reference/chunks/chunk{chunk}.bed",
+        fai=ancient(REF + ".fai"),
+    output:
+        temp("results/vcf/chunks/{sample}.{chunk}.bcf"),
+    params:
+        ref=REF,
+        mapq=CALLING["min_mapq"],
+        baseq=CALLING["min_baseq"],
+        max_depth=CALLING["max_depth"],
+    log:
+        "logs/call_chunk/{sample}.{chunk}.log",
+    threads: 1
+    conda:
+        str(ENVS / "call.yaml")
+    # Chunks never cut a region, so their calls are the calls of one whole run.
+    shell:
+        "(" + caller_command(CALLING["caller"]) + " | bcftools view -Ob -o {output}) 2> {log}"
+
+
+rule call_variants:
+    input:
+        chunks=expand("results/vcf/chunks/{{sample}}.{chunk}.bcf", chunk=range(CHUNKS)),
         fai=ancient(REF + ".fai"),
         header="results/vcf/labpipe_header.txt",
     output:
@@ -26,9 +60,6 @@ rule call_variants:
         tbi="results/vcf/{sample}.vcf.gz.tbi",
     params:
         ref=REF,
-        mapq=CALLING["min_mapq"],
-        baseq=CALLING["min_baseq"],
-        max_depth=CALLING["max_depth"],
         min_qual=CALLING["min_qual"],
         min_depth=CALLING["min_depth"],
     log:
@@ -36,16 +67,14 @@ rule call_variants:
     threads: 1
     conda:
         str(ENVS / "call.yaml")
+    # Chunks are in reference order, so plain concatenation keeps records sorted.
     shell:
-        "("
-        + caller_command(CALLING["caller"])
-        + (
-            " | bcftools norm -f {params.ref:q} -m -any -Ou"
-            " | bcftools filter -m + -s LowQual -e 'QUAL<{params.min_qual}' -Ou"
-            " | bcftools filter -m + -s LowDepth -e 'FORMAT/DP<{params.min_depth}' -Ou"
-            " | bcftools annotate -h {input.header:q} -Oz -o {output.vcf}"
-            " && bcftools index -t -f {output.vcf}) 2> {log}"
-        )
+        "(bcftools concat -Ou {input.chunks}"
+        " | bcftools norm -f {params.ref:q} -m -any -Ou"
+        " | bcftools filter -m + -s LowQual -e 'QUAL<{params.min_qual}' -Ou"
+        " | bcftools filter -m + -s LowDepth -e 'FORMAT/DP<{params.min_depth}' -Ou"
+        " | bcftools annotate -h {input.header:q} -Oz -o {output.vcf}"
+        " && bcftools index -t -f {output.vcf}) 2> {log}"
 
 
 rule bcftools_stats:

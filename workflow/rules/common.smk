@@ -3,6 +3,8 @@ import shlex
 from pathlib import Path
 
 from labpipe.config import config_sha256, load_config
+from labpipe.inputs_check import reference_contigs
+from labpipe.regions import calling_chunk_count
 from labpipe.resources import envs_dir
 from labpipe.samplesheet import load_sample_sheet, samples_of
 from labpipe.workflow_support import (
@@ -32,11 +34,18 @@ GFF3 = LP["annotation"]["gff3"]
 ENVS = envs_dir()
 THREADS = LP["threads"]
 CALLING = LP["calling"]
+CHUNKS = calling_chunk_count(
+    Path(LP["targets"]) if LP["targets"] else None,
+    [] if LP["targets"] else list(reference_contigs(Path(REF))),
+    CALLING["target_padding"],
+    CALLING["scatter"],
+)
 
 # Names may contain '.', so wildcards match only the sheet's own names.
 wildcard_constraints:
     sample=name_pattern(SAMPLES),
     unit=name_pattern([u.unit for u in UNITS.values()]),
+    chunk=r"\d+",
 
 
 def unit_of(wildcards):
