@@ -1,11 +1,9 @@
-"""Generate labpipe's embedded demo data set (``test_data/``) from a fixed seed.
+"""``labpipe simulate``: the embedded demo data set, or one sample on any reference.
 
-Everything written is synthetic: the genome, genes and truth variants come from
-:mod:`labpipe.genome_model`; this module samples reads from each sample's two
-haplotypes with an instrument-like error and quality profile and writes the
-files. The same seed gives byte-identical files.
-
-Regenerate with::
+**Demo data** (``test_data/``, no ``--reference``): everything is synthetic; the genome,
+genes and truth variants come from :mod:`labpipe.genome_model`; this module samples reads
+from each sample's two haplotypes with an instrument-like error and quality profile and
+writes the files. The same seed gives byte-identical files. Regenerate with::
 
     python -m labpipe.simulate --outdir test_data            # seed 20261123
     python -m labpipe.simulate --outdir test_data --check    # also run the bcftools checks
@@ -17,25 +15,39 @@ Regenerate with::
 
 and compares INFO/BCSQ of the canonical transcript with every row of
 ``expected_consequences.tsv`` (first consequence term and amino-acid field).
+
+**Any reference** (``--reference FASTA``, :func:`simulate_dataset`): variants drawn with a
+germline-like spectrum (:mod:`labpipe.variant_spectrum`) or taken from a VCF, both
+haplotypes built, and paired-end reads simulated (:mod:`labpipe.read_simulator`) with the
+chosen read length, inserts, depth, duplicates, errors and platform; written as a truth
+VCF, FASTQ pair, sample sheet and ``simulation.json``. The same seed gives the same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
+import json
+import re
 import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pysam
 
-from labpipe.errors import LabpipeError, MissingToolError, RunError, UsageError
+from labpipe import __version__
+from labpipe.errors import (
+    InputFormatError,
+    LabpipeError,
+    MissingToolError,
+    RunError,
+    UsageError,
+)
 from labpipe.genome_model import (
     GenomeModel,
     PlantedVariant,
@@ -46,6 +58,35 @@ from labpipe.genome_model import (
     plant_variants,
     reverse_complement,
 )
+from labpipe.read_simulator import (
+    DNBSEQ,
+    ILLUMINA,
+    ILLUMINA_INDEX,
+    MGI_FLOWCELL,
+    PLATFORMS,
+    Emission,
+    FastqPair,
+    LibraryConfig,
+    LibraryStats,
+    Platform,
+    SequencingConfig,
+    draw_library,
+    illumina_names,
+    mgi_names,
+    read_template,
+    write_gzip,
+    write_reads,
+)
+from labpipe.regions import read_bed
+from labpipe.variant_spectrum import Segment as SpectrumSegment
+from labpipe.variant_spectrum import (
+    SpectrumConfig,
+    SpectrumSummary,
+    TruthVariant,
+    summarise,
+    variants_from_vcf,
+)
+from labpipe.variant_spectrum import plant_variants as plant_spectrum
 
 DEFAULT_SEED = 20261123
 SAMPLES: tuple[str, str] = ("PK001", "PK002")
@@ -72,50 +113,6 @@ class SimulationConfig:
     insert_mean: float = 300.0
     insert_sd: float = 60.0
     target_pad: int = 250
-
-
-@dataclass(frozen=True)
-class Platform:
-    """What differs between the sequencers the demo imitates.
-
-    Attributes:
-        name: Sample-sheet platform value.
-        adapter_r1: Adapter read through after a short fragment in R1.
-        adapter_r2: The same for R2.
-        quality_bins: Phred values the instrument emits, lowest first.
-        short_fragment_fraction: Fragments of 60-95 bp (shorter than a read).
-        optical_share: Share of duplicates that are optical (a neighbouring
-            cluster on the same tile); zero on DNBSEQ's patterned arrays here.
-        no_calls: Whether the instrument writes ``N`` (with the lowest bin).
-    """
-
-    name: str
-    adapter_r1: str
-    adapter_r2: str
-    quality_bins: tuple[int, int, int, int]
-    short_fragment_fraction: float
-    optical_share: float
-    no_calls: bool
-
-
-ILLUMINA = Platform(
-    "ILLUMINA",
-    "AGATCGGAAGAGCACACGTCTGAACTCCAGTCA",
-    "AGATCGGAAGAGCGTCGTGTAGGGAAAGAGTGT",
-    (2, 12, 23, 37),
-    0.0,
-    1 / 3,
-    True,
-)
-DNBSEQ = Platform(
-    "DNBSEQ",
-    "AAGTCGGAGGCCAAGCGGTCTTAGGAAGACAA",
-    "AAGTCGGATCGTAGCCATGTCGTTCTGTGAGCCAAGGAGTTG",
-    (10, 20, 30, 40),
-    0.08,
-    0.0,
-    False,
-)
 
 
 @dataclass(frozen=True)
@@ -243,19 +240,6 @@ def sequence_reads(
     ]
 
 
-@dataclass(frozen=True)
-class Emission:
-    """One read pair as the instrument reports it.
-
-    Attributes:
-        fragment: Fragment sequence in R1 orientation.
-        optical: An optical duplicate of the previous emission (neighbouring cluster).
-    """
-
-    fragment: str
-    optical: bool
-
-
 def sample_fragments(
     model: GenomeModel,
     haps: tuple[Haplotype, Haplotype],
@@ -312,15 +296,6 @@ def sample_fragments(
     return [Emission(frag, optical) for _, frag, optical in keyed]
 
 
-def _read_template(frag: str, adapter: str, length: int, rng: np.random.Generator) -> str:
-    """The first ``length`` bases an instrument reads from ``frag``: past a short
-    fragment's end it reads the adapter, then unrelated sequence."""
-    t = frag[:length] if len(frag) >= length else frag + adapter
-    if len(t) < length:
-        t += "".join("ACGT"[int(i)] for i in rng.integers(4, size=length - len(t)))
-    return t
-
-
 def read_pairs(
     emissions: Sequence[Emission],
     platform: Platform,
@@ -330,61 +305,14 @@ def read_pairs(
 ) -> list[tuple[str, str, str, str]]:
     """(R1 seq, R1 qual, R2 seq, R2 qual) of each emission; R2 reads the other end."""
     rl = config.read_length
-    r1 = [_read_template(e.fragment, platform.adapter_r1, rl + 1, rng) for e in emissions]
+    r1 = [read_template(e.fragment, platform.adapter_r1, rl + 1, rng) for e in emissions]
     r2 = [
-        _read_template(reverse_complement(e.fragment), platform.adapter_r2, rl + 1, rng)
+        read_template(reverse_complement(e.fragment), platform.adapter_r2, rl + 1, rng)
         for e in emissions
     ]
     s1 = sequence_reads(r1, platform, rl, errors, rng)
     s2 = sequence_reads(r2, platform, rl, errors, rng)
     return [(a[0], a[1], b[0], b[1]) for a, b in zip(s1, s2, strict=True)]
-
-
-ILLUMINA_RUN = "A00123:8:H7KJ2DSXY"
-ILLUMINA_INDEX = "ACGTACGT+TTGACCAA"
-MGI_FLOWCELL = "V350012345"
-
-
-def illumina_names(emissions: Sequence[Emission], lane: int, rng: np.random.Generator) -> list[str]:
-    """NovaSeq-style names ``A00123:8:H7KJ2DSXY:<lane>:<tile>:<x>:<y>``, tiles in order,
-    y increasing within a tile; optical duplicates sit next to their original."""
-    names: list[str] = []
-    tile_index, in_tile, x, y = 0, 0, 0, 1_000
-    for e in emissions:
-        tile = (1101, 2101)[tile_index // 78 % 2] + tile_index % 78
-        if e.optical and names:
-            ox = max(1_000, x + int(rng.integers(-40, 41)))
-            names.append(f"{ILLUMINA_RUN}:{lane}:{tile}:{ox}:{y + int(rng.integers(1, 20))}")
-            continue
-        if in_tile == 500:
-            tile_index, in_tile, y = tile_index + 1, 0, 1_000
-            tile = (1101, 2101)[tile_index // 78 % 2] + tile_index % 78
-        in_tile += 1
-        y += int(rng.integers(40, 71))
-        x = int(rng.integers(1_000, 32_001))
-        names.append(f"{ILLUMINA_RUN}:{lane}:{tile}:{x}:{y}")
-    return names
-
-
-def mgi_names(n: int, lane: int, rng: np.random.Generator) -> list[str]:
-    """DNBSEQ-style names ``V350012345L2C001R0010000123``: field of view (column,
-    row) then an increasing DNB index within it."""
-    names = []
-    fov, index = 0, 0
-    for k in range(n):
-        if k and k % 2_000 == 0:
-            fov, index = fov + 1, 0
-        index += int(rng.integers(1, 31))
-        names.append(f"{MGI_FLOWCELL}L{lane}C{fov // 10 + 1:03d}R{fov % 10 + 1:03d}{index:07d}")
-    return names
-
-
-def _write_gzip(path: Path, text: Iterable[str]) -> None:
-    """gzip with no name and mtime 0, so the same content gives the same bytes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
-        for chunk in text:
-            gz.write(chunk.encode())
 
 
 def _fastq(names: Sequence[str], reads: Sequence[tuple[str, str]], suffix: str) -> Iterable[str]:
@@ -504,11 +432,11 @@ def _write_sample_reads(
             names = illumina_names([emissions[i] for i in idx], lane, rng)
             unit = f"L{lane:03d}"
             fq = [f"reads/{sample}_S1_{unit}_R{r}_001.fastq.gz" for r in (1, 2)]
-            _write_gzip(
+            write_gzip(
                 outdir / fq[0],
                 _fastq(names, [pairs[i][:2] for i in idx], f" 1:N:0:{ILLUMINA_INDEX}"),
             )
-            _write_gzip(
+            write_gzip(
                 outdir / fq[1],
                 _fastq(names, [pairs[i][2:] for i in idx], f" 2:N:0:{ILLUMINA_INDEX}"),
             )
@@ -516,8 +444,8 @@ def _write_sample_reads(
     else:
         names = mgi_names(len(pairs), 2, rng)
         fq = [f"reads/{MGI_FLOWCELL}_L02_{sample}_{r}.fq.gz" for r in (1, 2)]
-        _write_gzip(outdir / fq[0], _fastq(names, [p[:2] for p in pairs], "/1"))
-        _write_gzip(outdir / fq[1], _fastq(names, [p[2:] for p in pairs], "/2"))
+        write_gzip(outdir / fq[0], _fastq(names, [p[:2] for p in pairs], "/1"))
+        write_gzip(outdir / fq[1], _fastq(names, [p[2:] for p in pairs], "/2"))
         units.append(ReadUnit(sample, "L02", fq[0], fq[1], platform, library))
     return units
 
@@ -625,6 +553,12 @@ def generate_demo_data(
     )
     _write_truth_vcf(outdir / "truth.vcf.gz", model, variants, seed)
     _write_expected(outdir / "expected_consequences.tsv", variants)
+    # ClinVar-style, population-AF and panel files for the clinical report.
+    from labpipe.demo_annotation import write_demo_annotation
+
+    write_demo_annotation(
+        outdir / "truth.vcf.gz", outdir / "genes.gff3", outdir / "reference.fa", outdir
+    )
     units: list[ReadUnit] = []
     for i, read_seed in enumerate(read_seeds):
         units += _write_sample_reads(
@@ -636,6 +570,24 @@ def generate_demo_data(
     ]
     (outdir / "samples.tsv").write_text("\n".join(sheet) + "\n")
     _write_readme(outdir / "README.md", seed, variants, model)
+
+
+def write_demo_data_set(
+    outdir: Path, seed: int = DEFAULT_SEED, config: SimulationConfig | None = None
+) -> None:
+    """Everything in ``test_data/``: :func:`generate_demo_data`, then the synthetic ClinVar,
+    population-AF and panel files that :mod:`labpipe.demo_annotation` derives from it.
+
+    Raises:
+        UsageError: If ``outdir`` is an existing file.
+        RunError: If the variant plan does not fit the genome (only with odd seeds).
+    """
+    from labpipe.demo_annotation import write_demo_annotation
+
+    generate_demo_data(outdir, seed, config)
+    write_demo_annotation(
+        outdir / "truth.vcf.gz", outdir / "genes.gff3", outdir / "reference.fa", outdir
+    )
 
 
 def _run(command: str, cwd: Path) -> str:
@@ -711,8 +663,379 @@ def verify_demo_data(outdir: Path) -> list[str]:
     return problems
 
 
+# --- any reference: `labpipe simulate --reference FASTA` --------------------------------
+
+#: Sample names the sample sheet accepts.
+_SAMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+DATASET_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class DatasetRequest:
+    """What ``labpipe simulate --reference`` makes: one sample's truth and reads.
+
+    Attributes:
+        reference: FASTA to simulate on (plain or bgzip; indexed, or in a writable folder).
+        outdir: Output folder.
+        seed: Seed of every random choice; the same seed gives the same bytes.
+        sample: Sample name (truth VCF column, FASTQ names, sample sheet).
+        platform: ``ILLUMINA`` or ``DNBSEQ``: read names, adapters, quality bins.
+        regions: BED of the stretches to simulate; default every run of A/C/G/T of at
+            least ``min_segment`` bases (so an N-padded reference works as it is).
+        variants_vcf: Take the variants from this VCF instead of drawing them.
+        variants_sample: Sample column of ``variants_vcf``; default the first.
+        min_segment: Shortest stretch simulated when ``regions`` is not given.
+        spectrum: Variant spectrum (when drawing).
+        library: Depth, read length, inserts, duplicates.
+        sequencing: Error model.
+    """
+
+    reference: Path
+    outdir: Path
+    seed: int = 1
+    sample: str = "SIM001"
+    platform: str = "ILLUMINA"
+    regions: Path | None = None
+    variants_vcf: Path | None = None
+    variants_sample: str | None = None
+    min_segment: int = 2_000
+    spectrum: SpectrumConfig = field(default_factory=SpectrumConfig)
+    library: LibraryConfig = field(default_factory=LibraryConfig)
+    sequencing: SequencingConfig = field(default_factory=SequencingConfig)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The files a simulation wrote.
+
+    Attributes:
+        truth_vcf: Truth VCF (bgzipped, indexed), one sample column, phased genotypes.
+        regions_bed: The stretches simulated; use it as targets and evaluation regions.
+        samples_tsv: A labpipe sample sheet for the reads.
+        report_json: Parameters and what was drawn (``simulation.json``).
+        reads: The FASTQ pair.
+        spectrum: Figures of the variants.
+        library: Figures of the library.
+    """
+
+    truth_vcf: Path
+    regions_bed: Path
+    samples_tsv: Path
+    report_json: Path
+    reads: FastqPair
+    spectrum: SpectrumSummary
+    library: LibraryStats
+
+
+class _ReferenceSequences:
+    """Uppercase sequence of the reference's segments, read once per contig."""
+
+    def __init__(self, fasta: Path) -> None:
+        try:
+            self._fasta = pysam.FastaFile(str(fasta))
+        except (OSError, ValueError) as exc:
+            raise InputFormatError(
+                f"{fasta}: cannot be read as an indexed FASTA ({exc}); index it with "
+                "`samtools faidx` (bgzip-compressed FASTA also needs its .gzi)"
+            ) from exc
+        self.lengths = dict(zip(self._fasta.references, self._fasta.lengths, strict=True))
+        self._cache: dict[str, str] = {}
+
+    def contig(self, name: str) -> str:
+        if name not in self._cache:
+            self._cache = {name: self._fasta.fetch(name).upper()}
+        return self._cache[name]
+
+    def segment(self, seg: SpectrumSegment) -> str:
+        return self.contig(seg.contig)[seg.start : seg.end]
+
+    def close(self) -> None:
+        self._fasta.close()
+
+
+def find_segments(reference: _ReferenceSequences, min_length: int) -> list[SpectrumSegment]:
+    """Every run of A/C/G/T bases at least ``min_length`` long (N and other codes split)."""
+    pattern = re.compile(f"[ACGT]{{{min_length},}}")
+    return [
+        SpectrumSegment(name, m.start(), m.end())
+        for name in reference.lengths
+        for m in pattern.finditer(reference.contig(name))
+    ]
+
+
+def apply_variants(seq: str, offset: int, variants: Sequence[TruthVariant], haplotype: int) -> str:
+    """One haplotype of a segment: the variants it carries applied to the reference.
+
+    Args:
+        seq: The segment's reference sequence.
+        offset: Contig coordinate of ``seq[0]``.
+        variants: Non-overlapping variants inside the segment, sorted by position.
+        haplotype: 0 or 1.
+    """
+    parts, cursor = [], 0
+    for v in variants:
+        alt = v.allele_on(haplotype)
+        if alt is None:
+            continue
+        parts += [seq[cursor : v.pos - offset], alt]
+        cursor = v.end - offset
+    parts.append(seq[cursor:])
+    return "".join(parts)
+
+
+def write_simulated_truth(
+    path: Path,
+    variants: Sequence[TruthVariant],
+    contigs: dict[str, int],
+    reference: Path,
+    sample: str,
+    seed: int,
+) -> None:
+    """Write the truth as a bgzipped, indexed VCF with phased genotypes."""
+    header = [
+        "##fileformat=VCFv4.2",
+        f"##source=labpipe simulate {__version__} seed={seed} (simulated truth)",
+        f"##reference={reference}",
+        *(f"##contig=<ID={c},length={n}>" for c, n in contigs.items()),
+        '##INFO=<ID=KIND,Number=1,Type=String,Description="snv, insertion, deletion, '
+        'multiallelic (or mnp when taken from a VCF)">',
+        '##INFO=<ID=CONTEXT,Number=1,Type=String,Description="Repeat an indel was planted '
+        'in: homopolymer, str, none (given: taken from a VCF)">',
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype (haplotype 1|2)">',
+        f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{sample}",
+    ]
+    lines = [
+        f"{v.contig}\t{v.pos + 1}\t.\t{v.ref}\t{','.join(v.alts)}\t.\tPASS\t"
+        f"KIND={v.kind};CONTEXT={v.context}\tGT\t{v.genotype()}"
+        for v in variants
+    ]
+    plain = path.with_suffix("")
+    plain.write_text("\n".join(header + lines) + "\n")
+    pysam.tabix_index(str(plain), preset="vcf", force=True)
+
+
+def simulate_dataset(request: DatasetRequest) -> Dataset:
+    """Simulate one sample on any reference: truth VCF, reads and a sample sheet.
+
+    Files written into ``request.outdir``: ``truth.vcf.gz`` (+ ``.tbi``), ``regions.bed``,
+    ``reads/<FASTQ pair>``, ``samples.tsv`` and ``simulation.json``.
+
+    Raises:
+        UsageError: A parameter is out of range or the output folder is a file.
+        InputFormatError: The reference, regions or variants cannot be used.
+    """
+    _check_request(request)
+    outdir = request.outdir
+    outdir.mkdir(parents=True, exist_ok=True)
+    reference = _ReferenceSequences(request.reference)
+    try:
+        segments = _segments(request, reference)
+        variant_seed, phase_seed, library_seed, sequencer_seed, names_seed = np.random.SeedSequence(
+            request.seed
+        ).spawn(5)
+        if request.variants_vcf is not None:
+            variants, skipped = variants_from_vcf(
+                request.variants_vcf,
+                segments,
+                reference.segment,
+                request.variants_sample,
+                np.random.default_rng(phase_seed),
+            )
+        else:
+            skipped = 0
+            variants = plant_spectrum(
+                segments, reference.segment, request.spectrum, np.random.default_rng(variant_seed)
+            )
+        haplotypes: list[list[str]] = [[], []]
+        for seg in segments:
+            seq = reference.segment(seg)
+            mine = [v for v in variants if v.contig == seg.contig and seg.start <= v.pos < seg.end]
+            for h in (0, 1):
+                haplotypes[h].append(apply_variants(seq, seg.start, mine, h))
+        contigs = dict(reference.lengths)
+    finally:
+        reference.close()
+
+    truth = outdir / "truth.vcf.gz"
+    write_simulated_truth(
+        truth, variants, contigs, request.reference.resolve(), request.sample, request.seed
+    )
+    regions = outdir / "regions.bed"
+    regions.write_text("".join(f"{s.contig}\t{s.start}\t{s.end}\n" for s in segments))
+    platform = PLATFORMS[request.platform]
+    emissions, library_stats = draw_library(
+        haplotypes, request.library, platform, np.random.default_rng(library_seed)
+    )
+    fastq = write_reads(
+        outdir / "reads",
+        request.sample,
+        emissions,
+        platform,
+        request.library.read_length,
+        request.sequencing,
+        np.random.default_rng(sequencer_seed),
+        np.random.default_rng(names_seed),
+    )
+    sheet = outdir / "samples.tsv"
+    sheet.write_text(
+        "sample\tunit\tfq1\tfq2\tplatform\tlibrary\n"
+        f"{request.sample}\t{fastq.unit}\treads/{fastq.fq1.name}\treads/{fastq.fq2.name}"
+        f"\t{platform.name}\t{request.sample}-lib1\n"
+    )
+    spectrum = summarise(variants)
+    report = outdir / "simulation.json"
+    report.write_text(
+        json.dumps(
+            {
+                "schema_version": DATASET_SCHEMA_VERSION,
+                "labpipe_version": __version__,
+                "seed": request.seed,
+                "reference": str(request.reference.resolve()),
+                "sample": request.sample,
+                "platform": platform.name,
+                "regions": str(request.regions) if request.regions else None,
+                "variants_vcf": str(request.variants_vcf) if request.variants_vcf else None,
+                "bases_simulated": sum(s.length for s in segments),
+                "spectrum_config": asdict(request.spectrum),
+                "library_config": asdict(request.library),
+                "sequencing_config": asdict(request.sequencing),
+                "variants": {**asdict(spectrum), "ts_tv": spectrum.ts_tv},
+                "variants_skipped": skipped,
+                "library": asdict(library_stats),
+                "read_pairs": fastq.pairs,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    return Dataset(truth, regions, sheet, report, fastq, spectrum, library_stats)
+
+
+def _check_request(request: DatasetRequest) -> None:
+    problems = []
+    if request.outdir.exists() and not request.outdir.is_dir():
+        problems.append(f"--outdir {request.outdir} exists and is not a folder")
+    if not request.reference.is_file():
+        problems.append(f"--reference {request.reference} not found")
+    if request.platform not in PLATFORMS:
+        problems.append(f"--platform {request.platform!r} is not one of {', '.join(PLATFORMS)}")
+    if not _SAMPLE_NAME.match(request.sample):
+        problems.append(f"--sample {request.sample!r}: use letters, digits, '-', '_' and '.'")
+    lib, seqc, spec = request.library, request.sequencing, request.spectrum
+    if lib.depth <= 0:
+        problems.append(f"--depth {lib.depth} must be above 0")
+    if lib.read_length < 30:
+        problems.append(f"--read-length {lib.read_length} must be at least 30")
+    if lib.insert_mean < lib.min_insert or lib.insert_sd < 0:
+        problems.append(
+            f"--insert-mean {lib.insert_mean} must be at least {lib.min_insert} "
+            f"and --insert-sd {lib.insert_sd} not negative"
+        )
+    for flag, value, top in (
+        ("--short-insert-fraction", lib.short_insert_fraction, 1.0),
+        ("--duplicate-rate", lib.duplicate_rate, 0.9),
+        ("--error-rate", seqc.error_rate, 0.2),
+        ("--het-fraction", spec.het_fraction, 1.0),
+        ("--indel-fraction", spec.indel_fraction, 1.0),
+        ("--variant-rate", spec.variant_rate, 0.05),
+    ):
+        if not 0 <= value <= top:
+            problems.append(f"{flag} {value} must be between 0 and {top}")
+    for path, flag in ((request.regions, "--regions"), (request.variants_vcf, "--variants")):
+        if path is not None and not path.is_file():
+            problems.append(f"{flag} {path} not found")
+    if problems:
+        raise UsageError("labpipe simulate: cannot simulate with these settings", problems)
+
+
+def _segments(request: DatasetRequest, reference: _ReferenceSequences) -> list[SpectrumSegment]:
+    if request.regions is None:
+        segments = find_segments(reference, request.min_segment)
+        if not segments:
+            raise InputFormatError(
+                f"{request.reference}: no stretch of {request.min_segment}+ bases without N; "
+                "give --regions or a reference with sequence in it"
+            )
+        return segments
+    intervals = sorted(read_bed(request.regions, reference.lengths))
+    merged: list[SpectrumSegment] = []
+    for iv in intervals:
+        if merged and merged[-1].contig == iv.contig and iv.start <= merged[-1].end:
+            last = merged[-1]
+            merged[-1] = SpectrumSegment(last.contig, last.start, max(last.end, iv.end))
+        else:
+            merged.append(SpectrumSegment(iv.contig, iv.start, iv.end))
+    return merged
+
+
+def dataset_request(
+    reference: Path,
+    outdir: Path,
+    seed: int = DEFAULT_SEED,
+    sample: str = "SIM001",
+    platform: str = "ILLUMINA",
+    regions: Path | None = None,
+    variants: Path | None = None,
+    variants_sample: str | None = None,
+    depth: float = LibraryConfig.depth,
+    read_length: int = LibraryConfig.read_length,
+    insert_mean: float = LibraryConfig.insert_mean,
+    insert_sd: float = LibraryConfig.insert_sd,
+    short_insert_fraction: float = LibraryConfig.short_insert_fraction,
+    duplicate_rate: float = LibraryConfig.duplicate_rate,
+    error_rate: float = SequencingConfig.error_rate,
+    variant_rate: float = SpectrumConfig.variant_rate,
+    indel_fraction: float = SpectrumConfig.indel_fraction,
+    het_fraction: float = SpectrumConfig.het_fraction,
+) -> DatasetRequest:
+    """A :class:`DatasetRequest` from command-line values (one place maps options to
+    settings for both ``labpipe simulate`` and ``python -m labpipe.simulate``)."""
+    return DatasetRequest(
+        reference=reference,
+        outdir=outdir,
+        seed=seed,
+        sample=sample,
+        platform=platform.upper(),
+        regions=regions,
+        variants_vcf=variants,
+        variants_sample=variants_sample,
+        spectrum=SpectrumConfig(
+            variant_rate=variant_rate, indel_fraction=indel_fraction, het_fraction=het_fraction
+        ),
+        library=LibraryConfig(
+            depth=depth,
+            read_length=read_length,
+            insert_mean=insert_mean,
+            insert_sd=insert_sd,
+            short_insert_fraction=short_insert_fraction,
+            duplicate_rate=duplicate_rate,
+        ),
+        sequencing=SequencingConfig(error_rate=error_rate),
+    )
+
+
+def describe_dataset(dataset: Dataset) -> str:
+    """What a simulation wrote, for the terminal."""
+    v, lib = dataset.spectrum, dataset.library
+    return "\n".join(
+        [
+            f"truth     {dataset.truth_vcf}: {v.sites} variants ({v.snvs} SNV, "
+            f"{v.insertions} insertion and {v.deletions} deletion alleles, "
+            f"{v.multiallelic} multi-allelic); Ts/Tv {v.ts_tv:.2f}; "
+            f"{v.het} het / {v.hom} hom; {v.indels_in_repeats} indels in repeats",
+            f"reads     {dataset.reads.fq1.parent}: {dataset.reads.pairs:,} pairs "
+            f"({lib.duplicate_pairs:,} duplicates, {lib.short_inserts:,} inserts shorter "
+            f"than a read, mean insert {lib.mean_insert:.0f})",
+            f"regions   {dataset.regions_bed}",
+            f"sheet     {dataset.samples_tsv}",
+            f"report    {dataset.report_json}",
+        ]
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m labpipe.simulate --outdir DIR [--seed N] [--check]``.
+    """Command line: ``python -m labpipe.simulate --outdir DIR [--seed N] [--check]`` writes
+    the demo data; with ``--reference FASTA`` it simulates one sample on that reference.
 
     Args:
         argv: Arguments without the program name; None reads ``sys.argv``.
@@ -723,28 +1046,75 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m labpipe.simulate", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--outdir", type=Path, required=True, help="where to write the demo data")
+    parser.add_argument("--outdir", type=Path, required=True, help="where to write the data")
     parser.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
     )
     parser.add_argument(
         "--target-depth",
+        "--depth",
+        dest="depth",
         type=float,
-        default=SimulationConfig.target_depth,
-        help="mean depth over targets per sample; lower it for a quick small data set",
+        default=None,
+        help="demo: mean depth over targets per sample (lower it for a quick small data set); "
+        f"--reference: nominal depth (default {LibraryConfig.depth:g})",
     )
     parser.add_argument(
-        "--check", action="store_true", help="verify with bcftools norm/csq afterwards"
+        "--check", action="store_true", help="demo: verify with bcftools norm/csq afterwards"
     )
+    any_ref = parser.add_argument_group("simulate on any reference (--reference)")
+    any_ref.add_argument("--reference", type=Path, help="FASTA to simulate on")
+    any_ref.add_argument("--regions", type=Path, help="BED of stretches to simulate")
+    any_ref.add_argument("--variants", type=Path, help="take variants from this VCF")
+    any_ref.add_argument("--variants-sample", help="sample column of --variants")
+    any_ref.add_argument("--sample", default="SIM001", help="sample name (default SIM001)")
+    any_ref.add_argument("--platform", default="ILLUMINA", help="ILLUMINA or DNBSEQ")
+    numbers: list[tuple[str, type, object]] = [
+        ("--read-length", int, LibraryConfig.read_length),
+        ("--insert-mean", float, LibraryConfig.insert_mean),
+        ("--insert-sd", float, LibraryConfig.insert_sd),
+        ("--short-insert-fraction", float, LibraryConfig.short_insert_fraction),
+        ("--duplicate-rate", float, LibraryConfig.duplicate_rate),
+        ("--error-rate", float, SequencingConfig.error_rate),
+        ("--variant-rate", float, SpectrumConfig.variant_rate),
+        ("--indel-fraction", float, SpectrumConfig.indel_fraction),
+        ("--het-fraction", float, SpectrumConfig.het_fraction),
+    ]
+    for flag, kind, default in numbers:
+        any_ref.add_argument(flag, type=kind, default=default, help=f"(default {default:g})")
     args = parser.parse_args(argv)
     # A developer tool outside the labpipe CLI, so it reports its own errors.
     try:
-        generate_demo_data(args.outdir, args.seed, SimulationConfig(target_depth=args.target_depth))
-        if args.check:
-            problems = verify_demo_data(args.outdir)
-            if problems:
-                raise RunError("generated data fails its checks", problems)
-            print(f"{args.outdir}: truth normalised, expected consequences match bcftools csq")
+        if args.reference is None:
+            depth = args.depth if args.depth is not None else SimulationConfig.target_depth
+            write_demo_data_set(args.outdir, args.seed, SimulationConfig(target_depth=depth))
+            if args.check:
+                problems = verify_demo_data(args.outdir)
+                if problems:
+                    raise RunError("generated data fails its checks", problems)
+                print(f"{args.outdir}: truth normalised, expected consequences match bcftools csq")
+            return 0
+        request = dataset_request(
+            args.reference,
+            args.outdir,
+            seed=args.seed,
+            sample=args.sample,
+            platform=args.platform,
+            regions=args.regions,
+            variants=args.variants,
+            variants_sample=args.variants_sample,
+            depth=args.depth if args.depth is not None else LibraryConfig.depth,
+            read_length=args.read_length,
+            insert_mean=args.insert_mean,
+            insert_sd=args.insert_sd,
+            short_insert_fraction=args.short_insert_fraction,
+            duplicate_rate=args.duplicate_rate,
+            error_rate=args.error_rate,
+            variant_rate=args.variant_rate,
+            indel_fraction=args.indel_fraction,
+            het_fraction=args.het_fraction,
+        )
+        print(describe_dataset(simulate_dataset(request)))
     except LabpipeError as err:
         print(f"labpipe.simulate: error: {err.render()}", file=sys.stderr)
         return err.exit_code

@@ -1,0 +1,129 @@
+"""Run a command and measure it: wall time, CPU time, peak memory, what ran when.
+
+CPU time is the children's rusage (every descendant that was waited for, which is all of
+them when a pipeline exits cleanly). Peak memory is the largest sum of resident set sizes
+over the whole process tree, sampled every ``interval`` seconds, so tools that run at the
+same time add up (a pipe of bwa | samtools sort counts both). The samples also record
+which processes were alive, so a workflow's time can be split into "some tool running"
+and "only the orchestrator (Python) running".
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+#: Processes that are the orchestration itself rather than a tool doing the work.
+ORCHESTRATORS = ("python", "snakemake", "labpipe", "bash", "sh", "time")
+
+
+@dataclass
+class Measurement:
+    """What one run cost.
+
+    Attributes:
+        wall: Elapsed seconds.
+        cpu: User + system CPU seconds of all descendants.
+        peak_rss: Largest summed resident set size of the process tree, bytes.
+        max_single_rss: Largest resident set size of any one descendant, bytes.
+        tool_busy: Seconds during which at least one non-orchestrator process was alive.
+        returncode: Exit status.
+        tool_seconds: Per tool name, seconds it was seen alive (summed over processes).
+    """
+
+    wall: float
+    cpu: float
+    peak_rss: int
+    max_single_rss: int
+    tool_busy: float
+    returncode: int
+    tool_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def orchestration_only(self) -> float:
+        """Seconds when no tool process was alive: start-up, planning, job launches and
+        work done inside the orchestrator's own Python process."""
+        return max(self.wall - self.tool_busy, 0.0)
+
+
+def _is_tool(process: psutil.Process) -> tuple[bool, str]:
+    try:
+        name = process.name()
+        cmdline = process.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return False, ""
+    if name.startswith(ORCHESTRATORS) or name in ORCHESTRATORS:
+        # multiqc runs as "python .../multiqc": a tool, not the orchestrator.
+        tool = next((Path(a).name for a in cmdline[1:3] if Path(a).name == "multiqc"), "")
+        return (tool != ""), tool
+    return True, name
+
+
+def measure(
+    command: Sequence[str],
+    cwd: Path | None = None,
+    log: Path | None = None,
+    interval: float = 0.1,
+    env: dict[str, str] | None = None,
+) -> Measurement:
+    """Run ``command`` to the end and measure it (see the module docstring)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sink = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    started = time.monotonic()
+    process = subprocess.Popen(
+        list(command), cwd=cwd, stdout=sink, stderr=subprocess.STDOUT, env=env or os.environ.copy()
+    )
+    root = psutil.Process(process.pid)
+    peak = 0
+    busy = 0.0
+    tool_seconds: dict[str, float] = {}
+    last = started
+    while process.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            tree = []
+        total = 0
+        any_tool = False
+        for member in tree:
+            try:
+                total += member.memory_info().rss
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+            is_tool, name = _is_tool(member)
+            if is_tool:
+                any_tool = True
+                tool_seconds[name] = tool_seconds.get(name, 0.0) + interval
+        now = time.monotonic()
+        if any_tool:
+            busy += now - last
+        last = now
+        peak = max(peak, total)
+        time.sleep(interval)
+    wall = time.monotonic() - started
+    if log:
+        sink.close()  # type: ignore[union-attr]
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Measurement(
+        wall=wall,
+        cpu=cpu,
+        peak_rss=peak,
+        max_single_rss=after.ru_maxrss * 1024,
+        tool_busy=busy,
+        returncode=process.returncode,
+        tool_seconds={k: round(v, 1) for k, v in sorted(tool_seconds.items())},
+    )
+
+
+def median(values: Sequence[float]) -> float:
+    """The median (of an odd or even count)."""
+    return float(statistics.median(values))
