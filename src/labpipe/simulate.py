@@ -553,12 +553,15 @@ def generate_demo_data(
     )
     _write_truth_vcf(outdir / "truth.vcf.gz", model, variants, seed)
     _write_expected(outdir / "expected_consequences.tsv", variants)
-    # ClinVar-style, population-AF and panel files for the clinical report.
-    from labpipe.demo_annotation import write_demo_annotation
+    if seed == DEFAULT_SEED:
+        # ClinVar-style, population-AF and panel files for the clinical report. Their
+        # examples (a pathogenic stop-gain, a right-shifted repeat indel, …) are picked
+        # from this seed's planted variants, so other seeds go without them.
+        from labpipe.demo_annotation import write_demo_annotation
 
-    write_demo_annotation(
-        outdir / "truth.vcf.gz", outdir / "genes.gff3", outdir / "reference.fa", outdir
-    )
+        write_demo_annotation(
+            outdir / "truth.vcf.gz", outdir / "genes.gff3", outdir / "reference.fa", outdir
+        )
     units: list[ReadUnit] = []
     for i, read_seed in enumerate(read_seeds):
         units += _write_sample_reads(
