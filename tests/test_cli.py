@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -232,3 +233,38 @@ def test_run_refuses_truncated_fastq_before_any_tool(
     assert "sample S1 unit L1 (sheet line 2)" in err
     assert "S1_R1.fastq.gz" in err and "truncated" in err
     assert not (lab / "out" / "results").exists()
+
+
+def test_evaluate_command_scores_and_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from labpipe.resources import demo_data_dir
+
+    data = demo_data_dir()
+    reference = tmp_path / "ref.fa"
+    reference.write_bytes((data / "reference.fa").read_bytes())
+    truth = str(data / "truth.vcf.gz")
+    code, out, err = run_cli(
+        [
+            "evaluate",
+            "--truth",
+            truth,
+            "--calls",
+            truth,
+            "--reference",
+            str(reference),
+            "--truth-sample",
+            "PK001",
+            "--calls-sample",
+            "PK001",
+            "--out",
+            str(tmp_path / "ev"),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    report = json.loads((tmp_path / "ev" / "evaluation.json").read_text())
+    assert report["schema_version"] == 1
+    assert report["metrics"]["all"]["fn"] == report["metrics"]["all"]["fp"] == 0
+    assert report["metrics"]["all"]["tp"] > 20
+    assert "false_negatives.vcf.gz" in out

@@ -553,15 +553,6 @@ def generate_demo_data(
     )
     _write_truth_vcf(outdir / "truth.vcf.gz", model, variants, seed)
     _write_expected(outdir / "expected_consequences.tsv", variants)
-    if seed == DEFAULT_SEED:
-        # ClinVar-style, population-AF and panel files for the clinical report. Their
-        # examples (a pathogenic stop-gain, a right-shifted repeat indel, …) are picked
-        # from this seed's planted variants, so other seeds go without them.
-        from labpipe.demo_annotation import write_demo_annotation
-
-        write_demo_annotation(
-            outdir / "truth.vcf.gz", outdir / "genes.gff3", outdir / "reference.fa", outdir
-        )
     units: list[ReadUnit] = []
     for i, read_seed in enumerate(read_seeds):
         units += _write_sample_reads(
@@ -588,9 +579,12 @@ def write_demo_data_set(
     from labpipe.demo_annotation import write_demo_annotation
 
     generate_demo_data(outdir, seed, config)
-    write_demo_annotation(
-        outdir / "truth.vcf.gz", outdir / "genes.gff3", outdir / "reference.fa", outdir
-    )
+    if seed == DEFAULT_SEED:
+        # The annotation examples (a pathogenic stop-gain, a right-shifted repeat
+        # indel, …) are picked from this seed's planted variants; other seeds go without.
+        write_demo_annotation(
+            outdir / "truth.vcf.gz", outdir / "genes.gff3", outdir / "reference.fa", outdir
+        )
 
 
 def _run(command: str, cwd: Path) -> str:
