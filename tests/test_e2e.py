@@ -51,6 +51,19 @@ def run_demo(outdir: Path, cores: int) -> subprocess.CompletedProcess[str]:
     return result
 
 
+def run_demo_with(outdir: Path, extra_config: str, cores: int) -> None:
+    """`labpipe run` on the demo data with some config keys added."""
+    config = prepare_demo(outdir, overwrite=False)
+    config.write_text(config.read_text() + extra_config)
+    result = subprocess.run(
+        [sys.executable, "-m", "labpipe.cli", "run", str(config), "--cores", str(cores)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     # A space in the path: user paths must reach every tool intact.
@@ -158,16 +171,8 @@ def test_identical_calls_with_one_core_and_no_scatter(
 ) -> None:
     outdir, _ = demo_run
     again = tmp_path / "one-core"
-    config = prepare_demo(again, overwrite=False)
     # One calling chunk instead of four, on one core instead of two.
-    config.write_text(config.read_text() + "calling:\n  scatter: 1\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "labpipe.cli", "run", str(config), "--cores", "1"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    run_demo_with(again, "calling:\n  scatter: 1\n", cores=1)
     assert len(list((outdir / "results" / "reference" / "chunks").iterdir())) == 4
     for sample in SAMPLES:
         first = variant_records(outdir / "results" / "vcf" / f"{sample}.vcf.gz")
@@ -198,15 +203,7 @@ def test_dnbseq_adapters_are_removed(demo_run: tuple[Path, str]) -> None:
 
 def test_freebayes_caller_finds_the_planted_variants(tmp_path: Path) -> None:
     outdir = tmp_path / "freebayes"
-    config = prepare_demo(outdir, overwrite=False)
-    config.write_text(config.read_text() + "calling:\n  caller: freebayes\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "labpipe.cli", "run", str(config), "--cores", "2"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    run_demo_with(outdir, "calling:\n  caller: freebayes\n", cores=2)
     for sample in SAMPLES:
         comparison = compare_to_truth(
             outdir / "results" / "vcf" / f"{sample}.vcf.gz",
