@@ -101,7 +101,7 @@ fi
 if [ "$FOR_TESTS" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
     if is_root && has_apt; then
         say "installing chromium for the browser tests"
-        apt_install chromium
+        apt_install chromium fonts-dejavu-core
     else
         say "chromium is not installed: the browser tests will be skipped" \
             "(sudo apt-get install chromium)"
