@@ -32,6 +32,7 @@ import cyvcf2
 import pysam
 
 from labpipe.annotation_sources import AfColumn, PopulationSource, SourceMatcher, describe_source
+from labpipe.atomic import write_text_atomic
 from labpipe.panels import PanelSpec, load_panel, panel_specs, sample_panel_genes
 from labpipe.roh import RohSettings, SegmentIndex, read_roh, reported_segments
 from labpipe.tiers import TierRules, assign_tier
@@ -505,10 +506,7 @@ def check_annotation_inputs(
             }
         )
     description["tiers"] = settings.tiers.describe()
-    out_json.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out_json.with_name(f".{out_json.name}.tmp")
-    temporary.write_text(json.dumps(description, indent=2) + "\n")
-    os.replace(temporary, out_json)
+    write_text_atomic(out_json, json.dumps(description, indent=2) + "\n")
     return description
 
 

@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from labpipe.atomic import write_text_atomic
 from labpipe.errors import InputFormatError, SampleSheetError, UsageError
 from labpipe.platform import PLATFORMS, ReadNameFacts, first_read_name, parse_read_name
 from labpipe.samplesheet import SAFE_NAME
@@ -524,7 +525,7 @@ def write_sample_sheet(discovery: Discovery, path: Path) -> Path:
             "",
         ]
         lines.append("\t".join(cells))
-    _write_atomically(path, "\n".join(lines) + "\n")
+    write_text_atomic(path, "\n".join(lines) + "\n")
     return path
 
 
@@ -594,7 +595,7 @@ def write_lab_config(
             "# trimming:",
             "#   poly_g: true",
         ]
-    _write_atomically(path, "\n".join(lines) + "\n")
+    write_text_atomic(path, "\n".join(lines) + "\n")
     return path
 
 
@@ -1089,17 +1090,3 @@ def _one_line(text: str) -> str:
 def _yaml_string(value: str) -> str:
     # A JSON string is a valid YAML double-quoted scalar: safe for ':', '#', quotes.
     return json.dumps(value, ensure_ascii=False)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write a file complete or not at all (temporary file in the same folder, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        # Mode "x" creates the file with the umask's permissions (mkstemp would give 0600).
-        with open(temporary, "x", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise

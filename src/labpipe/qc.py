@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import tempfile
 import types
 import typing
 import zlib
@@ -26,6 +24,7 @@ from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Any, TextIO
 
+from labpipe.atomic import write_text_atomic
 from labpipe.errors import InputFormatError
 
 #: Depth thresholds whose target fractions :class:`SampleQC` reports.
@@ -491,18 +490,9 @@ def write_qc_table(rows: Sequence[SampleQC], out_tsv: Path) -> None:
     The file appears complete or not at all, so a killed run never leaves a half table
     for MultiQC or the report to read.
     """
-    out_tsv = Path(out_tsv)
-    out_tsv.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_tsv.parent, prefix=f".{out_tsv.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as handle:
-            handle.write("\t".join(QC_COLUMNS) + "\n")
-            for row in rows:
-                handle.write("\t".join(_format_value(v) for v in astuple(row)) + "\n")
-        os.replace(tmp, out_tsv)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    lines = ["\t".join(QC_COLUMNS)]
+    lines += ["\t".join(_format_value(v) for v in astuple(row)) for row in rows]
+    write_text_atomic(Path(out_tsv), "\n".join(lines) + "\n")
 
 
 def _column_types() -> dict[str, tuple[type, bool]]:

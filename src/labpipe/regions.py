@@ -6,11 +6,10 @@ Coordinates are BED's: 0-based, half-open.
 from __future__ import annotations
 
 import gzip
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from labpipe.atomic import write_text_atomic
 from labpipe.errors import InputFormatError
 
 
@@ -144,13 +143,11 @@ def pad(intervals: list[Interval], padding: int, contigs: dict[str, int]) -> lis
 
 def write_bed(intervals: list[Interval], out: Path, with_names: bool = False) -> None:
     """Write intervals as BED, atomically."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
-    with os.fdopen(fd, "w") as handle:
-        for iv in intervals:
-            name = f"\t{iv.name}" if with_names and iv.name else ""
-            handle.write(f"{iv.contig}\t{iv.start}\t{iv.end}{name}\n")
-    os.replace(tmp, out)
+    lines = []
+    for iv in intervals:
+        name = f"\t{iv.name}" if with_names and iv.name else ""
+        lines.append(f"{iv.contig}\t{iv.start}\t{iv.end}{name}\n")
+    write_text_atomic(out, "".join(lines))
 
 
 def prepare_regions(

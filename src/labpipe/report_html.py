@@ -21,8 +21,6 @@ Building (:func:`build_sample_report`) is kept apart from rendering
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -32,6 +30,7 @@ from typing import Any
 
 from labpipe import __version__
 from labpipe.annotate import AnnotationSettings
+from labpipe.atomic import write_text_atomic
 from labpipe.config import config_sha256
 from labpipe.errors import InputFormatError
 from labpipe.gene_coverage import (
@@ -793,18 +792,6 @@ def render_sample_report(report: SampleReport) -> str:
     )
 
 
-def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def summarise(report: SampleReport) -> SampleSummary:
     """The index's line for a report."""
     return SampleSummary(
@@ -828,9 +815,9 @@ def write_sample_report(
 ) -> SampleSummary:
     """Build, render and write one sample's report and its index summary (JSON)."""
     report = build_sample_report(config, settings, inputs)
-    _write_text(out_html, render_sample_report(report))
+    write_text_atomic(out_html, render_sample_report(report))
     summary = summarise(report)
-    _write_text(out_summary, json.dumps(asdict(summary), indent=2) + "\n")
+    write_text_atomic(out_summary, json.dumps(asdict(summary), indent=2) + "\n")
     return summary
 
 
@@ -905,4 +892,4 @@ def write_run_index(
         datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z").strip(),
         config_sha256(config),
     )
-    _write_text(out_html, text)
+    write_text_atomic(out_html, text)

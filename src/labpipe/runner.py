@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from labpipe.atomic import write_text_atomic
 from labpipe.errors import RunError
 from labpipe.resources import snakefile
 
@@ -266,9 +267,7 @@ def _write_state(path: Path, cores: int) -> None:
         "cores": cores,
         "pid": os.getpid(),
     }
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=2) + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(state, indent=2) + "\n")
 
 
 def failure_message(outcome: RunOutcome, outdir: Path) -> RunError:

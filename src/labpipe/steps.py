@@ -70,7 +70,8 @@ def calling_chunks(calling: Path, chunks: int, out_dir: Path) -> None:
 @click.option("--out", required=True, type=_FILE)
 def vcf_header(config: Path, out: Path) -> None:
     """The ``##labpipe…`` header lines of every VCF the run writes."""
-    from labpipe.workflow_support import labpipe_header_lines, write_text_atomic
+    from labpipe.atomic import write_text_atomic
+    from labpipe.workflow_support import labpipe_header_lines
 
     write_text_atomic(out, labpipe_header_lines(_lab_config(config, None)))
 

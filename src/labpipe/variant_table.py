@@ -22,8 +22,6 @@ consequence, then the longest CDS. Two csq habits shape this code:
 
 from __future__ import annotations
 
-import os
-import tempfile
 import types
 import typing
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,6 +33,7 @@ import cyvcf2
 import numpy as np
 import pysam
 
+from labpipe.atomic import atomic_path
 from labpipe.errors import InputFormatError
 from labpipe.hgvs import ProteinReference, hgvs_c, hgvs_p, protein_reference
 from labpipe.transcripts import (
@@ -449,20 +448,12 @@ def _header_has_info(reader: cyvcf2.VCF, tag: str) -> bool:
 
 
 def _write_atomically(out_tsv: Path, columns: Sequence[str], lines: Iterable[Sequence[str]]) -> int:
-    out_tsv.parent.mkdir(parents=True, exist_ok=True)
-    # Same directory as the target, so os.replace is a rename on one file system.
-    fd, temporary = tempfile.mkstemp(dir=out_tsv.parent, prefix=f".{out_tsv.name}.", suffix=".tmp")
     count = 0
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write("\t".join(columns) + "\n")
-            for line in lines:
-                handle.write("\t".join(line) + "\n")
-                count += 1
-        os.replace(temporary, out_tsv)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_path(out_tsv) as temporary, open(temporary, "w") as handle:
+        handle.write("\t".join(columns) + "\n")
+        for line in lines:
+            handle.write("\t".join(line) + "\n")
+            count += 1
     return count
 
 

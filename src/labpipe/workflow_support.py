@@ -6,7 +6,6 @@ Snakefile only wires stages together.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import sys
@@ -141,14 +140,6 @@ def write_qc_summary(units: list[Unit], qc_dir: Path, out: Path) -> None:
             )
         )
     write_qc_table(rows, out)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write a small text file so that it is either complete or absent."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def labpipe_step_command() -> str:

@@ -9,13 +9,12 @@ Numbers are stored as numbers, so a lab can sort and filter on them.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from labpipe import __version__
+from labpipe.atomic import atomic_path
 from labpipe.tiers import TIER_TITLES
 from labpipe.variant_table import AnnotatedVariant, annotated_columns
 
@@ -85,14 +84,8 @@ def write_variant_workbook(
             letter = sheet.cell(row=1, column=index).column_letter
             sheet.column_dimensions[letter].width = max(_WIDTHS.get(name, 0), len(name) + 2)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".xlsx")
-    os.close(fd)
-    try:
+    with atomic_path(out, suffix=".xlsx") as temporary:
         workbook.save(temporary)
-        os.replace(temporary, out)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
 
 
 def _cells(variant: AnnotatedVariant, columns: Sequence[str]) -> list[object]:
