@@ -39,7 +39,13 @@ from pathlib import Path
 
 from labpipe.atomic import write_text_atomic
 from labpipe.errors import InputFormatError, SampleSheetError, UsageError
-from labpipe.platform import PLATFORMS, ReadNameFacts, first_read_name, parse_read_name
+from labpipe.platform import (
+    MGI_FILE_STEM,
+    PLATFORMS,
+    ReadNameFacts,
+    first_read_name,
+    parse_read_name,
+)
 from labpipe.samplesheet import SAFE_NAME
 
 SAMPLE_SHEET_NAME = "samples.tsv"
@@ -50,11 +56,6 @@ FASTQ_SUFFIXES = (".fastq.gz", ".fq.gz", ".fastq", ".fq")
 # bcl2fastq / BCL Convert; the chunk is 001 unless the run split files by size.
 _ILLUMINA_NAME = re.compile(
     r"^(?P<sample>.+)_S(?P<number>\d+)(?:_(?P<lane>L\d{3}))?_(?P<read>[RI]\d)_(?P<chunk>\d{3})$"
-)
-# MGI splitBarcode: V350012345_L01_59_1, E100001234_L02_PK002_2, FT100037069_L01_read_1.
-_MGI_NAME = re.compile(
-    r"^(?P<flowcell>[A-Z]{1,3}\d{5,})_(?P<lane>L\d{1,2})"
-    r"_(?P<barcode>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<read>[12])$"
 )
 # Non-greedy sample so that an optional lane is taken out of it, not left inside.
 _PLAIN_NAMES = (
@@ -928,7 +929,7 @@ def _parse_file_name(name: str) -> _FileName | str:
                 " an index as R2, that pairing is wrong: check the run's read structure"
             )
         return _file_name("illumina", match, stem, suffix)
-    match = _MGI_NAME.match(stem)
+    match = MGI_FILE_STEM.match(stem)
     if match:
         if match["barcode"] == "undecoded":
             return UNDETERMINED

@@ -65,9 +65,12 @@ def parse_read_name(name: str) -> ReadNameFacts | None:
     return None
 
 
-_MGI_FILE = re.compile(
-    r"^(?P<flowcell>[A-Z0-9]+)_L0?(?P<lane>\d)_(?P<barcode>[A-Za-z0-9-]+)_[12]\.f(?:ast)?q(?:\.gz)?$"
+# MGI splitBarcode file stems: V350012345_L01_59_1, E100001234_L02_PK002_2, FT100037069_L01_read_1.
+MGI_FILE_STEM = re.compile(
+    r"^(?P<flowcell>[A-Z]{1,3}\d{5,})_(?P<lane>L\d{1,2})"
+    r"_(?P<barcode>[A-Za-z0-9][A-Za-z0-9-]*)_(?P<read>[12])$"
 )
+_FASTQ_SUFFIX = re.compile(r"\.f(?:ast)?q(?:\.gz)?$")
 
 
 def mgi_barcode_from_filename(name: str, facts: ReadNameFacts) -> str | None:
@@ -76,10 +79,10 @@ def mgi_barcode_from_filename(name: str, facts: ReadNameFacts) -> str | None:
     DNBSEQ read names carry no barcode, so the file name is the only place it is
     written. Only trusted when the file name's flowcell and lane match the reads'.
     """
-    match = _MGI_FILE.match(name)
+    match = MGI_FILE_STEM.match(_FASTQ_SUFFIX.sub("", name))
     if facts.platform != "DNBSEQ" or match is None:
         return None
-    if match["flowcell"] != facts.flowcell or match["lane"] != facts.lane:
+    if match["flowcell"] != facts.flowcell or int(match["lane"][1:]) != int(facts.lane):
         return None
     return match["barcode"]
 
