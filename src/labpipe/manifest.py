@@ -66,16 +66,14 @@ def input_files(config_path: Path, config: dict[str, Any], units: list[Unit]) ->
     return files
 
 
-def write_manifest(
-    config_path: Path, config: dict[str, Any], units: list[Unit], out: Path
-) -> dict[str, Any]:
-    """Write the run manifest atomically and return it.
+def input_checksums(
+    config_path: Path, config: dict[str, Any], units: list[Unit]
+) -> dict[str, dict[str, Any]]:
+    """Path, sha256 and size of every input file, by role.
 
-    Args:
-        config_path: The lab config file the run was started with.
-        config: The resolved config.
-        units: The sample sheet's units.
-        out: Where to write, normally ``results/run_manifest.json``.
+    Checksums are cached in ``.labpipe/checksums.json`` by size and mtime, so the
+    workflow can hash the inputs early, while alignment runs, and the manifest at
+    the end of the run only looks them up.
     """
     cache_path = Path(".labpipe/checksums.json")
     cache: dict[str, Any] = {}
@@ -88,6 +86,22 @@ def write_manifest(
         role: {"path": str(path), "sha256": sha256_file(path, cache), "bytes": path.stat().st_size}
         for role, path in input_files(config_path, config, units).items()
     }
+    _write_json(cache_path, cache)
+    return inputs
+
+
+def write_manifest(
+    config_path: Path, config: dict[str, Any], units: list[Unit], out: Path
+) -> dict[str, Any]:
+    """Write the run manifest atomically and return it.
+
+    Args:
+        config_path: The lab config file the run was started with.
+        config: The resolved config.
+        units: The sample sheet's units.
+        out: Where to write, normally ``results/run_manifest.json``.
+    """
+    inputs = input_checksums(config_path, config, units)
     outputs = {
         str(path): sha256_file(path)
         for path in sorted(Path("results").rglob("*"))
@@ -117,7 +131,6 @@ def write_manifest(
         "inputs": inputs,
         "outputs": outputs,
     }
-    _write_json(cache_path, cache)
     _write_json(out, manifest)
     return manifest
 

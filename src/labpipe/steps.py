@@ -207,6 +207,23 @@ def report_index(
     write_run_index(_lab_config(config, outdir), list(summaries), multiqc_link, out)
 
 
+@step.command("input-checksums")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--outdir", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def input_checksums(config: Path, outdir: Path, out: Path) -> None:
+    """Hash every input file early, so the manifest at the end only looks them up."""
+    import json
+
+    from labpipe.atomic import write_text_atomic
+    from labpipe.manifest import input_checksums as checksums
+    from labpipe.samplesheet import load_sample_sheet
+
+    lab = _lab_config(config, outdir)
+    units = load_sample_sheet(Path(lab["samples"]), lab["platform"])
+    write_text_atomic(out, json.dumps(checksums(config, lab, units), indent=2) + "\n")
+
+
 @step.command()
 @click.option("--config", required=True, type=_FILE)
 @click.option("--outdir", required=True, type=_FILE)

@@ -92,8 +92,22 @@ rule report_index:
         + " --multiqc-link ../qc/multiqc_report.html --out {output} {input.summaries:q} 2> {log}"
 
 
+rule input_checksums:
+    output:
+        # Only a head start: the manifest re-checks each file's size and mtime.
+        temp("results/provenance/input_checksums.json"),
+    log:
+        "logs/input_checksums.log",
+    threads: 1
+    # Runs first, beside alignment: hashing large FASTQs must not wait at the end of the run.
+    shell:
+        STEP + " input-checksums --config " + CONFIG_FILE + " --outdir " + OUTDIR
+        + " --out {output} 2> {log}"
+
+
 rule manifest:
     input:
+        checksums="results/provenance/input_checksums.json",
         outputs=[p for p in final_outputs() if p != "results/run_manifest.json"],
         clinical=clinical_outputs(),
     output:
