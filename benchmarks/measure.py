@@ -37,6 +37,8 @@ class Measurement:
         tool_busy: Seconds during which at least one non-orchestrator process was alive.
         returncode: Exit status.
         tool_seconds: Per tool name, seconds it was seen alive (summed over processes).
+        started_epoch: When the command was started (seconds since the epoch), to place
+            a workflow's own job times (Snakemake records epoch times) on the run.
     """
 
     wall: float
@@ -46,6 +48,7 @@ class Measurement:
     tool_busy: float
     returncode: int
     tool_seconds: dict[str, float] = field(default_factory=dict)
+    started_epoch: float = 0.0
 
     @property
     def orchestration_only(self) -> float:
@@ -78,6 +81,7 @@ def measure(
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     sink = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     started = time.monotonic()
+    started_epoch = time.time()
     process = subprocess.Popen(
         list(command), cwd=cwd, stdout=sink, stderr=subprocess.STDOUT, env=env or os.environ.copy()
     )
@@ -121,6 +125,7 @@ def measure(
         tool_busy=busy,
         returncode=process.returncode,
         tool_seconds={k: round(v, 1) for k, v in sorted(tool_seconds.items())},
+        started_epoch=started_epoch,
     )
 
 

@@ -181,12 +181,18 @@ def test_workflow_steps_run_as_commands(lab: Path, capsys: pytest.CaptureFixture
             str(lab / "targets.bed"),
             "--calling-out",
             str(lab / "calling.bed"),
+            "--chunks",
+            "2",
+            "--chunks-dir",
+            str(lab),
         ],
         capsys,
     )
     assert code == 0, err
     assert (lab / "targets.bed").read_text() == "chr1\t10\t40\tG1\n"
     assert (lab / "calling.bed").read_text() == "chr1\t5\t45\n"
+    assert (lab / "chunk0.bed").read_text() == "chr1\t5\t25\n"
+    assert (lab / "chunk1.bed").read_text() == "chr1\t25\t45\n"
     code, _, err = run_cli(
         ["step", "vcf-header", "--config", str(lab / "lab.yaml"), "--out", str(lab / "h.txt")],
         capsys,
@@ -208,6 +214,10 @@ def test_workflow_steps_run_as_commands(lab: Path, capsys: pytest.CaptureFixture
             str(lab / "x.bed"),
             "--calling-out",
             str(lab / "y.bed"),
+            "--chunks",
+            "1",
+            "--chunks-dir",
+            str(lab),
         ],
         capsys,
     )

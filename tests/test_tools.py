@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import stat
+import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 
-from labpipe.tools import Tool, check_tool, version_tuple
+from labpipe.tools import TOOLS, Tool, check_all, check_tool, version_tuple
 
 
 def fake_tool(tmp_path: Path, name: str, prints: str) -> None:
@@ -33,3 +35,35 @@ def test_too_old_missing_and_ok(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     fake_tool(tmp_path, "bcftools", "bcftools 1.21")
     status = check_tool(tool)
     assert status.ok and status.version == "1.21"
+
+
+def test_console_script_of_labpipes_python_is_read_without_starting_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Python tool installed beside labpipe: its version comes from the package
+    metadata (the script itself, here, would print a wrong one if it were run)."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    script = tmp_path / "pytool"
+    script.write_text(
+        f"#!{Path(sys.executable).parent / 'python3'}\nprint('pytool, version 0.1')\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    tool = Tool(
+        "pytool",
+        "1.0",
+        ("--version",),
+        r"version (\d+(?:\.\d+)+)",
+        "-",
+        "click",
+        python_distribution="click",
+    )
+    status = check_tool(tool)
+    assert status.ok and status.version == metadata.version("click")
+    # Another environment's script is run and its own answer is used.
+    fake_tool(tmp_path, "pytool", "pytool, version 0.1")
+    status = check_tool(tool)
+    assert status.version == "0.1" and status.problem == "version 0.1 is older than 1.0"
+
+
+def test_check_all_keeps_the_table_order() -> None:
+    assert [s.tool.name for s in check_all()] == [t.name for t in TOOLS]

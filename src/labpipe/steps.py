@@ -45,24 +45,22 @@ def step() -> None:
 @click.option("--padding", required=True, type=int)
 @click.option("--targets-out", required=True, type=_FILE)
 @click.option("--calling-out", required=True, type=_FILE)
+@click.option("--chunks", required=True, type=int)
+@click.option("--chunks-dir", required=True, type=_FILE)
 def regions(
-    fai: Path, targets: Path | None, padding: int, targets_out: Path, calling_out: Path
+    fai: Path,
+    targets: Path | None,
+    padding: int,
+    targets_out: Path,
+    calling_out: Path,
+    chunks: int,
+    chunks_dir: Path,
 ) -> None:
-    """Checked targets and padded calling regions."""
-    from labpipe.regions import prepare_regions
+    """Checked targets, padded calling regions, and those cut into calling chunks."""
+    from labpipe.regions import prepare_regions, write_calling_chunks
 
     prepare_regions(fai, targets, padding, targets_out, calling_out)
-
-
-@step.command("calling-chunks")
-@click.option("--calling", required=True, type=_FILE)
-@click.option("--chunks", required=True, type=int)
-@click.option("--out-dir", required=True, type=_FILE)
-def calling_chunks(calling: Path, chunks: int, out_dir: Path) -> None:
-    """Split the calling regions into chunks that are called in parallel."""
-    from labpipe.regions import write_calling_chunks
-
-    write_calling_chunks(calling, chunks, out_dir)
+    write_calling_chunks(calling_out, chunks, chunks_dir)
 
 
 @step.command("vcf-header")

@@ -9,7 +9,9 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from labpipe.errors import MissingToolError
@@ -27,6 +29,10 @@ class Tool:
         debian_package: The apt package that provides it.
         conda_package: The bioconda/conda-forge package that provides it.
         needed_for: Empty when always needed, else the setting that needs it.
+        python_distribution: For a tool that is a Python console script: its
+            distribution, whose installed version is read directly when the script
+            runs on labpipe's own Python (starting MultiQC only to print its version
+            takes over a second).
     """
 
     name: str
@@ -36,6 +42,7 @@ class Tool:
     debian_package: str
     conda_package: str
     needed_for: str = ""
+    python_distribution: str = ""
 
 
 TOOLS: tuple[Tool, ...] = (
@@ -46,7 +53,15 @@ TOOLS: tuple[Tool, ...] = (
     Tool("bgzip", "1.16", ("--version",), r"bgzip \(htslib\) (\d+(?:\.\d+)+)", "tabix", "htslib"),
     Tool("tabix", "1.16", ("--version",), r"tabix \(htslib\) (\d+(?:\.\d+)+)", "tabix", "htslib"),
     Tool("mosdepth", "0.3.3", ("--version",), r"mosdepth (\d+(?:\.\d+)+)", "mosdepth", "mosdepth"),
-    Tool("multiqc", "1.25", ("--version",), r"version (\d+(?:\.\d+)+)", "-", "multiqc"),
+    Tool(
+        "multiqc",
+        "1.25",
+        ("--version",),
+        r"version (\d+(?:\.\d+)+)",
+        "-",
+        "multiqc",
+        python_distribution="multiqc",
+    ),
     Tool(
         "freebayes",
         "1.3.6",
@@ -95,11 +110,36 @@ def find_executable(name: str) -> str | None:
     return str(beside) if beside.exists() else None
 
 
+def _runs_on_this_python(script: str) -> bool:
+    """True when ``script``'s ``#!`` line names a Python in labpipe's own environment.
+
+    Compared by folder, not by resolved file: every venv's python links to the same
+    interpreter, but only this one's packages are the ones labpipe can read.
+    """
+    try:
+        with open(script, "rb") as handle:
+            first = handle.readline(4096)
+    except OSError:
+        return False
+    words = first[2:].split()
+    if not first.startswith(b"#!") or not words or not words[0].startswith(b"/"):
+        return False
+    interpreter = Path(words[0].decode(errors="replace"))
+    return interpreter.parent == Path(sys.executable).parent
+
+
 def check_tool(tool: Tool) -> ToolStatus:
     """Find a tool and compare its version with the minimum."""
     path = find_executable(tool.name)
     if path is None:
         return ToolStatus(tool, None, None, "not found on PATH")
+    if tool.python_distribution and _runs_on_this_python(path):
+        try:
+            version = metadata.version(tool.python_distribution)
+        except metadata.PackageNotFoundError:
+            pass
+        else:
+            return _judged(tool, path, version)
     try:
         result = subprocess.run(
             [path, *tool.version_args],
@@ -116,15 +156,19 @@ def check_tool(tool: Tool) -> ToolStatus:
         first = (result.stdout + result.stderr).strip().splitlines()[:1]
         said = first[0] if first else "nothing"
         return ToolStatus(tool, path, None, f"cannot read its version (it printed: {said})")
-    version = match.group(1)
+    return _judged(tool, path, match.group(1))
+
+
+def _judged(tool: Tool, path: str, version: str) -> ToolStatus:
     if version_tuple(version) < version_tuple(tool.minimum):
         return ToolStatus(tool, path, version, f"version {version} is older than {tool.minimum}")
     return ToolStatus(tool, path, version, None)
 
 
 def check_all() -> list[ToolStatus]:
-    """Status of every tool in :data:`TOOLS`."""
-    return [check_tool(tool) for tool in TOOLS]
+    """Status of every tool in :data:`TOOLS`, in that order (probed concurrently)."""
+    with ThreadPoolExecutor(max_workers=len(TOOLS)) as pool:
+        return list(pool.map(check_tool, TOOLS))
 
 
 def require_tools(caller: str = "bcftools") -> dict[str, str]:

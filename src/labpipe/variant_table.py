@@ -22,6 +22,7 @@ consequence, then the longest CDS. Two csq habits shape this code:
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from collections.abc import Iterable, Iterator, Sequence
@@ -307,9 +308,15 @@ def read_annotated_table(path: Path) -> AnnotatedTable:
     return AnnotatedTable(af_columns, variants)
 
 
+@functools.cache
+def _field_types(kind: type) -> dict[str, Any]:
+    """A dataclass's resolved field types (resolving them costs more than parsing a row)."""
+    return typing.get_type_hints(kind)
+
+
 def _parsed(kind: type, names: Sequence[str], cells: Sequence[str]) -> dict[str, Any]:
     """Cells converted to the dataclass field types (``int | None`` etc.)."""
-    hints = typing.get_type_hints(kind)
+    hints = _field_types(kind)
     values: dict[str, Any] = {}
     for name, cell in zip(names, cells, strict=True):
         hint = hints[name]

@@ -17,6 +17,7 @@ rule align:
         rg=lambda wc: unit_of(wc).read_group(),
         ref=REF,
         tmp="results/bam/units/{sample}.{unit}.sort",
+    priority: 100
     log:
         fastp="logs/fastp/{sample}.{unit}.log",
         bwa="logs/bwa_mem/{sample}.{unit}.log",
@@ -26,11 +27,12 @@ rule align:
     # fastp streams trimmed pairs (interleaved) straight into bwa: no trimmed
     # FASTQ is compressed, written and read back, and no SAM is written.
     # bwa's -K fixes its batch size so results do not depend on the thread count;
-    # fixmate adds the mate tags markdup needs.
+    # fixmate adds the mate tags markdup needs. fastp does not estimate duplication
+    # (samtools markdup counts it exactly, and fastp's estimate takes 1 GB of memory).
     shell:
         "(fastp --in1 {input.r1:q} --in2 {input.r2:q} --stdout"
         " {params.adapters} {params.poly_g} --length_required {params.min_length}"
-        " --thread {threads} --report_title '{wildcards.sample} {wildcards.unit}'"
+        " --thread {threads} --dont_eval_duplication --report_title '{wildcards.sample} {wildcards.unit}'"
         " --json {output.json} --html {output.html} 2> {log.fastp}"
         " | bwa mem -p -t {threads} -K 10000000 -Y -R '{params.rg}' {params.ref:q} -"
         " | samtools fixmate -m -u - -"
@@ -56,12 +58,19 @@ rule markdup:
         stats="results/qc/samtools/{sample}.markdup.txt",
     params:
         tmp="results/bam/{sample}.markdup",
+        # One lane needs no merge: markdup reads the lane's BAM itself.
+        merge=lambda wc, input: (
+            "samtools merge -f -u -o - " + " ".join(map(shlex.quote, input)) + " | "
+            if len(input) > 1
+            else ""
+        ),
+        source=lambda wc, input: "-" if len(input) > 1 else shlex.quote(input[0]),
+    priority: 100
     log:
         "logs/markdup/{sample}.log",
     threads: THREADS
     conda:
         str(ENVS / "align.yaml")
     shell:
-        "(samtools merge -f -u -o - {input:q}"
-        " | samtools markdup -@ {threads} -s -f {output.stats} -T {params.tmp} - {output.bam}"
-        " && samtools index -@ {threads} {output.bam} {output.bai}) > {log} 2>&1"
+        "({params.merge}samtools markdup -@ {threads} -s -f {output.stats} -T {params.tmp}"
+        " --write-index {params.source} {output.bam}##idx##{output.bai}) > {log} 2>&1"

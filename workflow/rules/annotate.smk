@@ -15,6 +15,7 @@ rule annotation_sources:
         "results/annotation/sources.json",
     params:
         ref=REF,
+    priority: 90
     log:
         "logs/annotation_sources.log",
     threads: 1
@@ -31,6 +32,7 @@ rule bcftools_csq:
         temp("results/vcf/{sample}.csq.vcf.gz"),
     params:
         ref=REF,
+    priority: 60
     log:
         "logs/bcftools_csq/{sample}.log",
     conda:
@@ -50,6 +52,7 @@ rule roh_allele_frequencies:
         tbi="results/roh/{sample}.af.tsv.gz.tbi",
     params:
         ref=REF,
+    priority: 60
     log:
         "logs/roh_allele_frequencies/{sample}.log",
     threads: 1
@@ -67,6 +70,7 @@ rule bcftools_roh:
     params:
         af_file=lambda wc, input: "--AF-file " + shlex.quote(input.af) if input.af else "",
         af_default=ROH.af_default,
+    priority: 60
     log:
         "logs/bcftools_roh/{sample}.log",
     conda:
@@ -95,6 +99,7 @@ rule annotate:
         xlsx="results/variants/{sample}.xlsx",
     params:
         roh=lambda wc, input: "--roh " + shlex.quote(input.roh) if input.roh else "",
+    priority: 60
     log:
         "logs/annotate/{sample}.log",
     threads: 1

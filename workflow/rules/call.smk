@@ -7,24 +7,12 @@ rule provenance_header:
     params:
         # Changes with the config, so a changed analysis rewrites the VCF headers.
         config_sha256=config_sha256(LP),
+    priority: 90
     log:
         "logs/provenance_header.log",
     threads: 1
     shell:
         STEP + " vcf-header --config " + CONFIG_FILE + " --out {output} 2> {log}"
-
-
-rule calling_chunks:
-    input:
-        "results/reference/calling_regions.bed",
-    output:
-        expand("results/reference/chunks/chunk{chunk}.bed", chunk=range(CHUNKS)),
-    log:
-        "logs/reference/calling_chunks.log",
-    threads: 1
-    shell:
-        STEP + " calling-chunks --calling {input:q} --chunks " + str(CHUNKS)
-        + " --out-dir results/reference/chunks 2> {log}"
 
 
 rule call_chunk:
@@ -40,12 +28,14 @@ rule call_chunk:
         mapq=CALLING["min_mapq"],
         baseq=CALLING["min_baseq"],
         max_depth=CALLING["max_depth"],
+    priority: 80
     log:
         "logs/call_chunk/{sample}.{chunk}.log",
     threads: 1
     conda:
         str(ENVS / "call.yaml")
-    # Chunks never cut a region, so their calls are the calls of one whole run.
+    # A chunk's calls are exactly the calls at its positions in one whole run
+    # (see labpipe.regions.split_regions).
     shell:
         "(" + caller_command(CALLING["caller"]) + " | bcftools view -Ob -o {output}) 2> {log}"
 
@@ -62,6 +52,7 @@ rule call_variants:
         ref=REF,
         min_qual=CALLING["min_qual"],
         min_depth=CALLING["min_depth"],
+    priority: 70
     log:
         "logs/call_variants/{sample}.log",
     threads: 1
@@ -85,6 +76,7 @@ rule bcftools_stats:
         "results/qc/bcftools/{sample}.bcftools_stats.txt",
     params:
         ref=REF,
+    priority: 75
     log:
         "logs/bcftools_stats/{sample}.log",
     threads: 1

@@ -36,7 +36,7 @@ THREADS = LP["threads"]
 CALLING = LP["calling"]
 CHUNKS = calling_chunk_count(
     Path(LP["targets"]) if LP["targets"] else None,
-    [] if LP["targets"] else list(reference_contigs(Path(REF))),
+    {} if LP["targets"] else reference_contigs(Path(REF)),
     CALLING["target_padding"],
     CALLING["scatter"],
 )

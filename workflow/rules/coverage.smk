@@ -11,6 +11,7 @@ rule samtools_stats:
         flagstat="results/qc/samtools/{sample}.flagstat.json",
     params:
         ref=REF,
+    priority: 85
     log:
         "logs/samtools_stats/{sample}.log",
     threads: 1
@@ -35,6 +36,7 @@ rule mosdepth:
         prefix="results/qc/mosdepth/{sample}",
         thresholds=",".join(map(str, LP["qc"]["depth_thresholds"])),
         mapq=CALLING["min_mapq"],
+    priority: 85
     log:
         "logs/mosdepth/{sample}.log",
     threads: min(THREADS, 4)

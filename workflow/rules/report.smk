@@ -13,6 +13,7 @@ rule qc_summary:
         mosdepth=expand("results/qc/mosdepth/{sample}.thresholds.bed.gz", sample=SAMPLES),
     output:
         "results/qc/qc_summary.tsv",
+    priority: 50
     log:
         "logs/qc_summary.log",
     threads: 1
@@ -33,6 +34,7 @@ rule multiqc:
         html="results/qc/multiqc_report.html",
     params:
         config=str(Path(workflow.basedir) / "multiqc_config.yaml"),
+    priority: 75
     log:
         "logs/multiqc.log",
     conda:
@@ -67,6 +69,7 @@ rule sample_report:
         summary="results/report/{sample}.summary.json",
     params:
         roh=lambda wc, input: "--roh " + shlex.quote(input.roh) if input.roh else "",
+    priority: 50
     log:
         "logs/sample_report/{sample}.log",
     threads: 1
@@ -84,6 +87,7 @@ rule report_index:
         multiqc="results/qc/multiqc_report.html",
     output:
         "results/report/index.html",
+    priority: 50
     log:
         "logs/report_index.log",
     threads: 1
