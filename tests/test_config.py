@@ -33,7 +33,7 @@ def test_minimal_config_gets_defaults_and_absolute_paths(tmp_path: Path) -> None
     assert config["reference"]["fasta"] == str(tmp_path / "ref.fa")
     assert config["samples"] == str(tmp_path / "samples.tsv")
     assert config["output_dir"] == str(tmp_path / "labpipe-output")
-    assert config["calling"] == DEFAULTS["calling"]
+    assert config["calling"] == {**DEFAULTS["calling"], "min_qual": {"snv": 0.0, "indel": 0.0}}
     assert config["targets"] is None
 
 
@@ -100,3 +100,27 @@ def test_shipped_example_and_demo_configs_pass_the_schema() -> None:
     root = Path(__file__).resolve().parents[1]
     for name in ("config/labs/example-lab.yaml", "config/demo.yaml"):
         load_config(root / name, check_files=False)
+
+
+@pytest.mark.parametrize(
+    ("calling", "expected"),
+    [
+        ("", {"snv": 0.0, "indel": 0.0}),
+        ("  caller: freebayes\n", {"snv": 1.0, "indel": 0.0}),
+        ("  min_qual: 30\n", {"snv": 30.0, "indel": 30.0}),
+        ("  caller: freebayes\n  min_qual: {indel: 5}\n", {"snv": 1.0, "indel": 5.0}),
+    ],
+)
+def test_min_qual_is_per_caller_and_per_type(
+    tmp_path: Path, calling: str, expected: dict[str, float]
+) -> None:
+    text = MINIMAL + ("calling:\n" + calling if calling else "")
+    config = load_config(write_config(tmp_path, text))
+    assert config["calling"]["min_qual"] == expected
+
+
+def test_min_qual_rejects_unknown_types(tmp_path: Path) -> None:
+    path = write_config(tmp_path, MINIMAL + "calling:\n  min_qual: {snp: 5}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert any("min_qual" in p for p in caught.value.problems), caught.value.problems

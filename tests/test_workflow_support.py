@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from labpipe.workflow_support import adapter_args, caller_command, name_pattern
+from labpipe.config import DEFAULTS
+from labpipe.workflow_support import (
+    adapter_args,
+    caller_command,
+    filter_command,
+    name_pattern,
+    soft_filters,
+)
 
 
 def test_adapters_by_platform_and_lab_override() -> None:
@@ -39,5 +50,64 @@ def test_caller_commands_share_regions_and_quality_floors() -> None:
         ):
             assert placeholder in command
     assert " -g " not in freebayes  # would drop deep sites instead of downsampling
+    assert "--indel-bias {params.indel_bias}" in bcftools and "-P {params.prior}" in bcftools
     with pytest.raises(ValueError, match="unknown caller 'gatk'"):
         caller_command("gatk")
+
+
+FILTER_VCF = """\
+##fileformat=VCFv4.2
+##contig=<ID=chr1,length=1000>
+##INFO=<ID=IMF,Number=1,Type=Float,Description="Fraction of reads with the indel">
+##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">
+##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">
+##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1
+chr1\t100\t.\tA\tG\t0.5\t.\t.\tGT:DP:AD\t0/1:9:5,4
+chr1\t200\t.\tA\tG\t60\t.\t.\tGT:DP:AD\t0/1:2:1,1
+chr1\t300\t.\tAT\tA\t0.5\t.\tIMF=0.5\tGT:DP:AD\t0/1:9:5,4
+chr1\t400\t.\tAT\tA\t90\t.\tIMF=0.2\tGT:DP:AD\t1/1:10:2,2
+chr1\t500\t.\tA\tAC\t90\t.\tIMF=0.5\tGT:DP:AD\t0/1:9:8,1
+chr1\t600\t.\tA\tAC\t90\t.\tIMF=0.9\tGT:DP:AD\t1/1:10:0,9
+"""
+
+
+def filters_by_position(tmp_path: Path, calling: dict[str, Any]) -> dict[int, str]:
+    """FILTER per position after the workflow's filter stages, run by bcftools."""
+    vcf = tmp_path / "in.vcf"
+    vcf.write_text(FILTER_VCF)
+    command = f"cat {vcf} | {filter_command(calling)}bcftools query -f '%POS\\t%FILTER\\n'"
+    out = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True)
+    return {int(p): f for p, f in (line.split("\t") for line in out.stdout.splitlines())}
+
+
+@pytest.mark.skipif(shutil.which("bcftools") is None, reason="bcftools not installed")
+def test_soft_filters_run_by_bcftools(tmp_path: Path) -> None:
+    bcftools = {**DEFAULTS["calling"], "caller": "bcftools"}
+    assert filters_by_position(tmp_path, bcftools) == {
+        100: "PASS",  # low QUAL alone filters nothing for bcftools
+        200: "LowDepth",
+        300: "PASS",
+        400: "IndelArtefact",  # homozygous from 20% of the reads
+        500: "IndelArtefact",  # the allele is in one read
+        600: "PASS",
+    }
+    freebayes = {**DEFAULTS["calling"], "caller": "freebayes"}
+    assert filters_by_position(tmp_path, freebayes) == {
+        100: "LowQual",  # a freebayes SNV below QUAL 1
+        200: "LowDepth",
+        300: "PASS",  # its indels keep their low QUAL
+        400: "PASS",  # freebayes writes no IMF: only the read count applies
+        500: "IndelArtefact",
+        600: "PASS",
+    }
+    strict = {**bcftools, "min_qual": 30, "min_depth": 0, "indel_artefact_filter": False}
+    assert filters_by_position(tmp_path, strict) == {
+        100: "LowQual",
+        200: "PASS",
+        300: "LowQual",
+        400: "PASS",
+        500: "PASS",
+        600: "PASS",
+    }
+    assert [f.name for f in soft_filters({**strict, "min_qual": 0})] == []

@@ -54,10 +54,16 @@ DEFAULTS: dict[str, Any] = {
         "caller": "bcftools",
         "target_padding": 100,
         "min_mapq": 20,
-        "min_baseq": 20,
+        # Measured choices (benchmarks/RESULTS.md): bcftools' own base-quality floor,
+        # a call prior and indel bias that recover low-depth variants, and filters
+        # that remove what those add without costing true calls.
+        "min_baseq": 1,
         "max_depth": 2000,
-        "min_qual": 30.0,
-        "min_depth": 10,
+        "prior": 0.003,
+        "indel_bias": 1.5,
+        "min_qual": None,  # the caller's own, see CALLER_MIN_QUAL
+        "min_depth": 3,
+        "indel_artefact_filter": True,
         "scatter": 4,
     },
     "annotation": {
@@ -100,6 +106,14 @@ DEFAULTS: dict[str, Any] = {
     },
 }
 
+#: Default LowQual thresholds (QUAL below: filtered) per caller and variant type. bcftools
+#: needs none once its other filters apply; freebayes reports hundreds of QUAL < 1 false
+#: SNVs at low depth, while its true indels there also have low QUAL.
+CALLER_MIN_QUAL: dict[str, dict[str, float]] = {
+    "bcftools": {"snv": 0.0, "indel": 0.0},
+    "freebayes": {"snv": 1.0, "indel": 0.0},
+}
+
 # Keys whose values are file paths, resolved against the config's directory.
 _PATH_KEYS: tuple[tuple[str, ...], ...] = (
     ("reference", "fasta"),
@@ -136,6 +150,7 @@ def load_config(path: Path, check_files: bool = True) -> dict[str, Any]:
     if problems:
         raise ConfigError(f"{path}: the config is not valid", problems)
     resolved = _merge(DEFAULTS, raw)
+    resolved["calling"]["min_qual"] = min_qual_of(resolved["calling"])
     _resolve_paths(resolved, path.resolve().parent)
     if check_files:
         problems = _file_problems(resolved, root)
@@ -250,6 +265,18 @@ def _subschema(schema: dict[str, Any], path: list[Any]) -> dict[str, Any]:
         else:
             node = node.get("properties", {}).get(key, {})
     return node
+
+
+def min_qual_of(calling: Mapping[str, Any]) -> dict[str, float]:
+    """``calling.min_qual`` as ``{snv, indel}``: the caller's default when unset, one
+    number for both, or the keys given with the caller's default for the other."""
+    value = calling.get("min_qual")
+    defaults = CALLER_MIN_QUAL[calling.get("caller", "bcftools")]
+    if value is None:
+        return dict(defaults)
+    if isinstance(value, int | float):
+        return {"snv": float(value), "indel": float(value)}
+    return {kind: float(value.get(kind, defaults[kind])) for kind in defaults}
 
 
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -648,6 +648,14 @@ def _roh_section(report: SampleReport) -> str:
     return "".join(parts)
 
 
+def _filters_text(calling: Mapping[str, Any]) -> str:
+    """The soft filters of a run, for Methods."""
+    from labpipe.workflow_support import soft_filters
+
+    filters = soft_filters(calling)
+    return "; ".join(f"{f.name}: {f.meaning}" for f in filters) or "no filters"
+
+
 def _methods_section(report: SampleReport) -> str:
     sources = report.sources
     calling = report.calling
@@ -659,8 +667,7 @@ def _methods_section(report: SampleReport) -> str:
         f"samtools markdup. Variants were called with {_e(caller)} in the targets "
         f"padded by {_e(calling.get('target_padding'))} bp (minimum mapping quality "
         f"{_e(calling.get('min_mapq'))}, base quality {_e(calling.get('min_baseq'))}), "
-        "normalised with bcftools norm and soft-filtered (LowQual: QUAL below "
-        f"{_e(calling.get('min_qual'))}; LowDepth: depth below {_e(calling.get('min_depth'))}). "
+        f"normalised with bcftools norm and soft-filtered ({_e(_filters_text(calling))}). "
         "Consequences are from bcftools csq; the reported transcript is MANE Select, else "
         "Ensembl canonical, else the one with the most severe consequence (then the longest "
         "CDS); HGVS names are computed by labpipe (3' rule applied). ClinVar and population "

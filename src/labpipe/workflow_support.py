@@ -10,11 +10,12 @@ import re
 import shlex
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from labpipe import __version__
-from labpipe.config import config_sha256
+from labpipe.config import config_sha256, min_qual_of
 from labpipe.samplesheet import Unit
 
 # Adapter pairs (read 1, read 2) as the platforms' vendors publish them.
@@ -65,10 +66,73 @@ def caller_command(caller: str) -> str:
     if caller == "bcftools":
         return (
             "bcftools mpileup -f {params.ref:q} -R {input.regions} -q {params.mapq}"
-            " -Q {params.baseq} -d {params.max_depth} -a FORMAT/AD,FORMAT/DP -Ou {input.bam}"
-            " | bcftools call -m -v -a GQ -Ou"
+            " -Q {params.baseq} -d {params.max_depth} --indel-bias {params.indel_bias}"
+            " -a FORMAT/AD,FORMAT/DP -Ou {input.bam}"
+            " | bcftools call -m -v -a GQ -P {params.prior} -Ou"
         )
     raise ValueError(f"unknown caller {caller!r}")
+
+
+@dataclass(frozen=True)
+class SoftFilter:
+    """One FILTER a call gets when ``expression`` (bcftools filter syntax) is true."""
+
+    name: str
+    expression: str
+    meaning: str
+
+
+def soft_filters(calling: Mapping[str, Any]) -> list[SoftFilter]:
+    """The soft filters of a resolved ``calling`` config, in the order they are applied.
+
+    Records are split (one ALT each) before filtering, so ``AD[0:1]`` is the read
+    count of the record's own allele.
+    """
+    filters = []
+    min_qual = min_qual_of(calling)
+    snv, indel = min_qual["snv"], min_qual["indel"]
+    if snv > 0 or indel > 0:
+        filters.append(
+            SoftFilter(
+                "LowQual",
+                f'(TYPE="snp" && QUAL<{snv:g}) || (TYPE!="snp" && QUAL<{indel:g})',
+                f"QUAL below {snv:g} (SNV) or {indel:g} (indel)",
+            )
+        )
+    if calling["min_depth"] > 0:
+        filters.append(
+            SoftFilter(
+                "LowDepth",
+                f"FORMAT/DP<{calling['min_depth']}",
+                f"read depth below {calling['min_depth']}",
+            )
+        )
+    if calling["indel_artefact_filter"]:
+        few_reads = 'TYPE="indel" && FORMAT/AD[0:1]<2'
+        if calling["caller"] == "bcftools":
+            # IMF: the fraction of reads with the indel; a homozygous call from a
+            # minority of them is bcftools' typical error beside a real indel.
+            filters.append(
+                SoftFilter(
+                    "IndelArtefact",
+                    f'({few_reads}) || (TYPE="indel" && GT="AA" && INFO/IMF<0.3)',
+                    "indel allele in fewer than 2 reads, or called homozygous from under "
+                    "30% of the reads",
+                )
+            )
+        else:
+            filters.append(
+                SoftFilter("IndelArtefact", few_reads, "indel allele in fewer than 2 reads")
+            )
+    return filters
+
+
+def filter_command(calling: Mapping[str, Any]) -> str:
+    """The ``bcftools filter`` stages (each ending ``| ``) that apply :func:`soft_filters`."""
+    return "".join(
+        f"bcftools filter -m + -s {f.name} -e {shlex.quote(f.expression)} -Ou | "
+        for f in soft_filters(calling)
+    )
 
 
 def sample_outputs(sample: str, annotate: bool) -> list[str]:
@@ -112,8 +176,11 @@ def labpipe_header_lines(config: Mapping[str, Any]) -> str:
         f"##labpipe_lab={config['lab']['id']}",
         f"##labpipe_reference={config['reference']['fasta']}",
         "##labpipe_calling=caller:{caller},min_mapq:{min_mapq},min_baseq:{min_baseq},"
-        "max_depth:{max_depth},target_padding:{target_padding},min_qual:{min_qual},"
-        "min_depth:{min_depth}".format(**calling),
+        "max_depth:{max_depth},prior:{prior},indel_bias:{indel_bias},"
+        "target_padding:{target_padding},min_qual_snv:{snv:g},min_qual_indel:{indel:g},"
+        "min_depth:{min_depth},indel_artefact_filter:{indel_artefact_filter}".format(
+            **{**calling, **min_qual_of(calling)}
+        ),
     ]
     return "\n".join(lines) + "\n"
 

@@ -28,6 +28,8 @@ rule call_chunk:
         mapq=CALLING["min_mapq"],
         baseq=CALLING["min_baseq"],
         max_depth=CALLING["max_depth"],
+        prior=CALLING["prior"],
+        indel_bias=CALLING["indel_bias"],
     priority: 80
     log:
         "logs/call_chunk/{sample}.{chunk}.log",
@@ -50,8 +52,7 @@ rule call_variants:
         tbi="results/vcf/{sample}.vcf.gz.tbi",
     params:
         ref=REF,
-        min_qual=CALLING["min_qual"],
-        min_depth=CALLING["min_depth"],
+        filters=filter_command(CALLING),
     priority: 70
     log:
         "logs/call_variants/{sample}.log",
@@ -62,9 +63,7 @@ rule call_variants:
     shell:
         "(bcftools concat -Ou {input.chunks}"
         " | bcftools norm -f {params.ref:q} -m -any -Ou"
-        " | bcftools filter -m + -s LowQual -e 'QUAL<{params.min_qual}' -Ou"
-        " | bcftools filter -m + -s LowDepth -e 'FORMAT/DP<{params.min_depth}' -Ou"
-        " | bcftools annotate -h {input.header:q} -Oz -o {output.vcf}"
+        " | {params.filters}bcftools annotate -h {input.header:q} -Oz -o {output.vcf}"
         " && bcftools index -t -f {output.vcf}) 2> {log}"
 
 

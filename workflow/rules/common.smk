@@ -10,6 +10,7 @@ from labpipe.samplesheet import load_sample_sheet, samples_of
 from labpipe.workflow_support import (
     adapter_args,
     caller_command,
+    filter_command,
     final_output_paths,
     labpipe_step_command,
     name_pattern,
