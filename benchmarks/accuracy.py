@@ -31,7 +31,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from callers import BY_NAME, CONFIGS, DEFAULT_CALLERS, CallerConfig
+from callers import BY_NAME, CONFIGS, DEFAULT_CALLERS, MAIN_CALLERS, CallerConfig
 from crosscheck import crosscheck
 from datasets import (
     DEFAULT_SCRATCH,
@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         "--callers",
         "--caller-configs",
         default=",".join(DEFAULT_CALLERS),
-        help=f"comma-separated, or 'all' ({', '.join(BY_NAME)})",
+        help=f"comma-separated, 'main' or 'all' ({', '.join(BY_NAME)})",
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="easy; hard uses seed+1")
     parser.add_argument("--reuse", action="store_true", help="reuse finished labpipe runs")
@@ -267,7 +267,13 @@ def main(argv: list[str] | None = None) -> int:
         print(skip)
         return 0
     names = [n for n in args.datasets.split(",") if n]
-    wanted = [c.name for c in CONFIGS] if args.callers == "all" else args.callers.split(",")
+    wanted = (
+        [c.name for c in CONFIGS]
+        if args.callers == "all"
+        else list(MAIN_CALLERS)
+        if args.callers == "main"
+        else args.callers.split(",")
+    )
     unknown = [n for n in wanted if n not in BY_NAME]
     if unknown:
         parser.error(f"unknown caller configuration(s): {', '.join(unknown)}")

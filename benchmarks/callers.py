@@ -202,6 +202,28 @@ CONFIGS: list[CallerConfig] = [
         "-P 3e-3",
         exclude=TUNED_FILTER,
     ),
+    # --- third round: indel bias (see RESULTS.md; bcf-ib5 is labpipe's default) ---------
+    _bcftools(
+        "bcf-ib1.5",
+        "as bcf-tuned with mpileup --indel-bias 1.5",
+        "-q 20 -Q 1 -d 2000 --indel-bias 1.5",
+        "-P 3e-3",
+        exclude=TUNED_FILTER,
+    ),
+    _bcftools(
+        "bcf-ib3",
+        "as bcf-tuned with mpileup --indel-bias 3",
+        "-q 20 -Q 1 -d 2000 --indel-bias 3",
+        "-P 3e-3",
+        exclude=TUNED_FILTER,
+    ),
+    _bcftools(
+        "bcf-ib5",
+        "as bcf-tuned with mpileup --indel-bias 5 (labpipe's calling)",
+        "-q 20 -Q 1 -d 2000 --indel-bias 5",
+        "-P 3e-3",
+        exclude=TUNED_FILTER,
+    ),
     # --- tuning: freebayes --------------------------------------------------------------
     _freebayes("fb-q20", "freebayes + QUAL>=20", exclude="QUAL<20"),
     _freebayes("fb-q30dp10", "freebayes + QUAL>=30, DP>=10", exclude="QUAL<30 || INFO/DP<10"),
@@ -218,6 +240,14 @@ CONFIGS: list[CallerConfig] = [
     ),
     _freebayes("fb-C3", "freebayes -C 3 (min alternate count 3)", "-C 3"),
     _freebayes("fb-n4", "freebayes --use-best-n-alleles 4", "-n 4"),
+    _freebayes(
+        "fb-labpipe",
+        "freebayes as labpipe runs it: -m 20 -q 1, SNVs QUAL>=1, DP>=3, indel in >=2 reads",
+        "-m 20 -q 1 --limit-coverage 2000",
+        exclude='FORMAT/DP<3 || (TYPE="snp" && QUAL<1) || (TYPE="indel" && FORMAT/AD[0:1]<2)',
+    ),
 ]
 BY_NAME: dict[str, CallerConfig] = {c.name: c for c in CONFIGS}
 DEFAULT_CALLERS = ("labpipe", "labpipe-freebayes", "bcftools-bare", "freebayes-bare")
+#: The configurations of RESULTS.md's multi-seed tables.
+MAIN_CALLERS = (*DEFAULT_CALLERS, "bcf-tuned", "bcf-ib1.5", "bcf-ib3", "bcf-ib5")

@@ -60,7 +60,7 @@ DEFAULTS: dict[str, Any] = {
         "min_baseq": 1,
         "max_depth": 2000,
         "prior": 0.003,
-        "indel_bias": 1.5,
+        "indel_bias": 5.0,
         "min_qual": None,  # the caller's own, see CALLER_MIN_QUAL
         "min_depth": 3,
         "indel_artefact_filter": True,
