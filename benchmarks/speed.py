@@ -110,19 +110,21 @@ class Job:
 
 def job_timeline(outdir: Path, started_epoch: float) -> list[Job]:
     """The jobs of a finished labpipe run, from Snakemake's per-output metadata."""
-    jobs: dict[tuple[str, float, float], str] = {}
+    jobs: dict[int, Job] = {}
     for path in (outdir / ".snakemake" / "metadata").iterdir():
         record = json.loads(path.read_text())
-        key = (record["rule"], record["starttime"], record["endtime"])
         output = base64.b64decode(path.name).decode()
-        jobs[key] = min(jobs.get(key, output), output)
-    return sorted(
-        (
-            Job(rule, start - started_epoch, end - started_epoch, output)
-            for (rule, start, end), output in jobs.items()
-        ),
-        key=lambda job: (job.start, job.rule),
-    )
+        job = Job(
+            record["rule"],
+            record["starttime"] - started_epoch,
+            record["endtime"] - started_epoch,
+            output,
+        )
+        # One record per output file; a job's outputs share its hash.
+        seen = jobs.get(record["job_hash"])
+        if seen is None or output < seen.output:
+            jobs[record["job_hash"]] = job
+    return sorted(jobs.values(), key=lambda job: (job.start, job.rule))
 
 
 def describe(name: str, runs: list[Measurement]) -> dict[str, Any]:
