@@ -156,7 +156,8 @@ def snakemake_command(
     command = [
         sys.executable,
         "-m",
-        "snakemake",
+        # Snakemake itself, minus its wait for idle timers at exit (see the module).
+        "labpipe.snakemake_main",
         "--snakefile",
         str(snakefile()),
         "--directory",

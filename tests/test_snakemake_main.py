@@ -1,0 +1,57 @@
+"""labpipe.snakemake_main: Snakemake's command line, exiting without its idle timers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from labpipe.snakemake_main import exit_code
+
+SNAKEFILE = """\
+rule all:
+    input: "b.txt"
+rule a:
+    output: "a.txt"
+    shell: "echo a > {output}"
+rule b:
+    input: "a.txt"
+    output: "b.txt"
+    shell: "STEP_B"
+"""
+
+
+def run(tmp_path: Path, step_b: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "Snakefile").write_text(SNAKEFILE.replace("STEP_B", step_b))
+    return subprocess.run(
+        [sys.executable, "-m", "labpipe.snakemake_main", "--cores", "1"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_workflow_runs_and_its_logs_are_complete(tmp_path: Path) -> None:
+    result = run(tmp_path, "cat {input} > {output}")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "b.txt").read_text() == "a\n"
+    assert "3 of 3 steps (100%) done" in result.stderr
+    # The exit handlers ran: Snakemake's own log file is flushed to its last line.
+    log = next((tmp_path / ".snakemake" / "log").iterdir()).read_text()
+    assert "3 of 3 steps (100%) done" in log
+
+
+def test_a_failed_job_gives_snakemakes_failure_status(tmp_path: Path) -> None:
+    result = run(tmp_path, "exit 3")
+    assert result.returncode == 1
+    assert "Error in rule b" in result.stderr
+    assert not (tmp_path / "b.txt").exists()
+
+
+@pytest.mark.parametrize(("status", "code"), [(None, 0), (0, 0), (1, 1), (2, 2), ("bad", 1)])
+def test_exit_code_maps_like_python(status: object, code: int) -> None:
+    assert exit_code(status) == code
