@@ -39,7 +39,9 @@ rule mosdepth:
     priority: 85
     log:
         "logs/mosdepth/{sample}.log",
-    threads: min(THREADS, 4)
+    # One thread: off the critical path, it then fits beside a calling chunk
+    # instead of waiting for every core (measured in benchmarks/RESULTS.md).
+    threads: 1
     conda:
         str(ENVS / "qc.yaml")
     shell:
