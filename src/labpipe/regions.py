@@ -150,6 +150,21 @@ def write_bed(intervals: list[Interval], out: Path, with_names: bool = False) ->
     write_text_atomic(out, "".join(lines))
 
 
+def calling_intervals(
+    targets: list[Interval] | None, contigs: dict[str, int], padding: int
+) -> list[Interval]:
+    """The regions calling covers: the targets padded and merged, or every contig whole.
+
+    Args:
+        targets: The targets BED's intervals, or None to call the whole reference.
+        contigs: Contig lengths, in reference order (pads are clipped to them).
+        padding: Bases added on each side of every target.
+    """
+    if targets is None:
+        return [Interval(name, 0, length) for name, length in contigs.items()]
+    return merge(pad(targets, padding, contigs), list(contigs))
+
+
 def prepare_regions(
     fai: Path, targets: Path | None, padding: int, targets_out: Path, calling_out: Path
 ) -> None:
@@ -161,13 +176,12 @@ def prepare_regions(
     if targets is None:
         whole = [Interval(c, 0, n, c) for c, n in contigs.items()]
         write_bed(whole, targets_out, with_names=True)
-        write_bed(whole, calling_out)
+        write_bed(calling_intervals(None, contigs, padding), calling_out)
         return
     intervals = read_bed(targets, contigs)
-    order = list(contigs)
     # Merged so that coverage figures never count a base twice.
-    write_bed(merge(intervals, order), targets_out, with_names=True)
-    write_bed(merge(pad(intervals, padding, contigs), order), calling_out)
+    write_bed(merge(intervals, list(contigs)), targets_out, with_names=True)
+    write_bed(calling_intervals(intervals, contigs, padding), calling_out)
 
 
 #: Calling is scattered only as far as every chunk keeps at least this many bases: a
@@ -186,14 +200,13 @@ def calling_chunk_count(
     independent of ``--cores``, so that results never depend on the core count.
     """
     if targets is None:
-        intervals = [Interval(name, 0, length) for name, length in contigs.items()]
+        intervals = calling_intervals(None, contigs, padding)
     else:
         targets_bed = read_bed(targets)
         # Contigs missing from ``contigs`` (not yet indexed) are not clipped: an end
         # padded past the contig only makes the estimate a little larger.
-        lengths = {iv.contig: 1 << 62 for iv in targets_bed} | contigs
-        order = list(dict.fromkeys([*contigs, *lengths]))
-        intervals = merge(pad(targets_bed, padding, lengths), order)
+        lengths = contigs | {iv.contig: 1 << 62 for iv in targets_bed if iv.contig not in contigs}
+        intervals = calling_intervals(targets_bed, lengths, padding)
     bases = sum(iv.length for iv in intervals)
     return max(1, min(wanted, max(len(intervals), bases // MIN_CHUNK_BASES)))
 
