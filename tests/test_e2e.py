@@ -97,6 +97,21 @@ def test_every_planted_variant_called_no_false_positive(
     assert comparison.snv.tp > 0 and comparison.indel.tp > 0
 
 
+def test_freebayes_confirms_every_planted_indel(demo_run: tuple[Path, str]) -> None:
+    """The second opinion ran in windows around bcftools' indel candidates; at the
+    demo's depth both callers agree on every indel, and nothing is added."""
+    outdir, _ = demo_run
+    for sample in SAMPLES:
+        with pysam.VariantFile(str(outdir / "results" / "vcf" / f"{sample}.vcf.gz")) as vcf:
+            assert "ShadowIndel" in vcf.header.filters
+            indels = [r for r in vcf if len(r.ref) != len(r.alts[0])]
+        passing = [r for r in indels if list(r.filter.keys()) == ["PASS"]]
+        assert len(passing) >= 5
+        assert {r.info["CALLERS"] for r in passing} == {"bcftools+freebayes"}
+        log = (outdir / "logs" / "call_variants" / f"{sample}.log").read_text()
+        assert f"{len(passing)} confirmed" in log and "0 added" in log
+
+
 def test_planted_coding_variants_get_expected_consequence(demo_run: tuple[Path, str]) -> None:
     outdir, _ = demo_run
     with open(DATA / "expected_consequences.tsv") as handle:

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from labpipe.tools import TOOLS, Tool, check_all, check_tool, version_tuple
+from labpipe import tools
+from labpipe.errors import MissingToolError
+from labpipe.tools import TOOLS, Tool, ToolStatus, check_all, check_tool, version_tuple
 
 
 def fake_tool(tmp_path: Path, name: str, prints: str) -> None:
@@ -67,3 +69,20 @@ def test_console_script_of_labpipes_python_is_read_without_starting_it(
 
 def test_check_all_keeps_the_table_order() -> None:
     assert [s.tool.name for s in check_all()] == [t.name for t in TOOLS]
+
+
+def test_freebayes_is_required_for_its_caller_or_its_second_opinion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    statuses = [
+        ToolStatus(t, None, None, "not found on PATH")
+        if t.name == "freebayes"
+        else ToolStatus(t, f"/bin/{t.name}", t.minimum, None)
+        for t in TOOLS
+    ]
+    monkeypatch.setattr(tools, "check_all", lambda: statuses)
+    assert "freebayes" not in tools.require_tools("bcftools")
+    for caller, second_opinion in (("freebayes", False), ("bcftools", True)):
+        with pytest.raises(MissingToolError) as missing:
+            tools.require_tools(caller, second_opinion)
+        assert "freebayes: not found on PATH" in str(missing.value.problems)

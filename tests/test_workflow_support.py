@@ -15,7 +15,10 @@ from labpipe.workflow_support import (
     adapter_args,
     caller_command,
     filter_command,
+    labpipe_header_lines,
     name_pattern,
+    second_opinion_enabled,
+    second_opinion_filters,
     soft_filters,
 )
 
@@ -53,6 +56,36 @@ def test_caller_commands_share_regions_and_quality_floors() -> None:
     assert "--indel-bias {params.indel_bias}" in bcftools and "-P {params.prior}" in bcftools
     with pytest.raises(ValueError, match="unknown caller 'gatk'"):
         caller_command("gatk")
+
+
+def test_bcftools_writes_indel_candidates_for_the_second_opinion() -> None:
+    command = caller_command("bcftools", indel_candidates=True)
+    tee, call = command.split(" | bcftools call ")
+    assert "tee >(bcftools query -i 'INFO/INDEL=1'" in tee and "> {output.candidates}" in tee
+    # The candidates file is complete only once tee's process substitution has ended.
+    assert "wait $!" in tee and "-P {params.prior}" in call
+    assert "{output.candidates}" not in caller_command("bcftools")
+
+
+def test_second_opinion_only_beside_bcftools() -> None:
+    calling = dict(DEFAULTS["calling"])
+    assert second_opinion_enabled(calling)
+    assert not second_opinion_enabled({**calling, "indel_second_opinion": False})
+    assert not second_opinion_enabled({**calling, "caller": "freebayes"})
+    # freebayes' indels count when they pass freebayes' own filters.
+    names = {f.name: f.expression for f in second_opinion_filters(calling)}
+    assert "IMF" not in names["IndelArtefact"] and "LowDepth" in names
+
+
+def test_vcf_header_says_whether_the_second_opinion_ran() -> None:
+    config: dict[str, Any] = {
+        "calling": dict(DEFAULTS["calling"]),
+        "lab": {"id": "lab"},
+        "reference": {"fasta": "ref.fa"},
+    }
+    assert "indel_second_opinion:True" in labpipe_header_lines(config)
+    config["calling"]["caller"] = "freebayes"
+    assert "indel_second_opinion:False" in labpipe_header_lines(config)
 
 
 FILTER_VCF = """\

@@ -64,6 +64,8 @@ DEFAULTS: dict[str, Any] = {
         "min_qual": None,  # the caller's own, see CALLER_MIN_QUAL
         "min_depth": 3,
         "indel_artefact_filter": True,
+        # freebayes' opinion on bcftools' indels, in windows around indel candidates.
+        "indel_second_opinion": True,
         "scatter": 4,
     },
     "annotation": {

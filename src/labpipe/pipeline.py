@@ -76,10 +76,12 @@ def run_pipeline(
     """
     from labpipe.runner import failure_message, run_workflow
     from labpipe.tools import require_tools
+    from labpipe.workflow_support import second_opinion_enabled
 
     checked = validate_inputs(config_path, outdir)
     if not use_conda:
-        require_tools(checked.config["calling"]["caller"])
+        calling = checked.config["calling"]
+        require_tools(calling["caller"], second_opinion_enabled(calling))
     target = Path(checked.config["output_dir"])
     for warning in checked.warnings:
         echo(f"labpipe: warning: {warning}")

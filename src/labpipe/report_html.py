@@ -653,7 +653,18 @@ def _filters_text(calling: Mapping[str, Any]) -> str:
     from labpipe.workflow_support import soft_filters
 
     filters = soft_filters(calling)
-    return "; ".join(f"{f.name}: {f.meaning}" for f in filters) or "no filters"
+    text = "; ".join(f"{f.name}: {f.meaning}" for f in filters) or "no filters"
+    if calling.get("caller", "bcftools") == "bcftools" and calling.get("indel_second_opinion"):
+        from labpipe.second_opinion import SHADOW_DISTANCE, SHADOW_FILTER
+
+        text += (
+            "). Indels had a second opinion from freebayes, run in windows around "
+            "bcftools' indel candidates with the same settings: an indel freebayes called "
+            "and bcftools missed or filtered was added or kept, INFO/CALLERS names the "
+            f"callers of each indel, and an indel only bcftools called within "
+            f"{SHADOW_DISTANCE} bp of a stronger indel call was filtered ({SHADOW_FILTER}"
+        )
+    return text
 
 
 def _methods_section(report: SampleReport) -> str:

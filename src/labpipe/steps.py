@@ -234,3 +234,25 @@ def manifest(config: Path, outdir: Path, out: Path) -> None:
     lab = _lab_config(config, outdir)
     units = load_sample_sheet(Path(lab["samples"]), lab["platform"])
     write_manifest(config, lab, units, out)
+
+
+@step.command("indel-windows")
+@click.option("--calling", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+@click.argument("candidates", nargs=-1, type=_FILE)
+def indel_windows(calling: Path, out: Path, candidates: tuple[Path, ...]) -> None:
+    """Where freebayes gives its second opinion: windows around indel candidates."""
+    from labpipe.second_opinion import write_windows
+
+    write_windows(candidates, calling, out)
+
+
+@step.command("second-opinion")
+@click.option("--calls", required=True, help="bcftools' filtered calls, or - for stdin")
+@click.option("--freebayes", required=True, type=_FILE)
+@click.option("--out", default="-", show_default=True)
+def second_opinion(calls: str, freebayes: Path, out: str) -> None:
+    """Merge freebayes' indels in the windows into bcftools' calls."""
+    from labpipe.second_opinion import apply_second_opinion, main_report
+
+    main_report(apply_second_opinion(calls, freebayes, out))

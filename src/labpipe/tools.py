@@ -69,7 +69,7 @@ TOOLS: tuple[Tool, ...] = (
         r"v(\d+(?:\.\d+)+)",
         "freebayes",
         "freebayes",
-        needed_for="calling.caller: freebayes",
+        needed_for="calling.caller: freebayes, or calling.indel_second_opinion",
     ),
 )
 
@@ -171,16 +171,18 @@ def check_all() -> list[ToolStatus]:
         return list(pool.map(check_tool, TOOLS))
 
 
-def require_tools(caller: str = "bcftools") -> dict[str, str]:
+def require_tools(caller: str = "bcftools", second_opinion: bool = False) -> dict[str, str]:
     """Versions of the tools a run needs, or an error listing every missing/old one.
 
     Args:
-        caller: The configured variant caller; freebayes is needed only for it.
+        caller: The configured variant caller; freebayes is needed only for it...
+        second_opinion: ...or for its second opinion on bcftools' indels.
 
     Raises:
         MissingToolError: With the install command for the missing tools.
     """
-    statuses = [s for s in check_all() if not s.tool.needed_for or s.tool.name == caller]
+    optional = {caller} | ({"freebayes"} if second_opinion else set())
+    statuses = [s for s in check_all() if not s.tool.needed_for or s.tool.name in optional]
     bad = [s for s in statuses if not s.ok]
     if bad:
         raise MissingToolError(

@@ -50,11 +50,17 @@ def adapter_args(platform: str, overrides: Mapping[str, Mapping[str, str]] | Non
     return f"--adapter_sequence {r1} --adapter_sequence_r2 {r2}"
 
 
-def caller_command(caller: str) -> str:
+def caller_command(caller: str, indel_candidates: bool = False) -> str:
     """The calling part of the variant pipeline (Snakemake placeholders), before ``norm``.
 
     Both callers see the same padded regions, quality floors and depth cap, so
     switching caller changes only the caller.
+
+    Args:
+        caller: ``bcftools`` or ``freebayes``.
+        indel_candidates: With bcftools, also write the sites where mpileup saw indel
+            candidates to ``{output.candidates}`` (where freebayes gives its second
+            opinion, :mod:`labpipe.second_opinion`).
     """
     if caller == "freebayes":
         # --limit-coverage downsamples like mpileup's -d; freebayes' -g would
@@ -64,12 +70,20 @@ def caller_command(caller: str) -> str:
             " --limit-coverage {params.max_depth} --genotype-qualities {input.bam}"
         )
     if caller == "bcftools":
-        return (
+        mpileup = (
             "bcftools mpileup -f {params.ref:q} -R {input.regions} -q {params.mapq}"
             " -Q {params.baseq} -d {params.max_depth} --indel-bias {params.indel_bias}"
             " -a FORMAT/AD,FORMAT/DP -Ou {input.bam}"
-            " | bcftools call -m -v -a GQ -P {params.prior} -Ou"
         )
+        if indel_candidates:
+            # tee's process substitution is waited for ($! is its pid), so the
+            # candidates are complete, and its failure fails the pipe. ({{ }} is
+            # Snakemake's escape for a brace.)
+            mpileup += (
+                " | {{ tee >(bcftools query -i 'INFO/INDEL=1' -f '%CHROM\\t%POS0\\t%END\\n'"
+                " > {output.candidates}); wait $!; }}"
+            )
+        return mpileup + " | bcftools call -m -v -a GQ -P {params.prior} -Ou"
     raise ValueError(f"unknown caller {caller!r}")
 
 
@@ -127,11 +141,22 @@ def soft_filters(calling: Mapping[str, Any]) -> list[SoftFilter]:
     return filters
 
 
-def filter_command(calling: Mapping[str, Any]) -> str:
-    """The ``bcftools filter`` stages (each ending ``| ``) that apply :func:`soft_filters`."""
+def second_opinion_enabled(calling: Mapping[str, Any]) -> bool:
+    """Whether freebayes gives its second opinion on bcftools' indels."""
+    return calling["caller"] == "bcftools" and bool(calling["indel_second_opinion"])
+
+
+def second_opinion_filters(calling: Mapping[str, Any]) -> list[SoftFilter]:
+    """The soft filters freebayes' indels must pass to count as its opinion."""
+    return soft_filters({**calling, "caller": "freebayes"})
+
+
+def filter_command(calling: Mapping[str, Any], filters: list[SoftFilter] | None = None) -> str:
+    """The ``bcftools filter`` stages (each ending ``| ``) that apply :func:`soft_filters`
+    (or ``filters``)."""
     return "".join(
         f"bcftools filter -m + -s {f.name} -e {shlex.quote(f.expression)} -Ou | "
-        for f in soft_filters(calling)
+        for f in (soft_filters(calling) if filters is None else filters)
     )
 
 
@@ -178,8 +203,9 @@ def labpipe_header_lines(config: Mapping[str, Any]) -> str:
         "##labpipe_calling=caller:{caller},min_mapq:{min_mapq},min_baseq:{min_baseq},"
         "max_depth:{max_depth},prior:{prior},indel_bias:{indel_bias},"
         "target_padding:{target_padding},min_qual_snv:{snv:g},min_qual_indel:{indel:g},"
-        "min_depth:{min_depth},indel_artefact_filter:{indel_artefact_filter}".format(
-            **{**calling, **min_qual_of(calling)}
+        "min_depth:{min_depth},indel_artefact_filter:{indel_artefact_filter},"
+        "indel_second_opinion:{second_opinion}".format(
+            second_opinion=second_opinion_enabled(calling), **{**calling, **min_qual_of(calling)}
         ),
     ]
     return "\n".join(lines) + "\n"

@@ -14,6 +14,8 @@ from labpipe.workflow_support import (
     final_output_paths,
     labpipe_step_command,
     name_pattern,
+    second_opinion_enabled,
+    second_opinion_filters,
     unit_table,
 )
 
@@ -35,6 +37,7 @@ GFF3 = LP["annotation"]["gff3"]
 ENVS = envs_dir()
 THREADS = LP["threads"]
 CALLING = LP["calling"]
+SECOND_OPINION = second_opinion_enabled(CALLING)
 CHUNKS = calling_chunk_count(
     Path(LP["targets"]) if LP["targets"] else None,
     {} if LP["targets"] else reference_contigs(Path(REF)),
