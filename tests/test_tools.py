@@ -86,3 +86,23 @@ def test_freebayes_is_required_for_its_caller_or_its_second_opinion(
         with pytest.raises(MissingToolError) as missing:
             tools.require_tools(caller, second_opinion)
         assert "freebayes: not found on PATH" in str(missing.value.problems)
+
+
+def test_doctor_reports_freebayes_missing_because_the_defaults_need_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    from labpipe.cli import cli
+
+    statuses = [
+        ToolStatus(t, None, None, "not found on PATH")
+        if t.name == "freebayes"
+        else ToolStatus(t, f"/bin/{t.name}", t.minimum, None)
+        for t in TOOLS
+    ]
+    monkeypatch.setattr(tools, "check_all", lambda: statuses)
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 1
+    line = next(x for x in result.output.splitlines() if "freebayes" in x)
+    assert line.startswith("MISSING") and "calling.indel_second_opinion (on by default)" in line

@@ -82,25 +82,28 @@ def validate(config: Path) -> None:
 @cli.command()
 def doctor() -> None:
     """List the external tools with the version found and the minimum needed."""
-    from labpipe.tools import check_all, install_hint
+    from labpipe.tools import ToolStatus, check_all, install_hint
 
     statuses = check_all()
     width = max(len(s.tool.name) for s in statuses)
+    def optional(s: ToolStatus) -> bool:
+        return bool(s.tool.needed_for) and not s.tool.needed_by_default
+
     for s in statuses:
         if s.ok:
             mark = "ok"
-        elif s.tool.needed_for:
+        elif optional(s):
             mark = "optional"
         else:
             mark = "MISSING" if s.path is None else "TOO OLD" if s.version else "BROKEN"
         found = s.version or "-"
         where = (s.path or "") if s.ok else f"({s.problem})"
         if s.tool.needed_for and not s.ok:
-            where += f"; needed only for {s.tool.needed_for}"
+            where += f"; needed for {s.tool.needed_for}"
         click.echo(
             f"{mark:<8} {s.tool.name:<{width}}  found {found:<10} need >= {s.tool.minimum}  {where}"
         )
-    bad = [s for s in statuses if not s.ok and not s.tool.needed_for]
+    bad = [s for s in statuses if not s.ok and not optional(s)]
     if bad:
         click.echo("\nTo install what is missing:\n" + install_hint(bad), err=True)
         raise SystemExit(1)

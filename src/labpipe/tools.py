@@ -28,7 +28,8 @@ class Tool:
         pattern: Regex whose group 1 is the version in that output.
         debian_package: The apt package that provides it.
         conda_package: The bioconda/conda-forge package that provides it.
-        needed_for: Empty when always needed, else the setting that needs it.
+        needed_for: Empty when always needed, else the settings that need it.
+        needed_by_default: The default settings need it (a lab may switch them off).
         python_distribution: For a tool that is a Python console script: its
             distribution, whose installed version is read directly when the script
             runs on labpipe's own Python (starting MultiQC only to print its version
@@ -42,6 +43,7 @@ class Tool:
     debian_package: str
     conda_package: str
     needed_for: str = ""
+    needed_by_default: bool = False
     python_distribution: str = ""
 
 
@@ -69,7 +71,8 @@ TOOLS: tuple[Tool, ...] = (
         r"v(\d+(?:\.\d+)+)",
         "freebayes",
         "freebayes",
-        needed_for="calling.caller: freebayes, or calling.indel_second_opinion",
+        needed_for="calling.indel_second_opinion (on by default) or calling.caller: freebayes",
+        needed_by_default=True,
     ),
 )
 
