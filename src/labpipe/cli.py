@@ -86,6 +86,7 @@ def doctor() -> None:
 
     statuses = check_all()
     width = max(len(s.tool.name) for s in statuses)
+
     def optional(s: ToolStatus) -> bool:
         return bool(s.tool.needed_for) and not s.tool.needed_by_default
 
