@@ -17,6 +17,7 @@ from labpipe.workflow_support import (
     filter_command,
     labpipe_header_lines,
     name_pattern,
+    second_opinion_command,
     second_opinion_enabled,
     second_opinion_filters,
     soft_filters,
@@ -65,6 +66,10 @@ def test_bcftools_writes_indel_candidates_for_the_second_opinion() -> None:
     # The candidates file is complete only once tee's process substitution has ended.
     assert "wait $!" in tee and "-P {params.prior}" in call
     assert "{output.candidates}" not in caller_command("bcftools")
+    # freebayes gives its opinion with the caller's own settings, only in the windows.
+    assert second_opinion_command() == caller_command("freebayes").replace(
+        "-t {input.regions}", "-t {output.windows}"
+    )
 
 
 def test_second_opinion_only_beside_bcftools() -> None:

@@ -146,6 +146,11 @@ def second_opinion_enabled(calling: Mapping[str, Any]) -> bool:
     return calling["caller"] == "bcftools" and bool(calling["indel_second_opinion"])
 
 
+def second_opinion_command() -> str:
+    """freebayes for the second opinion: the caller's own command, in ``{output.windows}``."""
+    return caller_command("freebayes").replace("{input.regions}", "{output.windows}")
+
+
 def second_opinion_filters(calling: Mapping[str, Any]) -> list[SoftFilter]:
     """The soft filters freebayes' indels must pass to count as its opinion."""
     return soft_filters({**calling, "caller": "freebayes"})

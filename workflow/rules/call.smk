@@ -41,14 +41,17 @@ rule call_chunk:
     # A chunk's calls are exactly the calls at its positions in one whole run
     # (see labpipe.regions.split_regions).
     shell:
-        "(" + caller_command(CALLING["caller"], SECOND_OPINION) + " | bcftools view -Ob -o {output.bcf}"
+        "(" + caller_command(CALLING["caller"], SECOND_OPINION)
+        + " | bcftools view -Ob -o {output.bcf}"
         + ("" if SECOND_OPINION else " && : > {output.candidates}")
         + ") 2> {log}"
 
 
 rule indel_second_opinion:
     input:
-        candidates=expand("results/vcf/chunks/{{sample}}.{chunk}.indel_sites.txt", chunk=range(CHUNKS)),
+        candidates=expand(
+            "results/vcf/chunks/{{sample}}.{chunk}.indel_sites.txt", chunk=range(CHUNKS)
+        ),
         calling="results/reference/calling_regions.bed",
         bam="results/bam/{sample}.bam",
         bai="results/bam/{sample}.bam.bai",
@@ -73,10 +76,8 @@ rule indel_second_opinion:
     shell:
         "(" + STEP + " indel-windows --calling {input.calling:q} --out {output.windows}"
         " {input.candidates}"
-        " && if [ -s {output.windows} ]; then"
-        " freebayes -f {params.ref:q} -t {output.windows} -m {params.mapq} -q {params.baseq}"
-        " --limit-coverage {params.max_depth} --genotype-qualities {input.bam}"
-        " | bcftools norm -f {params.ref:q} -m -any -Ou"
+        " && if [ -s {output.windows} ]; then " + second_opinion_command()
+        + " | bcftools norm -f {params.ref:q} -m -any -Ou"
         " | {params.filters}bcftools view -Ob -o {output.bcf};"
         " else : > {output.bcf}; fi) 2> {log}"
 

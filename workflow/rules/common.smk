@@ -14,6 +14,7 @@ from labpipe.workflow_support import (
     final_output_paths,
     labpipe_step_command,
     name_pattern,
+    second_opinion_command,
     second_opinion_enabled,
     second_opinion_filters,
     unit_table,
