@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pysam
+import pytest
 
+from labpipe.errors import InputFormatError
 from labpipe.second_opinion import (
     SHADOW_FILTER,
     apply_second_opinion,
@@ -169,3 +171,42 @@ def test_no_candidates_leaves_bcftools_calls_as_they_are(tmp_path: Path) -> None
     assert [(r.pos, filters(r)) for r in records] == [(100, ["PASS"]), (200, ["PASS"])]
     assert records[1].info["CALLERS"] == "bcftools"
     assert (counts.added, counts.shadowed) == (0, 0)
+
+
+def test_streamed_merge_matches_the_rules_over_many_records(tmp_path: Path) -> None:
+    """Thousands of records on two contigs (the merge keeps only a short window in
+    memory): every ShadowIndel and every added indel is where the rules put them."""
+    bcftools, freebayes = [], []
+    expected_shadow, expected_added = set(), set()
+    for contig in ("chr1", "chr2"):
+        for n in range(1500):
+            pos = 100 + n * 20
+            kind = n % 5
+            if kind == 0:
+                bcftools.append(f"{contig} {pos} . A G 50 PASS DP=20 GT:DP:AD:GQ 0/1:20:10,10:50")
+            elif kind == 1:  # a strong confirmed indel with a weak bcftools-only one 3 bp on
+                bcftools.append(f"{contig} {pos} . CA C 80 PASS INDEL GT:DP:AD:GQ 0/1:20:10,10:80")
+                freebayes.append(f"{contig} {pos} . CA C 70 PASS DP=20 GT:GQ:DP:AD 0/1:60:20:10,10")
+                bcftools.append(f"{contig} {pos + 3} . A AT 9 PASS INDEL GT:DP:AD:GQ 0/1:20:17,3:9")
+                expected_shadow.add((contig, pos + 3))
+            elif kind == 2:  # bcftools alone, no neighbour
+                bcftools.append(f"{contig} {pos} . GT G 30 PASS INDEL GT:DP:AD:GQ 0/1:12:9,3:30")
+            elif kind == 3:  # freebayes alone
+                freebayes.append(f"{contig} {pos} . T TC 40 PASS DP=14 GT:GQ:DP:AD 0/1:30:14:7,7")
+                expected_added.add((contig, pos))
+    counts, records, out = merged(tmp_path, bcftools, freebayes)
+    shadowed = {(c, p) for (c, p, _, _), r in records.items() if filters(r) == [SHADOW_FILTER]}
+    added = {(c, p) for (c, p, _, _), r in records.items() if r.info.get("CALLERS") == "freebayes"}
+    assert shadowed == expected_shadow and added == expected_added
+    assert counts.shadowed == 600 and counts.added == 600 and counts.confirmed == 600
+    order = [(r.chrom, r.pos) for r in pysam.VariantFile(str(out))]
+    assert order == sorted(order) and len(order) == len(bcftools) + len(freebayes) - 600
+
+
+def test_unsorted_calls_are_refused(tmp_path: Path) -> None:
+    bcftools = [
+        "chr1 300 . A G 50 PASS DP=20 GT:DP:AD:GQ 0/1:20:10,10:50",
+        "chr1 100 . A G 50 PASS DP=20 GT:DP:AD:GQ 0/1:20:10,10:50",
+    ]
+    with pytest.raises(InputFormatError, match="not sorted: chr1:100"):
+        merged(tmp_path, bcftools, [])

@@ -173,63 +173,182 @@ def _add_header_lines(header: Any) -> None:
 def apply_second_opinion(calls: str, freebayes: Path | None, out: str) -> OpinionCounts:
     """Merge freebayes' indels into bcftools' calls (see the module's docstring).
 
+    The calls are streamed (a whole genome's VCF need not fit in memory); only
+    freebayes' indels, a few per indel candidate, are held.
+
     Args:
-        calls: bcftools' normalised, soft-filtered calls (a path, or ``-`` for stdin).
+        calls: bcftools' normalised, soft-filtered calls, sorted (a path, or ``-`` for
+            stdin).
         freebayes: freebayes' normalised, soft-filtered calls in the windows; an
             empty file or None when there were no indel candidates.
         out: Where to write the merged calls (``-`` for stdout, as BCF with no compression).
 
     Returns:
         How many indels were confirmed, rescued from a filter, added and shadowed.
+
+    Raises:
+        InputFormatError: The calls are not sorted.
     """
     import pysam
 
-    counts = OpinionCounts()
     with _quiet(pysam), pysam.VariantFile(calls) as source:
         header = source.header
         _add_header_lines(header)
-        records = list(source)
+        rank = {str(name): i for i, name in enumerate(header.contigs)}
         sample = next(iter(header.samples), None)
+        opinion = _freebayes_indels(pysam, freebayes, rank)
+        with pysam.VariantFile(out, "wb0" if out == "-" else "w", header=header) as sink:
+            merge = _Merge(header, sample, opinion, sink)
+            for record in source:
+                merge.add_bcftools(rank[record.chrom], record)
+            merge.finish()
+    return merge.counts
 
-        second: dict[Key, _Call] = {}
-        if freebayes is not None and freebayes.exists() and freebayes.stat().st_size > 0:
-            with _quiet(pysam), pysam.VariantFile(str(freebayes)) as opinion:
-                for record in opinion:
-                    if _is_indel(record) and _is_simple_indel(record) and _passes(record):
-                        second.setdefault(_key(record), _snapshot(record))
 
-        called: set[Key] = set()
-        confirmed: set[int] = set()
-        for index, record in enumerate(records):
-            if not _is_indel(record):
-                continue
+def _freebayes_indels(pysam: Any, freebayes: Path | None, rank: dict[str, int]) -> list[_Call]:
+    """freebayes' passing simple indels on the calls' contigs, in reference order."""
+    if freebayes is None or not freebayes.exists() or freebayes.stat().st_size == 0:
+        return []
+    calls: dict[Key, _Call] = {}
+    with _quiet(pysam), pysam.VariantFile(str(freebayes)) as opinion:
+        for record in opinion:
+            if (
+                record.chrom in rank
+                and _is_indel(record)
+                and _is_simple_indel(record)
+                and _passes(record)
+            ):
+                calls.setdefault(_key(record), _snapshot(record))
+    return sorted(calls.values(), key=lambda c: (rank[c.chrom], c.start, c.alleles))
+
+
+@dataclass
+class _Pending:
+    """A record waiting until every indel within SHADOW_DISTANCE of it has been seen."""
+
+    rank: int
+    record: Record
+    passing_indel: bool  # before any ShadowIndel was set
+    bcftools_only: bool
+
+
+class _Merge:
+    """The streaming merge: bcftools' records in order, freebayes' indels slotted in."""
+
+    def __init__(self, header: Any, sample: str | None, opinion: list[_Call], sink: Any) -> None:
+        self.header, self.sample, self.sink = header, sample, sink
+        self.counts = OpinionCounts()
+        self.opinion = {_call_key(c): c for c in opinion}
+        contigs = [str(name) for name in header.contigs]
+        self.queue = [(contigs.index(c.chrom), c) for c in opinion]
+        self.next_opinion = 0
+        self.matched: set[Key] = set()
+        self.pending: list[_Pending] = []
+        self.undecided = 0  # pending[:undecided] are written, kept as left neighbours
+        self.last: tuple[int, int] = (-1, 0)
+
+    def add_bcftools(self, rank: int, record: Record) -> None:
+        position = (rank, record.pos)
+        if position < self.last:
+            from labpipe.errors import InputFormatError
+
+            raise InputFormatError(
+                f"the calls are not sorted: {record.chrom}:{record.pos} comes after "
+                "a later position; labpipe's calling steps write them sorted"
+            )
+        self.last = position
+        self._slot_opinions_before(position)
+        bcftools_only = False
+        if _is_indel(record):
             key = _key(record)
-            called.add(key)
-            if key in second:
+            if key in self.opinion:
+                self.matched.add(key)
                 record.info["CALLERS"] = "bcftools+freebayes"
-                confirmed.add(index)
                 if _passes(record):
-                    counts.confirmed += 1
+                    self.counts.confirmed += 1
                 else:
                     record.filter.clear()
                     record.filter.add("PASS")
-                    counts.rescued_from_filter += 1
+                    self.counts.rescued_from_filter += 1
             else:
                 record.info["CALLERS"] = "bcftools"
+                bcftools_only = True
+        self._push(rank, record, bcftools_only)
 
-        for key, facts in second.items():
-            if key in called or key[0] not in header.contigs:
+    def finish(self) -> None:
+        self._slot_opinions_before((len(self.header.contigs), 0))
+        self._decide(None)
+
+    def _slot_opinions_before(self, position: tuple[int, int]) -> None:
+        """Add freebayes' indels before ``position`` that bcftools did not call.
+
+        Every bcftools record at an earlier position has been seen by now.
+        """
+        while self.next_opinion < len(self.queue):
+            rank, call = self.queue[self.next_opinion]
+            if (rank, call.start + 1) >= position:
+                return
+            self.next_opinion += 1
+            if _call_key(call) in self.matched:
                 continue
-            records.append(_new_record(header, sample, facts))
-            counts.added += 1
+            self._push(rank, _new_record(self.header, self.sample, call), False)
+            self.counts.added += 1
 
-        counts.shadowed = _mark_shadows(records, confirmed)
-        rank = {name: i for i, name in enumerate(header.contigs)}
-        records.sort(key=lambda r: (rank[r.chrom], r.pos, r.ref, r.alts[0] if r.alts else ""))
-        with pysam.VariantFile(out, "wb0" if out == "-" else "w", header=header) as sink:
-            for record in records:
-                sink.write(record)
-    return counts
+    def _push(self, rank: int, record: Record, bcftools_only: bool) -> None:
+        passing_indel = _is_indel(record) and _passes(record)
+        self.pending.append(_Pending(rank, record, passing_indel, bcftools_only))
+        self._decide((rank, record.pos))
+
+    def _decide(self, newest: tuple[int, int] | None) -> None:
+        """Write every record whose right-hand neighbours have all arrived."""
+        pending = self.pending
+        while self.undecided < len(pending):
+            item = pending[self.undecided]
+            if newest is not None and (item.rank, item.record.pos + SHADOW_DISTANCE) >= newest:
+                break
+            if item.bcftools_only and item.passing_indel and self._in_shadow(self.undecided):
+                item.record.filter.clear()
+                item.record.filter.add(SHADOW_FILTER)
+                self.counts.shadowed += 1
+            self.sink.write(item.record)
+            self.undecided += 1
+        if self.undecided > 512 and newest is not None:
+            # Drop what can no longer be a left neighbour of a record to come.
+            frontier = newest
+            if self.undecided < len(pending):
+                first = pending[self.undecided]
+                frontier = (first.rank, first.record.pos)
+            keep = self.undecided
+            while (
+                keep > 0
+                and (
+                    pending[keep - 1].rank,
+                    pending[keep - 1].record.pos + SHADOW_DISTANCE,
+                )
+                >= frontier
+            ):
+                keep -= 1
+            del pending[:keep]
+            self.undecided -= keep
+
+    def _in_shadow(self, index: int) -> bool:
+        """A stronger passing indel at another position within SHADOW_DISTANCE."""
+        item = self.pending[index]
+        pos, qual = item.record.pos, item.record.qual or 0.0
+        for step in (-1, 1):
+            j = index + step
+            while 0 <= j < len(self.pending):
+                other = self.pending[j]
+                if other.rank != item.rank or abs(other.record.pos - pos) > SHADOW_DISTANCE:
+                    break
+                if (
+                    other.passing_indel
+                    and other.record.pos != pos
+                    and (other.record.qual or 0.0) > qual
+                ):
+                    return True
+                j += step
+        return False
 
 
 @contextmanager
@@ -280,6 +399,10 @@ def _snapshot(record: Record) -> _Call:
     )
 
 
+def _call_key(call: _Call) -> Key:
+    return (call.chrom, call.start + 1, call.alleles[0].upper(), call.alleles[1].upper())
+
+
 def _new_record(header: Any, sample: str | None, call: _Call) -> Record:
     record = header.new_record(
         contig=call.chrom,
@@ -304,34 +427,6 @@ def _new_record(header: Any, sample: str | None, call: _Call) -> Record:
         if call.gq is not None and "GQ" in header.formats:
             values["GQ"] = round(call.gq)
     return record
-
-
-def _mark_shadows(records: list[Record], confirmed: set[int]) -> int:
-    """FILTER ShadowIndel on unconfirmed bcftools indels beside a stronger indel call."""
-    indels = sorted(
-        (i for i, r in enumerate(records) if _is_indel(r) and _passes(r)),
-        key=lambda i: (records[i].chrom, records[i].pos),
-    )
-    shadowed = []
-    for n, i in enumerate(indels):
-        record = records[i]
-        if i in confirmed or record.info.get("CALLERS") != "bcftools":
-            continue
-        qual = record.qual or 0.0
-        neighbours = indels[max(0, n - 50) : n + 50]
-        if any(
-            records[j].chrom == record.chrom
-            and records[j].pos != record.pos
-            and abs(records[j].pos - record.pos) <= SHADOW_DISTANCE
-            and (records[j].qual or 0.0) > qual
-            for j in neighbours
-        ):
-            shadowed.append(record)
-    for record in shadowed:
-        if "PASS" in record.filter:
-            record.filter.clear()
-        record.filter.add(SHADOW_FILTER)
-    return len(shadowed)
 
 
 def main_report(counts: OpinionCounts) -> None:
