@@ -17,6 +17,7 @@ from labpipe.config import DEFAULTS
 from labpipe.qc import write_qc_table
 from labpipe.report_html import (
     ReportInputs,
+    _filters_text,
     build_sample_report,
     read_summary,
     render_index,
@@ -176,3 +177,11 @@ def test_summary_and_index(inputs: Any, tmp_path: Path) -> None:
     assert "Germline variant reports of this run (1 samples)" in render_index(
         "L", [summary], "m.html", "now", "0" * 64
     )
+
+
+def test_methods_describe_the_second_opinion_only_when_it_ran() -> None:
+    calling = dict(DEFAULTS["calling"])
+    text = _filters_text(calling)
+    assert "second opinion from freebayes" in text and "ShadowIndel" in text
+    assert "second opinion" not in _filters_text({**calling, "indel_second_opinion": False})
+    assert "second opinion" not in _filters_text({**calling, "caller": "freebayes"})
