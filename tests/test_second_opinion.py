@@ -8,6 +8,7 @@ import pysam
 import pytest
 
 from labpipe.errors import InputFormatError
+from labpipe.regions import Interval
 from labpipe.second_opinion import (
     SHADOW_FILTER,
     apply_second_opinion,
@@ -63,19 +64,19 @@ def filters(record) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def test_windows_pad_merge_and_stay_inside_the_calling_regions() -> None:
-    calling = [("chr1", 1000, 2000), ("chr1", 5000, 6000), ("chr2", 0, 500)]
+    calling = [Interval("chr1", 1000, 2000), Interval("chr1", 5000, 6000), Interval("chr2", 0, 500)]
     candidates = [
-        ("chr1", 1500, 1502),
-        ("chr1", 1540, 1541),  # 38 bp on: its window overlaps the first
-        ("chr1", 1990, 1991),  # window runs past the region's end
-        ("chr1", 3000, 3001),  # outside every calling region
-        ("chr2", 10, 14),  # window would start before 0
-        ("chrUn", 10, 11),  # contig not called
+        Interval("chr1", 1500, 1502),
+        Interval("chr1", 1540, 1541),  # 38 bp on: its window overlaps the first
+        Interval("chr1", 1990, 1991),  # window runs past the region's end
+        Interval("chr1", 3000, 3001),  # outside every calling region
+        Interval("chr2", 10, 14),  # window would start before 0
+        Interval("chrUn", 10, 11),  # contig not called
     ]
     assert indel_windows(candidates, calling, padding=30) == [
-        ("chr1", 1470, 1571),
-        ("chr1", 1960, 2000),
-        ("chr2", 0, 44),
+        Interval("chr1", 1470, 1571),
+        Interval("chr1", 1960, 2000),
+        Interval("chr2", 0, 44),
     ]
 
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from labpipe.regions import Interval, merge, read_bed, write_bed
+
 #: bp around each indel candidate that freebayes examines (its haplotype window
 #: and the longest repeat a short indel shifts along fit comfortably).
 WINDOW_PADDING = 30
@@ -39,7 +41,6 @@ SHADOW_MEANING = (
     "(second opinion: freebayes)"
 )
 
-Interval = tuple[str, int, int]
 #: A pysam ``VariantRecord`` (its stubs type ``alts`` as optional, which a split,
 #: normalised record never is).
 Record = Any
@@ -54,73 +55,58 @@ def indel_windows(
     """Windows (0-based, half-open) around indel candidates, inside the calling regions.
 
     Args:
-        candidates: ``(contig, start, end)`` of each candidate record.
+        candidates: The span of each candidate record.
         calling: The calling regions, in reference order, as the regions step writes them.
         padding: bp added on each side of a candidate.
 
     Returns:
         Merged windows clipped to the calling regions, in the calling regions' order.
     """
-    order = {contig: rank for rank, contig in enumerate(dict.fromkeys(c for c, _, _ in calling))}
-    padded = sorted(
-        (order[contig], max(0, start - padding), end + padding)
-        for contig, start, end in candidates
-        if contig in order
+    order = list(dict.fromkeys(iv.contig for iv in calling))
+    rank = {contig: i for i, contig in enumerate(order)}
+    padded = merge(
+        [
+            Interval(iv.contig, max(0, iv.start - padding), iv.end + padding)
+            for iv in candidates
+            if iv.contig in rank
+        ],
+        order,
     )
-    names = list(order)
-    regions = sorted((order[contig], start, end) for contig, start, end in calling)
+    regions = merge(list(calling), order)
     windows: list[Interval] = []
-    j = 0
-    for rank, start, end in _merge(padded):
-        while j < len(regions) and (regions[j][0], regions[j][2]) <= (rank, start):
-            j += 1
-        k = j
-        while k < len(regions) and regions[k][0] == rank and regions[k][1] < end:
-            low, high = max(start, regions[k][1]), min(end, regions[k][2])
+    first = 0
+    for window in padded:
+        while first < len(regions) and (
+            rank[regions[first].contig],
+            regions[first].end,
+        ) <= (rank[window.contig], window.start):
+            first += 1
+        k = first
+        while k < len(regions) and regions[k].contig == window.contig:
+            if regions[k].start >= window.end:
+                break
+            low, high = max(window.start, regions[k].start), min(window.end, regions[k].end)
             if low < high:
-                windows.append((names[rank], low, high))
+                windows.append(Interval(window.contig, low, high))
             k += 1
-    return [(c, s, e) for c, s, e in _merge_named(windows)]
+    return merge(windows, order)
 
 
-def _merge(intervals: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    merged: list[list[int]] = []
-    for rank, start, end in intervals:
-        if merged and merged[-1][0] == rank and start <= merged[-1][2]:
-            merged[-1][2] = max(merged[-1][2], end)
-        else:
-            merged.append([rank, start, end])
-    return [(r, s, e) for r, s, e in merged]
-
-
-def _merge_named(intervals: list[Interval]) -> list[Interval]:
-    merged: list[list] = []
-    for contig, start, end in intervals:
-        if merged and merged[-1][0] == contig and start <= merged[-1][2]:
-            merged[-1][2] = max(merged[-1][2], end)
-        else:
-            merged.append([contig, start, end])
-    return [(c, s, e) for c, s, e in merged]
-
-
-def read_intervals(paths: Iterable[Path]) -> list[Interval]:
-    """``contig start end`` lines of BED-like files, in file order."""
-    intervals = []
+def read_candidates(paths: Iterable[Path]) -> list[Interval]:
+    """The candidate spans the calling chunks wrote (``contig start end`` lines)."""
+    candidates = []
     for path in paths:
         with open(path) as handle:
             for line in handle:
-                fields = line.split("\t")
-                if len(fields) >= 3 and not line.startswith(("#", "track", "browser")):
-                    intervals.append((fields[0], int(fields[1]), int(fields[2])))
-    return intervals
+                contig, start, end = line.split("\t")[:3]
+                candidates.append(Interval(contig, int(start), int(end)))
+    return candidates
 
 
 def write_windows(candidate_files: Sequence[Path], calling_bed: Path, out: Path) -> int:
     """Write the freebayes windows of one sample; returns how many there are."""
-    from labpipe.atomic import write_text_atomic
-
-    windows = indel_windows(read_intervals(candidate_files), read_intervals([calling_bed]))
-    write_text_atomic(out, "".join(f"{c}\t{s}\t{e}\n" for c, s, e in windows))
+    windows = indel_windows(read_candidates(candidate_files), read_bed(calling_bed))
+    write_bed(windows, out)
     return len(windows)
 
 
