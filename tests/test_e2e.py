@@ -110,6 +110,14 @@ def test_freebayes_confirms_every_planted_indel(demo_run: tuple[Path, str]) -> N
         assert {r.info["CALLERS"] for r in passing} == {"bcftools+freebayes"}
         log = (outdir / "logs" / "call_variants" / f"{sample}.log").read_text()
         assert f"{len(passing)} confirmed" in log and "0 added" in log
+        with open(outdir / "results" / "variants" / f"{sample}.tsv") as table:
+            rows = list(csv.DictReader(table, delimiter="\t"))
+        for row in rows:
+            indel = len(row["ref"]) != len(row["alt"])
+            if indel and row["filter"] == "PASS":
+                assert row["callers"] == "bcftools+freebayes", row
+            elif not indel:
+                assert row["callers"] == "", row
 
 
 def test_planted_coding_variants_get_expected_consequence(demo_run: tuple[Path, str]) -> None:

@@ -246,6 +246,7 @@ def test_columns_are_the_documented_contract() -> None:
         "sample", "chrom", "pos", "ref", "alt", "filter", "qual", "genotype", "zygosity",
         "depth", "ref_depth", "alt_depth", "allele_fraction", "gene", "transcript", "strand",
         "biotype", "consequence", "hgvs_c", "hgvs_p", "protein_change", "other_consequences",
+        "callers",
     )  # fmt: skip
 
 

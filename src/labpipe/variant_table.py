@@ -84,6 +84,8 @@ class VariantRow:
         other_consequences: The other transcripts' annotations, best first, as
             ``gene:transcript:consequence`` joined by ``,``; for csq's transcript-less
             ``intron``/``non_coding`` entries, the transcript the table resolved.
+        callers: For an indel with freebayes' second opinion (INFO/CALLERS):
+            ``bcftools``, ``freebayes`` or ``bcftools+freebayes``; else empty.
     """
 
     sample: str
@@ -108,6 +110,7 @@ class VariantRow:
     hgvs_p: str = ""
     protein_change: str = ""
     other_consequences: str = ""
+    callers: str = ""
 
     def tsv_fields(self) -> list[str]:
         """The row as text, in :data:`COLUMNS` order; missing values are empty."""
@@ -501,6 +504,7 @@ def _record_rows(
             ref_depth=ref_depth,
             alt_depth=alt_depth,
             allele_fraction=fraction,
+            callers=str(record.INFO.get("CALLERS") or ""),
         )
         if annotator is not None:
             mine = _entries_for_allele(entries, pos, ref, alts, alt)

@@ -27,6 +27,7 @@ _WIDTHS = {
     "protein_change": 24,
     "hgvs_c": 22,
     "hgvs_p": 22,
+    "callers": 18,
 }
 
 
