@@ -130,6 +130,8 @@ def _is_simple_indel(record: Record) -> bool:
     freebayes also writes complex alleles (``ATG>CA``) that norm cannot split; read
     as primitives they carry a substitution, and SNVs stay bcftools' alone.
     """
+    if not _is_indel(record):
+        return False
     ref, alt = record.ref.upper(), record.alts[0].upper()
     return (len(ref) == 1 or len(alt) == 1) and ref[0] == alt[0] and alt != "*"
 
@@ -191,21 +193,22 @@ def apply_second_opinion(calls: str, freebayes: Path | None, out: str) -> Opinio
     return merge.counts
 
 
-def _freebayes_indels(pysam: Any, freebayes: Path | None, rank: dict[str, int]) -> list[_Call]:
-    """freebayes' passing simple indels on the calls' contigs, in reference order."""
+def _freebayes_indels(
+    pysam: Any, freebayes: Path | None, rank: dict[str, int]
+) -> list[tuple[int, Key, _Call]]:
+    """freebayes' passing simple indels on the calls' contigs, in reference order,
+    each with its contig's rank and its key."""
     if freebayes is None or not freebayes.exists() or freebayes.stat().st_size == 0:
         return []
     calls: dict[Key, _Call] = {}
     with _quiet(pysam), pysam.VariantFile(str(freebayes)) as opinion:
         for record in opinion:
-            if (
-                record.chrom in rank
-                and _is_indel(record)
-                and _is_simple_indel(record)
-                and _passes(record)
-            ):
+            if record.chrom in rank and _is_simple_indel(record) and _passes(record):
                 calls.setdefault(_key(record), _snapshot(record))
-    return sorted(calls.values(), key=lambda c: (rank[c.chrom], c.start, c.alleles))
+    return sorted(
+        ((rank[call.chrom], key, call) for key, call in calls.items()),
+        key=lambda item: (item[0], item[2].start, item[2].alleles),
+    )
 
 
 @dataclass
@@ -221,12 +224,13 @@ class _Pending:
 class _Merge:
     """The streaming merge: bcftools' records in order, freebayes' indels slotted in."""
 
-    def __init__(self, header: Any, sample: str | None, opinion: list[_Call], sink: Any) -> None:
+    def __init__(
+        self, header: Any, sample: str | None, opinion: list[tuple[int, Key, _Call]], sink: Any
+    ) -> None:
         self.header, self.sample, self.sink = header, sample, sink
         self.counts = OpinionCounts()
-        self.opinion = {_call_key(c): c for c in opinion}
-        contigs = [str(name) for name in header.contigs]
-        self.queue = [(contigs.index(c.chrom), c) for c in opinion]
+        self.queue = opinion
+        self.opinion = {key for _, key, _ in opinion}
         self.next_opinion = 0
         self.matched: set[Key] = set()
         self.pending: list[_Pending] = []
@@ -271,11 +275,11 @@ class _Merge:
         Every bcftools record at an earlier position has been seen by now.
         """
         while self.next_opinion < len(self.queue):
-            rank, call = self.queue[self.next_opinion]
+            rank, key, call = self.queue[self.next_opinion]
             if (rank, call.start + 1) >= position:
                 return
             self.next_opinion += 1
-            if _call_key(call) in self.matched:
+            if key in self.matched:
                 continue
             self._push(rank, _new_record(self.header, self.sample, call), False)
             self.counts.added += 1
@@ -383,10 +387,6 @@ def _snapshot(record: Record) -> _Call:
         tuple(ad) if ad is not None else None,
         field("GQ"),
     )
-
-
-def _call_key(call: _Call) -> Key:
-    return (call.chrom, call.start + 1, call.alleles[0].upper(), call.alleles[1].upper())
 
 
 def _new_record(header: Any, sample: str | None, call: _Call) -> Record:
