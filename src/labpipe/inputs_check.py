@@ -925,7 +925,18 @@ def check_reference(fasta: Path) -> list[str]:
     return _check_reference(Path(fasta))[0]
 
 
-def _check_reference(fasta: Path) -> tuple[list[str], dict[str, int] | None]:
+def check_fasta_content(fasta: Path) -> list[str]:
+    """The checks of :func:`check_reference` on the FASTA itself, ignoring any ``.fai``.
+
+    For ``labpipe reference prepare``, which must refuse what ``validate`` refuses
+    before it builds an index (an existing ``.fai`` may describe an older file).
+    """
+    return _check_reference(Path(fasta), use_fai=False)[0]
+
+
+def _check_reference(
+    fasta: Path, use_fai: bool = True
+) -> tuple[list[str], dict[str, int] | None]:
     """Problems of a reference, and its contigs when the FASTA had to be read for them."""
     try:
         size = fasta.stat().st_size
@@ -959,7 +970,7 @@ def _check_reference(fasta: Path) -> tuple[list[str], dict[str, int] | None]:
         line_1 = _show(first.split(b"\n", 1)[0])
         return [f"{fasta}: not a FASTA file: line 1 should start with '>' but is '{line_1}'"], None
     fai = Path(f"{fasta}.fai")
-    if fai.exists():
+    if use_fai and fai.exists():
         return _fai_problems(fasta, fai, kind == "bgzf"), None
     try:
         contigs = _scan_fasta(fasta, kind == "bgzf")
@@ -1467,6 +1478,7 @@ __all__ = [
     "check_fastq_pair",
     "check_gff3_contigs",
     "check_inputs",
+    "check_fasta_content",
     "check_reference",
     "check_targets",
     "reference_contigs",

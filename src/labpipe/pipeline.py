@@ -36,7 +36,7 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
     """
     from labpipe.annotate import annotation_file_problems
     from labpipe.inputs_check import check_inputs
-    from labpipe.reference import index_problems
+    from labpipe.reference import index_problems, index_state
 
     config = load_config(config_path)
     if outdir is not None:
@@ -44,6 +44,8 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
     units = load_sample_sheet(Path(config["samples"]), config["platform"])
     fasta = Path(config["reference"]["fasta"])
     problems = index_problems(fasta)
+    indexes = index_state(fasta)
+    problems += indexes.problems
     problems += annotation_file_problems(config, config_path.resolve().parent)
     targets, gff3 = config["targets"], config["annotation"].get("gff3")
     # FASTQ heads and tails, reference, targets and GFF3 contigs: every problem at once.
@@ -55,7 +57,7 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
     )
     if problems:
         raise InputFormatError(f"{config_path}: inputs cannot be used", problems)
-    return CheckedInputs(config, units, platform_warnings(units))
+    return CheckedInputs(config, units, indexes.warnings + platform_warnings(units))
 
 
 def run_pipeline(

@@ -1,14 +1,37 @@
-"""Reference genome indexes: what exists, what is missing, building them."""
+"""Reference genome indexes: what exists, what is missing, building them, and which FASTA
+they were built from.
+
+Indexes are tied to their FASTA by a stamp file beside it
+(``<fasta>.labpipe-index.json``): the FASTA's size, mtime and sha256 when the
+indexes were built. A FASTA edited afterwards no longer matches, and ``validate``
+and ``run`` refuse it until ``labpipe reference prepare`` rebuilds. Indexes are
+built in a temporary folder and moved into place, then the stamp is written, so a
+killed ``prepare`` leaves nothing that counts as a finished index.
+
+References indexed by labpipe before stamps existed (indexes present, no stamp)
+are accepted with a warning: ``reference prepare`` checks such indexes against
+the FASTA (the ``.fai`` layout and the bwa index's contig names and lengths) and
+stamps them, or rebuilds them when they do not match.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from labpipe import __version__
+from labpipe.atomic import write_text_atomic
 from labpipe.errors import InputFormatError, MissingToolError
 
 BWA_SUFFIXES = (".amb", ".ann", ".bwt", ".pac", ".sa")
+STAMP_SUFFIX = ".labpipe-index.json"
+_STAMP_VERSION = 1
 
 
 def index_files(fasta: Path) -> dict[str, list[Path]]:
@@ -17,6 +40,11 @@ def index_files(fasta: Path) -> dict[str, list[Path]]:
         "samtools faidx": [Path(f"{fasta}.fai")],
         "bwa index": [Path(f"{fasta}{suffix}") for suffix in BWA_SUFFIXES],
     }
+
+
+def stamp_path(fasta: Path) -> Path:
+    """The stamp file that ties the indexes to the FASTA they were built from."""
+    return Path(f"{fasta}{STAMP_SUFFIX}")
 
 
 def missing_indexes(fasta: Path) -> list[Path]:
@@ -37,27 +65,182 @@ def index_problems(fasta: Path) -> list[str]:
     return []
 
 
+@dataclass(frozen=True)
+class IndexState:
+    """Whether a reference's indexes belong to its FASTA.
+
+    Attributes:
+        problems: Reasons the indexes must not be used (the FASTA changed).
+        warnings: Reasons they are used unchecked (no stamp: an earlier labpipe built them).
+    """
+
+    problems: list[str]
+    warnings: list[str]
+
+
+def index_state(fasta: Path) -> IndexState:
+    """Check the stamp beside ``fasta`` against the FASTA, cheaply first.
+
+    Size and mtime equal to the stamp's: current. Otherwise the FASTA is hashed
+    and compared with the stamp's sha256 (a copy or ``touch`` keeps the content).
+    Indexes missing altogether are not this function's business (the workflow
+    builds them).
+    """
+    fasta = Path(fasta)
+    if missing_indexes(fasta) or not fasta.is_file():
+        return IndexState([], [])
+    stamp = stamp_path(fasta)
+    prepare = f"rerun `labpipe reference prepare {fasta}`"
+    if not stamp.exists():
+        return IndexState(
+            [],
+            [
+                f"reference {fasta}: its indexes have no {stamp.name} (built by an earlier"
+                f" labpipe or by hand), so they are not checked against the FASTA; {prepare}"
+                " to check and stamp them"
+            ],
+        )
+    recorded = _read_stamp(stamp)
+    if recorded is None:
+        return IndexState([f"{stamp}: unreadable index stamp; {prepare}"], [])
+    if _same_content(fasta, recorded):
+        return IndexState([], [])
+    return IndexState(
+        [
+            f"reference {fasta} changed after its indexes were built (its content differs"
+            f" from the one recorded in {stamp.name}): the .fai and bwa index describe the"
+            f" old file; {prepare} to rebuild them"
+        ],
+        [],
+    )
+
+
+def _read_stamp(stamp: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        return None
+    keys = ("size", "mtime_ns", "sha256")
+    return data if isinstance(data, dict) and all(k in data for k in keys) else None
+
+
+def _same_content(fasta: Path, recorded: dict[str, Any]) -> bool:
+    from labpipe.manifest import sha256_file
+
+    stat = fasta.stat()
+    if stat.st_size == recorded["size"] and stat.st_mtime_ns == recorded["mtime_ns"]:
+        return True
+    return stat.st_size == recorded["size"] and sha256_file(fasta) == recorded["sha256"]
+
+
+def _write_stamp(fasta: Path) -> None:
+    from labpipe.manifest import sha256_file
+
+    stat = fasta.stat()
+    record = {
+        "stamp_version": _STAMP_VERSION,
+        "fasta": fasta.name,
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "sha256": sha256_file(fasta),
+        "labpipe_version": __version__,
+        "indexes": [p.name for files in index_files(fasta).values() for p in files],
+    }
+    write_text_atomic(stamp_path(fasta), json.dumps(record, indent=2) + "\n")
+
+
 def prepare_reference(fasta: Path) -> list[str]:
-    """Build the missing indexes of a FASTA beside it.
+    """Check a FASTA as ``validate`` does, then build (or rebuild) its indexes beside it.
+
+    Indexes are rebuilt when the FASTA changed since they were built, or when
+    unstamped indexes do not match it.
 
     Returns:
         One line per index saying what was done.
 
     Raises:
-        InputFormatError: The FASTA is missing or an indexer rejects it.
+        InputFormatError: The FASTA fails a check (every problem listed) or an
+            indexer rejects it.
     """
+    from labpipe.inputs_check import check_fasta_content
+
     fasta = Path(fasta)
     if not fasta.is_file():
         raise InputFormatError(f"reference FASTA {fasta} does not exist")
     problems = index_problems(fasta)
     if problems:
         raise InputFormatError(problems[0])
+    # The same checks as `labpipe validate`, on the FASTA itself (an old .fai may be stale).
+    problems = check_fasta_content(fasta)
+    if problems:
+        raise InputFormatError(f"{fasta}: the reference cannot be indexed", problems)
+    stale = _stale_reason(fasta)
     report = []
+    if stale:
+        report.append(f"indexes rebuilt: {stale}")
+        stamp_path(fasta).unlink(missing_ok=True)
+        for files in index_files(fasta).values():
+            for path in files:
+                path.unlink(missing_ok=True)
     for tool, files in index_files(fasta).items():
         if all(p.exists() for p in files):
             report.append(f"{tool}: present ({', '.join(p.name for p in files)})")
             continue
-        command = [*tool.split(), str(fasta)]
+        _build(tool, fasta, files)
+        report.append(f"{tool}: built ({', '.join(p.name for p in files)})")
+    if not stamp_path(fasta).exists():
+        _write_stamp(fasta)
+        report.append(f"stamp: {stamp_path(fasta).name} ties the indexes to this FASTA")
+    return report
+
+
+def _stale_reason(fasta: Path) -> str | None:
+    """Why existing indexes must be rebuilt, or None when they can stay."""
+    if missing_indexes(fasta) == [p for f in index_files(fasta).values() for p in f]:
+        return None  # nothing there yet
+    stamp = stamp_path(fasta)
+    if stamp.exists():
+        recorded = _read_stamp(stamp)
+        if recorded is None:
+            return f"{stamp.name} is unreadable"
+        return None if _same_content(fasta, recorded) else "the FASTA changed since they were built"
+    from labpipe.inputs_check import check_reference
+
+    if check_reference(fasta):
+        return f"{fasta.name}.fai does not match the FASTA"
+    return _bwa_mismatch(fasta)
+
+
+def _bwa_mismatch(fasta: Path) -> str | None:
+    """Why an unstamped bwa index does not describe the FASTA (contig names and lengths)."""
+    from labpipe.inputs_check import reference_contigs
+
+    ann = Path(f"{fasta}.ann")
+    if not ann.exists():
+        return None
+    try:
+        lines = ann.read_text().splitlines()
+        names = [line.split()[1] for line in lines[1::2]]
+        lengths = [int(line.split()[1]) for line in lines[2::2]]
+    except (OSError, ValueError, IndexError):
+        return f"{ann.name} cannot be read"
+    if dict(zip(names, lengths, strict=False)) != reference_contigs(fasta):
+        return f"{ann.name} lists other contigs or lengths than the FASTA"
+    return None
+
+
+def _build(tool: str, fasta: Path, files: list[Path]) -> None:
+    """Run one indexer into a temporary folder beside the FASTA, then move its files in."""
+    work = Path(tempfile.mkdtemp(dir=fasta.parent, prefix=f".{fasta.name}.index-"))
+    try:
+        target = work / fasta.name
+        if tool == "samtools faidx":
+            command = ["samtools", "faidx", "--fai-idx", f"{target}.fai"]
+            if fasta.name.endswith(".gz"):
+                command += ["--gzi-idx", f"{target}.gzi"]
+            command.append(str(fasta))
+        else:
+            command = ["bwa", "index", "-p", str(target), str(fasta)]
         try:
             result = subprocess.run(command, capture_output=True, text=True, check=False)
         except FileNotFoundError:
@@ -65,5 +248,10 @@ def prepare_reference(fasta: Path) -> list[str]:
         if result.returncode != 0:
             said = result.stderr.strip().splitlines()[-3:]
             raise InputFormatError(f"{tool} failed on {fasta}", said)
-        report.append(f"{tool}: built ({', '.join(p.name for p in files)})")
-    return report
+        for built in sorted(work.iterdir()):
+            os.replace(built, fasta.parent / built.name)
+        absent = [p.name for p in files if not p.exists()]
+        if absent:
+            raise InputFormatError(f"{tool} on {fasta} did not write {', '.join(absent)}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

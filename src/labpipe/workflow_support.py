@@ -240,6 +240,11 @@ def write_qc_summary(units: list[Unit], qc_dir: Path, out: Path) -> None:
     write_qc_table(rows, out)
 
 
+def labpipe_command() -> str:
+    """How a rule runs ``labpipe …``: the same Python that runs the workflow."""
+    return f"{shlex.quote(sys.executable)} -m labpipe.cli"
+
+
 def labpipe_step_command() -> str:
-    """How a rule runs ``labpipe step …``: the same Python that runs the workflow."""
-    return f"{shlex.quote(sys.executable)} -m labpipe.cli step"
+    """How a rule runs ``labpipe step …``."""
+    return f"{labpipe_command()} step"

@@ -5,7 +5,7 @@ rule align:
     input:
         r1=lambda wc: unit_of(wc).fq1,
         r2=lambda wc: unit_of(wc).fq2,
-        index=rules.reference_bwa_index.output,
+        index=rules.reference_index.output.bwa,
     output:
         bam=temp("results/bam/units/{sample}.{unit}.bam"),
         json="results/qc/fastp/{sample}.{unit}.fastp.json",

@@ -12,6 +12,7 @@ from labpipe.workflow_support import (
     caller_command,
     filter_command,
     final_output_paths,
+    labpipe_command,
     labpipe_step_command,
     name_pattern,
     second_opinion_command,
@@ -33,6 +34,7 @@ CONFIG_FILE = shlex.quote(str(Path(config["labpipe_config"]).resolve()))
 OUTDIR = shlex.quote(LP["output_dir"])
 # Python steps run as `labpipe step …` commands, not `run:` blocks (see labpipe.steps).
 STEP = labpipe_step_command()
+LABPIPE = labpipe_command()
 REF = LP["reference"]["fasta"]
 GFF3 = LP["annotation"]["gff3"]
 ENVS = envs_dir()

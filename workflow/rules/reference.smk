@@ -1,34 +1,22 @@
 # Reference indexes beside the FASTA (built only when absent) and the regions to work on.
 
 
-rule reference_faidx:
+# `labpipe reference prepare`: the same checks as `labpipe validate`, indexes built under
+# temporary names and moved into place, and the stamp that ties them to this FASTA.
+rule reference_index:
     input:
         ancient(REF),
     output:
-        REF + ".fai",
+        fai=REF + ".fai",
+        bwa=multiext(REF, ".amb", ".ann", ".bwt", ".pac", ".sa"),
     priority: 100
     log:
-        "logs/reference/faidx.log",
+        "logs/reference/index.log",
     threads: 1
     conda:
         str(ENVS / "align.yaml")
     shell:
-        "samtools faidx {input:q} > {log} 2>&1"
-
-
-rule reference_bwa_index:
-    input:
-        ancient(REF),
-    output:
-        multiext(REF, ".amb", ".ann", ".bwt", ".pac", ".sa"),
-    priority: 100
-    log:
-        "logs/reference/bwa_index.log",
-    threads: 1
-    conda:
-        str(ENVS / "align.yaml")
-    shell:
-        "bwa index {input:q} > {log} 2>&1"
+        LABPIPE + " reference prepare {input:q} > {log} 2>&1"
 
 
 rule regions:
