@@ -213,13 +213,18 @@ def schema_problems(raw: Any, root: yaml.Node | None = None) -> list[str]:
 
 def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     try:
-        text = path.read_text()
+        # utf-8-sig: editors on Windows save UTF-8 with a byte-order mark.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(
             f"config file {path} does not exist; copy config/labs/example-lab.yaml and edit it"
         ) from None
     except OSError as exc:
         raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text (byte {exc.start}): save it as UTF-8"
+        ) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         raw = yaml.safe_load(text)
@@ -228,11 +233,46 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         where = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"{path}{where}: not valid YAML ({problem})") from None
+    repeated = duplicate_key_problems(root)
+    if repeated:
+        raise ConfigError(f"{path}: a key is given twice", repeated)
     if raw is None:
         raise ConfigError(f"{path}: the config is empty")
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the config must be a mapping of keys to values")
     return raw, root
+
+
+def duplicate_key_problems(root: yaml.Node | None) -> list[str]:
+    """Keys given twice in one mapping of a YAML document, with both lines.
+
+    YAML loaders keep the last value silently; a lab that pasted a block twice
+    would run with settings it did not mean.
+    """
+    problems: list[str] = []
+    nodes = [root] if root is not None else []
+    seen: set[int] = set()  # an alias repeats a node: check it once
+    while nodes:
+        node = nodes.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                line = key_node.start_mark.line + 1
+                key = str(key_node.value)
+                if key in first:
+                    problems.append(
+                        f"line {line}: key '{key}' is given again (first on line {first[key]});"
+                        " only one value can hold: remove one of them"
+                    )
+                else:
+                    first[key] = line
+                nodes.append(value_node)
+        elif isinstance(node, yaml.SequenceNode):
+            nodes.extend(node.value)
+    return sorted(problems, key=lambda p: int(p.split()[1].rstrip(":")))
 
 
 def _line_of(root: yaml.Node | None, keys: list[Any], key_itself: bool = False) -> int | None:
