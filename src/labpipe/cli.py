@@ -329,7 +329,7 @@ def evaluate(
 @click.option("--sample", default="SIM001", show_default=True, help="Sample name.")
 @click.option(
     "--platform",
-    type=click.Choice(["ILLUMINA", "DNBSEQ"], case_sensitive=False),
+    type=click.Choice(["ILLUMINA", "DNBSEQ", "MGI", "BGISEQ"], case_sensitive=False),
     default="ILLUMINA",
     show_default=True,
     help="Read names, adapters, quality bins.",
@@ -384,6 +384,7 @@ def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Pa
     """
     from labpipe import simulate as sim
     from labpipe.errors import RunError
+    from labpipe.platform import canonical_platform
 
     seed = sim.DEFAULT_SEED if seed is None else seed
     if reference is None:
@@ -396,7 +397,8 @@ def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Pa
         click.echo(f"demo data written to {outdir} (seed {seed})")
         return
     request = sim.dataset_request(
-        reference, outdir, seed=seed, sample=sample, platform=platform, regions=regions,
+        reference, outdir, seed=seed, sample=sample, platform=canonical_platform(platform),
+        regions=regions,
         variants=variants, variants_sample=variants_sample,
         depth=depth if depth is not None else sim.LibraryConfig.depth,
         read_length=read_length, insert_mean=insert_mean, insert_sd=insert_sd,

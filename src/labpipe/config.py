@@ -9,7 +9,6 @@ key suggests the nearest valid one.
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import json
 from collections.abc import Mapping
@@ -20,6 +19,8 @@ from typing import Any
 import yaml
 
 from labpipe.errors import ConfigError
+from labpipe.platform import PLATFORMS, canonical_platform
+from labpipe.suggest import unknown_name
 
 DEFAULTS: dict[str, Any] = {
     "targets": None,
@@ -148,6 +149,8 @@ def load_config(path: Path, check_files: bool = True) -> dict[str, Any]:
     """
     path = Path(path)
     raw, root = _read_yaml(path)
+    if isinstance(raw.get("platform"), str) and canonical_platform(raw["platform"]) in PLATFORMS:
+        raw["platform"] = canonical_platform(raw["platform"])  # mgi, BGISEQ → DNBSEQ
     problems = schema_problems(raw, root)
     if problems:
         raise ConfigError(f"{path}: the config is not valid", problems)
@@ -192,11 +195,12 @@ def schema_problems(raw: Any, root: yaml.Node | None = None) -> list[str]:
             allowed = sorted(_subschema(schema, list(error.path)).get("properties", {}))
             for key in sorted(set(error.instance) - set(allowed)):
                 key_line = _line_of(root, [*error.path, key], key_itself=True) or line
-                hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-                fix = f"did you mean '{hint[0]}'?" if hint else f"valid keys: {', '.join(allowed)}"
                 scope = f" in '{where}'" if error.path else ""
                 prefix_k = f"line {key_line}: " if key_line else ""
-                problems.append(f"{prefix_k}unknown key '{key}'{scope}; {fix}")
+                message = unknown_name(
+                    "key", str(key), allowed, listed_as="valid keys", scope=scope
+                )
+                problems.append(f"{prefix_k}{message}")
         elif error.validator == "required":
             problems.append(f"{prefix}'{where}': {error.message}")
         elif error.validator == "enum":

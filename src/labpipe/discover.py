@@ -43,6 +43,7 @@ from labpipe.platform import (
     MGI_FILE_STEM,
     PLATFORMS,
     ReadNameFacts,
+    canonical_platform,
     first_read_name,
     parse_read_name,
 )
@@ -552,6 +553,7 @@ def write_lab_config(
         UsageError: ``platform`` is not ILLUMINA or DNBSEQ, or the lab name is empty.
     """
     path = _absolute(path)
+    platform = canonical_platform(platform)
     if platform not in PLATFORMS:
         raise UsageError(f"platform {platform!r} is not one of {', '.join(PLATFORMS)}")
     if not lab_name.strip():

@@ -1474,11 +1474,11 @@ def check_inputs(
 __all__ = [
     "FULL_CHECK_BYTES",
     "HEAD_RECORDS",
+    "check_fasta_content",
     "check_fastq",
     "check_fastq_pair",
     "check_gff3_contigs",
     "check_inputs",
-    "check_fasta_content",
     "check_reference",
     "check_targets",
     "reference_contigs",

@@ -22,6 +22,14 @@ _DNBSEQ = re.compile(
 )
 
 PLATFORMS = ("ILLUMINA", "DNBSEQ")
+#: Other names labs use for DNBSEQ instruments, accepted wherever a platform is read.
+PLATFORM_ALIASES = {"MGI": "DNBSEQ", "MGISEQ": "DNBSEQ", "BGISEQ": "DNBSEQ"}
+
+
+def canonical_platform(name: str) -> str:
+    """A platform as labpipe names it: upper case, MGI/BGISEQ → DNBSEQ; unknown names as given."""
+    upper = name.strip().upper()
+    return PLATFORM_ALIASES.get(upper, upper)
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,12 @@ from labpipe.errors import SampleSheetError
 from labpipe.platform import (
     PLATFORMS,
     ReadNameFacts,
+    canonical_platform,
     first_read_name,
     mgi_barcode_from_filename,
     parse_read_name,
 )
+from labpipe.suggest import unknown_name
 
 REQUIRED_COLUMNS = ("sample", "unit", "fq1", "fq2")
 OPTIONAL_COLUMNS = ("platform", "library")
@@ -88,11 +90,18 @@ def load_sample_sheet(path: Path, default_platform: str = "ILLUMINA") -> list[Un
     """
     path = Path(path)
     try:
-        text = path.read_text()
+        # utf-8-sig: Excel's "CSV UTF-8" (and other Windows editors) start with a byte-order
+        # mark; splitlines() below takes CRLF line ends as well.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise SampleSheetError(f"sample sheet {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SampleSheetError(f"sample sheet {path} cannot be read: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SampleSheetError(
+            f"sample sheet {path} is not UTF-8 text (byte {exc.start}): save it as UTF-8"
+            " (in Excel: 'Text (Tab delimited)' or 'CSV UTF-8')"
+        ) from None
+    except OSError as exc:
+        raise SampleSheetError(f"sample sheet {path} cannot be read: {exc.strerror}") from None
 
     rows = [
         (n, line)
@@ -163,9 +172,7 @@ def _header_problems(header: list[str], line: int) -> list[str]:
             problems.append(f"line {line}: missing column '{column}'")
     for column in header:
         if column not in known:
-            hint = difflib.get_close_matches(column, known, n=1)
-            fix = f"did you mean '{hint[0]}'?" if hint else f"known columns: {', '.join(known)}"
-            problems.append(f"line {line}: unknown column '{column}'; {fix}")
+            problems.append(f"line {line}: {unknown_name('column', column, known)}")
     duplicated = sorted(c for c, n in Counter(header).items() if n > 1)
     for column in duplicated:
         problems.append(f"line {line}: column '{column}' appears more than once")
@@ -207,8 +214,8 @@ def _check_row(
             problems.append(f"line {number}: {column} {value} does not exist (looked for {path})")
         elif not path.is_file():
             problems.append(f"line {number}: {column} {value} is not a file")
-    named_platform = row.get("platform", "").upper()
-    platform = named_platform or default_platform
+    named_platform = canonical_platform(row.get("platform", ""))
+    platform = named_platform or canonical_platform(default_platform)
     if platform not in PLATFORMS:
         hint = difflib.get_close_matches(platform, PLATFORMS, n=1, cutoff=0.5)
         fix = f" (did you mean {hint[0]}?)" if hint else ""
