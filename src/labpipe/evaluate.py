@@ -429,11 +429,36 @@ def normalise_vcf(vcf: Path, reference: Path, out_vcf: Path, what: str) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         said = [line for line in result.stderr.splitlines() if line.strip()][-3:]
+        if not _header_has_contigs(vcf):
+            raise InputFormatError(
+                f"{vcf}: the {what} VCF has no ##contig lines in its header, so bcftools cannot"
+                " write its records; add them from the reference's index into a NEW file"
+                f" (the original stays as it is): `bcftools reheader --fai {reference}.fai"
+                f" -o {_new_name(vcf)} {vcf}`, then use {_new_name(vcf)}",
+                said,
+            )
         raise InputFormatError(
             f"{vcf}: bcftools norm could not normalise the {what} VCF against {reference}; "
             "check that both use the same reference build",
             said,
         )
+
+
+def _header_has_contigs(vcf: Path) -> bool:
+    """True if the VCF's header declares its contigs (or cannot be read: not the cause then)."""
+    try:
+        with pysam.VariantFile(str(vcf)) as handle:
+            return bool(list(handle.header.contigs))
+    except (OSError, ValueError):
+        return True
+
+
+def _new_name(vcf: Path) -> Path:
+    name = vcf.name
+    for suffix in (".vcf.gz", ".vcf.bgz", ".vcf"):
+        if name.endswith(suffix):
+            return vcf.with_name(name[: -len(suffix)] + ".with-contigs" + suffix)
+    return vcf.with_name(name + ".with-contigs.vcf")
 
 
 class _Reference:

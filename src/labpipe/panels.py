@@ -110,7 +110,7 @@ def _lines(path: Path) -> list[str]:
         with open(path, "rb") as probe:
             compressed = probe.read(2) == b"\x1f\x8b"
         opener: Any = gzip.open if compressed else open
-        with opener(path, "rt", encoding="utf-8") as handle:
+        with opener(path, "rt", encoding="utf-8-sig") as handle:  # Windows editors' BOM
             return [line.rstrip("\r\n") for line in handle]
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise InputFormatError(f"{path}: cannot read the gene panel: {exc}") from exc

@@ -52,7 +52,8 @@ def read_bed(path: Path, contigs: dict[str, int] | None = None) -> list[Interval
     intervals: list[Interval] = []
     problems: list[str] = []
     missing: dict[str, int] = {}
-    with opener(path, "rt") as handle:
+    # utf-8-sig: a BED saved from a spreadsheet on Windows starts with a byte-order mark.
+    with opener(path, "rt", encoding="utf-8-sig") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip() or line.startswith(("#", "track", "browser")):
                 continue
