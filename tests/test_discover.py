@@ -597,13 +597,16 @@ def test_barcode_table_from_a_spreadsheet_csv(tmp_path: Path) -> None:
 
 def test_barcode_table_problems_name_their_lines(tmp_path: Path) -> None:
     path = tmp_path / "barcodes.tsv"
-    path.write_text("59\tNA12878\n60\n59\tNA24385\n61\tbad name!\n")
+    path.write_text("59\tNA12878\n60\n59\tNA24385\n61\tbad name!\n62 Ali Khan\n")
     with pytest.raises(SampleSheetError) as err:
         load_barcode_table(path)
     assert err.value.problems == [
-        "line 2: 1 column(s); each line needs a barcode and a sample",
+        "line 2: 1 column(s) in '60'; each line needs a barcode and a sample",
         "line 3: barcode 59 is already given to sample NA12878 on line 1",
-        "line 4: 3 column(s); each line needs a barcode and a sample",
+        "line 4: sample name 'bad name!' may only contain letters, digits, '-', '_' and '.'"
+        " (and must start with a letter or digit) (it holds a space: write e.g. bad_name_)",
+        "line 5: '62 Ali Khan' has 3 space-separated fields; a sample name cannot hold a space"
+        " ('Ali Khan'): write it as 'Ali_Khan', or separate barcode and sample with a tab",
     ]
 
 

@@ -143,6 +143,11 @@ def doctor() -> None:
     help="MGI barcode-to-sample table (two columns: barcode, sample).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace samples.tsv/config.yaml if present.")
+@click.option(
+    "--skip-unlisted-barcodes",
+    is_flag=True,
+    help="Leave out (and list) files whose barcode is not in --barcodes, instead of stopping.",
+)
 def init(
     fastq_dir: Path,
     reference: Path,
@@ -151,12 +156,22 @@ def init(
     out_dir: Path,
     barcodes: Path | None,
     overwrite: bool,
+    skip_unlisted_barcodes: bool,
 ) -> None:
     """Scan a sequencer output folder; write a sample sheet and a lab config."""
     from labpipe.discover import init_lab, load_barcode_table
 
     table = load_barcode_table(barcodes) if barcodes else None
-    result = init_lab(fastq_dir, reference, targets, lab_name, out_dir, table, overwrite=overwrite)
+    result = init_lab(
+        fastq_dir,
+        reference,
+        targets,
+        lab_name,
+        out_dir,
+        table,
+        overwrite=overwrite,
+        skip_unlisted_barcodes=skip_unlisted_barcodes,
+    )
     click.echo(result.report())
 
 

@@ -139,6 +139,8 @@ class Discovery:
     problems: list[FileNote] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     ignored: list[Path] = field(default_factory=list)
+    #: Barcodes of the run that the barcode table lacks, with their files (also in ``skipped``).
+    unlisted_barcodes: dict[str, list[Path]] = field(default_factory=dict)
 
     @property
     def samples(self) -> list[str]:
@@ -457,17 +459,19 @@ def load_barcode_table(path: Path) -> dict[str, str]:
     if content and content[0][1].lower().startswith("barcode"):
         content = content[1:]
     for number, line in content:
-        cells = [c.strip() for c in re.split(r"[\t,;]|\s+", line) if c.strip()]
+        cells = [c.strip() for c in re.split(r"[\t,;]", line) if c.strip()]
+        if len(cells) == 1:  # no tab, comma or semicolon: spaces separate the columns
+            cells = line.split()
         if len(cells) != 2:
-            problems.append(
-                f"line {number}: {len(cells)} column(s); each line needs a barcode and a sample"
-            )
+            problems.append(_barcode_line_problem(number, line, cells))
             continue
         barcode, sample = cells
         if not SAFE_NAME.match(sample):
+            space = f" (it holds a space: write e.g. {_safe_suggestion(sample)})"
             problems.append(
                 f"line {number}: sample name {sample!r} may only contain letters, digits,"
                 " '-', '_' and '.' (and must start with a letter or digit)"
+                + (space if " " in sample else "")
             )
         flowcell, _, bare = barcode.rpartition(":")
         key = f"{flowcell}:{_normal_barcode(bare)}" if flowcell else _normal_barcode(bare)
@@ -484,6 +488,21 @@ def load_barcode_table(path: Path) -> dict[str, str]:
     if problems:
         raise SampleSheetError(f"{path}: {len(problems)} problem(s) in the barcode table", problems)
     return table
+
+
+def _barcode_line_problem(number: int, line: str, cells: list[str]) -> str:
+    """Why a barcode-table line is not two columns; a space inside a name is named."""
+    if len(cells) > 2 and not re.search(r"[\t,;]", line):
+        joined = _safe_suggestion("_".join(cells[1:]))
+        return (
+            f"line {number}: {line!r} has {len(cells)} space-separated fields; a sample name"
+            f" cannot hold a space ({' '.join(cells[1:])!r}): write it as {joined!r}, or"
+            " separate barcode and sample with a tab"
+        )
+    return (
+        f"line {number}: {len(cells)} column(s) in {line!r}; each line needs a barcode and"
+        " a sample"
+    )
 
 
 def write_sample_sheet(discovery: Discovery, path: Path) -> Path:
@@ -622,6 +641,7 @@ def init_lab(
     barcodes: Mapping[str, str] | None = None,
     *,
     overwrite: bool = False,
+    skip_unlisted_barcodes: bool = False,
 ) -> InitResult:
     """Scan a run folder and write ``samples.tsv`` and ``config.yaml`` into ``out_dir``.
 
@@ -637,13 +657,16 @@ def init_lab(
         out_dir: Where to write the two files (created if missing).
         barcodes: Optional MGI barcode → sample table (see :func:`discover_fastqs`).
         overwrite: Replace the two files if they exist.
+        skip_unlisted_barcodes: Leave out (and list) files whose barcode the table lacks;
+            without it such files stop ``init``, since a patient would be missed silently.
 
     Returns:
         The paths written, the scan, and warnings for the user.
 
     Raises:
         UsageError: A named file or folder is missing, or the output files exist.
-        InputFormatError: No usable read pair was found; the problems say why.
+        InputFormatError: No usable read pair was found, or a barcode of the run is not in
+            the barcode table (without ``skip_unlisted_barcodes``); the problems say why.
     """
     out_dir = _absolute(out_dir)
     sheet_path = out_dir / SAMPLE_SHEET_NAME
@@ -664,6 +687,15 @@ def init_lab(
         )
 
     found = discover_fastqs(fastq_dir, barcodes)
+    unlisted = _unlisted_barcode_lines(found)
+    if unlisted and not skip_unlisted_barcodes:
+        raise InputFormatError(
+            f"{len(found.unlisted_barcodes)} barcode(s) of the run in {found.fastq_dir} are not in"
+            " the barcode table, so their patients would be missing from the sample sheet: add"
+            " them to the table (barcode → sample), or pass --skip-unlisted-barcodes to leave"
+            " them out on purpose",
+            unlisted,
+        )
     if not found.units:
         notes = [
             f"{kind}: {found.relative(note.path)}: {note.reason}" for kind, note in found.left_out()
@@ -674,6 +706,11 @@ def init_lab(
         )
 
     warnings = list(found.warnings)
+    if unlisted:
+        warnings.append(
+            f"left out on request (--skip-unlisted-barcodes): {len(found.unlisted_barcodes)}"
+            " barcode(s) not in the barcode table: " + "; ".join(unlisted)
+        )
     name = (lab_name or "").strip()
     if not name:
         name = "Unnamed lab"
@@ -715,6 +752,14 @@ def init_lab(
     return InitResult(sheet_path, config_path, found, warnings)
 
 
+def _unlisted_barcode_lines(found: Discovery) -> list[str]:
+    """One line per barcode the table lacks, naming its files."""
+    return [
+        f"barcode {barcode}: {', '.join(found.relative(p) for p in paths)}"
+        for barcode, paths in sorted(found.unlisted_barcodes.items(), key=lambda i: _natural(i[0]))
+    ]
+
+
 def _make_pair(
     found: Discovery,
     fq1: Path,
@@ -744,6 +789,7 @@ def _make_pair(
         else:
             entry = table.sample_for(name.flowcell, name.barcode)
             if entry is None:
+                found.unlisted_barcodes.setdefault(name.barcode, []).extend((fq1, fq2))
                 for path in (fq1, fq2):
                     found.skipped.append(
                         FileNote(
