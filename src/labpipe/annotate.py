@@ -532,4 +532,18 @@ def annotation_file_problems(config: Mapping[str, Any], base_dir: Path) -> list[
                 f"'annotation' {role}: {path} has no .tbi or .csi index; "
                 f"run `tabix -p vcf {path}` (after `bgzip` if it is plain text)"
             )
+        problems.extend(f"'annotation' {role}: {p}" for p in stale_index_problems(path))
+    return problems
+
+
+def stale_index_problems(path: Path) -> list[str]:
+    """An index beside ``path`` older than the file: the file was replaced after indexing."""
+    problems = []
+    for suffix, rebuild in ((".tbi", "tabix -f -p vcf"), (".csi", "bcftools index -f -c")):
+        index = Path(f"{path}{suffix}")
+        if index.exists() and index.stat().st_mtime < path.stat().st_mtime:
+            problems.append(
+                f"the index {index.name} is older than {path} (the file was replaced after it"
+                f" was indexed): rebuild it with `{rebuild} {path}`"
+            )
     return problems

@@ -7,6 +7,7 @@ main outputs, and when the run started and ended.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import platform
@@ -46,6 +47,29 @@ def sha256_file(path: Path, cache: dict[str, Any] | None = None) -> str:
     return value
 
 
+CHECKSUM_CACHE = Path(".labpipe/checksums.json")
+
+
+def content_sha256(paths: list[Path]) -> str:
+    """One sha256 over the contents of ``paths``, for a rule param that changes with them.
+
+    The workflow reads inputs such as the targets BED through ``ancient()``, so a
+    touched file reruns nothing; a rule also taking this digest as a param reruns
+    when the content changes (Snakemake's ``params`` trigger), and only then. Hashes
+    are cached by size and mtime in the run's checksum cache, shared with the manifest.
+    """
+    cache: dict[str, Any] = {}
+    if CHECKSUM_CACHE.exists():
+        try:
+            cache = json.loads(CHECKSUM_CACHE.read_text())
+        except (OSError, json.JSONDecodeError):
+            cache = {}
+    digests = [sha256_file(Path(p), cache) for p in paths]
+    with contextlib.suppress(OSError):  # only a cache: a read-only outdir is reported elsewhere
+        _write_json(CHECKSUM_CACHE, cache)
+    return hashlib.sha256("".join(digests).encode()).hexdigest() if digests else ""
+
+
 def input_files(config_path: Path, config: dict[str, Any], units: list[Unit]) -> dict[str, Path]:
     """Every input file of a run, keyed by the role it plays."""
     files: dict[str, Path] = {
@@ -75,7 +99,7 @@ def input_checksums(
     workflow can hash the inputs early, while alignment runs, and the manifest at
     the end of the run only looks them up.
     """
-    cache_path = Path(".labpipe/checksums.json")
+    cache_path = CHECKSUM_CACHE
     cache: dict[str, Any] = {}
     if cache_path.exists():
         try:

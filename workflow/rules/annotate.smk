@@ -15,6 +15,9 @@ rule annotation_sources:
         "results/annotation/sources.json",
     params:
         ref=REF,
+        # Sources are read through ancient(): a source replaced at the same path reruns
+        # annotation (through sources.json) by its content, not by its mtime.
+        sources_sha256=content_sha256(list(ANNOTATION.source_files().values())),
     priority: 90
     log:
         "logs/annotation_sources.log",
@@ -32,6 +35,7 @@ rule bcftools_csq:
         temp("results/vcf/{sample}.csq.vcf.gz"),
     params:
         ref=REF,
+        gff3_sha256=content_sha256([Path(GFF3)]) if GFF3 else "",
     priority: 60
     log:
         "logs/bcftools_csq/{sample}.log",

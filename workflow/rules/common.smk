@@ -4,6 +4,7 @@ from pathlib import Path
 
 from labpipe.config import config_sha256, load_config
 from labpipe.inputs_check import reference_contigs
+from labpipe.manifest import content_sha256
 from labpipe.regions import calling_chunk_count
 from labpipe.resources import envs_dir
 from labpipe.samplesheet import load_sample_sheet, samples_of

@@ -29,6 +29,9 @@ rule regions:
         chunks=expand("results/reference/chunks/chunk{chunk}.bed", chunk=range(CHUNKS)),
     params:
         padding=CALLING["target_padding"],
+        # The BED is read through ancient(): its content, not its mtime, reruns this and
+        # what depends on it (calling, coverage), never alignment.
+        targets_sha256=content_sha256([Path(LP["targets"])]) if LP["targets"] else "",
         targets=lambda wc, input: "--targets " + shlex.quote(input.targets) if input.targets else "",
     priority: 90
     log:
