@@ -20,6 +20,7 @@ from typing import Any
 from labpipe import __version__
 from labpipe.atomic import write_text_atomic
 from labpipe.config import config_sha256
+from labpipe.no_result import read_no_result
 from labpipe.samplesheet import Unit
 from labpipe.tools import check_all
 
@@ -145,6 +146,8 @@ def write_manifest(
         "config_sha256": config_sha256(config),
         "config": config,
         "samples": sorted({u.sample for u in units}),
+        # Samples of the sheet that failed in this run, with the step and log (no results).
+        "no_result": read_no_result(),
         "read_groups": [u.read_group().replace("\\t", "\t") for u in units],
         "tools": {
             s.tool.name: {"version": s.version, "path": s.path, "minimum": s.tool.minimum}

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labpipe.config import load_config
 from labpipe.errors import InputFormatError, LabpipeError
 from labpipe.samplesheet import Unit, load_sample_sheet, platform_warnings, samples_of
+
+if TYPE_CHECKING:
+    from labpipe.runner import RunOutcome
 
 Echo = Callable[[str], None]
 
@@ -76,6 +80,7 @@ def run_pipeline(
     Raises:
         LabpipeError: Validation problems, missing tools, or a failed step.
     """
+    from labpipe.no_result import clear_no_result
     from labpipe.runner import failure_message, run_workflow
     from labpipe.tools import require_tools
     from labpipe.workflow_support import second_opinion_enabled
@@ -91,13 +96,67 @@ def run_pipeline(
         f"labpipe: {len(checked.samples)} sample(s) "
         f"({', '.join(checked.samples)}), {cores} core(s), output in {target}"
     )
+    if not dry_run:
+        clear_no_result(target)
     outcome = run_workflow(config_path, target, cores, dry_run, use_conda, echo)
     if outcome.returncode != 0:
-        raise failure_message(outcome, target)
+        failure: LabpipeError = failure_message(outcome, target)
+        if not dry_run:
+            again = functools.partial(
+                run_workflow, config_path, target, cores, False, use_conda, echo
+            )
+            failure = _finish_without_failed(outcome, target, checked.samples, failure, again, echo)
+        raise failure
     if not dry_run:
         echo("")
         echo(results_overview(target, checked.samples))
     return target
+
+
+def _finish_without_failed(
+    outcome: RunOutcome,
+    outdir: Path,
+    samples: list[str],
+    failure: LabpipeError,
+    run_again: Callable[[], RunOutcome],
+    echo: Echo,
+) -> LabpipeError:
+    """After samples failed: build the others' reports, QC and index without them.
+
+    Returns:
+        The error to raise: the first run's, naming each sample without a result.
+    """
+    from labpipe.no_result import record_no_result
+
+    reasons = failed_samples(outcome)
+    if not reasons or not set(reasons) < set(samples):
+        return failure  # nothing per sample failed, or nothing is left to report
+    record_no_result(outdir, reasons)
+    echo(
+        f"labpipe: {len(reasons)} sample(s) have no result ({', '.join(reasons)}); finishing"
+        " the run-level outputs (QC table, MultiQC, reports, index, manifest) for the others"
+    )
+    second = run_again()
+    failure.problems.extend(f"{sample}: NO RESULT: {why}" for sample, why in reasons.items())
+    if second.returncode == 0:
+        failure.problems.append(
+            f"the other samples' reports, QC and index are complete; the index marks"
+            f" {', '.join(reasons)} as NO RESULT"
+        )
+    else:
+        failure.problems.append(f"finishing the other samples failed too; see {second.log_path}")
+    return failure
+
+
+def failed_samples(outcome: RunOutcome) -> dict[str, str]:
+    """Samples whose own steps failed, each with the first failed step and its log."""
+    reasons: dict[str, str] = {}
+    for job in outcome.failed:
+        sample = job.wildcards.get("sample")
+        if sample and sample not in reasons:
+            logs = " and ".join(job.logs) or str(outcome.log_path)
+            reasons[sample] = f"step '{job.rule}' failed, see {logs}"
+    return reasons
 
 
 def results_overview(outdir: Path, samples: list[str]) -> str:

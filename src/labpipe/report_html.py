@@ -20,6 +20,7 @@ Building (:func:`build_sample_report`) is kept apart from rendering
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -135,8 +136,8 @@ class SampleSummary:
     verdict: str
     problems: list[str]
     tiers: dict[int, int]
-    roh_segments: int
-    low_regions: int
+    roh_segments: int | None
+    low_regions: int | None
     report: str
     files: dict[str, str]
 
@@ -844,7 +845,8 @@ def read_summary(path: Path) -> SampleSummary:
     data = _read_json(path)
     try:
         data["tiers"] = {int(k): v for k, v in data["tiers"].items()}
-        return SampleSummary(**data)
+        known = {f.name for f in dataclasses.fields(SampleSummary)}
+        return SampleSummary(**{k: v for k, v in data.items() if k in known})
     except (KeyError, TypeError, ValueError) as exc:
         raise InputFormatError(f"{path}: not a labpipe report summary ({exc})") from exc
 
@@ -859,12 +861,17 @@ def render_index(
     """The run's ``index.html``: every sample's verdict and tier counts, with links."""
     rows = "".join(
         "<tr>"
-        f'<td><a href="{_e(s.report)}"><b>{_e(s.sample)}</b></a></td>'
-        f'<td><span class="badge {_status_class(s.verdict)}">{_e(s.verdict.upper())}</span>'
+        + (f'<td><a href="{_e(s.report)}"><b>{_e(s.sample)}</b></a></td>' if s.report else "")
+        + (f"<td><b>{_e(s.sample)}</b></td>" if not s.report else "")
+        + f'<td><span class="badge {_status_class(s.verdict)}">{_e(s.verdict.upper())}</span>'
         f"{'<br><span class=small>' + _e('; '.join(s.problems)) + '</span>' if s.problems else ''}"
         "</td>"
-        + "".join(f"<td class='num tier-{t}'>{s.tiers.get(t, 0)}</td>" for t in (1, 2, 3))
-        + f"<td class='num'>{s.roh_segments}</td><td class='num'>{s.low_regions}</td>"
+        + "".join(
+            f"<td class='num tier-{t}'>{s.tiers.get(t, 0) if s.report else '—'}</td>"
+            for t in (1, 2, 3)
+        )
+        + f"<td class='num'>{_count(s.roh_segments)}</td>"
+        f"<td class='num'>{_count(s.low_regions)}</td>"
         f"<td class='small'>"
         + " · ".join(f'<a href="{_e(href)}">{_e(name)}</a>' for name, href in s.files.items())
         + "</td></tr>"
@@ -890,6 +897,11 @@ def render_index(
         "variants, coverage, runs of homozygosity and methods.</p>"
         "</body></html>\n"
     )
+
+
+def _count(value: int | None) -> str:
+    """A count for the index; a sample without results has none (not zero)."""
+    return "—" if value is None else str(value)
 
 
 def write_run_index(

@@ -142,11 +142,13 @@ def annotate(
 @click.option("--out", required=True, type=_FILE)
 def qc_summary(config: Path, qc_dir: Path, out: Path) -> None:
     """Every sample's QC figures in one table."""
+    from labpipe.no_result import analysable
     from labpipe.samplesheet import load_sample_sheet
     from labpipe.workflow_support import write_qc_summary
 
     lab = _lab_config(config, None)
-    write_qc_summary(load_sample_sheet(Path(lab["samples"]), lab["platform"]), qc_dir, out)
+    units = analysable(load_sample_sheet(Path(lab["samples"]), lab["platform"]))
+    write_qc_summary(units, qc_dir, out)
 
 
 @step.command("sample-report")
@@ -215,10 +217,11 @@ def input_checksums(config: Path, outdir: Path, out: Path) -> None:
 
     from labpipe.atomic import write_text_atomic
     from labpipe.manifest import input_checksums as checksums
+    from labpipe.no_result import analysable
     from labpipe.samplesheet import load_sample_sheet
 
     lab = _lab_config(config, outdir)
-    units = load_sample_sheet(Path(lab["samples"]), lab["platform"])
+    units = analysable(load_sample_sheet(Path(lab["samples"]), lab["platform"]))
     write_text_atomic(out, json.dumps(checksums(config, lab, units), indent=2) + "\n")
 
 
@@ -229,10 +232,11 @@ def input_checksums(config: Path, outdir: Path, out: Path) -> None:
 def manifest(config: Path, outdir: Path, out: Path) -> None:
     """The run manifest: versions, parameters, checksums, times."""
     from labpipe.manifest import write_manifest
+    from labpipe.no_result import analysable
     from labpipe.samplesheet import load_sample_sheet
 
     lab = _lab_config(config, outdir)
-    units = load_sample_sheet(Path(lab["samples"]), lab["platform"])
+    units = analysable(load_sample_sheet(Path(lab["samples"]), lab["platform"]))
     write_manifest(config, lab, units, out)
 
 

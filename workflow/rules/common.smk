@@ -5,6 +5,7 @@ from pathlib import Path
 from labpipe.config import config_sha256, load_config
 from labpipe.inputs_check import reference_contigs
 from labpipe.manifest import content_sha256
+from labpipe.no_result import analysable, read_no_result
 from labpipe.regions import calling_chunk_count
 from labpipe.resources import envs_dir
 from labpipe.samplesheet import load_sample_sheet, samples_of
@@ -28,8 +29,13 @@ if "labpipe_config" not in config:
 LP = load_config(Path(config["labpipe_config"]))
 if config.get("labpipe_outdir"):
     LP["output_dir"] = str(config["labpipe_outdir"])
-UNITS = unit_table(load_sample_sheet(Path(LP["samples"]), LP["platform"]))
+SHEET_UNITS = load_sample_sheet(Path(LP["samples"]), LP["platform"])
+# Samples that failed earlier in this `labpipe run` are left out (see labpipe.no_result):
+# the run-level outputs are built from the others, the index shows these as NO RESULT.
+NO_RESULT = read_no_result()
+UNITS = unit_table(analysable(SHEET_UNITS))
 SAMPLES = samples_of(list(UNITS.values()))
+SHEET_SAMPLES = samples_of(SHEET_UNITS)
 # Quoted once here: user paths may hold spaces and must reach the shell intact.
 CONFIG_FILE = shlex.quote(str(Path(config["labpipe_config"]).resolve()))
 OUTDIR = shlex.quote(LP["output_dir"])

@@ -83,7 +83,8 @@ rule sample_report:
 
 rule report_index:
     input:
-        summaries=expand("results/report/{sample}.summary.json", sample=SAMPLES),
+        # NO_RESULT samples' summaries are written by `labpipe run`, not by a rule.
+        summaries=expand("results/report/{sample}.summary.json", sample=SHEET_SAMPLES),
         multiqc="results/qc/multiqc_report.html",
     output:
         "results/report/index.html",
