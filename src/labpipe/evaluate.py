@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -435,6 +436,14 @@ def normalise_vcf(vcf: Path, reference: Path, out_vcf: Path, what: str) -> None:
                 " write its records; add them from the reference's index into a NEW file"
                 f" (the original stays as it is): `bcftools reheader --fai {reference}.fai"
                 f" -o {_new_name(vcf)} {vcf}`, then use {_new_name(vcf)}",
+                said,
+            )
+        undefined = sorted(set(re.findall(r"(\w+ '\w+') at \S+ is not defined", result.stderr)))
+        if undefined:
+            raise InputFormatError(
+                f"{vcf}: the {what} VCF uses tags its header does not define"
+                f" ({', '.join(undefined)}); add their ##INFO/##FORMAT lines into a NEW file"
+                f" (e.g. `bcftools annotate --header-lines LINES.txt -o {_new_name(vcf)} {vcf}`)",
                 said,
             )
         raise InputFormatError(
