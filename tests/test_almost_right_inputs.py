@@ -16,11 +16,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_discover import mgi_run
 
 from labpipe.cli import main
 from labpipe.demo import prepare_demo
 from labpipe.resources import demo_data_dir
+from test_discover import mgi_run
 
 LABPIPE = [sys.executable, "-m", "labpipe.cli"]
 needs_tools = pytest.mark.skipif(
