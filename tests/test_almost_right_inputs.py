@@ -132,6 +132,9 @@ def test_rebuilt_fai_does_not_keep_a_stale_bwa_index(
     fasta = tmp_path / "ref.fa"
     fasta.write_text(f">chr1\n{SEQUENCE}\n")
     assert run_cli(["reference", "prepare", str(fasta)], capsys)[0] == 0
+    killed = tmp_path / ".ref.fa.index-abc123"  # what a prepare killed mid-index leaves
+    killed.mkdir()
+    (killed / "ref.fa.bwt").write_text("half")
     fasta.write_text(f">chr1\n{SEQUENCE}\n>chr9\n{SEQUENCE}\n")
     Path(f"{fasta}.fai").unlink()
     code, out, _ = run_cli(["reference", "prepare", str(fasta)], capsys)

@@ -174,6 +174,8 @@ def prepare_reference(fasta: Path) -> list[str]:
     problems = check_fasta_content(fasta)
     if problems:
         raise InputFormatError(f"{fasta}: the reference cannot be indexed", problems)
+    for leftover in fasta.parent.glob(f".{fasta.name}.index-*"):
+        shutil.rmtree(leftover, ignore_errors=True)  # from a prepare that was killed
     stale = _stale_reason(fasta)
     report = []
     if stale:
