@@ -16,6 +16,7 @@ stamps them, or rebuilds them when they do not match.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -130,7 +131,14 @@ def _same_content(fasta: Path, recorded: dict[str, Any]) -> bool:
     stat = fasta.stat()
     if stat.st_size == recorded["size"] and stat.st_mtime_ns == recorded["mtime_ns"]:
         return True
-    return stat.st_size == recorded["size"] and sha256_file(fasta) == recorded["sha256"]
+    if stat.st_size != recorded["size"] or sha256_file(fasta) != recorded["sha256"]:
+        return False
+    # Same content, new mtime (copied, touched): remember it, so the next check is cheap.
+    with contextlib.suppress(OSError):
+        write_text_atomic(
+            stamp_path(fasta), json.dumps({**recorded, "mtime_ns": stat.st_mtime_ns}, indent=2)
+        )
+    return True
 
 
 def _write_stamp(fasta: Path) -> None:
