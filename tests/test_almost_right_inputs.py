@@ -7,8 +7,6 @@ that no traceback is printed.
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import shutil
 import subprocess
@@ -17,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from labpipe.cli import main
 from labpipe.demo import prepare_demo
 from labpipe.resources import demo_data_dir
+from test_cli import run_cli as cli
 from test_discover import mgi_run
 
 LABPIPE = [sys.executable, "-m", "labpipe.cli"]
@@ -30,68 +28,49 @@ needs_tools = pytest.mark.skipif(
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        code = main(args)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
+    code, out, err = cli(args, capsys)
     assert "Traceback" not in out + err
-    return int(code or 0), out, err
+    return code, out, err
 
 
-def fastq(path: Path, name: str) -> None:
-    with gzip.open(path, "wt") as handle:
-        handle.write(f"{name}\nACGT\n+\nIIII\n")
-
-
-SEQUENCE = "ACGTTGCAAGCTAGCTTACG" * 10
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Path:
-    """A lab folder whose config, sheet, reads and reference validate."""
-    (tmp_path / "ref.fa").write_text(f">chr1\n{SEQUENCE}\n>chr2\n{SEQUENCE}\n")
-    fastq(tmp_path / "S1_R1.fastq.gz", "@V350012345L1C001R0010000001/1")
-    fastq(tmp_path / "S1_R2.fastq.gz", "@V350012345L1C001R0010000001/2")
-    (tmp_path / "samples.tsv").write_text(
-        "sample\tunit\tfq1\tfq2\nS1\tL1\tS1_R1.fastq.gz\tS1_R2.fastq.gz\n"
-    )
-    (tmp_path / "lab.yaml").write_text(
-        "lab:\n  name: Test\n  id: test\nreference:\n  fasta: ref.fa\nsamples: samples.tsv\n"
-        "platform: DNBSEQ\n"
-    )
-    return tmp_path
+SEQUENCE = "ACGT" * 50  # as long as the reference of test_cli's `lab`
 
 
 # --- reference prepare: the checks validate makes, indexes tied to their FASTA -------------------
 
 
 @needs_tools
-def test_reference_prepare_refuses_duplicate_contigs(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            f">chr1\n{SEQUENCE}\n>chr2\n{SEQUENCE}\n>chr1 again\nACGT\n",
+            [
+                "line 5: contig name 'chr1' is used again (first on line 1); samtools would"
+                " silently drop this sequence: rename or remove it"
+            ],
+        ),
+        (
+            f"> chr1\n{SEQUENCE}\n>\n{SEQUENCE}\n",
+            [
+                "line 1: the name 'chr1' follows a space after '>'",
+                "line 3: a sequence has no name after '>'; name it",
+            ],
+        ),
+    ],
+    ids=["duplicate-contigs", "unnamed-and-spaced"],
+)
+def test_reference_prepare_refuses_what_validate_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, expected: list[str]
 ) -> None:
-    fasta = tmp_path / "dup.fa"
-    fasta.write_text(f">chr1\n{SEQUENCE}\n>chr2\n{SEQUENCE}\n>chr1 again\nACGT\n")
+    fasta = tmp_path / "ref.fa"
+    fasta.write_text(text)
     code, out, err = run_cli(["reference", "prepare", str(fasta)], capsys)
     assert code == 1
     assert "built" not in out
-    assert (
-        f"{fasta}: line 5: contig name 'chr1' is used again (first on line 1); samtools would"
-        " silently drop this sequence: rename or remove it"
-    ) in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dup.fa"]  # nothing half-built
-
-
-@needs_tools
-def test_every_fasta_check_of_validate_applies_to_prepare(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    fasta = tmp_path / "spaced.fa"
-    fasta.write_text(f"> chr1\n{SEQUENCE}\n>\n{SEQUENCE}\n")
-    code, _, err = run_cli(["reference", "prepare", str(fasta)], capsys)
-    assert code == 1
-    assert "line 1: the name 'chr1' follows a space after '>'" in err
-    assert "line 3: a sequence has no name after '>'; name it" in err
+    for message in expected:
+        assert f"{fasta}: {message}" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ref.fa"]  # nothing half-built
 
 
 @needs_tools
@@ -105,7 +84,7 @@ def test_fasta_edited_after_prepare_is_refused_by_validate_and_run(
     assert run_cli(["validate", str(lab / "lab.yaml")], capsys)[0] == 0
 
     # Same size, same names, other bases: the .fai still matches, the calls would not.
-    fasta.write_text(f">chr1\n{SEQUENCE[::-1]}\n>chr2\n{SEQUENCE}\n")
+    fasta.write_text(f">chr1\n{SEQUENCE[::-1]}\n")
     expected = (
         f"reference {fasta} changed after its indexes were built (its content differs from the"
         " one recorded in ref.fa.labpipe-index.json): the .fai and bwa index describe the old"
@@ -204,7 +183,7 @@ def test_did_you_mean_never_repeats_the_same_visible_text(
 def test_config_bom_and_bed_bom_crlf_are_accepted(
     lab: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (lab / "targets.bed").write_bytes(b"\xef\xbb\xbfchr1\t10\t90\r\nchr2\t0\t50\r\n")
+    (lab / "targets.bed").write_bytes(b"\xef\xbb\xbfchr1\t10\t90\r\nchr1\t100\t150\r\n")
     config = lab / "lab.yaml"
     config.write_bytes(b"\xef\xbb\xbf" + config.read_bytes() + b"targets: targets.bed\n")
     code, out, err = run_cli(["validate", str(config)], capsys)
@@ -363,50 +342,3 @@ def test_replaced_targets_bed_reruns_what_it_affects_not_alignment(tmp_path: Pat
     assert {"regions", "mosdepth", "call_chunk", "annotate", "sample_report"} <= jobs
     assert not {"align", "merge_units", "markdup"} & jobs
     assert "Traceback" not in text
-
-
-@pytest.mark.e2e
-def test_one_broken_sample_still_gives_the_others_report_and_an_index_naming_it(
-    tmp_path: Path,
-) -> None:
-    data = demo_data_dir()
-    reads = tmp_path / "reads"
-    shutil.copytree(data / "reads", reads)
-    broken = reads / "V350012345_L02_PK002_1.fq.gz"
-    with gzip.open(data / "reads" / broken.name, "rt") as handle:
-        lines = handle.read().splitlines()
-    lines[4 * 8000 + 1] = lines[4 * 8000 + 1][:50]  # deep inside: past what validate reads
-    with gzip.open(broken, "wt") as handle:
-        handle.write("\n".join(lines) + "\n")
-    sheet = tmp_path / "samples.tsv"
-    sheet.write_text((data / "samples.tsv").read_text().replace("reads/", f"{reads}/"))
-    outdir = tmp_path / "run"
-    config = prepare_demo(outdir, overwrite=False)
-    config.write_text(config.read_text().replace(str(data / "samples.tsv"), str(sheet)))
-
-    result = labpipe("run", str(config), "--cores", "2")
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr
-    assert "PK002: NO RESULT: step 'align' failed, see logs/fastp/PK002.L02.log" in result.stderr
-    assert "the index marks PK002 as NO RESULT" in result.stderr
-    report = outdir / "results" / "report"
-    assert (report / "PK001.html").exists()
-    assert not (report / "PK002.html").exists()
-    summary = json.loads((report / "PK002.summary.json").read_text())
-    assert summary["status"] == "NO_RESULT"
-    index = (report / "index.html").read_text()
-    assert "NO RESULT: step &#x27;align&#x27; failed, see logs/fastp/PK002.L02.log" in index
-    assert 'href="PK001.html"' in index
-    qc = (outdir / "results" / "qc" / "qc_summary.tsv").read_text().splitlines()
-    assert [row.split("\t")[0] for row in qc[1:]] == ["PK001"]
-    manifest = json.loads((outdir / "results" / "run_manifest.json").read_text())
-    assert list(manifest["no_result"]) == ["PK002"]
-
-    # Fixed reads: the next run analyses PK002 and the index lists it as any other.
-    shutil.copy(data / "reads" / broken.name, broken)
-    fixed = labpipe("run", str(config), "--cores", "2")
-    assert fixed.returncode == 0, fixed.stderr[-2000:]
-    assert (report / "PK002.html").exists()
-    assert "NO RESULT" not in (report / "index.html").read_text()
-    qc = (outdir / "results" / "qc" / "qc_summary.tsv").read_text().splitlines()
-    assert [row.split("\t")[0] for row in qc[1:]] == ["PK001", "PK002"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import gzip
+import json
 import os
 import shutil
 import signal
@@ -123,3 +124,32 @@ def test_fastq_corrupt_deep_inside_fails_its_sample(tmp_path: Path) -> None:
     assert (outdir / "results" / "vcf" / "PK001.vcf.gz").exists()
     assert (outdir / "results" / "variants" / "PK001.tsv").exists()
     assert "Traceback" not in result.stderr
+
+    # ... up to its report, the QC table and an index that names the sample without a result.
+    assert "PK002: NO RESULT: step 'align' failed, see logs/fastp/PK002.L02.log" in result.stderr
+    assert "the index marks PK002 as NO RESULT" in result.stderr
+    report = outdir / "results" / "report"
+    assert (report / "PK001.html").exists()
+    assert not (report / "PK002.html").exists()
+    assert json.loads((report / "PK002.summary.json").read_text())["status"] == "NO_RESULT"
+    index = (report / "index.html").read_text()
+    assert "NO RESULT: step &#x27;align&#x27; failed, see logs/fastp/PK002.L02.log" in index
+    assert 'href="PK001.html"' in index
+    assert qc_samples(outdir) == ["PK001"]
+    manifest = json.loads((outdir / "results" / "run_manifest.json").read_text())
+    assert list(manifest["no_result"]) == ["PK002"]
+
+    # Reads fixed: the next run analyses PK002 and the index lists it like any other.
+    shutil.copy(data / "reads" / broken.name, broken)
+    fixed = subprocess.run(
+        [*LABPIPE, "run", str(config), "--cores", "2"], capture_output=True, text=True, check=False
+    )
+    assert fixed.returncode == 0, fixed.stderr[-2000:]
+    assert (report / "PK002.html").exists()
+    assert "NO RESULT" not in (report / "index.html").read_text()
+    assert qc_samples(outdir) == ["PK001", "PK002"]
+
+
+def qc_samples(outdir: Path) -> list[str]:
+    rows = (outdir / "results" / "qc" / "qc_summary.tsv").read_text().splitlines()[1:]
+    return [row.split("\t")[0] for row in rows]
