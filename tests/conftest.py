@@ -241,3 +241,25 @@ def tiny_reference_and_reads(tmp_path_factory: pytest.TempPathFactory) -> TinyDa
     modify its files.
     """
     return simulate_tiny_dataset(tmp_path_factory.mktemp("tiny_dataset"))
+
+
+def one_read_fastq(path: Path, name: str) -> None:
+    """A gzipped FASTQ of one 4-base read."""
+    with gzip.open(path, "wt") as handle:
+        handle.write(f"{name}\nACGT\n+\nIIII\n")
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Path:
+    """A valid lab folder: config, reference, sample sheet and reads."""
+    (tmp_path / "ref.fa").write_text(">chr1\n" + "ACGT" * 50 + "\n")
+    one_read_fastq(tmp_path / "S1_R1.fastq.gz", "@V350012345L1C001R0010000001/1")
+    one_read_fastq(tmp_path / "S1_R2.fastq.gz", "@V350012345L1C001R0010000001/2")
+    (tmp_path / "samples.tsv").write_text(
+        "sample\tunit\tfq1\tfq2\nS1\tL1\tS1_R1.fastq.gz\tS1_R2.fastq.gz\n"
+    )
+    (tmp_path / "lab.yaml").write_text(
+        "lab:\n  name: Test\n  id: test\nreference:\n  fasta: ref.fa\nsamples: samples.tsv\n"
+        "platform: DNBSEQ\n"
+    )
+    return tmp_path

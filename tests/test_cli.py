@@ -23,27 +23,6 @@ def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     return int(code or 0), out, err
 
 
-def fastq(path: Path, name: str) -> None:
-    with gzip.open(path, "wt") as handle:
-        handle.write(f"{name}\nACGT\n+\nIIII\n")
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Path:
-    """A valid lab folder: config, reference, sample sheet and reads."""
-    (tmp_path / "ref.fa").write_text(">chr1\n" + "ACGT" * 50 + "\n")
-    fastq(tmp_path / "S1_R1.fastq.gz", "@V350012345L1C001R0010000001/1")
-    fastq(tmp_path / "S1_R2.fastq.gz", "@V350012345L1C001R0010000001/2")
-    (tmp_path / "samples.tsv").write_text(
-        "sample\tunit\tfq1\tfq2\nS1\tL1\tS1_R1.fastq.gz\tS1_R2.fastq.gz\n"
-    )
-    (tmp_path / "lab.yaml").write_text(
-        "lab:\n  name: Test\n  id: test\nreference:\n  fasta: ref.fa\nsamples: samples.tsv\n"
-        "platform: DNBSEQ\n"
-    )
-    return tmp_path
-
-
 def test_validate_ok(lab: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["validate", str(lab / "lab.yaml")], capsys)
     assert code == 0
