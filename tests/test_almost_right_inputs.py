@@ -342,3 +342,20 @@ def test_replaced_targets_bed_reruns_what_it_affects_not_alignment(tmp_path: Pat
     assert {"regions", "mosdepth", "call_chunk", "annotate", "sample_report"} <= jobs
     assert not {"align", "merge_units", "markdup"} & jobs
     assert "Traceback" not in text
+
+
+def test_vcf_replaced_after_indexing_gets_a_message(
+    lab: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clinvar = lab / "clinvar.vcf.gz"
+    shutil.copy(demo_data_dir() / "clinvar.vcf.gz", clinvar)
+    shutil.copy(demo_data_dir() / "clinvar.vcf.gz.tbi", f"{clinvar}.tbi")
+    os.utime(f"{clinvar}.tbi", (1_000_000, 1_000_000))  # indexed long before the file
+    config = lab / "lab.yaml"
+    config.write_text(config.read_text() + "annotation:\n  clinvar: clinvar.vcf.gz\n")
+    code, _, err = run_cli(["validate", str(config)], capsys)
+    assert code == 1
+    assert (
+        f"'annotation' clinvar: the index clinvar.vcf.gz.tbi is older than {clinvar} (the file"
+        f" was replaced after it was indexed): rebuild it with `tabix -f -p vcf {clinvar}`"
+    ) in err
