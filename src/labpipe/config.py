@@ -120,6 +120,7 @@ CALLER_MIN_QUAL: dict[str, dict[str, float]] = {
 # Keys whose values are file paths, resolved against the config's directory.
 _PATH_KEYS: tuple[tuple[str, ...], ...] = (
     ("reference", "fasta"),
+    ("reference", "par_regions"),
     ("targets",),
     ("samples",),
     ("output_dir",),
@@ -349,6 +350,7 @@ def _file_problems(config: dict[str, Any], root: yaml.Node | None) -> list[str]:
     problems = []
     checks = [
         (("reference", "fasta"), "reference FASTA"),
+        (("reference", "par_regions"), "PAR table"),
         (("targets",), "targets BED"),
         (("samples",), "sample sheet"),
         (("annotation", "gff3"), "annotation GFF3"),

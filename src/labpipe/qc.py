@@ -56,6 +56,15 @@ class SampleQC:
         pct_target_30x: Percentage of target bases with depth >= 30.
         estimated_library_size: ``samtools markdup`` ESTIMATED_LIBRARY_SIZE; None when its
             statistics were not given.
+        sex_declared: The sample sheet's sex: male, female or unknown.
+        sex_inferred: male, female or ``not inferred`` (:mod:`labpipe.sex`).
+        x_autosome_depth_ratio: chrX (outside the PARs) / autosomal target depth.
+        y_autosome_depth_ratio: chrY (outside the PARs) / autosomal target depth.
+        x_het_fraction: Share of PASS chrX SNVs outside the PARs that are heterozygous.
+        x_snvs: Those SNVs.
+        x_het_snvs: Of them, heterozygous.
+        sex_note: The figures behind ``sex_inferred``, or why it was not inferred; and,
+            for a male called diploid, why.
     """
 
     sample: str
@@ -72,6 +81,14 @@ class SampleQC:
     pct_target_20x: float
     pct_target_30x: float
     estimated_library_size: int | None = None
+    sex_declared: str = "unknown"
+    sex_inferred: str = "not inferred"
+    x_autosome_depth_ratio: float | None = None
+    y_autosome_depth_ratio: float | None = None
+    x_het_fraction: float | None = None
+    x_snvs: int | None = None
+    x_het_snvs: int | None = None
+    sex_note: str = "the sex check did not run"
 
 
 #: Column names of the QC table, in order.

@@ -214,7 +214,52 @@ def qc_verdict(
             )
             note = metric.note_low if low else metric.note_high
         checks.append(QcCheck(metric.label, value, _format(value, metric), limits, status, note))
+    checks.append(sex_check(qc))
     return QcVerdict(sample, tuple(checks))
+
+
+def sex_check(qc: SampleQC) -> QcCheck:
+    """The sample sheet's sex against the sex the data show (:mod:`labpipe.sex`).
+
+    A disagreement fails the sample (a swapped sample or a wrong sheet); data that cannot
+    tell leave it not assessed, with the reason; a male the sheet gives no sex for is a
+    warning, because his chrX was called diploid.
+    """
+    label, limits = "Sex (sample sheet vs data)", "fail when they disagree"
+    declared, inferred, note = qc.sex_declared, qc.sex_inferred, qc.sex_note
+    if inferred not in ("male", "female"):
+        return QcCheck(label, None, "-", limits, NOT_ASSESSED, f"sex not inferred: {note}")
+    shown = f"{inferred} (sheet: {declared})"
+    if declared == "unknown":
+        if inferred == "male":
+            return QcCheck(
+                label,
+                None,
+                shown,
+                limits,
+                WARN,
+                f"sex not in the sample sheet; data say male ({note}): chrX outside the "
+                "pseudoautosomal regions was called diploid, so X variants read homozygous, "
+                "not hemizygous; add the sex to the sheet and re-run",
+            )
+        return QcCheck(
+            label,
+            None,
+            shown,
+            limits,
+            PASS,
+            f"sex not in the sample sheet; data say female ({note}); called diploid",
+        )
+    if declared != inferred:
+        return QcCheck(
+            label,
+            None,
+            shown,
+            limits,
+            FAIL,
+            f"sex mismatch: sample sheet says {declared}, data say {inferred} ({note})",
+        )
+    return QcCheck(label, None, shown, limits, PASS, note)
 
 
 def _too_few(metric: _Metric, counts: VariantCounts, minimum: int) -> str:

@@ -406,7 +406,7 @@ def _af(value: float | None) -> str:
 _ZYGOSITY = {
     "het": ("Het", "heterozygous"),
     "hom_alt": ("Hom", "homozygous"),
-    "hemi": ("Hemi", "hemizygous"),
+    "hemizygous": ("Hemi", "hemizygous"),
 }
 
 

@@ -2,7 +2,8 @@
 
 A tab-separated file with a header row. Required columns: ``sample``, ``unit``
 (lane or run unit), ``fq1``, ``fq2``; optional: ``platform`` (ILLUMINA or
-DNBSEQ) and ``library``. Relative FASTQ paths are resolved against the sheet's
+DNBSEQ), ``library`` and ``sex`` (male, female or unknown; M/F; any case: see
+:mod:`labpipe.sex`). Relative FASTQ paths are resolved against the sheet's
 directory. Every problem is reported with its line number, all at once.
 """
 
@@ -25,9 +26,10 @@ from labpipe.platform import (
     parse_read_name,
 )
 from labpipe.suggest import unknown_name
+from labpipe.sex import parse_sex
 
 REQUIRED_COLUMNS = ("sample", "unit", "fq1", "fq2")
-OPTIONAL_COLUMNS = ("platform", "library")
+OPTIONAL_COLUMNS = ("platform", "library", "sex")
 # Names reach file paths and shell commands: keep them to a safe alphabet.
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -56,6 +58,8 @@ class Unit:
     platform_unit: str
     line: int
     detected_platform: str | None = None
+    # From the optional `sex` column (labpipe.sex): male, female or unknown.
+    sex: str = "unknown"
 
     @property
     def read_group_id(self) -> str:
@@ -152,6 +156,7 @@ def load_sample_sheet(path: Path, default_platform: str = "ILLUMINA") -> list[Un
             seen_files.setdefault(fq, number)
         if unit is not None:
             units.append(unit)
+    problems += _sex_problems(units)
     if not rows[1:]:
         problems.append("the sample sheet has a header but no rows")
     if problems:
@@ -229,6 +234,11 @@ def _check_row(
             f"line {number}: library name {library!r} may only contain letters, digits,"
             " '-', '_', '.'"
         )
+    sex = parse_sex(row.get("sex", ""))
+    if sex is None:
+        problems.append(
+            f"line {number}: sex {row['sex']!r} is not one of male, female, unknown (or M, F)"
+        )
     if len(problems) > before:
         return None
     facts = parse_read_name(first_read_name(paths["fq1"]) or "")
@@ -251,7 +261,22 @@ def _check_row(
         platform_unit=platform_unit,
         line=number,
         detected_platform=facts.platform if facts else None,
+        sex=sex or "unknown",
     )
+
+
+def _sex_problems(units: list[Unit]) -> list[str]:
+    """Units of one sample that name different sexes."""
+    first: dict[str, Unit] = {}
+    problems = []
+    for unit in units:
+        seen = first.setdefault(unit.sample, unit)
+        if unit.sex != seen.sex:
+            problems.append(
+                f"line {unit.line}: sample '{unit.sample}' is {unit.sex} here but {seen.sex}"
+                f" on line {seen.line}; give every line of a sample the same sex"
+            )
+    return problems
 
 
 def platform_warnings(units: list[Unit]) -> list[str]:

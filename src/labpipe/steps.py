@@ -260,3 +260,86 @@ def second_opinion(calls: str, freebayes: Path, out: str) -> None:
     from labpipe.second_opinion import apply_second_opinion, main_report
 
     main_report(apply_second_opinion(calls, freebayes, out))
+
+
+def _sex_chromosomes(lab: dict[str, Any], fai: Path) -> Any:
+    from labpipe.regions import read_fai
+    from labpipe.sex import sex_chromosomes
+
+    reference = lab["reference"]
+    par_file = reference.get("par_regions")
+    return sex_chromosomes(
+        read_fai(fai), reference.get("build"), Path(par_file) if par_file else None
+    )
+
+
+def _declared_sex(lab: dict[str, Any], sample: str) -> str:
+    from labpipe.samplesheet import load_sample_sheet
+
+    units = load_sample_sheet(Path(lab["samples"]), lab["platform"])
+    return next(u.sex for u in units if u.sample == sample)
+
+
+@step.command()
+@click.option("--config", required=True, type=_FILE)
+@click.option("--fai", required=True, type=_FILE)
+@click.option("--sample", required=True)
+@click.option("--ploidy-out", required=True, type=_FILE)
+@click.option("--samples-out", required=True, type=_FILE)
+@click.option("--cnv-map-out", required=True, type=_FILE)
+def ploidy(
+    config: Path, fai: Path, sample: str, ploidy_out: Path, samples_out: Path, cnv_map_out: Path
+) -> None:
+    """One sample's ploidy files for bcftools and freebayes (haploid chrX/chrY in a male)."""
+    from labpipe.sex import write_ploidy_files
+
+    lab = _lab_config(config, None)
+    write_ploidy_files(
+        sample,
+        _declared_sex(lab, sample),
+        _sex_chromosomes(lab, fai),
+        ploidy_out,
+        samples_out,
+        cnv_map_out,
+    )
+
+
+@step.command("sex-check")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--fai", required=True, type=_FILE)
+@click.option("--sample", required=True)
+@click.option("--regions", required=True, type=_FILE)
+@click.option("--depth-summary", required=True, type=_FILE)
+@click.option("--vcf", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def sex_check(
+    config: Path, fai: Path, sample: str, regions: Path, depth_summary: Path, vcf: Path, out: Path
+) -> None:
+    """Infer a sample's sex from depth and chrX heterozygosity; compare with the sheet."""
+    from labpipe.sex import check_sex, write_sex_check
+
+    lab = _lab_config(config, None)
+    check = check_sex(
+        sample,
+        _declared_sex(lab, sample),
+        _sex_chromosomes(lab, fai),
+        regions,
+        depth_summary,
+        vcf,
+    )
+    write_sex_check(check, out)
+    click.echo(f"{sample}: sheet {check.sex_declared}, data {check.sex_inferred}: {check.note}")
+
+
+@step.command("sex-regions")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--fai", required=True, type=_FILE)
+@click.option("--targets", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def sex_regions(config: Path, fai: Path, targets: Path, out: Path) -> None:
+    """Autosomal targets and chrX/chrY targets outside the PARs, for the sex depths."""
+    from labpipe.regions import read_bed, write_bed
+    from labpipe.sex import sex_depth_regions
+
+    chromosomes = _sex_chromosomes(_lab_config(config, None), fai)
+    write_bed(sex_depth_regions(read_bed(targets), chromosomes), out)

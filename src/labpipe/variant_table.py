@@ -70,7 +70,7 @@ class VariantRow:
         filter: ``PASS``, soft filters joined by ``;`` (``LowQual;LowDepth``), or ``.``.
         qual: VCF QUAL, None when missing.
         genotype: The sample's GT as written (``0/1``, ``1|1``, ``./.``); empty without GT.
-        zygosity: ``het``, ``hom_alt``, ``hemi`` (haploid call of this ALT), ``hom_ref``,
+        zygosity: ``het``, ``hom_alt``, ``hemizygous`` (haploid call of this ALT), ``hom_ref``,
             ``other_alt`` (carries another ALT only), ``partial`` (some alleles missing),
             ``no_call``, or empty without GT.
         depth: FORMAT/DP.
@@ -563,7 +563,7 @@ def _zygosity(alleles: list[int], allele: int) -> str:
     if copies == 0:
         return "hom_ref" if all(a == 0 for a in called) else "other_alt"
     if len(alleles) == 1:
-        return "hemi"
+        return "hemizygous"
     return "hom_alt" if copies == len(alleles) else "het"
 
 

@@ -12,11 +12,14 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labpipe import __version__
 from labpipe.config import config_sha256, min_qual_of
 from labpipe.samplesheet import Unit
+
+if TYPE_CHECKING:
+    from labpipe.qc import SampleQC
 
 # Adapter pairs (read 1, read 2) as the platforms' vendors publish them.
 ADAPTERS: dict[str, tuple[str, str]] = {
@@ -53,8 +56,9 @@ def adapter_args(platform: str, overrides: Mapping[str, Mapping[str, str]] | Non
 def caller_command(caller: str, indel_candidates: bool = False) -> str:
     """The calling part of the variant pipeline (Snakemake placeholders), before ``norm``.
 
-    Both callers see the same padded regions, quality floors and depth cap, so
-    switching caller changes only the caller.
+    Both callers see the same padded regions, quality floors, depth cap and ploidy (the
+    rule's ``ploidy``/``ploidy_samples`` inputs for bcftools, ``cnv_map`` for freebayes),
+    so switching caller changes only the caller.
 
     Args:
         caller: ``bcftools`` or ``freebayes``.
@@ -67,7 +71,8 @@ def caller_command(caller: str, indel_candidates: bool = False) -> str:
         # instead skip deep sites entirely and lose their variants.
         return (
             "freebayes -f {params.ref:q} -t {input.regions} -m {params.mapq} -q {params.baseq}"
-            " --limit-coverage {params.max_depth} --genotype-qualities {input.bam}"
+            " --limit-coverage {params.max_depth} --genotype-qualities"
+            " --cnv-map {input.cnv_map} {input.bam}"
         )
     if caller == "bcftools":
         mpileup = (
@@ -83,7 +88,12 @@ def caller_command(caller: str, indel_candidates: bool = False) -> str:
                 " | {{ tee >(bcftools query -i 'INFO/INDEL=1' -f '%CHROM\\t%POS0\\t%END\\n'"
                 " > {output.candidates}); wait $!; }}"
             )
-        return mpileup + " | bcftools call -m -v -a GQ -P {params.prior} -Ou"
+        # Ploidy by position and the sample's sheet sex (labpipe.sex): a male's chrX
+        # outside the PARs is haploid.
+        return mpileup + (
+            " | bcftools call -m -v -a GQ -P {params.prior}"
+            " --ploidy-file {input.ploidy} --samples-file {input.ploidy_samples} -Ou"
+        )
     raise ValueError(f"unknown caller {caller!r}")
 
 
@@ -237,7 +247,33 @@ def write_qc_summary(units: list[Unit], qc_dir: Path, out: Path) -> None:
                 markdup_stats=qc_dir / "samtools" / f"{sample}.markdup.txt",
             )
         )
-    write_qc_table(rows, out)
+    write_qc_table(
+        [with_sex_check(row, qc_dir / "sex" / f"{row.sample}.sex.json") for row in rows], out
+    )
+
+
+def with_sex_check(row: SampleQC, sex_json: Path) -> SampleQC:
+    """A QC row with the sample's sex check (:mod:`labpipe.sex`) filled in, when it ran."""
+    from dataclasses import replace
+
+    from labpipe.sex import read_sex_check
+
+    if not sex_json.exists():
+        return row
+    check = read_sex_check(sex_json)
+    note = "; ".join(n for n in (check.note, check.ploidy_note) if n)
+    return replace(
+        row,
+        sex_declared=check.sex_declared,
+        sex_inferred=check.sex_inferred,
+        x_autosome_depth_ratio=check.x_autosome_depth_ratio,
+        y_autosome_depth_ratio=check.y_autosome_depth_ratio,
+        x_het_fraction=check.x_het_fraction,
+        x_snvs=check.x_snvs,
+        x_het_snvs=check.x_het_snvs,
+        # One table cell: no tabs or line breaks.
+        sex_note=" ".join(note.split()),
+    )
 
 
 def labpipe_command() -> str:

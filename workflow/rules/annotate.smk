@@ -81,9 +81,11 @@ rule bcftools_roh:
         str(ENVS / "call.yaml")
     # Only PASS calls are markers; sites without a population AF get --AF-dflt.
     # -G 30: genotypes, not PLs, so that every caller's output serves (freebayes writes no PL).
+    # Haploid calls (a male's chrX, labpipe.sex) say nothing of homozygosity, and bcftools
+    # roh 1.16 crashes on them with -G.
     shell:
         "bcftools roh -G 30 --AF-dflt {params.af_default} {params.af_file} -s {wildcards.sample}"
-        " --include 'FILTER=\"PASS\"' -O r -o {output} {input.vcf:q} > {log} 2>&1"
+        " --include 'FILTER=\"PASS\" && GT!=\"hap\"' -O r -o {output} {input.vcf:q} > {log} 2>&1"
 
 
 rule annotate:

@@ -15,12 +15,37 @@ rule provenance_header:
         STEP + " vcf-header --config " + CONFIG_FILE + " --out {output} 2> {log}"
 
 
+rule ploidy:
+    input:
+        fai=ancient(REF + ".fai"),
+        par_file=PAR_FILE or [],
+    output:
+        ploidy="results/vcf/ploidy/{sample}.ploidy.txt",
+        samples="results/vcf/ploidy/{sample}.sex.txt",
+        cnv_map="results/vcf/ploidy/{sample}.cnv_map.bed",
+    params:
+        # In the params, so that a changed sex or build in the inputs re-calls the sample.
+        sex=lambda wc: SEX[wc.sample],
+        build=LP["reference"].get("build") or "",
+    priority: 90
+    log:
+        "logs/ploidy/{sample}.log",
+    threads: 1
+    shell:
+        STEP + " ploidy --config " + CONFIG_FILE + " --fai {input.fai:q}"
+        " --sample {wildcards.sample} --ploidy-out {output.ploidy}"
+        " --samples-out {output.samples} --cnv-map-out {output.cnv_map} 2> {log}"
+
+
 rule call_chunk:
     input:
         bam="results/bam/{sample}.bam",
         bai="results/bam/{sample}.bam.bai",
         regions="results/reference/chunks/chunk{chunk}.bed",
         fai=ancient(REF + ".fai"),
+        ploidy="results/vcf/ploidy/{sample}.ploidy.txt",
+        ploidy_samples="results/vcf/ploidy/{sample}.sex.txt",
+        cnv_map="results/vcf/ploidy/{sample}.cnv_map.bed",
     output:
         bcf=temp("results/vcf/chunks/{sample}.{chunk}.bcf"),
         # Sites where mpileup saw indel candidates (empty unless the second opinion is on).
@@ -56,6 +81,7 @@ rule indel_second_opinion:
         bam="results/bam/{sample}.bam",
         bai="results/bam/{sample}.bam.bai",
         fai=ancient(REF + ".fai"),
+        cnv_map="results/vcf/ploidy/{sample}.cnv_map.bed",
     output:
         windows=temp("results/vcf/second_opinion/{sample}.windows.bed"),
         bcf=temp("results/vcf/second_opinion/{sample}.freebayes.bcf"),
@@ -131,3 +157,65 @@ rule bcftools_stats:
         str(ENVS / "call.yaml")
     shell:
         "bcftools stats -F {params.ref:q} -f PASS {input.vcf:q} > {output} 2> {log}"
+
+
+rule sex_regions:
+    input:
+        targets="results/reference/targets.bed",
+        fai=ancient(REF + ".fai"),
+        par_file=PAR_FILE or [],
+    output:
+        "results/reference/sex_regions.bed",
+    params:
+        build=LP["reference"].get("build") or "",
+    log:
+        "logs/reference/sex_regions.log",
+    threads: 1
+    shell:
+        STEP + " sex-regions --config " + CONFIG_FILE + " --fai {input.fai:q}"
+        " --targets {input.targets:q} --out {output} 2> {log}"
+
+
+rule sex_depth:
+    input:
+        bam="results/bam/{sample}.bam",
+        bai="results/bam/{sample}.bam.bai",
+        regions="results/reference/sex_regions.bed",
+    output:
+        "results/qc/sex/{sample}.depth.mosdepth.summary.txt",
+    params:
+        prefix="results/qc/sex/{sample}.depth",
+        mapq=CALLING["min_mapq"],
+    log:
+        "logs/sex_depth/{sample}.log",
+    threads: 1
+    conda:
+        str(ENVS / "qc.yaml")
+    # Depth over the targets cut at the PARs (labpipe.sex.sex_depth_regions); -x: only
+    # ratios are used, so mosdepth's faster counting serves. No regions (no chrX, no PARs
+    # known): nothing to measure, an empty summary.
+    shell:
+        "(if [ -s {input.regions} ]; then mosdepth -x --no-per-base --by {input.regions:q}"
+        " --mapq {params.mapq} --threads 1 {params.prefix} {input.bam:q};"
+        " else : > {output}; fi) > {log} 2>&1"
+
+
+rule sex_check:
+    input:
+        vcf="results/vcf/{sample}.vcf.gz",
+        tbi="results/vcf/{sample}.vcf.gz.tbi",
+        depth="results/qc/sex/{sample}.depth.mosdepth.summary.txt",
+        regions="results/reference/sex_regions.bed",
+        fai=ancient(REF + ".fai"),
+        ploidy="results/vcf/ploidy/{sample}.sex.txt",
+    output:
+        "results/qc/sex/{sample}.sex.json",
+    priority: 60
+    log:
+        "logs/sex_check/{sample}.log",
+    threads: 1
+    # Sex from depth and chrX heterozygosity (labpipe.sex), against the sample sheet.
+    shell:
+        STEP + " sex-check --config " + CONFIG_FILE + " --fai {input.fai:q}"
+        " --sample {wildcards.sample} --regions {input.regions:q} --depth-summary {input.depth:q}"
+        " --vcf {input.vcf:q} --out {output} > {log} 2>&1"

@@ -36,6 +36,9 @@ NO_RESULT = read_no_result()
 UNITS = unit_table(analysable(SHEET_UNITS))
 SAMPLES = samples_of(list(UNITS.values()))
 SHEET_SAMPLES = samples_of(SHEET_UNITS)
+# The sample sheet's sex of each sample (labpipe.sex): it sets the ploidy of chrX/chrY.
+SEX = {u.sample: u.sex for u in UNITS.values()}
+PAR_FILE = LP["reference"].get("par_regions")
 # Quoted once here: user paths may hold spaces and must reach the shell intact.
 CONFIG_FILE = shlex.quote(str(Path(config["labpipe_config"]).resolve()))
 OUTDIR = shlex.quote(LP["output_dir"])

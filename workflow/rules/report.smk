@@ -11,6 +11,7 @@ rule qc_summary:
         stats=expand("results/qc/samtools/{sample}.stats.txt", sample=SAMPLES),
         markdup=expand("results/qc/samtools/{sample}.markdup.txt", sample=SAMPLES),
         mosdepth=expand("results/qc/mosdepth/{sample}.thresholds.bed.gz", sample=SAMPLES),
+        sex=expand("results/qc/sex/{sample}.sex.json", sample=SAMPLES),
     output:
         "results/qc/qc_summary.tsv",
     priority: 50
