@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 
+import pytest
+
 from labpipe.config import DEFAULTS
 from labpipe.qc import SampleQC
 from labpipe.qc_verdict import (
@@ -14,6 +16,7 @@ from labpipe.qc_verdict import (
     WARN,
     VariantCounts,
     qc_verdict,
+    sex_check,
     variant_counts,
 )
 from labpipe.variant_table import VariantRow
@@ -32,6 +35,14 @@ GOOD = SampleQC(
     pct_target_10x=99.9,
     pct_target_20x=99.5,
     pct_target_30x=99.0,
+    sex_declared="female",
+    sex_inferred="female",
+    x_autosome_depth_ratio=1.01,
+    y_autosome_depth_ratio=0.0,
+    x_het_fraction=0.6,
+    x_snvs=25,
+    x_het_snvs=15,
+    sex_note="chrX depth 1.01× autosomes, chrY 0.00×, 15 of 25 chrX SNVs heterozygous",
 )
 COUNTS = VariantCounts(snvs=400, transitions=280, hets=300, hom_alts=150)
 THRESHOLDS = copy.deepcopy(DEFAULTS["qc"])
@@ -46,7 +57,7 @@ def test_good_sample_passes_every_metric() -> None:
     result = statuses(GOOD)
     assert result["overall"] == PASS
     assert set(result.values()) == {PASS}
-    assert len(result) == 9  # eight metrics and the verdict
+    assert len(result) == 10  # eight metrics, the sex check and the verdict
 
 
 def test_below_the_fail_limit_fails() -> None:
@@ -118,3 +129,30 @@ def test_variant_counts_use_pass_calls_only() -> None:
     )
     assert counts == VariantCounts(snvs=2, transitions=1, hets=2, hom_alts=1)
     assert counts.ts_tv == 1.0 and counts.het_hom == 2.0
+
+
+FIGURES = "chrX depth 0.51× autosomes, chrY 0.48×, 0 of 23 chrX SNVs heterozygous"
+
+
+@pytest.mark.parametrize(
+    ("declared", "inferred", "status", "note"),
+    [
+        ("male", "male", PASS, FIGURES),
+        (
+            "female",
+            "male",
+            FAIL,
+            f"sex mismatch: sample sheet says female, data say male ({FIGURES})",
+        ),
+        ("male", "not inferred", NOT_ASSESSED, f"sex not inferred: {FIGURES}"),
+        ("unknown", "male", WARN, "sex not in the sample sheet; data say male"),
+        ("unknown", "female", PASS, "sex not in the sample sheet; data say female"),
+    ],
+)
+def test_sex_check_against_the_sheet(declared: str, inferred: str, status: str, note: str) -> None:
+    qc = replace(GOOD, sex_declared=declared, sex_inferred=inferred, sex_note=FIGURES)
+    check = sex_check(qc)
+    assert check.status == status
+    assert check.note.startswith(note)
+    overall = PASS if status == NOT_ASSESSED else status
+    assert qc_verdict("PK001", qc, COUNTS, THRESHOLDS).overall == overall

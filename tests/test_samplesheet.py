@@ -120,7 +120,8 @@ def test_header_problems(reads: Path) -> None:
         load_sample_sheet(path)
     assert err.value.problems == [
         "line 1: missing column 'fq2'",
-        "line 1: unknown column 'read2'; known columns: sample, unit, fq1, fq2, platform, library",
+        "line 1: unknown column 'read2'; known columns: sample, unit, fq1, fq2, platform,"
+        " library, sex",
     ]
 
 
@@ -160,3 +161,28 @@ def test_platform_detected_from_reads_and_sheet_wins_with_warning(reads: Path) -
         "line 4: sample 'S3' unit 'L2': the sheet says ILLUMINA but the read names in b_1.fq.gz"
         " look like DNBSEQ; using ILLUMINA (the sheet wins — correct it if it is wrong)"
     ]
+
+
+def test_sex_column_accepts_the_spellings_and_checks_every_lane(reads: Path) -> None:
+    header = "sample\tunit\tfq1\tfq2\tsex\n"
+    path = sheet(
+        reads,
+        ["S1\tL1\ta_R1.fastq.gz\ta_R2.fastq.gz\tM", "S2\tL1\tb_1.fq.gz\tb_2.fq.gz\t"],
+        header=header,
+    )
+    assert [u.sex for u in load_sample_sheet(path)] == ["male", "unknown"]
+    path = sheet(
+        reads,
+        ["S1\tL1\ta_R1.fastq.gz\ta_R2.fastq.gz\tFemale", "S1\tL2\tb_1.fq.gz\tb_2.fq.gz\tmale"],
+        header=header,
+    )
+    with pytest.raises(SampleSheetError) as err:
+        load_sample_sheet(path)
+    assert err.value.problems == [
+        "line 3: sample 'S1' is male here but female on line 2;"
+        " give every line of a sample the same sex"
+    ]
+    path = sheet(reads, ["S1\tL1\ta_R1.fastq.gz\ta_R2.fastq.gz\tboy"], header=header)
+    with pytest.raises(SampleSheetError) as err:
+        load_sample_sheet(path)
+    assert err.value.problems == ["line 2: sex 'boy' is not one of male, female, unknown (or M, F)"]

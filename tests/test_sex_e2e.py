@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pysam
 import pytest
 import yaml
 
@@ -125,6 +126,8 @@ def run(
     targets: str,
     sheet: list[tuple[str, str]],
     fastqs: dict[str, tuple[Path, Path]],
+    calling: dict[str, object] | None = None,
+    cores: int = 2,
 ) -> Path:
     outdir = root / name
     outdir.mkdir()
@@ -141,10 +144,19 @@ def run(
         "samples": str(outdir / "samples.tsv"),
         "output_dir": str(outdir / "out"),
         "threads": 2,
+        **({"calling": calling} if calling else {}),
     }
     (outdir / "config.yaml").write_text(yaml.safe_dump(config))
     result = subprocess.run(
-        [sys.executable, "-m", "labpipe.cli", "run", str(outdir / "config.yaml"), "--cores", "2"],
+        [
+            sys.executable,
+            "-m",
+            "labpipe.cli",
+            "run",
+            str(outdir / "config.yaml"),
+            "--cores",
+            str(cores),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -163,6 +175,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "sex": run(root, "with_xy", sex_targets, sheet, fastqs),
         "panel": run(root, "autosomal_panel", "chr1\t0\t40000\n", [("M1", "male")], fastqs),
+        # One calling chunk on one core instead of one chunk per contig on two.
+        "one_chunk": run(
+            root, "one_chunk", sex_targets, [("M1", "male")], fastqs, {"scatter": 1}, cores=1
+        ),
+        "freebayes": run(
+            root, "freebayes", sex_targets, [("M1", "male")], fastqs, {"caller": "freebayes"}
+        ),
     }
 
 
@@ -185,6 +204,26 @@ def test_male_x_hemizygous_outside_the_par_diploid_inside(runs: dict[str, Path])
         row = calls[("chrX", pos + 1)]
         assert (row["genotype"], row["zygosity"]) == ("0/1", "het"), row
     assert {k for k in calls if k[0] == "chrX"} == {("chrX", p + 1) for p in PAR_SNVS + X_SNVS}
+
+
+def test_haploid_calls_do_not_depend_on_chunks_or_cores(runs: dict[str, Path]) -> None:
+    def records(results: Path) -> list[str]:
+        with pysam.VariantFile(str(results / "vcf" / "M1.vcf.gz")) as handle:
+            return [str(record) for record in handle]
+
+    assert records(runs["one_chunk"]) == records(runs["sex"])
+
+
+def test_freebayes_calls_the_male_x_hemizygous(runs: dict[str, Path]) -> None:
+    calls = variants(runs["freebayes"], "M1")
+    for pos in X_SNVS + [p for p in Y_SNVS]:
+        chrom = "chrX" if pos in X_SNVS else "chrY"
+        row = calls[(chrom, pos + 1)]
+        assert (row["genotype"], row["zygosity"]) == ("1", "hemizygous"), row
+    for pos in PAR_SNVS:
+        assert calls[("chrX", pos + 1)]["genotype"] == "0/1"
+    (row,) = read_qc_table(runs["freebayes"] / "qc" / "qc_summary.tsv")
+    assert row.sex_inferred == "male"
 
 
 def test_sex_inferred_and_compared_with_the_sheet(runs: dict[str, Path]) -> None:
