@@ -16,6 +16,7 @@ from labpipe.sex import (
     infer_sex,
     is_heterozygous,
     parse_sex,
+    ploidy_warnings,
     read_par_file,
     read_region_bases,
     sex_chromosomes,
@@ -236,3 +237,18 @@ def test_reasons_say_what_the_data_could_not_tell() -> None:
     )
     assert "no autosome" in infer_sex(SexEvidence(None, 30.0, None)).note
     assert infer_sex(SexEvidence(None, None, None, problem="no chrX")).note == "no chrX"
+
+
+def test_validate_warns_of_diploid_x_before_calling(tmp_path: Path) -> None:
+    contigs = {"chr1": 5000, "chrX": 2000}
+    declared = {"M1": MALE, "U1": "unknown", "F1": FEMALE}
+    warnings = ploidy_warnings(contigs, "CHM13", None, declared, None)
+    assert warnings[0].startswith(
+        "sample(s) M1 are male in the sample sheet, but chrX and chrY will be called diploid: "
+        "build 'CHM13'"
+    )
+    assert warnings[1].startswith("no sex in the sample sheet for U1: chrX will be called diploid")
+    assert ploidy_warnings(contigs, None, _par(tmp_path), {"M1": MALE}, None) == []
+    # A panel without chrX targets: the ploidy of chrX does not matter.
+    assert ploidy_warnings(contigs, None, None, declared, [Interval("chr1", 0, 10)]) == []
+    assert ploidy_warnings({"chr1": 5000}, None, None, declared, None) == []

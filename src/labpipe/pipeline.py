@@ -61,7 +61,26 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
     )
     if problems:
         raise InputFormatError(f"{config_path}: inputs cannot be used", problems)
-    return CheckedInputs(config, units, indexes.warnings + platform_warnings(units))
+    return CheckedInputs(
+        config, units, indexes.warnings + platform_warnings(units) + _sex_warnings(config, units)
+    )
+
+
+def _sex_warnings(config: dict[str, Any], units: list[Unit]) -> list[str]:
+    """chrX ploidy the sheet and config imply (:func:`labpipe.sex.ploidy_warnings`)."""
+    from labpipe.inputs_check import reference_contigs
+    from labpipe.regions import read_bed
+    from labpipe.sex import ploidy_warnings
+
+    reference = config["reference"]
+    par_file = reference.get("par_regions")
+    return ploidy_warnings(
+        reference_contigs(Path(reference["fasta"])),
+        reference.get("build"),
+        Path(par_file) if par_file else None,
+        {u.sample: u.sex for u in units},
+        read_bed(Path(config["targets"])) if config["targets"] else None,
+    )
 
 
 def run_pipeline(

@@ -611,3 +611,44 @@ def read_sex_check(path: Path) -> SexCheck:
         raise InputFormatError(f"{path}: file not found") from None
     except (OSError, ValueError, TypeError) as exc:
         raise InputFormatError(f"{path}: not a labpipe sex check ({exc})") from None
+
+
+def ploidy_warnings(
+    contigs: Mapping[str, int],
+    build: str | None,
+    par_file: Path | None,
+    declared: Mapping[str, str],
+    targets: Iterable[Interval] | None,
+) -> list[str]:
+    """What ``labpipe validate``/``run`` should say before calling about chrX ploidy.
+
+    Args:
+        contigs: The reference's contig lengths.
+        build: The config's ``reference.build``.
+        par_file: The config's ``reference.par_regions``.
+        declared: Each sample's sheet sex.
+        targets: The targets, or None for the whole reference.
+
+    Raises:
+        InputFormatError: The PAR table is malformed.
+    """
+    chromosomes = sex_chromosomes(contigs, build, par_file)
+    if chromosomes.x is None:
+        return []
+    if targets is not None and not any(t.contig == chromosomes.x for t in targets):
+        return []
+    males = [s for s, sex in declared.items() if sex == MALE]
+    unknown = [s for s, sex in declared.items() if sex == UNKNOWN]
+    warnings = []
+    if males and chromosomes.problem:
+        warnings.append(
+            f"sample(s) {', '.join(males)} are male in the sample sheet, but chrX and chrY "
+            f"will be called diploid: {chromosomes.problem}"
+        )
+    if unknown:
+        warnings.append(
+            f"no sex in the sample sheet for {', '.join(unknown)}: chrX will be called diploid "
+            "(a male's X variants then read homozygous, not hemizygous); add a 'sex' column "
+            "(male/female) to call a male's chrX haploid"
+        )
+    return warnings
