@@ -192,11 +192,12 @@ rule sex_depth:
     conda:
         str(ENVS / "qc.yaml")
     # Depth over the targets cut at the PARs (labpipe.sex.sex_depth_regions); -x: only
-    # ratios are used, so mosdepth's faster counting serves. No regions (no chrX, no PARs
-    # known): nothing to measure, an empty summary.
+    # ratios are used, so mosdepth's faster counting serves; only the summary is read.
+    # No regions (no chrX, no PARs known): nothing to measure, an empty summary.
     shell:
         "(if [ -s {input.regions} ]; then mosdepth -x --no-per-base --by {input.regions:q}"
-        " --mapq {params.mapq} --threads 1 {params.prefix} {input.bam:q};"
+        " --mapq {params.mapq} --threads 1 {params.prefix} {input.bam:q}"
+        " && rm -f {params.prefix}.mosdepth.*.dist.txt {params.prefix}.regions.bed.gz*;"
         " else : > {output}; fi) > {log} 2>&1"
 
 
