@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import random
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,17 @@ ADAPTER_R2 = "AGATCGGAAGAGCGTCGTGTAGGGAAAGAGTGTAGATCTCGGTGGTCGCCGTATCATT"
 HIGH_QUALITY = "I"  # Q40
 LOW_QUALITY = "+"  # Q10: below Q30, but fastp keeps reads with a few of these
 FAILING_QUALITY = "#"  # Q2: a read made only of these fails fastp's quality filter
+
+
+def run_labpipe_run(config: Path, cores: int) -> None:
+    """`labpipe run CONFIG --cores N` in a fresh interpreter; fail with its output's end."""
+    result = subprocess.run(
+        [sys.executable, "-m", "labpipe.cli", "run", str(config), "--cores", str(cores)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
 def reverse_complement(sequence: str) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pysam
 import pytest
 
+from conftest import run_labpipe_run
 from labpipe.demo import prepare_demo
 from labpipe.resources import demo_data_dir
 from labpipe.tools import TOOLS
@@ -55,13 +56,7 @@ def run_demo_with(outdir: Path, extra_config: str, cores: int) -> None:
     """`labpipe run` on the demo data with some config keys added."""
     config = prepare_demo(outdir, overwrite=False)
     config.write_text(config.read_text() + extra_config)
-    result = subprocess.run(
-        [sys.executable, "-m", "labpipe.cli", "run", str(config), "--cores", str(cores)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    run_labpipe_run(config, cores)
 
 
 @pytest.fixture(scope="module")

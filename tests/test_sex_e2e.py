@@ -16,8 +16,6 @@ with planted SNVs, and runs the real workflow (bwa, bcftools, mosdepth ...) on t
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +23,12 @@ import pysam
 import pytest
 import yaml
 
+from conftest import run_labpipe_run, write_fasta
 from labpipe.qc import read_qc_table
-from labpipe.qc_verdict import FAIL, NOT_ASSESSED, PASS, qc_verdict, sex_check
+from labpipe.qc_verdict import FAIL, NOT_ASSESSED, PASS, VariantCounts, qc_verdict, sex_check
 from labpipe.read_simulator import (
     ILLUMINA,
+    Emission,
     LibraryConfig,
     SequencingConfig,
     draw_library,
@@ -56,20 +56,21 @@ def _mutate(seq: str, positions: list[int]) -> str:
     return "".join(bases)
 
 
-def _reads(
-    folder: Path, name: str, haplotypes: list[list[str]], depth: float, rng: np.random.Generator
-) -> list[object]:
+def _fragments(
+    haplotypes: list[list[str]], depth: float, rng: np.random.Generator
+) -> list[Emission]:
+    """The library of two haplotypes (same segments) at ``depth``."""
     library = LibraryConfig(depth=depth, read_length=READ_LENGTH, insert_mean=300, insert_sd=40)
     emissions, _ = draw_library(haplotypes, library, ILLUMINA, rng)
-    return list(emissions)
+    return emissions
 
 
-def _write(folder: Path, name: str, parts: list[list[object]], seed: int) -> tuple[Path, Path]:
+def _write(folder: Path, name: str, parts: list[list[Emission]], seed: int) -> tuple[Path, Path]:
     emissions = [e for part in parts for e in part]
     pair = write_reads(
         folder,
         name,
-        emissions,  # type: ignore[arg-type]
+        emissions,
         ILLUMINA,
         READ_LENGTH,
         SequencingConfig(),
@@ -83,8 +84,7 @@ def make_data(root: Path) -> dict[str, tuple[Path, Path]]:
     """Reference, PAR table and the FASTQ pairs of a male and a female."""
     rng = np.random.default_rng(7)
     ref = {c: "".join(rng.choice(list("ACGT"), size=n)) for c, n in LENGTHS.items()}
-    fasta = root / "reference.fa"
-    fasta.write_text("".join(f">{c}\n{s}\n" for c, s in ref.items()))
+    write_fasta(root / "reference.fa", ref)
     (root / "par.tsv").write_text("#contig\tstart\tend\tname\nchrX\t1\t6000\tPAR1\n")
     auto_het, auto_hom = AUTOSOME_SNVS[::2], AUTOSOME_SNVS[1::2]
     chr1 = [_mutate(ref["chr1"], auto_het + auto_hom), _mutate(ref["chr1"], auto_hom)]
@@ -99,18 +99,12 @@ def make_data(root: Path) -> dict[str, tuple[Path, Path]]:
 
     reads = root / "reads"
     male_parts = [
-        _reads(reads, "M1", [[chr1[0], pars[0]], [chr1[1], pars[1]]], DEPTH, rng),
+        _fragments([[chr1[0], pars[0]], [chr1[1], pars[1]]], DEPTH, rng),
         # One X (outside the PAR) and one Y: both haplotypes the same, half the depth.
-        _reads(reads, "M1", [[male_x, male_y], [male_x, male_y]], DEPTH / 2, rng),
+        _fragments([[male_x, male_y], [male_x, male_y]], DEPTH / 2, rng),
     ]
     female_parts = [
-        _reads(
-            reads,
-            "F1",
-            [[chr1[0], pars[0], female_x[0]], [chr1[1], pars[1], female_x[1]]],
-            DEPTH,
-            rng,
-        )
+        _fragments([[chr1[0], pars[0], female_x[0]], [chr1[1], pars[1], female_x[1]]], DEPTH, rng)
     ]
     return {
         "M1": _write(reads, "M1", male_parts, 11),
@@ -147,21 +141,7 @@ def run(
         **({"calling": calling} if calling else {}),
     }
     (outdir / "config.yaml").write_text(yaml.safe_dump(config))
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "labpipe.cli",
-            "run",
-            str(outdir / "config.yaml"),
-            "--cores",
-            str(cores),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    run_labpipe_run(outdir / "config.yaml", cores)
     return outdir / "out" / "results"
 
 
@@ -251,7 +231,7 @@ def test_sex_inferred_and_compared_with_the_sheet(runs: dict[str, Path]) -> None
         "sex mismatch: sample sheet says female, data say male (chrX depth 0."
     )
     assert "0 of 14 chrX SNVs heterozygous" in check.note
-    verdict = qc_verdict("SWAP", swap, _no_counts(), {"warn": {}})
+    verdict = qc_verdict("SWAP", swap, VariantCounts(), {"warn": {}})
     assert verdict.overall == FAIL
     report = (runs["sex"] / "report" / "SWAP.html").read_text()
     assert "sex mismatch: sample sheet says female, data say male" in report
@@ -268,9 +248,3 @@ def test_panel_without_sex_chromosome_targets_says_not_inferred(runs: dict[str, 
         "pseudoautosomal regions"
     )
     assert check.note in (runs["panel"] / "report" / "M1.html").read_text()
-
-
-def _no_counts():  # type: ignore[no-untyped-def]
-    from labpipe.qc_verdict import VariantCounts
-
-    return VariantCounts()
