@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pysam
 import pytest
 
 from labpipe.errors import InputFormatError
@@ -15,6 +16,7 @@ from labpipe.sex import (
     SexEvidence,
     infer_sex,
     is_heterozygous,
+    measure_sex_evidence,
     parse_sex,
     ploidy_warnings,
     read_par_file,
@@ -252,3 +254,42 @@ def test_validate_warns_of_diploid_x_before_calling(tmp_path: Path) -> None:
     # A panel without chrX targets: the ploidy of chrX does not matter.
     assert ploidy_warnings(contigs, None, None, declared, [Interval("chr1", 0, 10)]) == []
     assert ploidy_warnings({"chr1": 5000}, None, None, declared, None) == []
+
+
+def test_evidence_from_depths_and_the_chrx_calls(tmp_path: Path) -> None:
+    chromosomes = sex_chromosomes({"chr1": 5000, "chrX": 4000, "chrY": 3000}, None, _par(tmp_path))
+    vcf = tmp_path / "calls.vcf"
+    records = [
+        ("chr1", 100, "A", "G", "PASS", "0/1", "10,10"),
+        ("chrX", 200, "A", "G", "PASS", "0/1", "10,10"),  # in the PAR: left out
+        ("chrX", 1000, "A", "G", "PASS", "1", "0,20"),
+        ("chrX", 1100, "C", "T", "PASS", "1", "9,11"),  # haploid call, two alleles in reads
+        ("chrX", 1200, "C", "T", "LowDepth", "0/1", "1,1"),  # filtered: left out
+        ("chrX", 1300, "C", "CT", "PASS", "1", "0,20"),  # indel: left out
+        ("chrX", 1400, "G", "A", "PASS", "1", "0,18"),
+    ]
+    vcf.write_text(
+        "##fileformat=VCFv4.2\n"
+        + "".join(f"##contig=<ID={c},length={n}>\n" for c, n in (("chr1", 5000), ("chrX", 4000)))
+        + '##FILTER=<ID=LowDepth,Description="low">\n'
+        + '##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">\n'
+        + '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="AD">\n'
+        + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+        + "".join(
+            f"{c}\t{p}\t.\t{r}\t{a}\t50\t{f}\t.\tGT:AD\t{g}:{d}\n"
+            for c, p, r, a, f, g, d in records
+        )
+    )
+    indexed = Path(pysam.tabix_index(str(vcf), preset="vcf", force=True))
+    regions = tmp_path / "regions.bed"
+    regions.write_text("chr1\t0\t2000\nchrX\t500\t2500\nchrY\t0\t1000\n")
+    summary = tmp_path / "summary.txt"
+    summary.write_text(
+        "chrom\tlength\tbases\tmean\tmin\tmax\n"
+        "chr1_region\t2000\t80000\t40\t0\t50\nchrX_region\t2000\t40000\t20\t0\t30\n"
+        "total_region\t4000\t120000\t30\t0\t50\n"  # chrY: no reads, so no row
+    )
+    found = measure_sex_evidence(chromosomes, regions, summary, indexed, "S1")
+    assert (found.autosome_depth, found.x_depth, found.y_depth) == (40.0, 20.0, 0.0)
+    assert (found.x_ratio, found.y_ratio) == (0.5, 0.0)
+    assert (found.x_snvs, found.x_het_snvs, found.het_fraction) == (3, 1, 0.3333)

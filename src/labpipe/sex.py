@@ -520,7 +520,8 @@ def _x_snvs(chromosomes: SexChromosomes, vcf: Path, sample: str) -> tuple[int, i
             if any(p.start <= record.POS - 1 < p.end for p in pars):
                 continue
             genotype = list(record.genotypes[0][:-1]) if record.genotypes else []
-            depths = [int(d) for d in record.format("AD")[0]] if has_ad else None
+            ad = record.format("AD") if has_ad else None
+            depths = [int(d) for d in ad[0]] if ad is not None else None
             snvs += 1
             hets += is_heterozygous(depths, genotype)
     finally:
