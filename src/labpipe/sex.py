@@ -649,7 +649,7 @@ def ploidy_warnings(
     if unknown:
         warnings.append(
             f"no sex in the sample sheet for {', '.join(unknown)}: chrX will be called diploid "
-            "(a male's X variants then read homozygous, not hemizygous); add a 'sex' column "
-            "(male/female) to call a male's chrX haploid"
+            "(a male's X variants then read homozygous, not hemizygous); give their sex in the "
+            "sheet's 'sex' column (male/female) to call a male's chrX haploid"
         )
     return warnings
