@@ -25,8 +25,8 @@ from labpipe.platform import (
     mgi_barcode_from_filename,
     parse_read_name,
 )
-from labpipe.suggest import unknown_name
 from labpipe.sex import parse_sex
+from labpipe.suggest import unknown_name
 
 REQUIRED_COLUMNS = ("sample", "unit", "fq1", "fq2")
 OPTIONAL_COLUMNS = ("platform", "library", "sex")
