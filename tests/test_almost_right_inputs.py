@@ -356,6 +356,7 @@ def test_vcf_replaced_after_indexing_gets_a_message(
     code, _, err = run_cli(["validate", str(config)], capsys)
     assert code == 1
     assert (
-        f"'annotation' clinvar: the index clinvar.vcf.gz.tbi is older than {clinvar} (the file"
-        f" was replaced after it was indexed): rebuild it with `tabix -f -p vcf {clinvar}`"
+        f"'annotation.clinvar': {clinvar}.tbi is older than clinvar.vcf.gz (the VCF was replaced"
+        " after it was indexed?), so lookups would read the wrong places: rebuild it with"
+        f" `tabix -f -p vcf {clinvar}` (the VCF itself is not changed)"
     ) in err

@@ -301,16 +301,18 @@ def test_file_problems_for_validate(tmp_path: Path) -> None:
     from labpipe.annotate import annotation_file_problems
 
     (tmp_path / "clinvar.vcf.gz").write_bytes(b"")
+    (tmp_path / "ref.fa").write_text(">chr1\nACGT\n")
     config = {
+        "reference": {"fasta": str(tmp_path / "ref.fa")},
         "annotation": {
             **DEFAULTS["annotation"],
             "clinvar": "clinvar.vcf.gz",
             "panels": [{"name": "P", "file": "missing.txt"}],
-        }
+        },
     }
     problems = annotation_file_problems(config, tmp_path)
     assert problems == [
-        f"'annotation' clinvar: {tmp_path / 'clinvar.vcf.gz'} has no .tbi or .csi index; "
-        f"run `tabix -p vcf {tmp_path / 'clinvar.vcf.gz'}` (after `bgzip` if it is plain text)",
-        f"'annotation' panel:P: {tmp_path / 'missing.txt'} does not exist",
+        f"'annotation.clinvar': {tmp_path / 'clinvar.vcf.gz'}: the file is empty (0 bytes);"
+        " download it again",
+        f"'annotation.panels[0]': panel file {tmp_path / 'missing.txt'} does not exist",
     ]

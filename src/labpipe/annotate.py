@@ -31,8 +31,17 @@ from typing import Any
 import cyvcf2
 import pysam
 
-from labpipe.annotation_sources import AfColumn, PopulationSource, SourceMatcher, describe_source
+from labpipe.annotation_sources import (
+    AfColumn,
+    PopulationSource,
+    SourceMatcher,
+    SourceReport,
+    check_source,
+    describe_source,
+    source_checks,
+)
 from labpipe.atomic import write_text_atomic
+from labpipe.errors import InputFormatError
 from labpipe.panels import PanelSpec, load_panel, panel_specs, sample_panel_genes
 from labpipe.roh import RohSettings, SegmentIndex, read_roh, reported_segments
 from labpipe.tiers import TierRules, assign_tier
@@ -309,6 +318,12 @@ def annotate_sample(
                         _set_info(record, annotated, af_columns)
                         writer.write_record(record)
                         variants += annotated
+                except OSError as exc:
+                    # htslib's "truncated file" from cyvcf2; the sources raise their own.
+                    raise InputFormatError(
+                        f"{vcf}: cannot be read to the end ({exc}); the calls file is damaged:"
+                        " delete it and run again to remake it"
+                    ) from None
                 finally:
                     writer.close()
                 pysam.tabix_index(temporary, preset="vcf", force=True)
@@ -438,21 +453,26 @@ def _file_facts(path: Path) -> dict[str, Any]:
 
 
 def check_annotation_inputs(
-    settings: AnnotationSettings, reference: Path, samples: Sequence[str], out_json: Path
+    settings: AnnotationSettings,
+    reference: Path,
+    samples: Sequence[str],
+    out_json: Path,
+    build: str | None = None,
 ) -> dict[str, Any]:
     """Check every annotation source once per run and describe it for the reports.
 
-    Opens each source (index, contig naming, configured INFO fields, REF
-    agreement with the reference) and each panel (genes the GFF3 lacks), so
-    that a problem stops the run before any sample is annotated, with one
-    message. The description (paths, sizes, sha256, file dates) becomes the
-    report's provenance.
+    The same checks as ``labpipe validate`` (:func:`source_problems`: index,
+    contigs, configured INFO fields, build, every record read), and each panel
+    (genes the GFF3 lacks), so that a problem stops the run before any sample
+    is annotated, with one message listing them all. The description (paths,
+    sizes, sha256, file dates) becomes the report's provenance.
 
     Args:
         settings: The lab's annotation settings.
         reference: The reference FASTA.
         samples: The sample sheet's samples (panels may name some).
         out_json: ``results/annotation/sources.json``.
+        build: ``reference.build`` from the config, or None.
 
     Returns:
         The description written.
@@ -460,35 +480,32 @@ def check_annotation_inputs(
     Raises:
         ConfigError, InputFormatError: A source or panel cannot be used.
     """
-    from labpipe.annotation_sources import check_reference_agreement
     from labpipe.panels import check_panels
 
     check_panels(settings.panels, samples)
+    problems, reports = source_problems(settings, reference, build)
+    if problems:
+        raise InputFormatError("the annotation sources cannot be used", problems)
     description: dict[str, Any] = {"sources": [], "panels": []}
     matcher = SourceMatcher(reference, settings.clinvar, settings.population)
     try:
-        fasta = pysam.FastaFile(str(reference))
-        try:
-            names = ["clinvar"] * (settings.clinvar is not None) + [
-                s.id for s in settings.population
-            ]
-            for name, source in zip(names, matcher.sources(), strict=True):
-                checked, agree = check_reference_agreement(source, fasta)
-                entry = {
-                    "id": name,
-                    "role": source.role,
-                    **_file_facts(source.path),
-                    **describe_source(source),
-                    "ref_checked": checked,
-                    "ref_agree": agree,
-                }
-                population = next((s for s in settings.population if s.id == name), None)
-                if population is not None:
-                    entry["name"] = population.name
-                    entry["fields"] = [c.label for c in population.af_columns]
-                description["sources"].append(entry)
-        finally:
-            fasta.close()
+        names = ["clinvar"] * (settings.clinvar is not None) + [s.id for s in settings.population]
+        for name, source, report in zip(names, matcher.sources(), reports, strict=True):
+            entry = {
+                "id": name,
+                "role": source.role,
+                **_file_facts(source.path),
+                **describe_source(source),
+                "records_read": report.records,
+                "read_to_end": report.read_whole,
+                "ref_checked": report.ref_checked,
+                "ref_agree": report.ref_agree,
+            }
+            population = next((s for s in settings.population if s.id == name), None)
+            if population is not None:
+                entry["name"] = population.name
+                entry["fields"] = [c.label for c in population.af_columns]
+            description["sources"].append(entry)
     finally:
         matcher.close()
     models = load_transcripts(settings.gff3) if settings.gff3 is not None else None
@@ -510,40 +527,100 @@ def check_annotation_inputs(
     return description
 
 
-def annotation_file_problems(config: Mapping[str, Any], base_dir: Path) -> list[str]:
-    """Missing annotation files and unindexed source VCFs, for ``labpipe validate``.
+def annotation_file_problems(
+    config: Mapping[str, Any], base_dir: Path, samples: Sequence[str] | None = None
+) -> list[str]:
+    """Every annotation problem ``labpipe run`` would meet, for ``labpipe validate``.
+
+    The reference build against ``reference.build``, each source VCF read
+    through (:func:`labpipe.annotation_sources.check_source`), the GFF3 and
+    panel files present, panels readable and naming known samples. The GFF3's
+    contigs and lengths are checked with the other inputs
+    (:func:`labpipe.inputs_check.check_gff3_contigs`).
 
     Args:
         config: The resolved config.
         base_dir: The config file's folder.
+        samples: The sample sheet's samples (panels may name some); None skips that check.
 
     Returns:
-        One line per problem, naming the config key's role and the fix.
+        One line per problem, naming the config key and the fix.
     """
+    from labpipe.panels import panel_problems
+
     settings = AnnotationSettings.from_config(config, base_dir)
-    problems = []
-    for role, path in settings.source_files().items():
-        if not path.is_file():
-            problems.append(f"'annotation' {role}: {path} does not exist")
-            continue
-        indexed = any(Path(f"{path}{suffix}").exists() for suffix in (".tbi", ".csi"))
-        if role.startswith(("clinvar", "population_af")) and not indexed:
-            problems.append(
-                f"'annotation' {role}: {path} has no .tbi or .csi index; "
-                f"run `tabix -p vcf {path}` (after `bgzip` if it is plain text)"
-            )
-        problems.extend(f"'annotation' {role}: {p}" for p in stale_index_problems(path))
+    problems, _reports = source_problems(
+        settings, Path(config["reference"]["fasta"]), config["reference"].get("build")
+    )
+    if settings.gff3 is not None and not settings.gff3.is_file():
+        problems.append(f"'annotation.gff3': {settings.gff3} does not exist")
+    if samples is not None:
+        problems += panel_problems(settings.panels, samples)
+    else:
+        problems += [
+            f"'annotation.panels[{index}]': panel file {spec.file} does not exist"
+            for index, spec in enumerate(settings.panels)
+            if not spec.file.is_file()
+        ]
+    for spec in settings.panels:
+        if spec.file.is_file():
+            try:
+                load_panel(spec, None)
+            except InputFormatError as exc:
+                problems.append(str(exc))
     return problems
 
 
-def stale_index_problems(path: Path) -> list[str]:
-    """An index beside ``path`` older than the file: the file was replaced after indexing."""
-    problems = []
-    for suffix, rebuild in ((".tbi", "tabix -f -p vcf"), (".csi", "bcftools index -f -c")):
-        index = Path(f"{path}{suffix}")
-        if index.exists() and index.stat().st_mtime < path.stat().st_mtime:
-            problems.append(
-                f"the index {index.name} is older than {path} (the file was replaced after it"
-                f" was indexed): rebuild it with `{rebuild} {path}`"
-            )
-    return problems
+def source_problems(
+    settings: AnnotationSettings, reference: Path, config_build: str | None
+) -> tuple[list[str], list[SourceReport]]:
+    """The reference's build and every source VCF checked; all problems at once.
+
+    Args:
+        settings: The lab's annotation settings.
+        reference: The reference FASTA.
+        config_build: ``reference.build`` from the config, or None.
+
+    Returns:
+        The problems, and one report per source (ClinVar first, then population sources).
+    """
+    from labpipe.genome_builds import build_label, build_of_lengths, describe_length
+    from labpipe.inputs_check import compression_of, reference_contigs
+
+    checks = source_checks(settings.clinvar, settings.population)
+    try:
+        contigs = reference_contigs(reference)
+    except InputFormatError:
+        contigs = None  # the reference's own checks say why
+    problems: list[str] = []
+    told = build_of_lengths(contigs) if contigs else None
+    stated = build_label(config_build)
+    if told is not None and stated is not None and told[0] != stated:
+        build, name, length = told
+        problems.append(
+            f"'reference.build' is {config_build!r} ({stated}) but in {reference}"
+            f" {describe_length(name, length)}: set reference.build to {build}, or give the"
+            f" {stated} FASTA"
+        )
+    if contigs is None:
+        return problems + [
+            f"'{c.key}': {c.path} does not exist" for c in checks if not c.path.is_file()
+        ], []
+    fai_ready = Path(f"{reference}.fai").is_file()
+    try:
+        if fai_ready and compression_of(reference) == "bgzf":
+            fai_ready = Path(f"{reference}.gzi").is_file()
+    except OSError:
+        fai_ready = False
+    reports = [
+        check_source(
+            check,
+            contigs,
+            reference if fai_ready else None,
+            told[0] if told is not None else stated,
+        )
+        for check in checks
+    ]
+    for report in reports:
+        problems += report.problems
+    return problems, reports

@@ -51,6 +51,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import shlex
 import struct
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -1275,7 +1276,8 @@ def check_gff3_contigs(gff3: Path, contigs: dict[str, int]) -> list[str]:
         with open(gff3, "rb") as handle:
             gzipped = handle.read(2) == _GZIP_MAGIC
             handle.seek(0)
-            gtf_line = _gtf_line(_first_bytes(handle, gzipped, 1 << 16))
+            head = _first_bytes(handle, gzipped, 1 << 16)
+            gtf_line = _gtf_line(head)
             handle.seek(0)
             first_line, bad_lines, features = _scan_gff3(handle, gzipped)
     except FileNotFoundError:
@@ -1295,13 +1297,66 @@ def check_gff3_contigs(gff3: Path, contigs: dict[str, int]) -> list[str]:
         ]
     missing = [name for name in first_line if name not in contigs]
     named = _Listed()
+    renamed = False
     for name in missing:
         for problem in _contig_problems(name, contigs, first_line[name]):
+            renamed = renamed or "naming mismatch" in problem or "chr-prefix mismatch" in problem
             named.add(problem)
     if named.hidden:
         named.items.append(f"... and {named.hidden} more contigs not in the reference")
         named.hidden = 0
-    return [f"{gff3}: {p}" for p in bad_lines + named.shown()]
+    if renamed:
+        named.items.append(_gff3_rename_advice(gff3, contigs))
+    problems = bad_lines + named.shown() + _sequence_region_problems(head, contigs)
+    return [f"{gff3}: {p}" for p in problems]
+
+
+_SEQUENCE_REGION = re.compile(rb"^##sequence-region\s+(\S+)\s+\d+\s+(\d+)", re.MULTILINE)
+
+
+def _bare_contig(name: str) -> str:
+    bare = name[3:] if name.lower().startswith("chr") else name
+    return "MT" if bare.upper() in ("M", "MT") else bare
+
+
+def _sequence_region_problems(head: bytes, contigs: dict[str, int]) -> list[str]:
+    """A ``##sequence-region`` length other than the reference's: another genome build.
+
+    Ensembl writes one such line per sequence at the top of its GFF3; a GFF3 of
+    GRCh37 on a GRCh38 reference would give wrong consequences without any error.
+    """
+    from labpipe.genome_builds import describe_length
+
+    by_bare = {_bare_contig(name): name for name in contigs}
+    for match in _SEQUENCE_REGION.finditer(head):
+        name, end = match[1].decode(errors="replace"), int(match[2])
+        ours = name if name in contigs else by_bare.get(_bare_contig(name))
+        if ours is None or _bare_contig(name) == "MT" or end == contigs[ours]:
+            continue
+        line = head.count(b"\n", 0, match.start()) + 1
+        return [
+            f"line {line}: ##sequence-region says {describe_length(name, end)}, but in the"
+            f" reference {describe_length(ours, contigs[ours])}: the GFF3 is for another genome"
+            " build; give the GFF3 of the reference's build (e.g. Ensembl's GRCh38 release)"
+        ]
+    return []
+
+
+def _gff3_rename_advice(gff3: Path, contigs: dict[str, int]) -> str:
+    """The command writing a copy of a GFF3 with the reference's contig naming."""
+    copy = new_file_name(gff3, "renamed", ".gff3.gz")
+    if any(name.startswith("chr") for name in contigs):
+        mito = "chrM" if "chrM" in contigs else "chrMT"
+        change = f'$1 = ($1 == "MT" ? "{mito}" : "chr" $1)'
+    else:
+        mito = "MT" if "MT" in contigs else "M"
+        change = f'sub(/^chr/, "", $1); if ($1 == "M" || $1 == "MT") $1 = "{mito}"'
+    program = f'BEGIN {{FS = OFS = "\\t"}} !/^#/ {{{change}}} {{print}}'
+    return (
+        "bcftools csq needs the GFF3's contig names to be the reference's: write a renamed"
+        f" copy with `zcat -f {shlex.quote(str(gff3))} | awk '{program}' | gzip -c >"
+        f" {shlex.quote(str(copy))}`, then set annotation.gff3 to {copy}"
+    )
 
 
 _MITOCHONDRION = ("MT", "chrM", "M", "chrMT")
@@ -1428,6 +1483,64 @@ def check_targets(bed: Path, contigs: dict[str, int] | None) -> list[str]:
     return []
 
 
+def new_file_name(path: Path, tag: str, suffix: str) -> Path:
+    """A file name beside ``path`` for a command's output that never is ``path`` itself.
+
+    Every command labpipe suggests writes to a new file, so that running it
+    cannot destroy its input (``zcat X.fa.gz | bgzip > X.fa.gz`` empties the
+    reference); the message then says which config line or sheet cell to change.
+    ``clinvar.vcf`` with tag ``bgzip`` and suffix ``.vcf.gz`` gives
+    ``clinvar.bgzip.vcf.gz``; a name already taken gets a number.
+    """
+    name = path.name
+    for known in (".gz", ".bgz", ".bz2", ".xz", ".zst", ".zip"):
+        name = name.removesuffix(known)
+    for known in (".vcf", ".fastq", ".fq", ".fasta", ".fa", ".fna", ".gff3", ".gff", ".bed"):
+        name = name.removesuffix(known)
+    candidate = path.with_name(f"{name}.{tag}{suffix}")
+    number = 2
+    while candidate == path or candidate.exists():
+        candidate = path.with_name(f"{name}.{tag}{number}{suffix}")
+        number += 1
+    return candidate
+
+
+def compression_of(path: Path) -> str:
+    """``bgzf``, ``gzip``, ``plain`` or another compression's name, from a file's first bytes.
+
+    Raises:
+        OSError: The file cannot be read.
+    """
+    with open(path, "rb") as handle:
+        return _compression(handle.read(64))
+
+
+def decompress_command(path: Path, kind: str) -> str:
+    """A shell command printing the text of a ``kind``-compressed (or plain) file."""
+    quoted = shlex.quote(str(path))
+    if kind in ("gzip", "bgzf"):
+        return f"zcat {quoted}"
+    tool = next((t for _m, k, t in _OTHER_COMPRESSION if k == kind), "cat")
+    return f"{tool} {quoted}"
+
+
+def bgzf_end_problem(path: Path) -> str | None:
+    """Why a BGZF file is cut short or its last block is damaged; None when it ends properly.
+
+    Raises:
+        OSError: The file cannot be read.
+    """
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        handle.seek(max(0, size - _SEARCH_BYTES))
+        tail = handle.read()
+    try:
+        _bgzf_tail_text(tail)
+    except _GzipDamage as exc:
+        return str(exc).replace(" from the run", "")
+    return None
+
+
 # ------------------------------------------------------------------------- all at once
 
 
@@ -1474,6 +1587,7 @@ def check_inputs(
 __all__ = [
     "FULL_CHECK_BYTES",
     "HEAD_RECORDS",
+    "bgzf_end_problem",
     "check_fasta_content",
     "check_fastq",
     "check_fastq_pair",
@@ -1481,5 +1595,8 @@ __all__ = [
     "check_inputs",
     "check_reference",
     "check_targets",
+    "compression_of",
+    "decompress_command",
+    "new_file_name",
     "reference_contigs",
 ]

@@ -50,7 +50,7 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
     problems = index_problems(fasta)
     indexes = index_state(fasta)
     problems += indexes.problems
-    problems += annotation_file_problems(config, config_path.resolve().parent)
+    problems += annotation_file_problems(config, config_path.resolve().parent, samples_of(units))
     targets, gff3 = config["targets"], config["annotation"].get("gff3")
     # FASTQ heads and tails, reference, targets and GFF3 contigs: every problem at once.
     problems += check_inputs(

@@ -85,7 +85,11 @@ def annotation_sources(config: Path, out: Path) -> None:
     lab = _lab_config(config, None)
     units = load_sample_sheet(Path(lab["samples"]), lab["platform"])
     check_annotation_inputs(
-        _annotation(config, lab), Path(lab["reference"]["fasta"]), samples_of(units), out
+        _annotation(config, lab),
+        Path(lab["reference"]["fasta"]),
+        samples_of(units),
+        out,
+        lab["reference"].get("build"),
     )
 
 

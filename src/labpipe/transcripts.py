@@ -15,6 +15,7 @@ locus, so the file is read whole before anything is linked. Coordinates are
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -356,7 +357,7 @@ def _open_text(path: Path) -> Iterator[str]:
         opener = gzip.open if compressed else open
         with opener(path, "rt", encoding="utf-8") as handle:
             yield from handle
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:
         raise InputFormatError(f"{path}: cannot read GFF3: {exc}") from exc
 
 
