@@ -211,7 +211,10 @@ def test_unindexed_source_names_the_fix(reference: Path, tmp_path: Path) -> None
     plain.write_text(
         "##fileformat=VCFv4.2\n" + CLINVAR_INFO + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
     )
-    with pytest.raises(InputFormatError, match=r"not compressed.*`bgzip -c \S*/clinvar.vcf > \S*/clinvar.bgzip.vcf.gz && tabix -p vcf"):
+    with pytest.raises(
+        InputFormatError,
+        match=r"not compressed.*`bgzip -c \S*/clinvar.vcf > \S*/clinvar.bgzip.vcf.gz && tabix",
+    ):
         SourceMatcher(reference, plain, [])
 
 

@@ -21,6 +21,7 @@ Two things make matching safe rather than merely convenient:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 import shlex
@@ -263,8 +264,9 @@ class SourceVcf:
         return f"contigs renamed to the reference's naming ({shown}{more})"
 
     def close(self) -> None:
-        """Close the file."""
-        self._vcf.close()
+        """Close the file (after a read error htslib fails to close it: already reported)."""
+        with contextlib.suppress(OSError):
+            self._vcf.close()
 
     def records(self, chrom: str, start: int, end: int) -> Iterator[pysam.VariantRecord]:
         """Records overlapping ``start..end`` (1-based, inclusive) of a reference contig.
@@ -762,20 +764,39 @@ def _check_open_source(
     try:
         vcf = pysam.VariantFile(str(check.path))
     except (OSError, ValueError) as exc:
-        report.problems.append(f"{where}: not a readable VCF ({exc or type(exc).__name__})")
+        if "valid header" in str(exc):
+            why = "its header is not valid VCF (a malformed ## line, or an empty sample name?)"
+        else:
+            why = "the data is not VCF or BCF (nothing in it, or another format?)"
+        report.problems.append(f"{where}: not a readable VCF: {why}; download it again")
         return
-    with vcf:
-        report.problems += _header_problems(check, vcf.header)
-        index_contigs = list(vcf.index.keys()) if vcf.index is not None else []
-        source_contigs = list(dict.fromkeys([*vcf.header.contigs, *index_contigs]))
-        mapping = map_contigs(list(contigs), source_contigs)
-        if not mapping:
-            report.problems.append(_no_shared_contig(check, source_contigs, list(contigs)))
-            return
-        report.problems += _build_problems(check, vcf.header, mapping, contigs, reference_build)
-        samples = _read_records(check, vcf, mapping, full_read_bytes, report)
-        if vcf.index is not None:
-            report.problems += _beyond_end(check, vcf, mapping, contigs)
+    try:
+        _check_records(check, vcf, contigs, fasta, reference_build, full_read_bytes, report)
+    finally:
+        with contextlib.suppress(OSError):  # after a read error, already reported
+            vcf.close()
+
+
+def _check_records(
+    check: SourceCheck,
+    vcf: pysam.VariantFile,
+    contigs: Mapping[str, int],
+    fasta: Path | None,
+    reference_build: str | None,
+    full_read_bytes: int,
+    report: SourceReport,
+) -> None:
+    report.problems += _header_problems(check, vcf.header)
+    index_contigs = list(vcf.index.keys()) if vcf.index is not None else []
+    source_contigs = list(dict.fromkeys([*vcf.header.contigs, *index_contigs]))
+    mapping = map_contigs(list(contigs), source_contigs)
+    if not mapping:
+        report.problems.append(_no_shared_contig(check, source_contigs, list(contigs)))
+        return
+    report.problems += _build_problems(check, vcf.header, mapping, contigs, reference_build)
+    samples = _read_records(check, vcf, mapping, full_read_bytes, report)
+    if vcf.index is not None and not any("cannot be read to the end" in p for p in report.problems):
+        report.problems += _beyond_end(check, vcf, mapping, contigs)
     if fasta is not None and samples:
         report.problems += _ref_problems(check, samples, mapping, fasta, report)
 
