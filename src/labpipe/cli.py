@@ -148,6 +148,34 @@ def doctor() -> None:
     is_flag=True,
     help="Leave out (and list) files whose barcode is not in --barcodes, instead of stopping.",
 )
+@click.option(
+    "--build", default=None, help="Genome build, e.g. GRCh38 (default: told from the FASTA)."
+)
+@click.option("--gff3", type=click.Path(path_type=Path), default=None, help="Ensembl GFF3 (csq).")
+@click.option("--clinvar", type=click.Path(path_type=Path), default=None, help="ClinVar VCF.")
+@click.option(
+    "--population-af",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Population allele-frequency VCF, e.g. a gnomAD extract (bgzip + index).",
+)
+@click.option("--population-af-field", default=None, help="Its global AF INFO field, e.g. AF.")
+@click.option(
+    "--population-af-population-field",
+    default=None,
+    help="Its INFO field of the lab's population, e.g. AF_sas.",
+)
+@click.option(
+    "--population-af-population", default=None, help="That population, e.g. 'South Asian'."
+)
+@click.option("--population-af-name", default=None, help="Source name, e.g. 'gnomAD v4.1 exomes'.")
+@click.option(
+    "--panel",
+    "panels",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    help="Gene panel (gene list or BED); repeat for several.",
+)
 def init(
     fastq_dir: Path,
     reference: Path,
@@ -157,10 +185,34 @@ def init(
     barcodes: Path | None,
     overwrite: bool,
     skip_unlisted_barcodes: bool,
+    build: str | None,
+    gff3: Path | None,
+    clinvar: Path | None,
+    population_af: Path | None,
+    population_af_field: str | None,
+    population_af_population_field: str | None,
+    population_af_population: str | None,
+    population_af_name: str | None,
+    panels: tuple[Path, ...],
 ) -> None:
-    """Scan a sequencer output folder; write a sample sheet and a lab config."""
-    from labpipe.discover import init_lab, load_barcode_table
+    """Scan a sequencer output folder; write a sample sheet and a lab config.
 
+    The config shows every setting labpipe has (those not given commented out,
+    with their defaults); the annotation options fill its annotation section.
+    """
+    from labpipe.discover import InitSources, init_lab, load_barcode_table
+
+    sources = InitSources(
+        build=build,
+        gff3=gff3,
+        clinvar=clinvar,
+        population_af=population_af,
+        global_field=population_af_field,
+        population_field=population_af_population_field,
+        population=population_af_population,
+        population_name=population_af_name,
+        panels=panels,
+    )
     table = load_barcode_table(barcodes) if barcodes else None
     result = init_lab(
         fastq_dir,
@@ -171,6 +223,7 @@ def init(
         table,
         overwrite=overwrite,
         skip_unlisted_barcodes=skip_unlisted_barcodes,
+        sources=sources,
     )
     click.echo(result.report())
 

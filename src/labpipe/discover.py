@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from labpipe.atomic import write_text_atomic
 from labpipe.errors import InputFormatError, SampleSheetError, UsageError
@@ -500,8 +501,7 @@ def _barcode_line_problem(number: int, line: str, cells: list[str]) -> str:
             " separate barcode and sample with a tab"
         )
     return (
-        f"line {number}: {len(cells)} column(s) in {line!r}; each line needs a barcode and"
-        " a sample"
+        f"line {number}: {len(cells)} column(s) in {line!r}; each line needs a barcode and a sample"
     )
 
 
@@ -550,6 +550,85 @@ def write_sample_sheet(discovery: Discovery, path: Path) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class InitSources:
+    """Genome build and annotation files ``labpipe init`` writes into the config.
+
+    Attributes:
+        build: ``reference.build``; None: told from the reference's contig lengths when it can be.
+        gff3: Ensembl GFF3 for consequences.
+        clinvar: ClinVar VCF (bgzip + index).
+        population_af: A population allele-frequency VCF (e.g. a gnomAD extract).
+        global_field: Its INFO field of the global frequency (``AF``).
+        population_field: Its INFO field of the lab's population (``AF_sas``).
+        population: Label of that population (``South Asian``).
+        population_name: Display name of the source (``gnomAD v4.1 exomes``).
+        panels: Gene panel files (gene list or BED); each is named after its file.
+    """
+
+    build: str | None = None
+    gff3: Path | None = None
+    clinvar: Path | None = None
+    population_af: Path | None = None
+    global_field: str | None = None
+    population_field: str | None = None
+    population: str | None = None
+    population_name: str | None = None
+    panels: tuple[Path, ...] = ()
+
+    def files(self) -> list[tuple[str, Path]]:
+        """(option, path) of every file given, to check before anything is written."""
+        named = [("--gff3", self.gff3), ("--clinvar", self.clinvar)]
+        named.append(("--population-af", self.population_af))
+        return [(o, p) for o, p in named if p is not None] + [("--panel", p) for p in self.panels]
+
+    def problems(self) -> list[str]:
+        """Options that do not fit together."""
+        fields = (self.global_field, self.population_field, self.population, self.population_name)
+        if self.population_af is None and any(fields):
+            return ["--population-af-* options need --population-af FILE"]
+        if self.population_af is not None and not (self.global_field or self.population_field):
+            return [
+                "--population-af needs the INFO field(s) to read: --population-af-field"
+                " (global, e.g. AF) and/or --population-af-population-field (e.g. AF_sas)"
+            ]
+        return []
+
+    def annotation(self, base: Path) -> dict[str, Any]:
+        """The config's ``annotation`` values, paths written relative to ``base`` when under it."""
+        section: dict[str, Any] = {}
+        if self.gff3 is not None:
+            section["gff3"] = _path_for(self.gff3, base)
+        if self.clinvar is not None:
+            section["clinvar"] = _path_for(self.clinvar, base)
+        if self.population_af is not None:
+            source_id = "gnomad" if "gnomad" in self.population_af.name.lower() else "population"
+            entry: dict[str, Any] = {"id": source_id}
+            if self.population_name:
+                entry["name"] = self.population_name
+            entry["vcf"] = _path_for(self.population_af, base)
+            if self.population:
+                entry["population"] = self.population
+            if self.population_field:
+                entry["population_field"] = self.population_field
+            if self.global_field:
+                entry["global_field"] = self.global_field
+            section["population_af"] = [entry]
+        if self.panels:
+            section["panels"] = [
+                {"name": _panel_name(panel), "file": _path_for(panel, base)}
+                for panel in self.panels
+            ]
+        return section
+
+
+def _panel_name(path: Path) -> str:
+    name = path.name
+    for suffix in (".gz", ".txt", ".tsv", ".bed", ".list"):
+        name = name.removesuffix(suffix)
+    return name
+
+
 def write_lab_config(
     path: Path,
     *,
@@ -558,12 +637,15 @@ def write_lab_config(
     targets: Path | None,
     samples_path: Path,
     platform: str,
+    sources: InitSources | None = None,
 ) -> Path:
-    """Write a commented lab config with only the keys that apply, atomically.
+    """Write a lab config showing every key labpipe knows, atomically.
 
-    ``lab.id`` is derived from the name (:func:`lab_id_from_name`). Paths under the
-    config's folder are written relative to it, others absolute. Every other setting
-    keeps labpipe's default; the comments say where to find them.
+    The keys that apply are values; every other key of the schema is a
+    commented line with its default (:mod:`labpipe.config_template`), so a lab
+    sees what it can set. ``lab.id`` is derived from the name
+    (:func:`lab_id_from_name`). Paths under the config's folder are written
+    relative to it, others absolute.
 
     Returns:
         The config's path.
@@ -571,53 +653,38 @@ def write_lab_config(
     Raises:
         UsageError: ``platform`` is not ILLUMINA or DNBSEQ, or the lab name is empty.
     """
+    from labpipe.config_template import render_config
+
     path = _absolute(path)
     platform = canonical_platform(platform)
     if platform not in PLATFORMS:
         raise UsageError(f"platform {platform!r} is not one of {', '.join(PLATFORMS)}")
     if not lab_name.strip():
         raise UsageError("the lab name is empty; give one with --lab")
+    sources = sources or InitSources()
     base = path.parent
-    lines = [
-        "# Lab config written by `labpipe init`. Check it with:",
-        f"#   labpipe validate {_one_line(str(path))}",
-        "# Relative paths are resolved against the folder holding this file. Settings not",
-        "# written here keep labpipe's defaults; config/labs/example-lab.yaml lists them all",
-        "# (threads, trimming, qc thresholds, calling, annotation).",
-        "",
-        "lab:",
-        f"  name: {_yaml_string(lab_name.strip())}  # printed on reports",
-        f"  id: {_yaml_string(lab_id_from_name(lab_name))}  # letters, digits, - _ .",
-        "",
-        "reference:",
-        f"  fasta: {_yaml_string(_path_for(_absolute(reference), base))}",
-        "",
-    ]
+    values: dict[str, Any] = {
+        "lab": {"name": lab_name.strip(), "id": lab_id_from_name(lab_name)},
+        "reference": {"fasta": _path_for(_absolute(reference), base)},
+    }
+    if sources.build:
+        values["reference"]["build"] = sources.build
     if targets is not None:
-        lines += [
-            "# Target regions of the panel or exome kit.",
-            f"targets: {_yaml_string(_path_for(_absolute(targets), base))}",
-        ]
-    else:
-        lines += [
-            "# No targets: the whole reference is analysed (whole-genome data).",
-            "# For a panel or exome add: targets: /path/to/targets.bed",
-        ]
-    lines += [
-        "",
-        "# Written by labpipe init from the sequencer's output folder: check the names.",
-        f"samples: {_yaml_string(_path_for(_absolute(samples_path), base))}",
-        "",
-        f"platform: {platform}  # for sample-sheet rows that name no platform",
+        values["targets"] = _path_for(_absolute(targets), base)
+    values["samples"] = _path_for(_absolute(samples_path), base)
+    values["platform"] = platform
+    annotation = sources.annotation(base)
+    if annotation:
+        values["annotation"] = annotation
+    header = [
+        "Lab config written by `labpipe init`. Check it with:",
+        f"  labpipe validate {_one_line(str(path))}",
+        "Relative paths are resolved against the folder holding this file.",
+        "Every key labpipe knows is here: a line starting '# key:' is off and shows the",
+        "default (or an example); remove its '# ' to set it. Targets: leave out for whole",
+        "genomes. Two-colour instruments (NovaSeq, NextSeq) need trimming.poly_g: true.",
     ]
-    if platform == "ILLUMINA":
-        lines += [
-            "",
-            "# Two-colour instruments (NovaSeq, NextSeq) read no-signal as G: uncomment for them.",
-            "# trimming:",
-            "#   poly_g: true",
-        ]
-    write_text_atomic(path, "\n".join(lines) + "\n")
+    write_text_atomic(path, render_config(values, header))
     return path
 
 
@@ -642,6 +709,7 @@ def init_lab(
     *,
     overwrite: bool = False,
     skip_unlisted_barcodes: bool = False,
+    sources: InitSources | None = None,
 ) -> InitResult:
     """Scan a run folder and write ``samples.tsv`` and ``config.yaml`` into ``out_dir``.
 
@@ -659,6 +727,7 @@ def init_lab(
         overwrite: Replace the two files if they exist.
         skip_unlisted_barcodes: Leave out (and list) files whose barcode the table lacks;
             without it such files stop ``init``, since a patient would be missed silently.
+        sources: Genome build and annotation files for the config.
 
     Returns:
         The paths written, the scan, and warnings for the user.
@@ -671,8 +740,10 @@ def init_lab(
     out_dir = _absolute(out_dir)
     sheet_path = out_dir / SAMPLE_SHEET_NAME
     config_path = out_dir / CONFIG_NAME
-    missing = []
-    for option, given in (("--reference", reference), ("--targets", targets)):
+    sources = sources or InitSources()
+    missing = sources.problems()
+    named = [("--reference", reference), ("--targets", targets), *sources.files()]
+    for option, given in named:
         if given is None or Path(given).is_file():
             continue
         state = "is not a file" if Path(given).exists() else "does not exist"
@@ -732,6 +803,8 @@ def init_lab(
             f" platform column of {sheet_path} if that is wrong"
         )
 
+    sources, build_warnings = _with_build(sources, reference)
+    warnings += build_warnings
     out_dir.mkdir(parents=True, exist_ok=True)
     write_sample_sheet(found, sheet_path)
     write_lab_config(
@@ -741,6 +814,7 @@ def init_lab(
         targets=targets,
         samples_path=sheet_path,
         platform=platform,
+        sources=sources,
     )
     from labpipe.reference import missing_indexes
 
@@ -758,6 +832,34 @@ def _unlisted_barcode_lines(found: Discovery) -> list[str]:
         f"barcode {barcode}: {', '.join(found.relative(p) for p in paths)}"
         for barcode, paths in sorted(found.unlisted_barcodes.items(), key=lambda i: _natural(i[0]))
     ]
+
+
+def _with_build(sources: InitSources, reference: Path) -> tuple[InitSources, list[str]]:
+    """The build told from the reference's contig lengths when none is given; a warning on
+    a given build the lengths contradict."""
+    from dataclasses import replace
+
+    from labpipe.errors import LabpipeError
+    from labpipe.genome_builds import build_label, build_of_lengths, describe_length
+    from labpipe.inputs_check import reference_contigs
+
+    try:
+        told = build_of_lengths(reference_contigs(_absolute(reference)))
+    except LabpipeError:
+        told = None  # `labpipe validate` says what is wrong with the reference
+    if told is None:
+        return sources, []
+    build, contig, length = told
+    if sources.build is None:
+        return replace(sources, build=build), []
+    stated = build_label(sources.build)
+    if stated is not None and stated != build:
+        return sources, [
+            f"--build {sources.build} is {stated}, but in {reference}"
+            f" {describe_length(contig, length)}: check which FASTA and which build you mean"
+            " (labpipe validate will refuse the pair)"
+        ]
+    return sources, []
 
 
 def _make_pair(

@@ -935,9 +935,7 @@ def check_fasta_content(fasta: Path) -> list[str]:
     return _check_reference(Path(fasta), use_fai=False)[0]
 
 
-def _check_reference(
-    fasta: Path, use_fai: bool = True
-) -> tuple[list[str], dict[str, int] | None]:
+def _check_reference(fasta: Path, use_fai: bool = True) -> tuple[list[str], dict[str, int] | None]:
     """Problems of a reference, and its contigs when the FASTA had to be read for them."""
     try:
         size = fasta.stat().st_size

@@ -1,0 +1,280 @@
+"""A lab config showing every key the schema has, for ``labpipe init`` and the example.
+
+A key a lab cannot see is a key it cannot set: the issue that led here was a
+lab whose config, written by ``labpipe init``, had no annotation section, so
+its reports said nothing about ClinVar without anything looking wrong. So the
+config written here walks the whole schema: keys the lab gave are values,
+every other key is a commented line holding labpipe's default (or, with no
+default, an example), under its description from the schema. Uncommenting a
+line (removing its first ``# ``) gives a valid setting.
+
+``config/labs/example-lab.yaml`` is this module's output for the example lab
+(:func:`example_config`); a test keeps the two the same.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from labpipe.config import DEFAULTS, config_schema
+
+_WIDTH = 96
+
+# Values shown for keys that have no default, and for the items of lists that are empty by default.
+EXAMPLE_VALUES: dict[str, Any] = {
+    "reference.build": "GRCh38",
+    "trimming.adapters": {
+        "ILLUMINA": {
+            "r1": "AGATCGGAAGAGCACACGTCTGAACTCCAGTCA",
+            "r2": "AGATCGGAAGAGCGTCGTGTAGGGAAAGAGTGT",
+        },
+        "DNBSEQ": {
+            "r1": "AAGTCGGAGGCCAAGCGGTCTTAGGAAGACAA",
+            "r2": "AAGTCGGATCGTAGCCATGTCGTTCTGTGAGCCAAGGAGTTG",
+        },
+    },
+    "annotation.gff3": "/data/annotation/Homo_sapiens.GRCh38.113.gff3.gz",
+    "annotation.clinvar": "/data/annotation/clinvar_20261130.GRCh38.vcf.gz",
+    "annotation.population_af": [
+        {
+            "id": "gnomad",
+            "name": "gnomAD v4.1 exomes",
+            "vcf": "/data/annotation/gnomad.exomes.v4.1.targets.vcf.gz",
+            "population": "South Asian",
+            "population_field": "AF_sas",
+            "global_field": "AF",
+        }
+    ],
+    "annotation.panels": [
+        {
+            "name": "Thalassaemia v2",
+            "file": "/data/panels/thalassaemia-v2.txt",
+            "samples": ["PK001", "PK002"],
+        }
+    ],
+}
+
+# Where a lab gets each file, written above the key (schema descriptions say what it is).
+NOTES: dict[str, tuple[str, ...]] = {
+    "reference.fasta": (
+        "Index it once with `labpipe reference prepare FASTA` (samtools, bwa indexes beside it).",
+    ),
+    "reference.build": (
+        "Checked against the FASTA's chromosome lengths and each annotation source's build.",
+    ),
+    "annotation": (
+        "Without gff3 and clinvar, variants are listed but not interpreted (no consequences, no",
+        "ClinVar). docs/offline-annotation.md says how to get and cut each file on a connected",
+        "computer, copy it to the workstation, and check it with `labpipe validate`.",
+    ),
+    "annotation.gff3": (
+        "Ensembl, same build and release as the FASTA: ftp.ensembl.org/pub/release-113/gff3/",
+        "homo_sapiens/Homo_sapiens.GRCh38.113.gff3.gz (contig names must be the FASTA's).",
+    ),
+    "annotation.clinvar": (
+        "ftp.ncbi.nlm.nih.gov/pub/clinvar/vcf_GRCh38/clinvar.vcf.gz and its .tbi (vcf_GRCh37/",
+        "for GRCh37); keep the dated file name so reports say which release was used.",
+    ),
+    "annotation.population_af": (
+        "gnomAD (gnomad.broadinstitute.org/downloads) cut to the targets with only the fields",
+        "named here (AF, AF_sas): docs/offline-annotation.md has the bcftools commands.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One line of the rendered config.
+
+    Attributes:
+        indent: Column of the key (or comment) text.
+        text: The key line or the comment text.
+        comment: The text is prose (written after ``# ``).
+        off_at: Column of the ``# `` that turns the setting off, None when it is on.
+    """
+
+    indent: int
+    text: str
+    comment: bool = False
+    off_at: int | None = None
+
+    def render(self) -> str:
+        text = f"# {self.text}" if self.comment else self.text
+        if self.off_at is None:
+            return " " * self.indent + text
+        return " " * self.off_at + "# " + " " * (self.indent - self.off_at) + text
+
+
+def _scalar(value: Any) -> str:
+    """A value as YAML (JSON is valid YAML: quoted strings are safe for ':' and '#')."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _default(path: str) -> tuple[bool, Any]:
+    """(found, value): labpipe's default for a dotted key, else its example value."""
+    node: Any = DEFAULTS
+    for key in path.split("."):
+        if not isinstance(node, Mapping) or key not in node:
+            break
+        node = node[key]
+    else:
+        if not (isinstance(node, list) and not node):
+            return True, node
+    if path in EXAMPLE_VALUES:
+        return True, EXAMPLE_VALUES[path]
+    parent, _, key = path.rpartition(".")
+    example = EXAMPLE_VALUES.get(parent)
+    if isinstance(example, list) and example and key in example[0]:
+        return True, example[0][key]  # a key of a list item
+    return False, None
+
+
+def _describe(schema: Mapping[str, Any], path: str, indent: int, off_at: int | None) -> list[_Line]:
+    texts = list(NOTES.get(path, ()))
+    description = schema.get("description")
+    if description:
+        texts = textwrap.wrap(description, _WIDTH - indent) + texts
+    # Inside a block that is off, the prose keeps a second '#', so that removing the first
+    # '# ' of every line of the block turns it on; a single key that is off needs no such care.
+    inside = off_at if off_at is not None and off_at < indent else None
+    return [_Line(indent, text, comment=True, off_at=inside) for text in texts]
+
+
+def _node(
+    key: str,
+    schema: Mapping[str, Any],
+    value: Any,
+    given: bool,
+    path: str,
+    indent: int,
+    off_at: int | None,
+    dash: bool = False,
+) -> list[_Line]:
+    """Lines for one key: its description, then its value or (given=False) its default, off."""
+    if not given:
+        found, value = _default(path)
+        if not found:
+            raise KeyError(f"config template: no default or example value for {path}")
+        if off_at is None:
+            off_at = indent
+    lines = _describe(schema, path, indent, off_at)
+    lead = "- " if dash else ""
+    properties = schema.get("properties")
+    if properties and isinstance(value, Mapping):
+        lines.append(_Line(indent, f"{lead}{key}:", off_at=off_at))
+        lines += _object(properties, value, path, indent + 2, off_at)
+    elif schema.get("type") == "array" and "properties" in schema.get("items", {}):
+        lines.append(_Line(indent, f"{lead}{key}:", off_at=off_at))
+        for entry in value:
+            lines += _item(schema["items"]["properties"], entry, path, indent + 2, off_at)
+    else:
+        lines.append(_Line(indent, f"{lead}{key}: {_scalar(value)}", off_at=off_at))
+    return lines
+
+
+def _object(
+    properties: Mapping[str, Any],
+    values: Mapping[str, Any],
+    path: str,
+    indent: int,
+    off_at: int | None,
+) -> list[_Line]:
+    """Every property of an object; those not in ``values`` commented out."""
+    lines: list[_Line] = []
+    for key, schema in properties.items():
+        present = key in values
+        lines += _node(key, schema, values.get(key), present, f"{path}.{key}", indent, off_at)
+    return lines
+
+
+def _item(
+    properties: Mapping[str, Any],
+    entry: Mapping[str, Any],
+    path: str,
+    indent: int,
+    off_at: int | None,
+) -> list[_Line]:
+    """One list item: its first key carries the ``- ``, the others line up after it."""
+    lines: list[_Line] = []
+    for number, (key, schema) in enumerate(properties.items()):
+        at = indent if number == 0 else indent + 2
+        present = key in entry
+        lines += _node(
+            key, schema, entry.get(key), present, f"{path}.{key}", at, off_at, dash=number == 0
+        )
+    return lines
+
+
+def render_config(values: Mapping[str, Any], header: Sequence[str]) -> str:
+    """The config text: ``values`` (nested like the YAML) set, every other schema key commented.
+
+    Args:
+        values: The settings to write as values; paths as the lab wants them written.
+        header: Comment lines for the top of the file (without ``# ``).
+
+    Raises:
+        KeyError: A schema key has neither a value, a default nor an example
+            (a new key needs an entry in :data:`EXAMPLE_VALUES`).
+    """
+    lines = [_Line(0, text, comment=True) for text in header]
+    schema = config_schema()
+    for key, sub in schema["properties"].items():
+        lines.append(_Line(0, ""))
+        lines += _node(key, sub, values.get(key), key in values, key, 0, None)
+    return "\n".join(line.render().rstrip() for line in lines) + "\n"
+
+
+EXAMPLE_LAB: dict[str, Any] = {
+    "lab": {"name": "Example Hospital Molecular Genetics Laboratory", "id": "example-lab"},
+    "reference": {
+        "fasta": "/data/reference/GRCh38/Homo_sapiens.GRCh38.dna.primary_assembly.fa",
+        "build": "GRCh38",
+    },
+    "targets": "/data/panels/thalassaemia-v2.bed",
+    "samples": "/data/runs/2026-11-20/samples.tsv",
+    "platform": "DNBSEQ",
+    "output_dir": "/data/results/2026-11-20",
+    "threads": 8,
+    "trimming": {"min_length": 36, "poly_g": False},
+    "qc": {
+        "min_reads": 1_000_000,
+        "min_mapped_pct": 95,
+        "max_duplicate_pct": 30,
+        "min_mean_target_depth": 80,
+        "min_pct_target_20x": 95,
+        "depth_thresholds": [10, 20, 30],
+    },
+    "calling": {"caller": "bcftools", "target_padding": 100},
+    "annotation": {
+        "gff3": EXAMPLE_VALUES["annotation.gff3"],
+        "clinvar": EXAMPLE_VALUES["annotation.clinvar"],
+        "population_af": EXAMPLE_VALUES["annotation.population_af"],
+        "panels": EXAMPLE_VALUES["annotation.panels"],
+    },
+}
+
+EXAMPLE_HEADER = (
+    "Example lab config: copy it to config/labs/<your-lab>.yaml and edit it, or let",
+    "`labpipe init --fastq-dir RUN_FOLDER --reference FASTA ...` write one for a run.",
+    "Relative paths are resolved against the folder holding this file.",
+    "Every key labpipe knows is here: a line starting '# key:' is off and shows the default",
+    "(or an example); remove its '# ' to set it. Check the result with:",
+    "  labpipe validate config/labs/<your-lab>.yaml",
+    "This file is written by `python -m labpipe.config_template` (a test keeps it current).",
+)
+
+
+def example_config() -> str:
+    """The text of ``config/labs/example-lab.yaml``."""
+    return render_config(EXAMPLE_LAB, EXAMPLE_HEADER)
+
+
+if __name__ == "__main__":
+    print(example_config(), end="")
+
+
+__all__ = ["EXAMPLE_LAB", "EXAMPLE_VALUES", "NOTES", "example_config", "render_config"]
