@@ -114,23 +114,34 @@ def _scalar(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+_MISSING = object()
+
+
+def _lookup(node: Any, parts: Sequence[str]) -> Any:
+    """The value at ``parts`` under ``node`` (a list stands for its first item), or _MISSING."""
+    for part in parts:
+        if isinstance(node, list) and node:
+            node = node[0]
+        if not isinstance(node, Mapping) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node
+
+
 def _default(path: str) -> tuple[bool, Any]:
-    """(found, value): labpipe's default for a dotted key, else its example value."""
-    node: Any = DEFAULTS
-    for key in path.split("."):
-        if not isinstance(node, Mapping) or key not in node:
-            break
-        node = node[key]
-    else:
-        if not (isinstance(node, list) and not node):
-            return True, node
-    if path in EXAMPLE_VALUES:
-        return True, EXAMPLE_VALUES[path]
-    parent, _, key = path.rpartition(".")
-    example = EXAMPLE_VALUES.get(parent)
-    if isinstance(example, list) and example and key in example[0]:
-        return True, example[0][key]  # a key of a list item
-    return False, None
+    """(found, value) for a dotted key: labpipe's default; an example where the default is
+    empty (null, an empty list) and one is known, so that the line shows what to write."""
+    parts = path.split(".")
+    default = _lookup(DEFAULTS, parts)
+    if default is not _MISSING and default not in (None, []):
+        return True, default
+    for cut in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:cut])
+        if prefix in EXAMPLE_VALUES:
+            example = _lookup(EXAMPLE_VALUES[prefix], parts[cut:])
+            if example is not _MISSING:
+                return True, example
+    return (True, default) if default is not _MISSING else (False, None)
 
 
 def _describe(schema: Mapping[str, Any], path: str, indent: int, off_at: int | None) -> list[_Line]:
@@ -166,7 +177,7 @@ def _node(
     properties = schema.get("properties")
     if properties and isinstance(value, Mapping):
         lines.append(_Line(indent, f"{lead}{key}:", off_at=off_at))
-        lines += _object(properties, value, path, indent + 2, off_at)
+        lines += _object(properties, value, path, indent + 2, off_at, given)
     elif schema.get("type") == "array" and "properties" in schema.get("items", {}):
         lines.append(_Line(indent, f"{lead}{key}:", off_at=off_at))
         for entry in value:
@@ -182,11 +193,15 @@ def _object(
     path: str,
     indent: int,
     off_at: int | None,
+    user: bool,
 ) -> list[_Line]:
-    """Every property of an object; those not in ``values`` commented out."""
+    """Every property of an object; those the lab did not give commented out.
+
+    ``user`` False: ``values`` is a default, each key shows its own default (or example).
+    """
     lines: list[_Line] = []
     for key, schema in properties.items():
-        present = key in values
+        present = user and key in values
         lines += _node(key, schema, values.get(key), present, f"{path}.{key}", indent, off_at)
     return lines
 
