@@ -31,18 +31,26 @@ if not (BAD / "PROVENANCE.md").exists():
     pytest.skip(f"{BAD} is not here (CI may not have shared/)", allow_module_level=True)
 
 VCF = "the file is a VCF, not FASTQ reads; check the sample sheet's fq1/fq2 columns"
+# {path}, {dir} and {stem} stand for the file, its folder and its name without suffixes.
 SAM = (
-    "the file is SAM alignments, not FASTQ: convert it with `samtools collate` then"
-    " `samtools fastq`"
+    "the file is SAM alignments, not FASTQ: convert it with `samtools collate -u -O {path} |"
+    " samtools fastq -1 {dir}/{stem}.R1.fastq.gz -2 {dir}/{stem}.R2.fastq.gz -0 /dev/null -s"
+    " /dev/null -`, then give those two files in the sample sheet (the SAM holds the reads once"
+    " aligned; the sequencer's FASTQ is better)"
 )
 EMPTY = "the file is empty (0 bytes); copy it again from the run"
 INTERLEAVED = (
     "looks interleaved (reads 1 and 2 are both 'HS25_09827:2:1201:1505:59795#49'): labpipe"
-    " needs R1 and R2 in separate files; split it with `seqtk seq -1` and `seqtk seq -2`"
+    " needs R1 and R2 in separate files; split it with `zcat -f {path} | awk 'NR % 8 >= 1 &&"
+    " NR % 8 <= 4' | gzip -c > {dir}/{stem}.R1.fastq.gz` and `zcat -f {path} | awk 'NR % 8 =="
+    " 0 || NR % 8 >= 5' | gzip -c > {dir}/{stem}.R2.fastq.gz`, then give the two files in the"
+    " sample sheet"
 )
 MULTI_LINE = (
     "the sequence continues on the next line (multi-line FASTQ); fastp reads exactly 4 lines"
-    " per read and would silently drop reads: unwrap it with `seqtk seq -l0`"
+    " per read and would silently drop reads: make a copy with one line per sequence with"
+    " `samtools import -0 {path} -o - | samtools fastq -0 {dir}/{stem}.unwrapped.fastq.gz -`,"
+    " then give the new file in the sample sheet"
 )
 GTF = (
     'line 1: this is GTF (attributes written gene_id "..."), not GFF3: give the GFF3 file of'
@@ -158,7 +166,10 @@ CASES: list[tuple[str, Check, str, list[str]]] = [
 )
 def test_bad_input(name: str, check: Check, provenance: str, messages: list[str]) -> None:
     path = BAD / name
-    assert check(path) == [f"{path}: {m}" for m in messages], provenance
+    stem = path.name.removesuffix(".fq").removesuffix(".sam")
+    expected = [m.replace("{path}", str(path)) for m in messages]
+    expected = [m.replace("{dir}", str(path.parent)).replace("{stem}", stem) for m in expected]
+    assert check(path) == [f"{path}: {m}" for m in expected], provenance
 
 
 def test_every_shared_file_is_in_the_table() -> None:

@@ -186,8 +186,10 @@ def test_bam_renamed_fastq_gz(tmp_path: Path) -> None:
     path = tmp_path / "S1_R1.fastq.gz"
     bam.rename(path)
     assert check_fastq(path) == [
-        f"{path}: this is a BAM file, not FASTQ: convert it with `samtools collate` then"
-        " `samtools fastq`, or give the sequencer's FASTQ files"
+        f"{path}: this is a BAM file, not FASTQ: give the sequencer's FASTQ files, or convert it"
+        f" with `samtools collate -u -O {path} | samtools fastq -1 {tmp_path}/S1_R1.R1.fastq.gz"
+        f" -2 {tmp_path}/S1_R1.R2.fastq.gz -0 /dev/null -s /dev/null -`, then give those two"
+        " files in the sample sheet"
     ]
 
 
@@ -196,9 +198,13 @@ def test_sam_with_and_without_header(tmp_path: Path) -> None:
     with_header = write(tmp_path / "a.fq", "@HD\tVN:1.6\n" + line)
     without = write(tmp_path / "b.fq", line)
     for path in (with_header, without):
+        stem = path.name.removesuffix(".fq")
         assert check_fastq(path) == [
-            f"{path}: the file is SAM alignments, not FASTQ: convert it with"
-            " `samtools collate` then `samtools fastq`"
+            f"{path}: the file is SAM alignments, not FASTQ: convert it with `samtools collate"
+            f" -u -O {path} | samtools fastq -1 {tmp_path}/{stem}.R1.fastq.gz -2"
+            f" {tmp_path}/{stem}.R2.fastq.gz -0 /dev/null -s /dev/null -`, then give those two"
+            " files in the sample sheet (the SAM holds the reads once aligned; the sequencer's"
+            " FASTQ is better)"
         ]
 
 
@@ -219,8 +225,9 @@ def test_plain_text_that_is_not_fastq(tmp_path: Path) -> None:
 def test_other_compressions(tmp_path: Path) -> None:
     path = write(tmp_path / "r1.fastq.bz2", b"BZh91AY&SY" + bytes(20))
     assert check_fastq(path) == [
-        f"{path}: compressed with bzip2; labpipe reads plain or gzip FASTQ: recompress it"
-        " with `bzcat r1.fastq.bz2 | bgzip > r1.fastq.gz`"
+        f"{path}: compressed with bzip2; labpipe reads plain or gzip FASTQ: make a gzip copy with"
+        f" `bzcat {path} | bgzip -c > {tmp_path}/r1.recompressed.fastq.gz`, then give the new"
+        " file in the sample sheet"
     ]
 
 
@@ -230,7 +237,9 @@ def test_gzip_name_and_content_disagree(tmp_path: Path) -> None:
     gzip_named_plain = write(tmp_path / "b.fastq", gzip_bytes(text))
     assert check_fastq(plain_named_gz) == [
         f"{plain_named_gz}: the name ends in .gz but the file is not gzip-compressed"
-        " (fastp refuses it): compress it with bgzip, or rename it without .gz"
+        " (fastp refuses it): make a compressed copy with"
+        f" `bgzip -c {plain_named_gz} > {tmp_path}/a.bgzip.fastq.gz`, then give the new file in"
+        " the sample sheet"
     ]
     assert check_fastq(gzip_named_plain) == [
         f"{gzip_named_plain}: the file is gzip-compressed but its name does not end in .gz;"
@@ -252,8 +261,9 @@ def test_multi_line_fastq(tmp_path: Path) -> None:
     path = write(tmp_path / "r.fq", "@r1\nACGTACGT\nACGT\n+\nIIIIIIII\nIIII\n")
     assert check_fastq(path) == [
         f"{path}: line 1 (read 1): the sequence continues on the next line (multi-line FASTQ);"
-        " fastp reads exactly 4 lines per read and would silently drop reads: unwrap it with"
-        " `seqtk seq -l0`"
+        " fastp reads exactly 4 lines per read and would silently drop reads: make a copy with"
+        f" one line per sequence with `samtools import -0 {path} -o - | samtools fastq -0"
+        f" {tmp_path}/r.unwrapped.fastq.gz -`, then give the new file in the sample sheet"
     ]
 
 
@@ -287,8 +297,9 @@ def test_phred64_qualities(tmp_path: Path) -> None:
     path = write(tmp_path / "old.fq", reads)
     assert check_fastq(path) == [
         f"{path}: quality scores look like Phred+64 (old Illumina 1.3-1.7): in the first 2 reads"
-        " the lowest is 'B' and the highest 'h'; convert to Phred+33 with"
-        " `seqtk seq -Q64 -V old.fq | gzip > new.fastq.gz`"
+        " the lowest is 'B' and the highest 'h'; write a Phred+33 copy with"
+        f" `zcat -f {path} | perl -pe 'tr/\\x40-\\x7e/\\x21-\\x5f/ if $. % 4 == 0' | gzip -c >"
+        f" {tmp_path}/old.phred33.fastq.gz`, then give the new file in the sample sheet"
     ]
 
 
@@ -300,7 +311,9 @@ def test_high_phred33_qualities_are_not_phred64(tmp_path: Path) -> None:
 def test_windows_line_endings(tmp_path: Path) -> None:
     path = write(tmp_path / "r.fq", record("r1").replace("\n", "\r\n"))
     assert check_fastq(path) == [
-        f"{path}: lines end with CR LF (Windows line endings); convert the file with `dos2unix`"
+        f"{path}: lines end with CR LF (Windows line endings); write a copy with Unix line"
+        f" endings with `zcat -f {path} | tr -d '\\r' | gzip -c > {tmp_path}/r.unix.fastq.gz`,"
+        " then give the new file in the sample sheet"
     ]
 
 
@@ -309,7 +322,10 @@ def test_interleaved_file(tmp_path: Path) -> None:
     path = write(tmp_path / "r.fq", reads)
     assert check_fastq(path) == [
         f"{path}: looks interleaved (reads 1 and 2 are both 'q1/1'): labpipe needs R1 and R2"
-        " in separate files; split it with `seqtk seq -1` and `seqtk seq -2`"
+        f" in separate files; split it with `zcat -f {path} | awk 'NR % 8 >= 1 && NR % 8 <= 4'"
+        f" | gzip -c > {tmp_path}/r.R1.fastq.gz` and `zcat -f {path} | awk 'NR % 8 == 0 ||"
+        f" NR % 8 >= 5' | gzip -c > {tmp_path}/r.R2.fastq.gz`, then give the two files in the"
+        " sample sheet"
     ]
 
 
@@ -496,12 +512,19 @@ def test_small_last_member_damaged_or_cut_after_a_good_one(tmp_path: Path) -> No
 def test_bytes_after_the_gzip_data(tmp_path: Path, big_reads: str) -> None:
     small = write(tmp_path / "s.fq.gz", gzip_bytes(illumina_reads(50)) + bytes(10))
     large = write(tmp_path / "l.fq.gz", gzip_bytes(big_reads) + gzip_bytes("@x\n") + b"junk")
-    fix = "(fastp stops at them): recompress the file with `zcat FILE | bgzip > new.fastq.gz`"
+
+    def fix(path: Path) -> str:
+        copy = path.with_name(path.name.replace(".fq.gz", ".recompressed.fq.gz"))
+        return (
+            f"(fastp stops at them): recompress it into a new file with `zcat {path} | bgzip -c"
+            f" > {copy}`, then give the new file in the sample sheet"
+        )
+
     assert check_fastq(small) == [
-        f"{small}: 10 bytes after the end of the gzip data are not gzip {fix}"
+        f"{small}: 10 bytes after the end of the gzip data are not gzip {fix(small)}"
     ]
     assert tail_only(large) == [
-        f"{large}: 4 bytes after the end of the gzip data are not gzip {fix}"
+        f"{large}: 4 bytes after the end of the gzip data are not gzip {fix(large)}"
     ]
 
 
@@ -602,7 +625,9 @@ def test_reference_compressed_with_plain_gzip(tmp_path: Path) -> None:
     path = write(tmp_path / "ref.fa.gz", gzip_bytes(">1\nACGT\n"))
     assert check_reference(path) == [
         f"{path}: compressed with plain gzip; samtools and bcftools need the reference"
-        " uncompressed or compressed with bgzip: `zcat ref.fa.gz | bgzip > ref.fa.gz`"
+        " uncompressed or compressed with bgzip: make a bgzip copy with"
+        f" `zcat {path} | bgzip -c > {tmp_path}/ref.bgzip.fa.gz`, then set reference.fasta to it"
+        " and run `labpipe reference prepare` on it"
     ]
 
 

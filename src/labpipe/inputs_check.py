@@ -221,6 +221,36 @@ def _pairing_problems(fq1: Path, fq2: Path, scan1: _FastqScan, scan2: _FastqScan
     return []
 
 
+def _q(path: Path) -> str:
+    return shlex.quote(str(path))
+
+
+_IN_SHEET = "give the new file in the sample sheet"
+
+
+def _fastq_copy(path: Path, tag: str) -> Path:
+    return new_file_name(path, tag, ".fastq.gz")
+
+
+def _text_of(path: Path) -> str:
+    """A command printing a FASTQ's text, plain or gzip."""
+    return f"zcat -f {_q(path)}"
+
+
+def _to_fastq_command(path: Path, bam: bool) -> str:
+    """``samtools collate | samtools fastq`` writing R1 and R2 beside a BAM/SAM, as new files."""
+    r1, r2 = _fastq_copy(path, "R1"), _fastq_copy(path, "R2")
+    return (
+        f"`samtools collate -u -O {_q(path)} | samtools fastq -1 {_q(r1)} -2 {_q(r2)}"
+        " -0 /dev/null -s /dev/null -`, then give those two files in the sample sheet"
+        + (
+            ""
+            if bam
+            else " (the SAM holds the reads once aligned; the sequencer's FASTQ is better)"
+        )
+    )
+
+
 def _scan_fastq(path: Path, records: int, full_check_bytes: int) -> _FastqScan:
     """Check one FASTQ: access, format of the first reads, integrity of the end."""
     scan = _FastqScan()
@@ -234,7 +264,7 @@ def _scan_fastq(path: Path, records: int, full_check_bytes: int) -> _FastqScan:
     except OSError as exc:
         scan.problems.append(f"{path}: cannot be read ({exc.strerror}); check its permissions")
     except _GzipDamage as exc:
-        scan.problems.append(f"{path}: {exc}")
+        scan.problems.append(f"{path}: {_with_fix(str(exc), path, _IN_SHEET)}")
     return scan
 
 
@@ -250,10 +280,11 @@ def _scan_open_fastq(
     handle.seek(0)
     kind = _compression(magic)
     if kind not in ("gzip", "bgzf", "plain"):
-        tool = next(t for _m, k, t in _OTHER_COMPRESSION if k == kind)
+        copy = _fastq_copy(path, "recompressed")
         problems.append(
-            f"{path}: compressed with {kind}; labpipe reads plain or gzip FASTQ:"
-            f" recompress it with `{tool} {path.name} | bgzip > {_stem(path)}.fastq.gz`"
+            f"{path}: compressed with {kind}; labpipe reads plain or gzip FASTQ: make a gzip"
+            f" copy with `{decompress_command(path, kind)} | bgzip -c > {_q(copy)}`, then"
+            f" {_IN_SHEET}"
         )
         return
     gzipped = kind != "plain"
@@ -267,12 +298,14 @@ def _scan_open_fastq(
     elif not gzipped and named_gz:
         problems.append(
             f"{path}: the name ends in .gz but the file is not gzip-compressed"
-            " (fastp refuses it): compress it with bgzip, or rename it without .gz"
+            " (fastp refuses it): make a compressed copy with"
+            f" `bgzip -c {_q(path)} > {_q(_fastq_copy(path, 'bgzip'))}`, then {_IN_SHEET}"
         )
     if magic.startswith(b"CRAM"):
         problems.append(
-            f"{path}: this is a CRAM file, not FASTQ: convert it with `samtools collate`"
-            " then `samtools fastq`"
+            f"{path}: this is a CRAM file, not FASTQ: convert it with `samtools collate` then"
+            " `samtools fastq` (with --reference and the FASTA it was made against), writing"
+            " new R1 and R2 files, and give those in the sample sheet"
         )
         return
     stream = _Stream(handle, gzipped)
@@ -289,13 +322,6 @@ def _compression(magic: bytes) -> str:
         if magic.startswith(prefix):
             return kind
     return "plain"
-
-
-def _stem(path: Path) -> str:
-    name = path.name
-    for suffix in (".gz", ".bz2", ".xz", ".zst", ".zip", ".fastq", ".fq"):
-        name = name.removesuffix(suffix)
-    return name
 
 
 class _Stream:
@@ -383,11 +409,24 @@ def _corrupt_message(reason: zlib.error | str, where: str = "") -> str:
     )
 
 
+_FIX = "\x00fix\x00"  # stands for the recompressing command, which needs the file's path
+
+
 def _trailing_message(count: int) -> str:
     return (
-        f"{count} bytes after the end of the gzip data are not gzip (fastp stops at them):"
-        " recompress the file with `zcat FILE | bgzip > new.fastq.gz`"
+        f"{count} bytes after the end of the gzip data are not gzip (fastp stops at them): {_FIX}"
     )
+
+
+def _with_fix(message: str, path: Path, then: str) -> str:
+    """A damage message with its command: a recompressed copy under a new name, then ``then``."""
+    if _FIX not in message:
+        return message
+    name = path.name.removesuffix(".gz")
+    suffix = Path(name).suffix or ".txt"
+    copy = new_file_name(path, "recompressed", f"{suffix}.gz")
+    command = f"recompress it into a new file with `zcat {_q(path)} | bgzip -c > {_q(copy)}`"
+    return message.replace(_FIX, f"{command}, then {then}")
 
 
 def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -411,7 +450,7 @@ def _read_head(path: Path, stream: _Stream, gzipped: bool, records: int, scan: _
         )
         return
     start = first_chunk.lstrip(b"\r\n")
-    not_fastq = _not_fastq(start, gzipped) if start else None
+    not_fastq = _not_fastq(path, start, gzipped) if start else None
     if not_fastq:
         scan.problems.append(f"{path}: {not_fastq}")
         return
@@ -420,21 +459,21 @@ def _read_head(path: Path, stream: _Stream, gzipped: bool, records: int, scan: _
     _parse_records(path, lines, records, scan)
 
 
-def _not_fastq(start: bytes, gzipped: bool) -> str | None:
+def _not_fastq(path: Path, start: bytes, gzipped: bool) -> str | None:
     """Why the data is not FASTQ at all, judged from its first bytes; None if it may be."""
     first_line = start.split(b"\n", 1)[0].rstrip(b"\r")
     inside = "the gzip data holds" if gzipped else "the file is"
     if start.startswith(b"BAM\x01"):
         return (
-            "this is a BAM file, not FASTQ: convert it with `samtools collate` then"
-            " `samtools fastq`, or give the sequencer's FASTQ files"
+            "this is a BAM file, not FASTQ: give the sequencer's FASTQ files, or convert it"
+            f" with {_to_fastq_command(path, bam=True)}"
         )
     if start.startswith((b"BCF\x02", b"BCF\x04")) or first_line.startswith(b"##fileformat=VCF"):
         return f"{inside} a VCF, not FASTQ reads; check the sample sheet's fq1/fq2 columns"
     if first_line.startswith(_SAM_HEADER) or _is_sam_record(first_line):
         return (
-            f"{inside} SAM alignments, not FASTQ: convert it with `samtools collate` then"
-            " `samtools fastq`"
+            f"{inside} SAM alignments, not FASTQ: convert it with"
+            f" {_to_fastq_command(path, bam=False)}"
         )
     if first_line.startswith(b">"):
         return (
@@ -531,7 +570,9 @@ def _parse_records(path: Path, lines: Iterator[bytes], records: int, scan: _Fast
                 problems.append(
                     f"{where}: the sequence continues on the next line (multi-line FASTQ);"
                     " fastp reads exactly 4 lines per read and would silently drop reads:"
-                    " unwrap it with `seqtk seq -l0`"
+                    " make a copy with one line per sequence with `samtools import -0"
+                    f" {_q(path)} -o - | samtools fastq -0 {_q(_fastq_copy(path, 'unwrapped'))}"
+                    f" -`, then {_IN_SHEET}"
                 )
             else:
                 problems.append(
@@ -585,17 +626,25 @@ def _parse_records(path: Path, lines: Iterator[bytes], records: int, scan: _Fast
         problems.append(
             f"{path}: quality scores look like Phred+64 (old Illumina 1.3-1.7): in the first"
             f" {number} reads the lowest is '{chr(lowest)}' and the highest '{chr(highest)}';"
-            f" convert to Phred+33 with `seqtk seq -Q64 -V {path.name} | gzip > new.fastq.gz`"
+            " write a Phred+33 copy with `"
+            f"{_text_of(path)} | perl -pe 'tr/\\x40-\\x7e/\\x21-\\x5f/ if $. % 4 == 0' | gzip -c >"
+            f" {_q(_fastq_copy(path, 'phred33'))}`, then {_IN_SHEET}"
         )
     if crlf:
         problems.append(
-            f"{path}: lines end with CR LF (Windows line endings); convert the file with `dos2unix`"
+            f"{path}: lines end with CR LF (Windows line endings); write a copy with Unix line"
+            f" endings with `{_text_of(path)} | tr -d '\\r' | gzip -c >"
+            f" {_q(_fastq_copy(path, 'unix'))}`, then {_IN_SHEET}"
         )
     if _looks_interleaved(scan.names):
         first_name = scan.names[0][1].decode(errors="replace")
         problems.append(
             f"{path}: looks interleaved (reads 1 and 2 are both '{first_name}'): labpipe needs"
-            " R1 and R2 in separate files; split it with `seqtk seq -1` and `seqtk seq -2`"
+            " R1 and R2 in separate files; split it with"
+            f" `{_text_of(path)} | awk 'NR % 8 >= 1 && NR % 8 <= 4' | gzip -c >"
+            f" {_q(_fastq_copy(path, 'R1'))}` and"
+            f" `{_text_of(path)} | awk 'NR % 8 == 0 || NR % 8 >= 5' | gzip -c >"
+            f" {_q(_fastq_copy(path, 'R2'))}`, then give the two files in the sample sheet"
         )
 
 
@@ -955,8 +1004,9 @@ def _check_reference(fasta: Path, use_fai: bool = True) -> tuple[list[str], dict
     if kind == "gzip":
         return [
             f"{fasta}: compressed with plain gzip; samtools and bcftools need the reference"
-            f" uncompressed or compressed with bgzip: `zcat {fasta.name} | bgzip >"
-            f" {_fasta_stem(fasta)}.fa.gz`"
+            " uncompressed or compressed with bgzip: make a bgzip copy with"
+            f" `zcat {_q(fasta)} | bgzip -c > {_q(new_file_name(fasta, 'bgzip', '.fa.gz'))}`,"
+            " then set reference.fasta to it and run `labpipe reference prepare` on it"
         ], None
     if kind not in ("bgzf", "plain"):
         return [
@@ -974,18 +1024,11 @@ def _check_reference(fasta: Path, use_fai: bool = True) -> tuple[list[str], dict
     try:
         contigs = _scan_fasta(fasta, kind == "bgzf")
     except _GzipDamage as exc:
-        return [f"{fasta}: {exc}"], None
+        return [f"{fasta}: {_with_fix(str(exc), fasta, 'set reference.fasta to it')}"], None
     lengths: dict[str, int] = {}
     for contig in contigs:
         lengths.setdefault(contig.name, contig.length)
     return _contig_name_problems(fasta, contigs), lengths
-
-
-def _fasta_stem(path: Path) -> str:
-    name = path.name.removesuffix(".gz")
-    for suffix in (".fasta", ".fa", ".fna"):
-        name = name.removesuffix(suffix)
-    return name
 
 
 def _first_bytes(handle: BinaryIO, gzipped: bool, count: int = 256) -> bytes:
@@ -1019,7 +1062,8 @@ def reference_contigs(fasta: Path) -> dict[str, int]:
             contigs.setdefault(contig.name, contig.length)
         return contigs
     except (OSError, ValueError, IndexError, _GzipDamage) as exc:
-        raise InputFormatError(f"{fasta}: cannot read the reference's contigs: {exc}") from None
+        said = _with_fix(str(exc), fasta, "set reference.fasta to it")
+        raise InputFormatError(f"{fasta}: cannot read the reference's contigs: {said}") from None
 
 
 def _line_blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -1285,7 +1329,7 @@ def check_gff3_contigs(gff3: Path, contigs: dict[str, int]) -> list[str]:
     except OSError as exc:
         return [f"{gff3}: cannot be read ({exc.strerror})"]
     except _GzipDamage as exc:
-        return [f"{gff3}: {exc}"]
+        return [f"{gff3}: {_with_fix(str(exc), gff3, 'set annotation.gff3 to it')}"]
     if not features:
         return [f"{gff3}: the GFF3 file has no feature lines"]
     if gtf_line:
@@ -1493,7 +1537,18 @@ def new_file_name(path: Path, tag: str, suffix: str) -> Path:
     name = path.name
     for known in (".gz", ".bgz", ".bz2", ".xz", ".zst", ".zip"):
         name = name.removesuffix(known)
-    for known in (".vcf", ".fastq", ".fq", ".fasta", ".fa", ".fna", ".gff3", ".gff", ".bed"):
+    for known in (
+        ".vcf",
+        ".fastq",
+        ".fq",
+        ".fasta",
+        ".fa",
+        ".fna",
+        ".gff3",
+        ".gff",
+        ".bed",
+        ".sam",
+    ):
         name = name.removesuffix(known)
     candidate = path.with_name(f"{name}.{tag}{suffix}")
     number = 2
@@ -1535,7 +1590,7 @@ def bgzf_end_problem(path: Path) -> str | None:
     try:
         _bgzf_tail_text(tail)
     except _GzipDamage as exc:
-        return str(exc).replace(" from the run", "")
+        return _with_fix(str(exc), path, "set the config to it").replace(" from the run", "")
     return None
 
 
