@@ -49,7 +49,7 @@ INTERLEAVED = (
 MULTI_LINE = (
     "the sequence continues on the next line (multi-line FASTQ); fastp reads exactly 4 lines"
     " per read and would silently drop reads: make a copy with one line per sequence with"
-    " `samtools import -0 {path} -o - | samtools fastq -0 {dir}/{stem}.unwrapped.fastq.gz -`,"
+    " `samtools import -0 {path} -o - | samtools fastq -o {dir}/{stem}.unwrapped.fastq.gz -`,"
     " then give the new file in the sample sheet"
 )
 GTF = (

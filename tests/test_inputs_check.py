@@ -262,7 +262,7 @@ def test_multi_line_fastq(tmp_path: Path) -> None:
     assert check_fastq(path) == [
         f"{path}: line 1 (read 1): the sequence continues on the next line (multi-line FASTQ);"
         " fastp reads exactly 4 lines per read and would silently drop reads: make a copy with"
-        f" one line per sequence with `samtools import -0 {path} -o - | samtools fastq -0"
+        f" one line per sequence with `samtools import -0 {path} -o - | samtools fastq -o"
         f" {tmp_path}/r.unwrapped.fastq.gz -`, then give the new file in the sample sheet"
     ]
 

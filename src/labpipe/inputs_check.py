@@ -571,7 +571,7 @@ def _parse_records(path: Path, lines: Iterator[bytes], records: int, scan: _Fast
                     f"{where}: the sequence continues on the next line (multi-line FASTQ);"
                     " fastp reads exactly 4 lines per read and would silently drop reads:"
                     " make a copy with one line per sequence with `samtools import -0"
-                    f" {_q(path)} -o - | samtools fastq -0 {_q(_fastq_copy(path, 'unwrapped'))}"
+                    f" {_q(path)} -o - | samtools fastq -o {_q(_fastq_copy(path, 'unwrapped'))}"
                     f" -`, then {_IN_SHEET}"
                 )
             else:
@@ -1525,6 +1525,10 @@ def check_targets(bed: Path, contigs: dict[str, int] | None) -> list[str]:
     return []
 
 
+_DATA_SUFFIXES = (".vcf", ".fastq", ".fq", ".fasta", ".fa", ".fna", ".gff3", ".gff", ".bed")
+_DATA_SUFFIXES += (".sam", ".bam", ".cram")
+
+
 def new_file_name(path: Path, tag: str, suffix: str) -> Path:
     """A file name beside ``path`` for a command's output that never is ``path`` itself.
 
@@ -1537,18 +1541,7 @@ def new_file_name(path: Path, tag: str, suffix: str) -> Path:
     name = path.name
     for known in (".gz", ".bgz", ".bz2", ".xz", ".zst", ".zip"):
         name = name.removesuffix(known)
-    for known in (
-        ".vcf",
-        ".fastq",
-        ".fq",
-        ".fasta",
-        ".fa",
-        ".fna",
-        ".gff3",
-        ".gff",
-        ".bed",
-        ".sam",
-    ):
+    for known in _DATA_SUFFIXES:
         name = name.removesuffix(known)
     candidate = path.with_name(f"{name}.{tag}{suffix}")
     number = 2
