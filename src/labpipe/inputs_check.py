@@ -1525,8 +1525,8 @@ def check_targets(bed: Path, contigs: dict[str, int] | None) -> list[str]:
     return []
 
 
-_DATA_SUFFIXES = (".vcf", ".fastq", ".fq", ".fasta", ".fa", ".fna", ".gff3", ".gff", ".bed")
-_DATA_SUFFIXES += (".sam", ".bam", ".cram")
+_DATA_SUFFIXES: tuple[str, ...] = (".vcf", ".fastq", ".fq", ".fasta", ".fa", ".fna", ".gff3")
+_DATA_SUFFIXES += (".gff", ".bed", ".sam", ".bam", ".cram")
 
 
 def new_file_name(path: Path, tag: str, suffix: str) -> Path:

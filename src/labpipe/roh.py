@@ -178,6 +178,11 @@ def write_roh_af_file(
                 # roh skips sites with AF 0; an allele seen nowhere is better left to --AF-dflt.
                 if af:
                     rows.append((record.CHROM, record.POS, f"{record.REF},{alt}", af))
+    except OSError as exc:  # htslib's "truncated file"; the sources raise their own message
+        raise InputFormatError(
+            f"{vcf}: cannot be read to the end ({exc}); the calls file is damaged: delete it and"
+            " run again to remake it"
+        ) from None
     finally:
         reader.close()
         matcher.close()
