@@ -81,7 +81,11 @@ NOTES: dict[str, tuple[str, ...]] = {
     ),
     "annotation.population_af": (
         "gnomAD (gnomad.broadinstitute.org/downloads) cut to the targets with only the fields",
-        "named here (AF, AF_sas): docs/offline-annotation.md has the bcftools commands.",
+        "named here, for each per-chromosome file (docs/offline-annotation.md has the script):",
+        "  bcftools view --no-version -R targets.bed -Ou gnomad.exomes.v4.1.sites.chr1.vcf.bgz |",
+        "    bcftools annotate --no-version -x '^INFO/AF,INFO/AF_sas' -Oz -o part.chr1.vcf.gz",
+        "then `bcftools concat --no-version -Oz -o OUT part.chr1.vcf.gz ... part.chrY.vcf.gz`",
+        "and `tabix -p vcf OUT`.",
     ),
 }
 
