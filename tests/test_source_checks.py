@@ -225,8 +225,7 @@ def test_corruption_in_the_middle_is_found_by_reading_to_the_end(
     problems = check_source(spec, {"chr1": len(CHR1)}, reference, None).problems
     assert len(problems) == 1
     assert problems[0].startswith(
-        f"'annotation.clinvar': {clinvar}: the ClinVar VCF cannot be read to the end near"
-        " after chr1:"
+        f"'annotation.clinvar': {clinvar}: the ClinVar VCF cannot be read to the end after chr1:"
     )
     assert "download it again" in problems[0]
 

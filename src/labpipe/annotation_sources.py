@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import itertools
 import re
 import shlex
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -283,7 +284,7 @@ class SourceVcf:
             return  # the contig is in the header but has no records in the index
         except OSError as exc:
             raise InputFormatError(
-                damaged_message(self.path, self.role, exc, f"{contig}:{start}")
+                damaged_message(self.path, self.role, exc, f"near {contig}:{start}")
             ) from None
 
     def first_records(self, limit: int) -> Iterator[pysam.VariantRecord]:
@@ -299,12 +300,17 @@ class SourceVcf:
             except ValueError:
                 continue
             except OSError as exc:
-                raise InputFormatError(damaged_message(self.path, self.role, exc, contig)) from None
+                raise InputFormatError(
+                    damaged_message(self.path, self.role, exc, f"in {contig}")
+                ) from None
 
 
 def damaged_message(path: Path, role: str, exc: BaseException, where: str = "") -> str:
-    """The user's message for an htslib read error in a source (truncated or corrupt data)."""
-    at = f" near {where}" if where else ""
+    """The user's message for an htslib read error in a source (truncated or corrupt data).
+
+    ``where`` completes "cannot be read to the end": ``near chr1:5000``, ``after 1:12345``.
+    """
+    at = f" {where}" if where else ""
     said = str(exc) or type(exc).__name__
     return (
         f"{path}: the {role} cannot be read to the end{at} ({said}): the file is damaged or"
@@ -578,10 +584,11 @@ FULL_READ_BYTES = 1 << 30
 """Source VCFs up to this size are read to the end by ``labpipe validate``.
 
 Every record is parsed and every BGZF block decompressed, so a file damaged or
-cut anywhere is caught before hours of alignment. Measured: a ClinVar-like file
-of 1 million records (37 MB) takes 0.9 s with pysam, so ClinVar's ~3.5 million
-(~130 MB) take about 3-4 s. A larger file (a whole gnomAD chromosome) gets its
-header, its BGZF end and the first records of each contig read instead.
+cut anywhere is caught before hours of alignment. Measured on a ClinVar-like
+file of 3.5 million records (129 MB bgzip, ClinVar's INFO fields): 3.4 s of CPU
+(11 s wall on 2 cores shared by 8 busy sessions); a file 8 times that size takes
+about half a minute. A larger file (a whole gnomAD chromosome) gets its header,
+its BGZF end and the first records of each contig read instead.
 """
 
 _SAMPLE_PER_CONTIG = 20  # records per contig whose REF is compared with the reference
@@ -872,41 +879,38 @@ def _read_records(
     full_read_bytes: int,
     report: SourceReport,
 ) -> list[pysam.VariantRecord]:
-    """Read the file to its end (or the first records of each contig); REF-check samples."""
+    """Read the file to its end when it is not too large; the first records of each contig.
+
+    Returns:
+        Records whose REF is to be compared with the reference: the first
+        :data:`_SAMPLE_PER_CONTIG` of each shared contig (by the index).
+    """
     wanted = set(mapping.values())
-    per_contig: dict[str, int] = {}
     samples: list[pysam.VariantRecord] = []
-    last = ""
-
-    def keep(record: pysam.VariantRecord) -> None:
-        count = per_contig.get(record.chrom, 0)
-        if count < _SAMPLE_PER_CONTIG and len(samples) < _SAMPLE_TOTAL:
-            per_contig[record.chrom] = count + 1
-            samples.append(record)
-
+    previous: pysam.VariantRecord | None = None
     try:
         if check.path.stat().st_size <= full_read_bytes:
-            for record in vcf:
-                report.records += 1
-                if record.chrom in wanted:
-                    keep(record)
-                    last = f"{record.chrom}:{record.pos}"
-            report.read_whole = True
-        elif vcf.index is not None:
+            # Nothing but the count per record: this loop is the cost of reading ClinVar.
+            count = 0
+            for previous in vcf:  # noqa: B007 -- the last good record, for the message
+                count += 1
+            report.records, report.read_whole = count, True
+        if vcf.index is not None:
             for contig in mapping.values():
+                if len(samples) >= _SAMPLE_TOTAL:
+                    break
                 try:
-                    for record in vcf.fetch(contig):
-                        report.records += 1
-                        keep(record)
-                        last = f"{record.chrom}:{record.pos}"
-                        if per_contig.get(contig, 0) >= _SAMPLE_PER_CONTIG:
-                            break
+                    for record in itertools.islice(vcf.fetch(contig), _SAMPLE_PER_CONTIG):
+                        previous = record
+                        samples.append(record)
+                        report.records += 0 if report.read_whole else 1
                 except ValueError:
                     continue  # in the header, no records
     except (OSError, ValueError) as exc:
-        after = f"after {last}" if last else "before its first record"
+        after = f"after {previous.chrom}:{previous.pos}" if previous is not None else ""
         report.problems.append(
-            f"'{check.key}': " + damaged_message(check.path, check.role, exc, after)
+            f"'{check.key}': "
+            + damaged_message(check.path, check.role, exc, after or "before its first record")
         )
         return samples
     if report.read_whole and not report.records:
@@ -914,7 +918,7 @@ def _read_records(
             f"'{check.key}': {check.path} holds no records (a header only): nothing would match;"
             " download the full file"
         )
-    return samples
+    return [record for record in samples if record.chrom in wanted]
 
 
 def _beyond_end(
