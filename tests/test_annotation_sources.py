@@ -17,11 +17,12 @@ import pytest
 from conftest import write_fasta
 from labpipe.annotation_sources import (
     PopulationSource,
+    SourceCheck,
     SourceMatcher,
     SourceVcf,
     allele_frequency,
     check_info_field,
-    check_reference_agreement,
+    check_source,
     contig_aliases,
     is_pathogenic,
     map_contigs,
@@ -251,14 +252,12 @@ def test_other_build_is_detected(reference: Path, tmp_path: Path) -> None:
         f"chr2 {p} . {'A' if base(p, CHR2) != 'A' else 'C'} G . PASS AF=0.1" for p in range(10, 60)
     ]
     vcf = write_source(tmp_path / "af.vcf.gz", records, AF_INFO)
-    source = SourceVcf(vcf, "population AF VCF 'x'", ["chr1", "chr2"])
-    fasta = pysam.FastaFile(str(reference))
-    try:
-        with pytest.raises(InputFormatError, match="another genome build"):
-            check_reference_agreement(source, fasta)
-    finally:
-        source.close()
-        fasta.close()
+    pysam.faidx(str(reference))
+    spec = SourceCheck(vcf, "population AF VCF 'x'", "annotation.population_af[0].vcf")
+    report = check_source(spec, {"chr1": len(CHR1), "chr2": len(CHR2)}, reference, None)
+    assert (report.ref_checked, report.ref_agree) == (20, 0)  # 20 records a contig
+    assert len(report.problems) == 1
+    assert "differs from the reference" in report.problems[0]
 
 
 @pytest.mark.parametrize(

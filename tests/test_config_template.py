@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
-from labpipe.cli import main
 from labpipe.config import config_schema, schema_problems
 from labpipe.config_template import example_config
+from test_cli import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "config" / "labs" / "example-lab.yaml"
@@ -94,15 +94,6 @@ def test_a_new_schema_key_without_a_default_is_refused(monkeypatch: pytest.Monke
     monkeypatch.setattr(template, "config_schema", lambda: schema)
     with pytest.raises(KeyError, match=r"no default or example value for reference\.checksum"):
         template.example_config()
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        code = main(args)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return int(code or 0), out, err
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ from labpipe.annotation_sources import (
     SourceMatcher,
     check_source,
 )
-from labpipe.cli import main
 from labpipe.errors import InputFormatError
+from test_cli import run_cli
 
 # ../shared/data beside the repository (one level further up from a git worktree in wt/).
 SHARED = next(
@@ -123,14 +123,6 @@ def lab(tmp_path: Path, annotation: str, build: str = "") -> Path:
     return config
 
 
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    try:
-        code = main(args)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    return int(code or 0), capsys.readouterr().err
-
-
 def test_validate_lists_every_source_problem_at_once(
     reference: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -161,7 +153,7 @@ def test_validate_lists_every_source_problem_at_once(
         "    - {id: stale, vcf: stale.vcf.gz, global_field: AF}\n"
         "    - {id: old, vcf: b37.vcf.gz, global_field: AF}\n",
     )
-    code, err = run_cli(["validate", str(config)], capsys)
+    code, _, err = run_cli(["validate", str(config)], capsys)
     assert code == 1
     assert "Traceback" not in err
     lines = err.splitlines()
@@ -208,7 +200,7 @@ def test_a_good_lab_validates(
         "annotation:\n  clinvar: clinvar.vcf.gz\n  population_af:\n"
         "    - {id: gnomad, vcf: gnomad.vcf.gz, population_field: AF_sas, global_field: AF}\n",
     )
-    code, err = run_cli(["validate", str(config)], capsys)
+    code, _, err = run_cli(["validate", str(config)], capsys)
     assert (code, err) == (0, "")
 
 

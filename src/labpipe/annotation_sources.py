@@ -56,8 +56,6 @@ REVIEW_STARS: dict[str, int] = {
 }
 
 _PATHOGENIC_TERMS = frozenset({"pathogenic", "likely_pathogenic"})
-# Records whose REF is checked against the reference when a source is opened.
-_BUILD_CHECK_RECORDS = 200
 
 
 @dataclass(frozen=True)
@@ -287,23 +285,6 @@ class SourceVcf:
                 damaged_message(self.path, self.role, exc, f"near {contig}:{start}")
             ) from None
 
-    def first_records(self, limit: int) -> Iterator[pysam.VariantRecord]:
-        """Up to ``limit`` records from the contigs shared with the reference."""
-        count = 0
-        for contig in self.contig_map.values():
-            try:
-                for record in self._vcf.fetch(contig):
-                    yield record
-                    count += 1
-                    if count >= limit:
-                        return
-            except ValueError:
-                continue
-            except OSError as exc:
-                raise InputFormatError(
-                    damaged_message(self.path, self.role, exc, f"in {contig}")
-                ) from None
-
 
 def damaged_message(path: Path, role: str, exc: BaseException, where: str = "") -> str:
     """The user's message for an htslib read error in a source (truncated or corrupt data).
@@ -331,37 +312,6 @@ def check_info_field(source: SourceVcf, field: str, where: str) -> None:
         ConfigError: Naming the key, the file and the nearest existing fields.
     """
     _field_problem(source.header, field, where, source.path)
-
-
-def check_reference_agreement(source: SourceVcf, fasta: pysam.FastaFile) -> tuple[int, int]:
-    """Compare the REF of the source's first records with the reference.
-
-    Returns:
-        (records checked, records whose REF agrees).
-
-    Raises:
-        InputFormatError: When most checked records disagree: the source is for
-            another genome build (GRCh37 vs GRCh38) or another reference.
-    """
-    checked = agree = 0
-    reverse = {src: ref for ref, src in source.contig_map.items()}
-    lengths = dict(zip(fasta.references, fasta.lengths, strict=True))
-    for record in source.first_records(_BUILD_CHECK_RECORDS):
-        chrom = reverse[record.chrom]
-        if record.ref is None or not is_sequence_allele(record.ref):
-            continue
-        checked += 1
-        end = record.pos - 1 + len(record.ref)
-        if end <= lengths[chrom] and fasta.fetch(chrom, record.pos - 1, end).upper() == (
-            record.ref.upper()
-        ):
-            agree += 1
-    if checked >= 20 and agree < 0.9 * checked:
-        raise InputFormatError(
-            f"{source.path}: the REF of {checked - agree} of the first {checked} records of the "
-            f"{source.role} differs from the reference; is it for another genome build?"
-        )
-    return checked, agree
 
 
 def _values(record: pysam.VariantRecord, field: str) -> Any:
@@ -778,32 +728,21 @@ def _check_open_source(
         report.problems.append(f"{where}: not a readable VCF: {why}; download it again")
         return
     try:
-        _check_records(check, vcf, contigs, fasta, reference_build, full_read_bytes, report)
+        report.problems += _header_problems(check, vcf.header)
+        index_contigs = list(vcf.index.keys()) if vcf.index is not None else []
+        source_contigs = list(dict.fromkeys([*vcf.header.contigs, *index_contigs]))
+        mapping = map_contigs(list(contigs), source_contigs)
+        if not mapping:
+            report.problems.append(_no_shared_contig(check, source_contigs, list(contigs)))
+            return
+        report.problems += _build_problems(check, vcf.header, mapping, contigs, reference_build)
+        samples = _read_records(check, vcf, mapping, full_read_bytes, report)
+        damaged = any("cannot be read to the end" in p for p in report.problems)
+        if vcf.index is not None and not damaged:
+            report.problems += _beyond_end(check, vcf, mapping, contigs)
     finally:
         with contextlib.suppress(OSError):  # after a read error, already reported
             vcf.close()
-
-
-def _check_records(
-    check: SourceCheck,
-    vcf: pysam.VariantFile,
-    contigs: Mapping[str, int],
-    fasta: Path | None,
-    reference_build: str | None,
-    full_read_bytes: int,
-    report: SourceReport,
-) -> None:
-    report.problems += _header_problems(check, vcf.header)
-    index_contigs = list(vcf.index.keys()) if vcf.index is not None else []
-    source_contigs = list(dict.fromkeys([*vcf.header.contigs, *index_contigs]))
-    mapping = map_contigs(list(contigs), source_contigs)
-    if not mapping:
-        report.problems.append(_no_shared_contig(check, source_contigs, list(contigs)))
-        return
-    report.problems += _build_problems(check, vcf.header, mapping, contigs, reference_build)
-    samples = _read_records(check, vcf, mapping, full_read_bytes, report)
-    if vcf.index is not None and not any("cannot be read to the end" in p for p in report.problems):
-        report.problems += _beyond_end(check, vcf, mapping, contigs)
     if fasta is not None and samples:
         report.problems += _ref_problems(check, samples, mapping, fasta, report)
 

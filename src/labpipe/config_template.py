@@ -185,7 +185,8 @@ def _node(
     elif schema.get("type") == "array" and "properties" in schema.get("items", {}):
         lines.append(_Line(indent, f"{lead}{key}:", off_at=off_at))
         for entry in value:
-            lines += _item(schema["items"]["properties"], entry, path, indent + 2, off_at)
+            properties = schema["items"]["properties"]
+            lines += _object(properties, entry, path, indent + 2, off_at, True, item=True)
     else:
         lines.append(_Line(indent, f"{lead}{key}: {_scalar(value)}", off_at=off_at))
     return lines
@@ -198,32 +199,20 @@ def _object(
     indent: int,
     off_at: int | None,
     user: bool,
+    item: bool = False,
 ) -> list[_Line]:
     """Every property of an object; those the lab did not give commented out.
 
     ``user`` False: ``values`` is a default, each key shows its own default (or example).
+    ``item``: a list item, whose first key carries the ``- `` and the others line up after it.
     """
     lines: list[_Line] = []
-    for key, schema in properties.items():
-        present = user and key in values
-        lines += _node(key, schema, values.get(key), present, f"{path}.{key}", indent, off_at)
-    return lines
-
-
-def _item(
-    properties: Mapping[str, Any],
-    entry: Mapping[str, Any],
-    path: str,
-    indent: int,
-    off_at: int | None,
-) -> list[_Line]:
-    """One list item: its first key carries the ``- ``, the others line up after it."""
-    lines: list[_Line] = []
     for number, (key, schema) in enumerate(properties.items()):
-        at = indent if number == 0 else indent + 2
-        present = key in entry
+        present = user and key in values
+        at = indent + 2 if item and number else indent
+        child = f"{path}.{key}"
         lines += _node(
-            key, schema, entry.get(key), present, f"{path}.{key}", at, off_at, dash=number == 0
+            key, schema, values.get(key), present, child, at, off_at, item and not number
         )
     return lines
 
