@@ -353,3 +353,43 @@ def test_shared_bad_vcfs_as_sources(name: str, message: str, tmp_path: Path) -> 
     problems = check_source(spec, contigs, None, None).problems
     assert any(message in problem for problem in problems), problems
     assert all(problem.startswith("'annotation.population_af[0].vcf': ") for problem in problems)
+
+
+def damaged_lab(reference: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A lab whose population source is damaged in the middle (after validate passed)."""
+    source = write_source(tmp_path / "gnomad.vcf.gz", af_records(range(1, 19_000, 3)), AF_INFO)
+    data = bytearray(source.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
+    source.write_bytes(bytes(data))
+    same_age(source)
+    config = lab(
+        tmp_path,
+        "annotation:\n  population_af:\n"
+        "    - {id: gnomad, vcf: gnomad.vcf.gz, population_field: AF_sas}\n",
+    )
+    return config, source
+
+
+def test_annotation_steps_through_the_cli_give_messages(
+    reference: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, source = damaged_lab(reference, tmp_path)
+    # The run's own check: every problem, no traceback.
+    out = tmp_path / "results" / "sources.json"
+    args = ["step", "annotation-sources", "--config", str(config), "--out", str(out)]
+    code, _, err = run_cli(args, capsys)
+    assert code == 1 and "Traceback" not in err
+    assert err.splitlines()[0] == "labpipe: error: the annotation sources cannot be used"
+    assert f"'annotation.population_af[0].vcf': {source}: the population AF VCF 'gnomad'" in err
+    assert not out.exists()
+    # The ROH step meets the damage while looking up a sample's calls.
+    calls = write_source(tmp_path / "calls.vcf.gz", af_records(range(1, 19_000, 301)), AF_INFO)
+    roh = tmp_path / "results" / "S1.af.tsv.gz"
+    args = ["step", "roh-af", "--config", str(config), "--vcf", str(calls), "--out", str(roh)]
+    code, _, err = run_cli(args, capsys)
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith(
+        f"labpipe: error: {source}: the population AF VCF 'gnomad' cannot be read to the end"
+        " near chr1:"
+    )
+    assert not roh.exists()
