@@ -170,13 +170,17 @@ def _node(
     dash: bool = False,
 ) -> list[_Line]:
     """Lines for one key: its description, then its value or (given=False) its default, off."""
+    missing = False
     if not given:
         found, value = _default(path)
-        if not found:
-            raise KeyError(f"config template: no default or example value for {path}")
+        # A key added to the schema without a default or example is still shown (a test
+        # asks for an example: keys_without_value); null is what such a key most often takes.
+        missing = not found
         if off_at is None:
             off_at = indent
     lines = _describe(schema, path, indent, off_at)
+    if missing:
+        lines.append(_Line(indent, "(no default: see the schema)", comment=True, off_at=off_at))
     lead = "- " if dash else ""
     properties = schema.get("properties")
     if properties and isinstance(value, Mapping):
@@ -224,9 +228,6 @@ def render_config(values: Mapping[str, Any], header: Sequence[str]) -> str:
         values: The settings to write as values; paths as the lab wants them written.
         header: Comment lines for the top of the file (without ``# ``).
 
-    Raises:
-        KeyError: A schema key has neither a value, a default nor an example
-            (a new key needs an entry in :data:`EXAMPLE_VALUES`).
     """
     lines = [_Line(0, text, comment=True) for text in header]
     schema = config_schema()
@@ -276,6 +277,22 @@ EXAMPLE_HEADER = (
 )
 
 
+def keys_without_value() -> list[str]:
+    """Schema keys with neither a default nor an example: each needs an EXAMPLE_VALUES entry."""
+    missing = []
+
+    def walk(properties: Mapping[str, Any], prefix: str) -> None:
+        for key, schema in properties.items():
+            path = f"{prefix}{key}"
+            if not _default(path)[0] and _lookup(EXAMPLE_LAB, path.split(".")) is _MISSING:
+                missing.append(path)
+            walk(schema.get("properties", {}), f"{path}.")
+            walk(schema.get("items", {}).get("properties", {}), f"{path}.")
+
+    walk(config_schema()["properties"], "")
+    return missing
+
+
 def example_config() -> str:
     """The text of ``config/labs/example-lab.yaml``."""
     return render_config(EXAMPLE_LAB, EXAMPLE_HEADER)
@@ -285,4 +302,11 @@ if __name__ == "__main__":
     print(example_config(), end="")
 
 
-__all__ = ["EXAMPLE_LAB", "EXAMPLE_VALUES", "NOTES", "example_config", "render_config"]
+__all__ = [
+    "EXAMPLE_LAB",
+    "EXAMPLE_VALUES",
+    "NOTES",
+    "example_config",
+    "keys_without_value",
+    "render_config",
+]
