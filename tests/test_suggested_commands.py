@@ -254,6 +254,13 @@ def stale_index(folder: Path) -> list[Path]:
     return [path, Path(f"{path}.tbi")]
 
 
+def stale_csi(folder: Path) -> list[Path]:
+    (path,) = unindexed_vcf(folder)
+    pysam.tabix_index(str(path), preset="vcf", csi=True)
+    os.utime(f"{path}.csi", (path.stat().st_mtime - 600,) * 2)
+    return [path, Path(f"{path}.csi")]
+
+
 def other_names(folder: Path) -> list[Path]:
     path = folder / "gnomad.vcf.gz"
     (folder / "plain.vcf").write_text(source_text("NC_000001.11"))
@@ -265,7 +272,7 @@ def other_names(folder: Path) -> list[Path]:
     return [path]
 
 
-VCF_CASES = [plain_vcf, gzip_vcf, unindexed_vcf, stale_index, other_names]
+VCF_CASES = [plain_vcf, gzip_vcf, unindexed_vcf, stale_index, stale_csi, other_names]
 
 
 @pytest.mark.parametrize("make", VCF_CASES, ids=[m.__name__ for m in VCF_CASES])
@@ -275,7 +282,7 @@ def test_source_vcf_fixes(make: Callable[[Path], list[Path]], tmp_path: Path, fa
     inputs = make(folder)
     messages = source_problems(inputs[0], fasta)
     assert len(messages) == 1
-    vcf_inputs = [p for p in inputs if p.suffix != ".tbi"]  # a stale index is meant to be remade
+    vcf_inputs = [p for p in inputs if p.suffix not in (".tbi", ".csi")]  # stale: to be remade
     made = run_suggestions(messages, vcf_inputs, folder)
     new = [p for p in made if p.name.endswith(".vcf.gz")] or inputs[:1]
     if made and new != inputs[:1]:
