@@ -151,8 +151,18 @@ def doctor() -> None:
 @click.option(
     "--build", default=None, help="Genome build, e.g. GRCh38 (default: told from the FASTA)."
 )
-@click.option("--gff3", type=click.Path(path_type=Path), default=None, help="Ensembl GFF3 (csq).")
-@click.option("--clinvar", type=click.Path(path_type=Path), default=None, help="ClinVar VCF.")
+@click.option(
+    "--gff3",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Ensembl GFF3 of the FASTA's build, for consequences (docs/offline-annotation.md).",
+)
+@click.option(
+    "--clinvar",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="ClinVar VCF of the FASTA's build (bgzip + .tbi).",
+)
 @click.option(
     "--population-af",
     type=click.Path(path_type=Path),

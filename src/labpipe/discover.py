@@ -681,8 +681,8 @@ def write_lab_config(
         f"  labpipe validate {_one_line(str(path))}",
         "Relative paths are resolved against the folder holding this file.",
         "Every key labpipe knows is here: a line starting '# key:' is off and shows the",
-        "default (or an example); remove its '# ' to set it. Targets: leave out for whole",
-        "genomes. Two-colour instruments (NovaSeq, NextSeq) need trimming.poly_g: true.",
+        "default (or an example); remove its '# ' to set it. Leave targets out for whole",
+        "genomes. docs/offline-annotation.md says how to get the annotation files offline.",
     ]
     write_text_atomic(path, render_config(values, header))
     return path
