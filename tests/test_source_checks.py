@@ -393,3 +393,18 @@ def test_annotation_steps_through_the_cli_give_messages(
         " near chr1:"
     )
     assert not roh.exists()
+
+
+def test_a_source_too_large_to_read_through_says_what_was_not_checked(
+    reference: Path, tmp_path: Path
+) -> None:
+    source = write_source(tmp_path / "gnomad.vcf.gz", af_records(range(1, 19_000, 3)), AF_INFO)
+    spec = SourceCheck(source, "population AF VCF 'gnomad'", "annotation.population_af[0].vcf")
+    report = check_source(spec, {"chr1": len(CHR1)}, reference, None, full_read_bytes=0)
+    assert report.problems == []
+    assert not report.read_whole
+    assert (report.records, report.ref_checked, report.ref_agree) == (20, 20, 20)
+    assert report.notes == [
+        f"'annotation.population_af[0].vcf': {source} is larger than 0 MiB: its header, its end"
+        " and the first records of each contig were checked, not every record"
+    ]

@@ -528,7 +528,10 @@ def check_annotation_inputs(
 
 
 def annotation_file_problems(
-    config: Mapping[str, Any], base_dir: Path, samples: Sequence[str] | None = None
+    config: Mapping[str, Any],
+    base_dir: Path,
+    samples: Sequence[str] | None = None,
+    warnings: list[str] | None = None,
 ) -> list[str]:
     """Every annotation problem ``labpipe run`` would meet, for ``labpipe validate``.
 
@@ -542,6 +545,7 @@ def annotation_file_problems(
         config: The resolved config.
         base_dir: The config file's folder.
         samples: The sample sheet's samples (panels may name some); None skips that check.
+        warnings: Given, what could not be checked is added to it.
 
     Returns:
         One line per problem, naming the config key and the fix.
@@ -549,9 +553,11 @@ def annotation_file_problems(
     from labpipe.panels import panel_problems
 
     settings = AnnotationSettings.from_config(config, base_dir)
-    problems, _reports = source_problems(
+    problems, reports = source_problems(
         settings, Path(config["reference"]["fasta"]), config["reference"].get("build")
     )
+    if warnings is not None:
+        warnings += [note for report in reports for note in report.notes]
     if settings.gff3 is not None and not settings.gff3.is_file():
         problems.append(f"'annotation.gff3': {settings.gff3} does not exist")
     if samples is not None:

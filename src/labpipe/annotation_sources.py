@@ -588,6 +588,7 @@ class SourceReport:
 
     Attributes:
         problems: Messages for the user; empty when the source can be used.
+        notes: What was not checked (a file too large to read through), for a warning.
         records: Records read (all of them when ``read_whole``).
         read_whole: The file was read to its end.
         ref_checked: Records whose REF was compared with the reference.
@@ -595,6 +596,7 @@ class SourceReport:
     """
 
     problems: list[str] = dataclass_field(default_factory=list)
+    notes: list[str] = dataclass_field(default_factory=list)
     records: int = 0
     read_whole: bool = False
     ref_checked: int = 0
@@ -852,6 +854,11 @@ def _read_records(
             + damaged_message(check.path, check.role, exc, after or "before its first record")
         )
         return samples
+    if not report.read_whole:
+        report.notes.append(
+            f"'{check.key}': {check.path} is larger than {full_read_bytes >> 20} MiB: its header,"
+            " its end and the first records of each contig were checked, not every record"
+        )
     if report.read_whole and not report.records:
         report.problems.append(
             f"'{check.key}': {check.path} holds no records (a header only): nothing would match;"

@@ -50,7 +50,9 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
     problems = index_problems(fasta)
     indexes = index_state(fasta)
     problems += indexes.problems
-    problems += annotation_file_problems(config, config_path.resolve().parent, samples_of(units))
+    warnings = indexes.warnings + platform_warnings(units)
+    base = config_path.resolve().parent
+    problems += annotation_file_problems(config, base, samples_of(units), warnings)
     targets, gff3 = config["targets"], config["annotation"].get("gff3")
     # FASTQ heads and tails, reference, targets and GFF3 contigs: every problem at once.
     problems += check_inputs(
@@ -61,9 +63,7 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
     )
     if problems:
         raise InputFormatError(f"{config_path}: inputs cannot be used", problems)
-    return CheckedInputs(
-        config, units, indexes.warnings + platform_warnings(units) + _sex_warnings(config, units)
-    )
+    return CheckedInputs(config, units, warnings + _sex_warnings(config, units))
 
 
 def _sex_warnings(config: dict[str, Any], units: list[Unit]) -> list[str]:
