@@ -498,6 +498,7 @@ def check_annotation_inputs(
                 **describe_source(source),
                 "records_read": report.records,
                 "read_to_end": report.read_whole,
+                "not_checked": report.notes,
                 "ref_checked": report.ref_checked,
                 "ref_agree": report.ref_agree,
             }
