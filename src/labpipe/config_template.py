@@ -27,6 +27,7 @@ _WIDTH = 96
 # Values shown for keys that have no default, and for the items of lists that are empty by default.
 EXAMPLE_VALUES: dict[str, Any] = {
     "reference.build": "GRCh38",
+    "reference.par_regions": "/data/reference/par_regions.tsv",
     "trimming.adapters": {
         "ILLUMINA": {
             "r1": "AGATCGGAAGAGCACACGTCTGAACTCCAGTCA",

@@ -42,13 +42,9 @@ _SHEET_SEX = {
     "": UNKNOWN,
 }
 
-#: Builds with shipped PAR files, by the names a config may give them.
-BUILD_ALIASES: dict[str, str] = {
-    "grch38": "GRCh38",
-    "hg38": "GRCh38",
-    "grch37": "GRCh37",
-    "hg19": "GRCh37",
-}
+#: Builds with shipped PAR files (a config may name them hg38, b37, ...: see
+#: :func:`labpipe.genome_builds.build_label`).
+SHIPPED_PAR_BUILDS = ("GRCh37", "GRCh38")
 
 # --- inference thresholds (documented in docs/sex_and_ploidy.md) -------------------------
 #: Mean depth over the autosomal targets below which no ratio is trusted.
@@ -140,8 +136,10 @@ def read_par_file(path: Path) -> list[Par]:
 
 def shipped_par_file(build: str) -> Path | None:
     """The packaged PAR table of a build (``GRCh38``, ``hg19``, ...); None when none ships."""
-    canonical = BUILD_ALIASES.get(build.strip().lower())
-    if canonical is None:
+    from labpipe.genome_builds import build_label
+
+    canonical = build_label(build.strip())
+    if canonical not in SHIPPED_PAR_BUILDS:
         return None
     return Path(str(resources.files("labpipe").joinpath(f"data/par_{canonical}.tsv")))
 
@@ -185,7 +183,7 @@ def sex_chromosomes(
         return SexChromosomes(None, y, (), (), "the reference has no chrX (or X) contig")
     source = par_file or (shipped_par_file(build) if build else None)
     if source is None:
-        known = ", ".join(sorted(set(BUILD_ALIASES.values())))
+        known = ", ".join(SHIPPED_PAR_BUILDS)
         said = f"build '{build}'" if build else "no reference.build"
         return SexChromosomes(
             x,
