@@ -181,7 +181,10 @@ def test_manifest_lists_tools_inputs_and_config(demo_run: tuple[Path, str]) -> N
     assert all(len(entry["sha256"]) == 64 for entry in manifest["inputs"].values())
     assert manifest["started"] and manifest["finished"]
     header = str(pysam.VariantFile(str(outdir / "results" / "vcf" / "PK001.vcf.gz")).header)
-    assert f"##labpipe_config_sha256={manifest['config_sha256']}" in header
+    calling = manifest["stage_config_sha256"]["calling"]
+    assert f"##labpipe_calling_config_sha256={calling}" in header
+    # The whole config's hash is the manifest's: a report setting does not touch the calls.
+    assert manifest["config_sha256"] not in header
 
 
 def test_identical_calls_with_one_core_and_no_scatter(

@@ -153,3 +153,40 @@ def test_fastq_corrupt_deep_inside_fails_its_sample(tmp_path: Path) -> None:
 def qc_samples(outdir: Path) -> list[str]:
     rows = (outdir / "results" / "qc" / "qc_summary.tsv").read_text().splitlines()[1:]
     return [row.split("\t")[0] for row in rows]
+
+def test_sigterm_and_ctrl_c_stop_the_run_with_a_message_and_it_resumes(tmp_path: Path) -> None:
+    """SIGTERM (143), then Ctrl-C's SIGINT (130) on the resumed run; a third run finishes."""
+    outdir = tmp_path / "interrupted"
+    config = prepare_demo(outdir, overwrite=False)
+    for signum, code, after in ((signal.SIGTERM, 143, "done  align"), (signal.SIGINT, 130, "done")):
+        run = subprocess.Popen(
+            [*LABPIPE, "run", str(config), "--cores", "2"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert run.stdout is not None
+        seen = ""
+        for line in run.stdout:
+            seen += line
+            if after in line:
+                break
+        assert after in seen, seen
+        run.send_signal(signum)
+        _, stderr = run.communicate(timeout=120)
+        assert run.returncode == code, stderr
+        assert "labpipe: interrupted; run the same command again to resume" in stderr
+        assert "Traceback" not in stderr
+        # Snakemake, which holds the run lock while it lives, has stopped with labpipe.
+        assert lock_is_free(outdir)
+        assert not (outdir / "results" / "run_manifest.json").exists()
+
+    resumed = subprocess.run(
+        [*LABPIPE, "run", str(config), "--cores", "2"], capture_output=True, text=True, check=False
+    )
+    assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
+    steps = [line for line in resumed.stdout.splitlines() if line.startswith("[")]
+    done, total = steps[-1].split("]")[0].strip("[ ").split("/")
+    assert done == total
+    assert "PK001   PASS" in resumed.stdout
+    assert (outdir / "results" / "run_manifest.json").exists()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -506,15 +506,22 @@ def main(argv: list[str] | None = None) -> Any:
             raise
         click.echo(f"labpipe: error: {exc.render()}", err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click wraps Ctrl-C and SIGTERM
+            _interrupted(exc.__cause__)
         click.echo("labpipe: aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(UsageError.exit_code if exc.exit_code == 2 else exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("labpipe: interrupted; run the same command again to resume", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as stop:
+        _interrupted(stop)
+
+
+def _interrupted(stop: KeyboardInterrupt) -> NoReturn:
+    click.echo("labpipe: interrupted; run the same command again to resume", err=True)
+    # 130 for Ctrl-C, 143 for SIGTERM (labpipe.runner.RunInterrupted).
+    sys.exit(getattr(stop, "exit_code", 130))
 
 
 if __name__ == "__main__":

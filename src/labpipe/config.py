@@ -171,9 +171,37 @@ def config_sha256(config: Mapping[str, Any]) -> str:
     Key order does not matter, and neither does ``output_dir``: the same
     analysis written elsewhere has the same hash.
     """
-    analysis = {k: v for k, v in config.items() if k != "output_dir"}
-    text = json.dumps(analysis, sort_keys=True, separators=(",", ":"))
+    return _sha256_json({k: v for k, v in config.items() if k != "output_dir"})
+
+
+def _sha256_json(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+# The config sections each stage's outputs depend on: a stage reruns when its own
+# sections change and no other, so a QC threshold or tier rule never re-calls
+# variants. Dotted names pick one key of a section (the lab's id is in every VCF
+# header; its name is only printed on reports).
+STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
+    "trimming": ("trimming",),
+    "calling": ("lab.id", "reference", "targets", "calling"),
+    "annotation": ("reference", "annotation"),
+}
+
+
+def stage_config_sha256(config: Mapping[str, Any], stage: str) -> str:
+    """A stable hash of only the config sections one stage depends on.
+
+    Stages are the keys of :data:`STAGE_SECTIONS`. Reports and the manifest show
+    the whole config's hash (:func:`config_sha256`), so they take that instead.
+    """
+    picked: dict[str, Any] = {}
+    for name in STAGE_SECTIONS[stage]:
+        section, _, key = name.partition(".")
+        value = config.get(section)
+        picked[name] = value.get(key) if key and isinstance(value, Mapping) else value
+    return _sha256_json(picked)
 
 
 def schema_problems(raw: Any, root: yaml.Node | None = None) -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from labpipe import __version__
 from labpipe.atomic import write_text_atomic
-from labpipe.config import config_sha256
+from labpipe.config import STAGE_SECTIONS, config_sha256, stage_config_sha256
 from labpipe.no_result import read_no_result
 from labpipe.samplesheet import Unit
 from labpipe.tools import check_all
@@ -144,6 +144,10 @@ def write_manifest(
         "cores": state.get("cores"),
         "config_file": str(config_path.resolve()),
         "config_sha256": config_sha256(config),
+        # What each stage's outputs depend on, as VCF headers record it for calling.
+        "stage_config_sha256": {
+            stage: stage_config_sha256(config, stage) for stage in STAGE_SECTIONS
+        },
         "config": config,
         "samples": sorted({u.sample for u in units}),
         # Samples of the sheet that failed in this run, with the step and log (no results).

@@ -125,10 +125,12 @@ def run_pipeline(
                 run_workflow, config_path, target, cores, False, use_conda, echo
             )
             failure = _finish_without_failed(outcome, target, checked.samples, failure, again, echo)
+            _echo_run_summary(target, checked.samples, echo)
         raise failure
     if not dry_run:
         echo("")
         echo(results_overview(target, checked.samples))
+        _echo_run_summary(target, checked.samples, echo)
     return target
 
 
@@ -176,6 +178,14 @@ def failed_samples(outcome: RunOutcome) -> dict[str, str]:
             logs = " and ".join(job.logs) or str(outcome.log_path)
             reasons[sample] = f"step '{job.rule}' failed, see {logs}"
     return reasons
+
+
+def _echo_run_summary(outdir: Path, samples: list[str], echo: Echo) -> None:
+    """Each sample's verdict and result, last, where the user looks."""
+    from labpipe.run_summary import run_summary
+
+    echo("")
+    echo(run_summary(outdir, samples))
 
 
 def results_overview(outdir: Path, samples: list[str]) -> str:

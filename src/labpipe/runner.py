@@ -15,9 +15,10 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,11 +30,16 @@ from labpipe.resources import snakefile
 
 Echo = Callable[[str], None]
 _PR_SET_PDEATHSIG = 1
+_STOP_SECONDS = 60.0
 
 _RULE = re.compile(r"^(?:local)?rule (?P<rule>\w+):$")
 _FIELD = re.compile(r"^\s+(?P<key>jobid|wildcards|log|input): (?P<value>.*)$")
 _FINISHED = re.compile(r"^Finished jobid: (?P<jobid>\d+)")
 _PROGRESS = re.compile(r"^(?P<done>\d+) of (?P<total>\d+) steps")
+_JOB_STATS = re.compile(r"^Job stats:$")
+_JOB_COUNT = re.compile(r"^(?P<rule>\w+)\s+(?P<count>\d+)$")
+# Jobs that do no work of their own: counted by Snakemake, never shown as a step.
+_HIDDEN_RULES = frozenset({"all"})
 _ERROR = re.compile(r"^Error in rule (?P<rule>\w+):$")
 _ERROR_LINE = re.compile(r"\[E::|error|failed|cannot|can't|no such file|truncated", re.IGNORECASE)
 
@@ -62,6 +68,7 @@ class RunOutcome:
     failed: list[Job]
     log_path: Path
     tail: list[str]
+    planned: int = 0
 
 
 class ProgressParser:
@@ -75,10 +82,18 @@ class ProgressParser:
         self._in_error = False
         self.done = 0
         self.total = 0
+        self._job_counts: dict[str, int] | None = None
+        self._hidden_total = 0
+        self._hidden_done = 0
+        self._pending: Job | None = None
+        # Steps Snakemake plans to run, hidden jobs left out.
+        self.planned = 0
 
     def feed(self, line: str) -> None:
         """Consume one line of Snakemake's output."""
         line = line.rstrip("\n")
+        if self._count_jobs(line):
+            return
         if m := _ERROR.match(line):
             self._current = Job(m["rule"])
             self._in_error = True
@@ -111,15 +126,38 @@ class ProgressParser:
             return
         if m := _FINISHED.match(line):
             job = self.jobs.get(m["jobid"])
-            self._pending_label = job.label() if job else None
+            self._pending = job
             return
         if m := _PROGRESS.match(line):
-            self.done, self.total = int(m["done"]), int(m["total"])
-            label = getattr(self, "_pending_label", None)
-            if label and not label.startswith("all"):
+            job, self._pending = self._pending, None
+            if job is not None and job.rule in _HIDDEN_RULES:
+                self._hidden_done += 1
+            # Steps the user sees: Snakemake's counts without the hidden jobs, so
+            # that a finished run ends at [N/N] (also a resumed one).
+            self.done = int(m["done"]) - self._hidden_done
+            self.total = int(m["total"]) - self._hidden_total
+            if job is None or job.rule not in _HIDDEN_RULES:
+                label = job.label() if job else "a step"
                 width = len(str(self.total))
                 self.echo(f"[{self.done:>{width}}/{self.total}] done  {label}")
-            self._pending_label = None
+
+    def _count_jobs(self, line: str) -> bool:
+        """Read Snakemake's 'Job stats' table: how many jobs of each rule it plans."""
+        if _JOB_STATS.match(line):
+            self._job_counts = {}
+            return True
+        if self._job_counts is None:
+            return False
+        if m := _JOB_COUNT.match(line.strip()):
+            if m["rule"] == "total":
+                self._hidden_total = sum(
+                    n for rule, n in self._job_counts.items() if rule in _HIDDEN_RULES
+                )
+                self.planned = int(m["count"]) - self._hidden_total
+                self._job_counts = None
+            else:
+                self._job_counts[m["rule"]] = int(m["count"])
+        return True
 
 
 def run_workflow(
@@ -146,7 +184,17 @@ def run_workflow(
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         log_path = log_dir / f"labpipe-run-{stamp}{'-dryrun' if dry_run else ''}.log"
         command = snakemake_command(config_path, outdir, cores, dry_run, use_conda)
-        return _stream(command, log_path, echo, dry_run, lock_fd)
+        outcome = _stream(command, log_path, echo, dry_run, lock_fd)
+    if dry_run and outcome.returncode == 0:
+        echo(dry_run_line(outcome.planned))
+    return outcome
+
+
+def dry_run_line(planned: int) -> str:
+    """What a dry run ends with, counting steps as a real run's progress does."""
+    if not planned:
+        return "labpipe: dry run: nothing to run, every result is up to date"
+    return f"labpipe: dry run: {planned} step(s) would run"
 
 
 def snakemake_command(
@@ -220,22 +268,94 @@ def _stream(
             # Snakemake still blocks a second run on the same directory.
             pass_fds=(lock_fd,),
             preexec_fn=_die_with_parent,
+            # Its own process group, jobs included: an interrupt is passed on to
+            # all of them at once (see _stop_workflow), also when it did not come
+            # from a terminal; and nothing waits on the terminal's input.
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
         )
         assert process.stdout is not None
-        try:
-            for line in _lines(process.stdout):
-                log.write(line)
-                log.flush()
-                parser.feed(line)
-                tail = [*tail[-39:], line.rstrip("\n")]
-                if dry_run:
-                    echo(line.rstrip("\n"))
-        except KeyboardInterrupt:
-            # Ctrl-C reached Snakemake too: let it stop its jobs cleanly.
-            process.wait()
-            raise
+        with _raise_on_sigterm():
+            try:
+                for line in _lines(process.stdout):
+                    log.write(line)
+                    log.flush()
+                    parser.feed(line)
+                    tail = [*tail[-39:], line.rstrip("\n")]
+                    if dry_run:
+                        echo(line.rstrip("\n"))
+            except KeyboardInterrupt as stop:
+                signum = stop.signum if isinstance(stop, RunInterrupted) else signal.SIGINT
+                _stop_workflow(process, log)
+                raise RunInterrupted(signum) from None
         returncode = process.wait()
-    return RunOutcome(returncode, parser.failed, log_path, tail)
+    return RunOutcome(returncode, parser.failed, log_path, tail, parser.planned)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """The run was stopped by SIGINT (Ctrl-C) or SIGTERM; its jobs are stopped too.
+
+    Attributes:
+        signum: The signal.
+        exit_code: 128 + the signal's number, as a shell reports a process it stopped.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+
+@contextmanager
+def _raise_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into :class:`RunInterrupted`, as Python turns SIGINT into KeyboardInterrupt."""
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise RunInterrupted(signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: signals cannot be caught here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_workflow(process: subprocess.Popen[str], log: IO[str]) -> None:
+    """Interrupt Snakemake and its jobs, keep its last words in the log, wait for it.
+
+    Snakemake stops its jobs and marks their outputs incomplete, so the next run
+    redoes them. If it has not stopped after a minute, or the user interrupts
+    again, the whole group is killed; the next run redoes what was running then.
+    """
+
+    def kill(*_: object) -> None:
+        _signal_group(process.pid, signal.SIGKILL)
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, kill)
+    deadline = threading.Timer(_STOP_SECONDS, kill)
+    deadline.daemon = True
+    deadline.start()
+    try:
+        _signal_group(process.pid, signal.SIGINT)
+        assert process.stdout is not None
+        for line in _lines(process.stdout):
+            log.write(line)
+        process.wait()
+    finally:
+        deadline.cancel()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    with suppress(ProcessLookupError):
+        os.killpg(pid, sig)
 
 
 def _lines(stream: IO[str]) -> Iterator[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labpipe import __version__
-from labpipe.config import config_sha256, min_qual_of
+from labpipe.config import min_qual_of, stage_config_sha256
 from labpipe.samplesheet import Unit
 
 if TYPE_CHECKING:
@@ -208,11 +208,16 @@ def final_output_paths(samples: list[str], annotate: bool) -> list[str]:
 
 
 def labpipe_header_lines(config: Mapping[str, Any]) -> str:
-    """``##labpipe…`` VCF header lines saying where a VCF came from."""
+    """``##labpipe…`` VCF header lines saying where a VCF came from.
+
+    They hold only what the calls depend on (the calling sections' hash, not the
+    whole config's), so that a report setting changed later leaves them true
+    without re-calling; the run manifest records the whole config and its hash.
+    """
     calling = config["calling"]
     lines = [
         f"##labpipe_version={__version__}",
-        f"##labpipe_config_sha256={config_sha256(config)}",
+        f"##labpipe_calling_config_sha256={stage_config_sha256(config, 'calling')}",
         f"##labpipe_lab={config['lab']['id']}",
         f"##labpipe_reference={config['reference']['fasta']}",
         "##labpipe_calling=caller:{caller},min_mapq:{min_mapq},min_baseq:{min_baseq},"

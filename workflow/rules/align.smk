@@ -14,6 +14,7 @@ rule align:
         adapters=lambda wc: adapter_args(unit_of(wc).platform, LP["trimming"].get("adapters")),
         poly_g="--trim_poly_g" if LP["trimming"]["poly_g"] else "--disable_trim_poly_g",
         min_length=LP["trimming"]["min_length"],
+        trimming_sha256=STAGE_SHA["trimming"],
         rg=lambda wc: unit_of(wc).read_group(),
         ref=REF,
         tmp="results/bam/units/{sample}.{unit}.sort",

@@ -14,6 +14,7 @@ rule annotation_sources:
     output:
         "results/annotation/sources.json",
     params:
+        annotation_sha256=STAGE_SHA["annotation"],
         ref=REF,
         # Sources are read through ancient(): a source replaced at the same path reruns
         # annotation (through sources.json) by its content, not by its mtime.
@@ -55,6 +56,7 @@ rule roh_allele_frequencies:
         af="results/roh/{sample}.af.tsv.gz",
         tbi="results/roh/{sample}.af.tsv.gz.tbi",
     params:
+        annotation_sha256=STAGE_SHA["annotation"],
         ref=REF,
     priority: 60
     log:
@@ -104,6 +106,7 @@ rule annotate:
         tsv="results/variants/{sample}.tsv",
         xlsx="results/variants/{sample}.xlsx",
     params:
+        annotation_sha256=STAGE_SHA["annotation"],
         roh=lambda wc, input: "--roh " + shlex.quote(input.roh) if input.roh else "",
     priority: 60
     log:

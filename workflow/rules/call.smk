@@ -5,8 +5,9 @@ rule provenance_header:
     output:
         "results/vcf/labpipe_header.txt",
     params:
-        # Changes with the config, so a changed analysis rewrites the VCF headers.
-        config_sha256=config_sha256(LP),
+        # Changes with the calling config only, so a changed report setting leaves
+        # the VCFs (and the calls) alone; the header records this hash.
+        calling_sha256=STAGE_SHA["calling"],
     priority: 90
     log:
         "logs/provenance_header.log",
@@ -120,6 +121,9 @@ rule call_variants:
         vcf="results/vcf/{sample}.vcf.gz",
         tbi="results/vcf/{sample}.vcf.gz.tbi",
     params:
+        # The chunks are temporary: once deleted, Snakemake cannot compare their
+        # params, so the job that consumes them carries what they depend on.
+        calling_sha256=STAGE_SHA["calling"],
         ref=REF,
         filters=filter_command(CALLING),
         second=lambda wc, input: (

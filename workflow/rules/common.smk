@@ -2,7 +2,7 @@
 import shlex
 from pathlib import Path
 
-from labpipe.config import config_sha256, load_config
+from labpipe.config import STAGE_SECTIONS, config_sha256, load_config, stage_config_sha256
 from labpipe.inputs_check import reference_contigs
 from labpipe.manifest import content_sha256
 from labpipe.no_result import analysable, read_no_result
@@ -50,6 +50,11 @@ GFF3 = LP["annotation"]["gff3"]
 ENVS = envs_dir()
 THREADS = LP["threads"]
 CALLING = LP["calling"]
+# Rules that read the config take the hash of only the sections they depend on as a
+# param (Snakemake reruns a job when its params change), so that a report setting
+# does not re-call variants; reports show the whole config's hash, so they take it.
+STAGE_SHA = {stage: stage_config_sha256(LP, stage) for stage in STAGE_SECTIONS}
+CONFIG_SHA = config_sha256(LP)
 SECOND_OPINION = second_opinion_enabled(CALLING)
 CHUNKS = calling_chunk_count(
     Path(LP["targets"]) if LP["targets"] else None,

@@ -69,6 +69,8 @@ rule sample_report:
         html="results/report/{sample}.html",
         summary="results/report/{sample}.summary.json",
     params:
+        # Reports show the whole config's hash: any config change rewrites them.
+        config_sha256=CONFIG_SHA,
         roh=lambda wc, input: "--roh " + shlex.quote(input.roh) if input.roh else "",
     priority: 50
     log:
@@ -89,6 +91,8 @@ rule report_index:
         multiqc="results/qc/multiqc_report.html",
     output:
         "results/report/index.html",
+    params:
+        config_sha256=CONFIG_SHA,
     priority: 50
     log:
         "logs/report_index.log",
@@ -118,6 +122,8 @@ rule manifest:
         clinical=clinical_outputs(),
     output:
         "results/run_manifest.json",
+    params:
+        config_sha256=CONFIG_SHA,
     log:
         "logs/manifest.log",
     threads: 1
