@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from labpipe.config import DEFAULTS, config_sha256, load_config
+from labpipe.config import DEFAULTS, config_sha256, load_config, stage_config_sha256
 from labpipe.errors import ConfigError
 
 
@@ -94,6 +94,25 @@ def test_hash_ignores_output_dir_and_key_order(tmp_path: Path) -> None:
     assert config_sha256(config) == config_sha256(moved)
     changed = dict(config, threads=7)
     assert config_sha256(config) != config_sha256(changed)
+
+
+def test_each_stage_hash_changes_only_with_its_own_sections(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, MINIMAL))
+    stages = ("trimming", "calling", "annotation")
+    before = {stage: stage_config_sha256(config, stage) for stage in stages}
+
+    def changed(section: str, key: str, value: object) -> set[str]:
+        edited = dict(config, **{section: {**config[section], key: value}})
+        return {s for s in stages if stage_config_sha256(edited, s) != before[s]}
+
+    assert changed("qc", "min_reads", 1) == set()
+    assert changed("report", "max_tier4_rows", 3) == set()
+    assert changed("lab", "name", "Another name on the reports") == set()
+    assert changed("lab", "id", "other") == {"calling"}  # in every VCF header
+    assert changed("calling", "min_baseq", 30) == {"calling"}
+    assert changed("trimming", "min_length", 50) == {"trimming"}
+    assert changed("annotation", "tiers", {"max_af": 0.001}) == {"annotation"}
+    assert changed("reference", "build", "GRCh38") == {"calling", "annotation"}
 
 
 def test_shipped_example_and_demo_configs_pass_the_schema() -> None:

@@ -187,6 +187,47 @@ def test_manifest_lists_tools_inputs_and_config(demo_run: tuple[Path, str]) -> N
     assert manifest["config_sha256"] not in header
 
 
+def test_run_ends_with_every_step_counted_and_the_sample_table(
+    demo_run: tuple[Path, str],
+) -> None:
+    outdir, stdout = demo_run
+    steps = [line for line in stdout.splitlines() if line.startswith("[")]
+    done_total = [line.split("]")[0].strip("[ ").split("/") for line in steps]
+    total = int(done_total[0][1])
+    # Every step shown once, numbered 1..N of N: no job is counted that is never printed.
+    assert [int(done) for done, _ in done_total] == list(range(1, total + 1))
+    assert {int(t) for _, t in done_total} == {total}
+
+    lines = stdout.splitlines()
+    start = lines.index("Run summary (QC verdict; tier counts are of PASS calls):")
+    expected = []
+    for sample in SAMPLES:
+        with open(outdir / "results" / "variants" / f"{sample}.tsv") as handle:
+            tiers = [
+                r["tier"] for r in csv.DictReader(handle, delimiter="\t") if r["filter"] == "PASS"
+            ]
+        counts = "  ".join(f"{tiers.count(t):>6}" for t in ("1", "2", "3"))
+        expected.append(f"{sample}   PASS   {counts}")
+    assert lines[start + 2 : start + 4] == expected
+    assert lines[start + 4] == f"Reports: {outdir.resolve() / 'results' / 'report' / 'index.html'}"
+
+
+def test_multiqc_general_stats_has_one_row_per_sample_with_the_verdict(
+    demo_run: tuple[Path, str],
+) -> None:
+    outdir, _ = demo_run
+    stats = outdir / "results" / "qc" / "multiqc_report_data" / "multiqc_general_stats.txt"
+    with open(stats) as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert [row["Sample"] for row in rows] == list(SAMPLES)
+    verdicts = {row["Sample"]: row["custom_content_labpipe-qc_verdict"] for row in rows}
+    assert verdicts == dict.fromkeys(SAMPLES, "PASS")
+    # Reads summed over the lanes (PK001 has two), as labpipe's QC table has them.
+    with open(outdir / "results" / "qc" / "qc_summary.tsv") as handle:
+        reads = {r["sample"]: r["reads_total"] for r in csv.DictReader(handle, delimiter="\t")}
+    assert {row["Sample"]: row["custom_content_labpipe-reads_total"] for row in rows} == reads
+
+
 def test_identical_calls_with_one_core_and_no_scatter(
     demo_run: tuple[Path, str], tmp_path: Path
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from labpipe.runner import ProgressParser, RunOutcome, failure_message
+from labpipe.runner import ProgressParser, RunOutcome, dry_run_line, failure_message
 
 LOG = """\
 [Mon Nov 23 18:35:44 2026]
@@ -60,3 +60,34 @@ def test_failure_message_names_step_sample_and_log(tmp_path: Path) -> None:
     assert f"step 'markdup' failed for sample PK001; read {log}" in text
     assert "[markdup] error: truncated file" in text
     assert error.exit_code == 1
+
+
+def finished(rule: str, jobid: int, done: int, total: int, wildcards: str = "") -> str:
+    """Snakemake's lines for one job, from its start to its progress line."""
+    lines = [f"localrule {rule}:", f"    jobid: {jobid}"]
+    if wildcards:
+        lines.append(f"    wildcards: {wildcards}")
+    lines += [f"Finished jobid: {jobid} (Rule: {rule})", f"{done} of {total} steps done"]
+    return "\n".join(lines) + "\n"
+
+
+def test_progress_counts_only_the_steps_it_shows() -> None:
+    """`rule all` is a job to Snakemake but no step to the user: it must not stop us at [2/3]."""
+    log = (
+        "Job stats:\njob        count\n---------  -------\nmarkdup          2\n"
+        "all              1\ntotal            3\n\n"
+        + finished("markdup", 1, 1, 3, "sample=PK001")
+        + finished("markdup", 2, 2, 3, "sample=PK002")
+        + finished("all", 0, 3, 3)
+    )
+    echoed: list[str] = []
+    parser = ProgressParser(echoed.append)
+    for line in log.splitlines():
+        parser.feed(line)
+    assert echoed == ["[1/2] done  markdup PK001", "[2/2] done  markdup PK002"]
+    assert (parser.done, parser.total, parser.planned) == (2, 2, 2)
+
+
+def test_dry_run_line_counts_steps_like_a_run() -> None:
+    assert dry_run_line(0) == "labpipe: dry run: nothing to run, every result is up to date"
+    assert dry_run_line(43) == "labpipe: dry run: 43 step(s) would run"

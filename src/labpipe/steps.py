@@ -155,6 +155,20 @@ def qc_summary(config: Path, qc_dir: Path, out: Path) -> None:
     write_qc_summary(units, qc_dir, out)
 
 
+@step.command("multiqc-general-stats")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--qc", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+@click.argument("variants", nargs=-1, type=_FILE)
+def multiqc_general_stats(config: Path, qc: Path, out: Path, variants: tuple[Path, ...]) -> None:
+    """labpipe's General Statistics columns for MultiQC (VARIANTS: <sample>.tsv tables)."""
+    from labpipe.multiqc_table import write_general_stats
+
+    lab = _lab_config(config, None)
+    by_sample = {path.name.removesuffix(".tsv"): path for path in variants}
+    write_general_stats(qc, by_sample, lab["qc"], out)
+
+
 @step.command("sample-report")
 @click.option("--config", required=True, type=_FILE)
 @click.option("--outdir", required=True, type=_FILE)

@@ -22,8 +22,27 @@ rule qc_summary:
         STEP + " qc-summary --config " + CONFIG_FILE + " --qc-dir results/qc --out {output} 2> {log}"
 
 
+rule multiqc_general_stats:
+    input:
+        qc="results/qc/qc_summary.tsv",
+        variants=expand("results/variants/{sample}.tsv", sample=SAMPLES),
+    output:
+        "results/qc/labpipe/labpipe_general_stats_mqc.tsv",
+    params:
+        # The verdict follows the qc thresholds.
+        config_sha256=CONFIG_SHA,
+    priority: 75
+    log:
+        "logs/multiqc_general_stats.log",
+    threads: 1
+    shell:
+        STEP + " multiqc-general-stats --config " + CONFIG_FILE + " --qc {input.qc:q}"
+        " --out {output} {input.variants:q} 2> {log}"
+
+
 rule multiqc:
     input:
+        labpipe="results/qc/labpipe/labpipe_general_stats_mqc.tsv",
         fastp=lambda wc: [
             f"results/qc/fastp/{u.sample}.{u.unit}.fastp.json" for u in UNITS.values()
         ],
@@ -43,7 +62,7 @@ rule multiqc:
     shell:
         "multiqc --force --no-ansi --no-version-check --no-ai --config {params.config:q} --outdir results/qc"
         " --filename multiqc_report.html results/qc/fastp results/qc/samtools"
-        " results/qc/mosdepth results/qc/bcftools > {log} 2>&1"
+        " results/qc/mosdepth results/qc/bcftools {input.labpipe:q} > {log} 2>&1"
 
 
 def clinical_outputs():
