@@ -3,7 +3,8 @@
 One real demo run, then dry runs of `labpipe run -n` with the config edited in
 place: a QC threshold and a tier rule must not schedule alignment, duplicate
 marking or calling (the VCF header records only the calling config's hash); a
-calling parameter must re-call (and not re-align).
+calling parameter must re-call (and not re-align); the same config under another
+file name must rerun nothing.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def test_report_settings_do_not_recall_but_calling_settings_do(tmp_path: Path) -
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     original = config.read_text()
     assert planned_jobs(config) == {}
+    # The same config under another name is the same analysis.
+    renamed = config.with_name("copy of the config.yaml")
+    renamed.write_text(original)
+    assert planned_jobs(renamed) == {}
 
     # A QC threshold and a tier rule: reports and annotation rerun, nothing upstream.
     data = yaml.safe_load(original)

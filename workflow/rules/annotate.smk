@@ -24,7 +24,7 @@ rule annotation_sources:
         "logs/annotation_sources.log",
     threads: 1
     shell:
-        STEP + " annotation-sources --config " + CONFIG_FILE + " --out {output} 2> {log}"
+        "{STEP} annotation-sources --config {CONFIG_FILE} --out {output} 2> {log}"
 
 
 rule bcftools_csq:
@@ -63,7 +63,7 @@ rule roh_allele_frequencies:
         "logs/roh_allele_frequencies/{sample}.log",
     threads: 1
     shell:
-        STEP + " roh-af --config " + CONFIG_FILE + " --vcf {input.vcf:q} --out {output.af} 2> {log}"
+        "{STEP} roh-af --config {CONFIG_FILE} --vcf {input.vcf:q} --out {output.af} 2> {log}"
 
 
 rule bcftools_roh:
@@ -113,6 +113,6 @@ rule annotate:
         "logs/annotate/{sample}.log",
     threads: 1
     shell:
-        STEP + " annotate --config " + CONFIG_FILE + " --sample {wildcards.sample}"
+        "{STEP} annotate --config {CONFIG_FILE} --sample {wildcards.sample}"
         " --vcf {input.vcf:q} {params.roh} --out-vcf {output.vcf} --out-tsv {output.tsv}"
         " --out-xlsx {output.xlsx} > {log} 2>&1"

@@ -13,7 +13,7 @@ rule provenance_header:
         "logs/provenance_header.log",
     threads: 1
     shell:
-        STEP + " vcf-header --config " + CONFIG_FILE + " --out {output} 2> {log}"
+        "{STEP} vcf-header --config {CONFIG_FILE} --out {output} 2> {log}"
 
 
 rule ploidy:
@@ -101,7 +101,7 @@ rule indel_second_opinion:
     # freebayes with the caller's settings, only in the windows (labpipe.second_opinion);
     # no candidates, no windows: freebayes refuses an empty targets file.
     shell:
-        "(" + STEP + " indel-windows --calling {input.calling:q} --out {output.windows}"
+        "({STEP} indel-windows --calling {input.calling:q} --out {output.windows}"
         " {input.candidates}"
         " && if [ -s {output.windows} ]; then " + second_opinion_command()
         + " | bcftools norm -f {params.ref:q} -m -any -Ou"

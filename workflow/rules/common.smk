@@ -45,6 +45,10 @@ OUTDIR = shlex.quote(LP["output_dir"])
 # Python steps run as `labpipe step …` commands, not `run:` blocks (see labpipe.steps).
 STEP = labpipe_step_command()
 LABPIPE = labpipe_command()
+# Shell commands name LABPIPE, STEP, CONFIG_FILE and OUTDIR as {placeholders}, not as joined
+# text: Snakemake's "code changed" rerun trigger compares a rule's shell command
+# before placeholders are filled in, so another config file name, output folder or
+# installation path does not rerun every step (the params' config hashes do that).
 REF = LP["reference"]["fasta"]
 GFF3 = LP["annotation"]["gff3"]
 ENVS = envs_dir()

@@ -16,7 +16,7 @@ rule reference_index:
     conda:
         str(ENVS / "align.yaml")
     shell:
-        LABPIPE + " reference prepare {input:q} > {log} 2>&1"
+        "{LABPIPE} reference prepare {input:q} > {log} 2>&1"
 
 
 rule regions:
@@ -38,6 +38,6 @@ rule regions:
         "logs/reference/regions.log",
     threads: 1
     shell:
-        STEP + " regions --fai {input.fai:q} {params.targets} --padding {params.padding}"
+        "{STEP} regions --fai {input.fai:q} {params.targets} --padding {params.padding}"
         " --targets-out {output.targets} --calling-out {output.calling}"
         " --chunks " + str(CHUNKS) + " --chunks-dir results/reference/chunks 2> {log}"

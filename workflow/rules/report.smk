@@ -19,7 +19,7 @@ rule qc_summary:
         "logs/qc_summary.log",
     threads: 1
     shell:
-        STEP + " qc-summary --config " + CONFIG_FILE + " --qc-dir results/qc --out {output} 2> {log}"
+        "{STEP} qc-summary --config {CONFIG_FILE} --qc-dir results/qc --out {output} 2> {log}"
 
 
 rule multiqc_general_stats:
@@ -36,7 +36,7 @@ rule multiqc_general_stats:
         "logs/multiqc_general_stats.log",
     threads: 1
     shell:
-        STEP + " multiqc-general-stats --config " + CONFIG_FILE + " --qc {input.qc:q}"
+        "{STEP} multiqc-general-stats --config {CONFIG_FILE} --qc {input.qc:q}"
         " --out {output} {input.variants:q} 2> {log}"
 
 
@@ -96,8 +96,8 @@ rule sample_report:
         "logs/sample_report/{sample}.log",
     threads: 1
     shell:
-        STEP + " sample-report --config " + CONFIG_FILE + " --outdir " + OUTDIR
-        + " --sample {wildcards.sample} --qc {input.qc:q} --variants {input.variants:q}"
+        "{STEP} sample-report --config {CONFIG_FILE} --outdir {OUTDIR}"
+        " --sample {wildcards.sample} --qc {input.qc:q} --variants {input.variants:q}"
         " --mosdepth-prefix results/qc/mosdepth/{wildcards.sample} --sources {input.sources:q}"
         " {params.roh} --fai {input.fai:q} --out-html {output.html}"
         " --out-summary {output.summary} 2> {log}"
@@ -117,8 +117,8 @@ rule report_index:
         "logs/report_index.log",
     threads: 1
     shell:
-        STEP + " report-index --config " + CONFIG_FILE + " --outdir " + OUTDIR
-        + " --multiqc-link ../qc/multiqc_report.html --out {output} {input.summaries:q} 2> {log}"
+        "{STEP} report-index --config {CONFIG_FILE} --outdir {OUTDIR}"
+        " --multiqc-link ../qc/multiqc_report.html --out {output} {input.summaries:q} 2> {log}"
 
 
 rule input_checksums:
@@ -130,8 +130,8 @@ rule input_checksums:
     threads: 1
     # Runs first, beside alignment: hashing large FASTQs must not wait at the end of the run.
     shell:
-        STEP + " input-checksums --config " + CONFIG_FILE + " --outdir " + OUTDIR
-        + " --out {output} 2> {log}"
+        "{STEP} input-checksums --config {CONFIG_FILE} --outdir {OUTDIR}"
+        " --out {output} 2> {log}"
 
 
 rule manifest:
@@ -147,4 +147,4 @@ rule manifest:
         "logs/manifest.log",
     threads: 1
     shell:
-        STEP + " manifest --config " + CONFIG_FILE + " --outdir " + OUTDIR + " --out {output} 2> {log}"
+        "{STEP} manifest --config {CONFIG_FILE} --outdir {OUTDIR} --out {output} 2> {log}"
