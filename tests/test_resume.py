@@ -45,6 +45,23 @@ def lock_is_free(outdir: Path) -> bool:
         return True
 
 
+def start_run_until(config: Path, marker: str) -> subprocess.Popen[str]:
+    """Start `labpipe run` and read its output up to the first line holding ``marker``."""
+    run = subprocess.Popen(
+        [*LABPIPE, "run", str(config), "--cores", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert run.stdout is not None
+    seen = ""
+    for line in run.stdout:
+        seen += line
+        if marker in line:
+            return run
+    raise AssertionError(f"labpipe run ended before printing {marker!r}:\n{seen}")
+
+
 def test_kill_resume_and_concurrent_run(tmp_path: Path) -> None:
     reference_run = tmp_path / "uninterrupted"
     config = prepare_demo(reference_run, overwrite=False)
@@ -55,19 +72,7 @@ def test_kill_resume_and_concurrent_run(tmp_path: Path) -> None:
 
     outdir = tmp_path / "killed"
     config = prepare_demo(outdir, overwrite=False)
-    first = subprocess.Popen(
-        [*LABPIPE, "run", str(config), "--cores", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert first.stdout is not None
-    seen = []
-    for line in first.stdout:
-        seen.append(line)
-        if "done  align" in line:
-            break
-    assert any("done  align" in s for s in seen), "".join(seen)
+    first = start_run_until(config, "done  align")
 
     second = subprocess.run(
         [*LABPIPE, "run", str(config), "--cores", "1"], capture_output=True, text=True, check=False
@@ -159,19 +164,7 @@ def test_sigterm_and_ctrl_c_stop_the_run_with_a_message_and_it_resumes(tmp_path:
     outdir = tmp_path / "interrupted"
     config = prepare_demo(outdir, overwrite=False)
     for signum, code, after in ((signal.SIGTERM, 143, "done  align"), (signal.SIGINT, 130, "done")):
-        run = subprocess.Popen(
-            [*LABPIPE, "run", str(config), "--cores", "2"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert run.stdout is not None
-        seen = ""
-        for line in run.stdout:
-            seen += line
-            if after in line:
-                break
-        assert after in seen, seen
+        run = start_run_until(config, after)
         run.send_signal(signum)
         _, stderr = run.communicate(timeout=120)
         assert run.returncode == code, stderr
