@@ -166,8 +166,9 @@ def test_sigterm_and_ctrl_c_stop_the_run_with_a_message_and_it_resumes(tmp_path:
     for signum, code, after in ((signal.SIGTERM, 143, "done  align"), (signal.SIGINT, 130, "done")):
         run = start_run_until(config, after)
         run.send_signal(signum)
-        _, stderr = run.communicate(timeout=120)
-        assert run.returncode == code, stderr
+        stdout, stderr = run.communicate(timeout=120)
+        logs = sorted((outdir / "logs").glob("labpipe-run-*.log"))
+        assert run.returncode == code, stdout + stderr + logs[-1].read_text()[-3000:]
         assert "labpipe: interrupted; run the same command again to resume" in stderr
         assert "Traceback" not in stderr
         # Snakemake, which holds the run lock while it lives, has stopped with labpipe.

@@ -148,15 +148,20 @@ class ProgressParser:
             return True
         if self._job_counts is None:
             return False
-        if m := _JOB_COUNT.match(line.strip()):
-            if m["rule"] == "total":
-                self._hidden_total = sum(
-                    n for rule, n in self._job_counts.items() if rule in _HIDDEN_RULES
-                )
-                self.planned = int(m["count"]) - self._hidden_total
-                self._job_counts = None
-            else:
-                self._job_counts[m["rule"]] = int(m["count"])
+        m = _JOB_COUNT.match(line.strip())
+        if m is None:
+            if line.startswith(("job ", "---")):  # the table's head
+                return True
+            self._job_counts = None  # not the table after all: read the line as usual
+            return False
+        if m["rule"] == "total":
+            self._hidden_total = sum(
+                n for rule, n in self._job_counts.items() if rule in _HIDDEN_RULES
+            )
+            self.planned = int(m["count"]) - self._hidden_total
+            self._job_counts = None
+        else:
+            self._job_counts[m["rule"]] = int(m["count"])
         return True
 
 
