@@ -159,6 +159,7 @@ def qc_samples(outdir: Path) -> list[str]:
     rows = (outdir / "results" / "qc" / "qc_summary.tsv").read_text().splitlines()[1:]
     return [row.split("\t")[0] for row in rows]
 
+
 def test_sigterm_and_ctrl_c_stop_the_run_with_a_message_and_it_resumes(tmp_path: Path) -> None:
     """SIGTERM (143), then Ctrl-C's SIGINT (130) on the resumed run; a third run finishes."""
     outdir = tmp_path / "interrupted"

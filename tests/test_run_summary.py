@@ -38,6 +38,11 @@ def test_without_a_status_qc_fail_is_not_reportable_and_no_counts_not_interprete
     assert sample_outcome("A", None) == SampleOutcome("A", "-", None, NO_RESULT)
 
 
+def test_a_failed_sample_has_no_result() -> None:
+    summary = {"status": "NO_RESULT", "verdict": "no result", "tiers": {}}
+    assert sample_outcome("PK002", summary) == SampleOutcome("PK002", "-", None, NO_RESULT)
+
+
 def test_table_reads_the_summaries_and_names_the_index(tmp_path: Path) -> None:
     reports = tmp_path / "results" / "report"
     reports.mkdir(parents=True)

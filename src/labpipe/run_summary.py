@@ -14,11 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from labpipe.no_result import NO_RESULT_STATUS, summary_path
+
 NO_RESULT = "NO RESULT"
 NOT_INTERPRETED = "NOT INTERPRETED"
 NOT_REPORTABLE = "NOT REPORTABLE"
 _TIERS = ("1", "2", "3")
-_STATUS_WORDS = {"NOT_INTERPRETED": NOT_INTERPRETED, "NOT_REPORTABLE": NOT_REPORTABLE}
+_STATUS_WORDS = {
+    "NOT_INTERPRETED": NOT_INTERPRETED,
+    "NOT_REPORTABLE": NOT_REPORTABLE,
+    NO_RESULT_STATUS: NO_RESULT,
+}
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ def sample_outcome(sample: str, summary: Mapping[str, Any] | None) -> SampleOutc
     step writes them; without ``status``, a QC fail is taken as not reportable
     and absent counts as not interpreted.
     """
-    if summary is None:
+    if summary is None or summary.get("status") == NO_RESULT_STATUS:
         return SampleOutcome(sample, "-", None, NO_RESULT)
     verdict = str(summary.get("qc_verdict") or summary.get("verdict") or "-").upper()
     status = summary.get("status")
@@ -63,10 +69,7 @@ def sample_outcome(sample: str, summary: Mapping[str, Any] | None) -> SampleOutc
 def read_outcomes(outdir: Path, samples: list[str]) -> list[SampleOutcome]:
     """Every sample's outcome, from the summaries under ``outdir``."""
     return [
-        sample_outcome(
-            sample, _read_summary(outdir / "results" / "report" / f"{sample}.summary.json")
-        )
-        for sample in samples
+        sample_outcome(sample, _read_summary(summary_path(outdir, sample))) for sample in samples
     ]
 
 
