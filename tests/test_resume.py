@@ -143,6 +143,9 @@ def test_fastq_corrupt_deep_inside_fails_its_sample(tmp_path: Path) -> None:
     assert qc_samples(outdir) == ["PK001"]
     manifest = json.loads((outdir / "results" / "run_manifest.json").read_text())
     assert list(manifest["no_result"]) == ["PK002"]
+    # The run's closing table says so too, beside the sample that has a result.
+    assert "PK001   PASS" in result.stdout
+    assert "PK002   -      NO RESULT" in result.stdout
 
     # Reads fixed: the next run analyses PK002 and the index lists it like any other.
     shutil.copy(data / "reads" / broken.name, broken)
