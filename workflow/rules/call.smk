@@ -33,7 +33,7 @@ rule ploidy:
         "logs/ploidy/{sample}.log",
     threads: 1
     shell:
-        STEP + " ploidy --config " + CONFIG_FILE + " --fai {input.fai:q}"
+        "{STEP} ploidy --config {CONFIG_FILE} --fai {input.fai:q}"
         " --sample {wildcards.sample} --ploidy-out {output.ploidy}"
         " --samples-out {output.samples} --cnv-map-out {output.cnv_map} 2> {log}"
 
@@ -176,7 +176,7 @@ rule sex_regions:
         "logs/reference/sex_regions.log",
     threads: 1
     shell:
-        STEP + " sex-regions --config " + CONFIG_FILE + " --fai {input.fai:q}"
+        "{STEP} sex-regions --config {CONFIG_FILE} --fai {input.fai:q}"
         " --targets {input.targets:q} --out {output} 2> {log}"
 
 
@@ -221,6 +221,6 @@ rule sex_check:
     threads: 1
     # Sex from depth and chrX heterozygosity (labpipe.sex), against the sample sheet.
     shell:
-        STEP + " sex-check --config " + CONFIG_FILE + " --fai {input.fai:q}"
+        "{STEP} sex-check --config {CONFIG_FILE} --fai {input.fai:q}"
         " --sample {wildcards.sample} --regions {input.regions:q} --depth-summary {input.depth:q}"
         " --vcf {input.vcf:q} --out {output} > {log} 2>&1"
