@@ -192,6 +192,10 @@ class Chromium:
         result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
         return result["result"].get("value")
 
+    def emulate_media(self, media: str) -> None:
+        """Lay the page out as for ``print`` or ``screen`` (CSS @media)."""
+        self.send("Emulation.setEmulatedMedia", {"media": media})
+
     def screenshot(self, out: Path, width: int = 1200) -> None:
         """A PNG of the whole page (not just the window)."""
         height = int(self.evaluate("document.documentElement.scrollHeight"))

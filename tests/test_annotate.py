@@ -153,6 +153,12 @@ def test_table_carries_clinvar_afs_panel_and_roh(annotated: dict[str, object]) -
     assert rows[(47, "G")].clinical.roh_segment == "chrV:40-60"
     assert rows[(44, "A")].clinical.roh_segment == ""
     assert rows[(47, "G")].row.hgvs_c == "c.12del"
+    assert rows[(47, "G")].clinical.frequency == "rare"
+    # Depth and allele fraction against the default thresholds (15 reads, het 0.25-0.75).
+    for variant in rows.values():
+        row, flag = variant.row, variant.clinical.confidence
+        low = row.depth is None or row.depth < 15
+        assert low <= flag.startswith("confirm orthogonally"), (row, flag)
 
 
 def test_vcf_gets_declared_info_fields_per_allele(annotated: dict[str, object]) -> None:
@@ -212,6 +218,28 @@ def test_without_gff3_only_clinvar_decides(tmp_path: Path) -> None:
         rows = {(r["pos"], r["alt"]): r for r in csv.DictReader(handle, delimiter="\t")}
     assert rows[("98", "G")]["tier"] == "1"
     assert rows[("47", "G")]["tier"] == "4" and rows[("47", "G")]["consequence"] == ""
+    # settings_for gives a population source: its frequency is known.
+    assert {r["frequency"] for r in rows.values()} <= {"rare", "common", "absent"}
+
+
+def test_without_population_source_frequency_is_unknown(tmp_path: Path) -> None:
+    fasta, _ = write_genome(tmp_path)
+    calls = tmp_path / "calls.vcf"
+    calls.write_text(VCF_HEADER + VCF_RECORDS)
+    settings, _ = settings_for(tmp_path, None)
+    settings = replace(settings, population=())
+    out = tmp_path / "o.xlsx"
+    annotate_sample(calls, "S2", fasta, settings, tmp_path / "o.vcf.gz", tmp_path / "o.tsv", out)
+    with open(tmp_path / "o.tsv") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert rows and {r["frequency"] for r in rows} == {"unknown"}
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out, read_only=True)["Tier 4"]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    assert {r[header.index("frequency")] for r in sheet.iter_rows(min_row=2, values_only=True)} == {
+        "unknown"
+    }
 
 
 def test_sources_are_checked_and_described_once(
@@ -255,7 +283,8 @@ def test_vcf_escape() -> None:
 @pytest.mark.parametrize(
     ("case", "vcf", "gene", "expected"),
     [
-        ("ENST00000218032", "start-lost.vcf", "TLR8", [(108, 2, "start_lost&splice_region")]),
+        # No population source here: the frequency is unknown, never rare, so not tier 2.
+        ("ENST00000218032", "start-lost.vcf", "TLR8", [(108, 4, "start_lost&splice_region")]),
         ("ENSG00000173376", "synon.vcf", "NDNF", [(1944, 4, "synonymous")]),
     ],
 )

@@ -118,10 +118,28 @@ def test_header_problems(reads: Path) -> None:
     path = sheet(reads, ["S1\tL1\ta_R1.fastq.gz"], header="sample\tunit\tfq1\tread2\n")
     with pytest.raises(SampleSheetError) as err:
         load_sample_sheet(path)
-    assert err.value.problems == [
-        "line 1: missing column 'fq2'",
+    assert err.value.problems[0] == "line 1: missing column 'fq2'"
+    assert err.value.problems[1].startswith(
         "line 1: unknown column 'read2'; known columns: sample, unit, fq1, fq2, platform,"
-        " library, sex",
+        " library, sex, patient_id"
+    )
+    assert len(err.value.problems) == 2
+
+
+def test_patient_columns_are_read_per_sample(reads: Path) -> None:
+    from labpipe.samplesheet import patient_fields
+
+    header = "sample\tunit\tfq1\tfq2\tpatient_id\tspecimen_type\n"
+    lane1 = "S1\tL1\ta_R1.fastq.gz\ta_R2.fastq.gz\tMRN-1\tBlood"
+    path = sheet(reads, [lane1, "S1\tL2\tb_1.fq.gz\tb_2.fq.gz\t\tBlood"], header)
+    load_sample_sheet(path)  # the patient columns are known ones
+    assert patient_fields(path) == {"S1": {"patient_id": "MRN-1", "specimen_type": "Blood"}}
+    path = sheet(reads, [lane1, "S1\tL2\tb_1.fq.gz\tb_2.fq.gz\t\tSaliva"], header)
+    with pytest.raises(SampleSheetError) as err:
+        patient_fields(path)
+    assert err.value.problems == [
+        "line 3: specimen_type 'Saliva' differs from 'Blood' on line 2 for the same sample; "
+        "give one value"
     ]
 
 

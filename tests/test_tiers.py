@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from labpipe.config import DEFAULTS
-from labpipe.tiers import DEFAULT_LOF, DEFAULT_OTHER_CODING, TierRules, assign_tier
+from labpipe.tiers import (
+    DEFAULT_LOF,
+    DEFAULT_OTHER_CODING,
+    INCIDENTAL_REASON,
+    TierRules,
+    assign_tier,
+    frequency_class,
+)
 
 RULES = TierRules()
 
@@ -111,3 +118,26 @@ def test_thresholds_are_configurable() -> None:
 def test_describe_states_the_thresholds() -> None:
     text = " ".join(TierRules(max_af=0.005, clinvar_min_stars=1).describe())
     assert "AF < 0.005" in text and "at least 1 review star" in text
+
+
+@pytest.mark.parametrize("consequence", ["stop_gained", "missense", "inframe_deletion"])
+def test_unknown_frequency_is_never_rare(consequence: str) -> None:
+    """Without a population source, no rule that needs rarity fires."""
+    call = assign_tier(consequence, True, "", None, None, RULES, frequency_known=False)
+    assert call.tier == 4 and call.reason.endswith("frequency unknown")
+    # The same allele absent from a configured source is rare.
+    assert assign_tier(consequence, True, "", None, None, RULES).tier in (2, 3)
+
+
+def test_frequency_classes() -> None:
+    assert frequency_class(None, False, RULES) == "unknown"
+    assert frequency_class(0.5, False, RULES) == "unknown"
+    assert frequency_class(None, True, RULES) == "absent"
+    assert frequency_class(0.001, True, RULES) == "rare"
+    assert frequency_class(0.01, True, RULES) == "common"
+
+
+def test_pathogenic_outside_the_panel_is_marked_incidental() -> None:
+    off = assign_tier("missense", False, "Pathogenic", 2, None, RULES)
+    assert off.tier == 1 and off.reason.endswith(INCIDENTAL_REASON)
+    assert "incidental" not in assign_tier("missense", True, "Pathogenic", 2, None, RULES).reason

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pysam
@@ -467,6 +468,8 @@ def test_annotated_table_round_trip(tmp_path: Path) -> None:
         max_af=0.0003,
         population_afs=(0.0003, None),
         roh_segment="chr1:1-100",
+        frequency="rare",
+        confidence="confirm orthogonally: depth unknown",
     )
     out = tmp_path / "t.tsv"
     assert (
@@ -480,11 +483,17 @@ def test_annotated_table_round_trip(tmp_path: Path) -> None:
     assert header[len(COLUMNS) :] == [
         "tier", "tier_reason", "in_panel", "clinvar_significance", "clinvar_review_status",
         "clinvar_stars", "clinvar_condition", "clinvar_id", "max_af", "g_population_af",
-        "g_global_af", "roh_segment",
+        "g_global_af", "roh_segment", "frequency", "confidence",
     ]  # fmt: skip
     table = read_annotated_table(out)
     assert table.af_columns == ("g_population_af", "g_global_af")
     assert table.variants == [AnnotatedVariant(row, clinical)]
+    # A table written before the frequency and confidence columns still reads.
+    old = [line.split("\t")[:-2] for line in out.read_text().splitlines()]
+    out.write_text("".join("\t".join(cells) + "\n" for cells in old))
+    assert read_annotated_table(out).variants == [
+        AnnotatedVariant(row, replace(clinical, frequency="", confidence=""))
+    ]
 
 
 def test_plain_table_is_not_an_annotated_one(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,10 +41,11 @@ from labpipe.annotation_sources import (
     source_checks,
 )
 from labpipe.atomic import write_text_atomic
+from labpipe.confidence import ConfidenceRules, confidence_flag
 from labpipe.errors import InputFormatError
 from labpipe.panels import PanelSpec, load_panel, panel_specs, sample_panel_genes
 from labpipe.roh import RohSettings, SegmentIndex, read_roh, reported_segments
-from labpipe.tiers import TierRules, assign_tier
+from labpipe.tiers import TierRules, assign_tier, frequency_class
 from labpipe.transcripts import TranscriptModel, load_transcripts
 from labpipe.variant_table import (
     AnnotatedVariant,
@@ -66,6 +67,7 @@ class AnnotationSettings:
         panels: Gene panels.
         tiers: Tier thresholds.
         roh: Run-of-homozygosity settings.
+        confidence: Thresholds of the "confirm orthogonally" flag.
     """
 
     gff3: Path | None
@@ -74,6 +76,7 @@ class AnnotationSettings:
     panels: tuple[PanelSpec, ...]
     tiers: TierRules
     roh: RohSettings
+    confidence: ConfidenceRules = field(default_factory=ConfidenceRules)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], base_dir: Path) -> AnnotationSettings:
@@ -112,6 +115,7 @@ class AnnotationSettings:
             panels=panel_specs(config, base_dir),
             tiers=TierRules.from_config(section["tiers"]),
             roh=RohSettings.from_config(section["roh"]),
+            confidence=ConfidenceRules.from_config(section["confidence"]),
         )
 
     @property
@@ -312,7 +316,7 @@ def annotate_sample(
                 try:
                     for record, rows in reader.records():
                         annotated = [
-                            _annotate_row(row, matcher, panel_genes, settings.tiers, roh_index)
+                            _annotate_row(row, matcher, panel_genes, settings, roh_index)
                             for row in rows
                         ]
                         _set_info(record, annotated, af_columns)
@@ -362,7 +366,7 @@ def _annotate_row(
     row: VariantRow,
     matcher: SourceMatcher,
     panel_genes: Mapping[str, frozenset[str]],
-    rules: TierRules,
+    settings: AnnotationSettings,
     roh_index: SegmentIndex,
 ) -> AnnotatedVariant:
     match = matcher.lookup(row.chrom, row.pos, row.ref, row.alt)
@@ -376,7 +380,8 @@ def _annotate_row(
         clinvar.significance if clinvar else "",
         clinvar.stars if clinvar else None,
         match.max_af,
-        rules,
+        settings.tiers,
+        frequency_known=bool(settings.population),
     )
     segment = roh_index.find(row.chrom, row.pos) if row.zygosity == "hom_alt" else None
     clinical = ClinicalAnnotation(
@@ -391,6 +396,10 @@ def _annotate_row(
         max_af=match.max_af,
         population_afs=match.afs,
         roh_segment=f"{segment.chrom}:{segment.start}-{segment.end}" if segment else "",
+        frequency=frequency_class(match.max_af, bool(settings.population), settings.tiers),
+        confidence=confidence_flag(
+            row.zygosity, row.depth, row.allele_fraction, settings.confidence
+        ),
     )
     return AnnotatedVariant(row, clinical)
 

@@ -95,6 +95,7 @@ DEFAULTS: dict[str, Any] = {
             ],
         },
         "roh": {"enabled": True, "af_default": 0.4, "min_length_bp": 1000000, "min_markers": 10},
+        "confidence": {"min_depth": 15, "het_af_min": 0.25, "het_af_max": 0.75, "hom_af_min": 0.85},
     },
     "report": {
         "enabled": True,
@@ -106,6 +107,20 @@ DEFAULTS: dict[str, Any] = {
             "together with the patient's clinical findings."
         ),
         "max_tier4_rows": 200,
+        "incidental_in_tier1": False,
+        "timezone": None,
+        "limitations": [
+            "Copy-number variants (deletions or duplications of whole exons or genes) and "
+            "structural variants are not detected.",
+            "Repeat expansions (e.g. FMR1, HTT) are not detected.",
+            "Low-level mosaic variants (allele fraction well below 25%) may be missed.",
+            "Variants in regions covered below the depth threshold (see Coverage) may be missed.",
+            "Genes with close paralogues or segmental duplications (e.g. HBA1/HBA2, SMN1/SMN2, "
+            "PMS2) are not reliably assessed: reads that map equally well to both copies are "
+            "dropped by the mapping-quality filter.",
+            "Variants outside the targeted regions (deep intronic, regulatory) are not assessed.",
+        ],
+        "max_low_regions": 30,
     },
 }
 

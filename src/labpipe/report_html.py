@@ -3,37 +3,47 @@
 One HTML file per sample that a clinician can read and a lab head can sign:
 self-contained (inline CSS and SVG; no script, font, image or link is loaded
 from anywhere), readable on screen, and laid out for A4 when printed from a
-browser (page numbers in the margin, no row split across pages). It holds:
+browser (page numbers in the margin, table headings repeated on each page).
 
-* the lab, sample, date, labpipe version and reference;
-* the QC verdict (:mod:`labpipe.qc_verdict`) with every metric, value and limit;
-* coverage per panel gene (SVG) and every target region with bases below 20x;
-* variants by tier (:mod:`labpipe.tiers`) with gene, HGVS, consequence,
-  zygosity, depth, ClinVar, population frequencies and panel;
-* runs of homozygosity, with the homozygous variants inside them;
-* methods and provenance: tier rules, annotation sources with dates and
-  checksums, tool versions, config hash; then signature lines.
+The rule it keeps: **nothing looks interpreted, complete or reportable unless
+it is.** Each report has a status (:data:`REPORTABLE`, :data:`NOT_REPORTABLE`
+when the QC verdict is FAIL, :data:`NOT_INTERPRETED` when the run lacks a
+gene model, ClinVar or a population source). A report that is not reportable
+or not interpreted says so in a banner above everything else, and shows its
+calls as one flat list under that banner, never as tier tables or tier counts
+that could read as a negative result. Every report lists what this run did
+not check and what the assay cannot see.
 
-Building (:func:`build_sample_report`) is kept apart from rendering
-(:func:`render_sample_report`) so that each can be tested on its own.
+Sections, in order: banner (if any); lab, sample, patient and specimen; the
+result summary sentence; QC; variants by tier (or the flat list); incidental
+findings; coverage; runs of homozygosity; not checked; limitations; sign-off;
+methods and provenance.
+
+Python builds the data (:func:`build_sample_report`); Jinja2 templates in
+``labpipe/templates`` lay it out with autoescaping, so every value from a
+config, sample sheet, GFF3, ClinVar or population file is escaped in HTML,
+attributes and CSS (:func:`css_string`).
 """
 
 from __future__ import annotations
 
-import dataclasses
+import csv
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from html import escape
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jinja2
+from markupsafe import Markup
 
 from labpipe import __version__
 from labpipe.annotate import AnnotationSettings
 from labpipe.atomic import write_text_atomic
 from labpipe.config import config_sha256
-from labpipe.errors import InputFormatError
+from labpipe.errors import ConfigError, InputFormatError
 from labpipe.gene_coverage import (
     REPORT_DEPTH,
     TargetCoverage,
@@ -46,12 +56,44 @@ from labpipe.qc import read_qc_table
 from labpipe.qc_verdict import FAIL, PASS, WARN, QcVerdict, qc_verdict, variant_counts
 from labpipe.roh import RohSegment, read_roh, reported_segments
 from labpipe.svg_plots import CoverageBar, IdeogramSegment, coverage_bars, roh_ideogram
-from labpipe.tiers import TIER_TITLES
-from labpipe.transcripts import load_transcripts
+from labpipe.tiers import FREQUENCY_UNKNOWN, TIER_TITLES
+from labpipe.transcripts import TranscriptModel, load_transcripts
 from labpipe.variant_table import AnnotatedVariant, read_annotated_table
 
 # Coverage bars drawn at most; a larger gene list (an exome) shows its worst genes.
 MAX_PLOTTED_GENES = 60
+
+REPORTABLE = "REPORTABLE"
+NOT_REPORTABLE = "NOT_REPORTABLE"
+NOT_INTERPRETED = "NOT_INTERPRETED"
+
+# Optional sample-sheet columns shown in the report's header block, in this order.
+PATIENT_FIELDS: dict[str, str] = {
+    "patient_id": "Patient ID",
+    "date_of_birth": "Date of birth",
+    "sex": "Sex (declared)",
+    "referral_reason": "Referral reason",
+    "specimen_type": "Specimen type",
+    "date_received": "Date received",
+    "referring_clinician": "Referring clinician",
+}
+
+# Optional qc_summary.tsv columns (read ledger, sex check) shown when present.
+QC_EXTRA_COLUMNS: dict[str, str] = {
+    "pairs_in": "Read pairs in",
+    "pairs_removed_low_quality": "Pairs removed: low quality",
+    "pairs_removed_too_many_n": "Pairs removed: too many N",
+    "pairs_removed_too_short": "Pairs removed: too short",
+    "pairs_removed_other": "Pairs removed: other",
+    "pairs_aligned": "Pairs aligned",
+    "pairs_lost_fraction": "Fraction of pairs lost",
+    "sex_declared": "Sex declared",
+    "sex_inferred": "Sex inferred",
+    "x_autosome_depth_ratio": "chrX / autosome depth",
+    "y_autosome_depth_ratio": "chrY / autosome depth",
+    "x_het_fraction": "chrX heterozygous fraction",
+}
+SEX_COLUMNS = ("sex_inferred", "x_autosome_depth_ratio")
 
 
 @dataclass(frozen=True)
@@ -66,6 +108,7 @@ class ReportInputs:
         sources_json: ``results/annotation/sources.json``.
         roh_output: ``results/roh/<sample>.roh.txt``, or None when ROH is off.
         reference_fai: The reference's ``.fai`` (contig lengths for the ROH plot).
+        sample_sheet: The sample sheet (patient and specimen columns), or None.
     """
 
     sample: str
@@ -75,6 +118,7 @@ class ReportInputs:
     sources_json: Path
     roh_output: Path | None
     reference_fai: Path
+    sample_sheet: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +127,84 @@ class AfLabel:
 
     column: str
     label: str
+
+
+@dataclass(frozen=True)
+class MissingSource:
+    """An annotation source the run did not have, and what that means for the result.
+
+    Attributes:
+        name: E.g. ``ClinVar``.
+        key: The config key that would supply it.
+        meaning: What the report cannot say without it.
+    """
+
+    name: str
+    key: str
+    meaning: str
+
+
+def missing_sources(settings: AnnotationSettings) -> list[MissingSource]:
+    """The annotation sources a run needs to interpret variants and does not have."""
+    missing = []
+    if settings.gff3 is None:
+        missing.append(
+            MissingSource(
+                "gene model",
+                "annotation.gff3",
+                "no gene, consequence or HGVS name is given, so no variant can reach tier 2 "
+                "or 3 and the panel's genes cannot be checked",
+            )
+        )
+    if settings.clinvar is None:
+        missing.append(
+            MissingSource(
+                "ClinVar",
+                "annotation.clinvar",
+                "no variant is recognised as known pathogenic: tier 1 would be empty "
+                "whatever the sample carries",
+            )
+        )
+    if not settings.population:
+        missing.append(
+            MissingSource(
+                "population frequency",
+                "annotation.population_af",
+                "every allele's frequency is unknown, so no variant is called rare and "
+                "tiers 2 and 3 would be empty",
+            )
+        )
+    return missing
+
+
+@dataclass(frozen=True)
+class VariantView:
+    """One variant as a report row shows it (text only; the template escapes it)."""
+
+    gene: str
+    transcript: str
+    transcript_note: str
+    not_in_panel: bool
+    hgvs_c: str
+    hgvs_p: str
+    hgvs_g: str
+    position: str
+    consequence: str
+    tier: int
+    tier_reason: str
+    zygosity: str
+    zygosity_long: str
+    genotype: str
+    roh_segment: str
+    depth: str
+    filter: str
+    clinvar: str
+    clinvar_stars: int | None
+    clinvar_conditions: str
+    clinvar_id: str
+    afs: list[tuple[str, str]]
+    frequency: str
+    confidence: str
 
 
 @dataclass(frozen=True)
@@ -118,28 +240,136 @@ class SampleReport:
     disclaimer: str
     max_tier4_rows: int
     links: dict[str, str] = field(default_factory=dict)
+    missing: list[MissingSource] = field(default_factory=list)
+    patient: list[tuple[str, str]] = field(default_factory=list)
+    qc_extra: list[tuple[str, str]] = field(default_factory=list)
+    limitations: list[str] = field(default_factory=list)
+    incidental_in_tier1: bool = False
+    confidence_rule: str = ""
+    max_low_regions: int = 30
+    genes_analysed: int = 0
+    sex_checked: bool = False
+    models: dict[str, TranscriptModel] = field(default_factory=dict)
+    af_source: str = ""
 
-    def tier_counts(self, passing_only: bool = True) -> dict[int, int]:
-        """Variants per tier (PASS calls only by default)."""
-        counts = dict.fromkeys(TIER_TITLES, 0)
-        for v in self.variants:
-            if not passing_only or v.row.filter == "PASS":
-                counts[v.clinical.tier] += 1
-        return counts
+    @property
+    def status(self) -> str:
+        """REPORTABLE, NOT_REPORTABLE (QC FAIL) or NOT_INTERPRETED (a source is missing)."""
+        if self.verdict.overall == FAIL:
+            return NOT_REPORTABLE
+        if self.missing:
+            return NOT_INTERPRETED
+        return REPORTABLE
+
+    def is_incidental(self, variant: AnnotatedVariant) -> bool:
+        """A tier-1 finding in a gene outside the sample's panels (unless the lab opts in)."""
+        return (
+            variant.clinical.tier == 1
+            and bool(self.panels)
+            and not variant.clinical.in_panel
+            and not self.incidental_in_tier1
+        )
+
+    def passing(self) -> list[AnnotatedVariant]:
+        """PASS calls."""
+        return [v for v in self.variants if v.row.filter == "PASS"]
+
+    def in_tier(self, tier: int) -> list[AnnotatedVariant]:
+        """PASS calls of a tier, incidental findings left out of tier 1."""
+        return [v for v in self.passing() if v.clinical.tier == tier and not self.is_incidental(v)]
+
+    def incidental(self) -> list[AnnotatedVariant]:
+        """PASS incidental findings."""
+        return [v for v in self.passing() if self.is_incidental(v)]
+
+    def tier_counts(self) -> dict[int, int] | None:
+        """PASS calls per tier; None unless reportable (then no count reads as a negative)."""
+        if self.status != REPORTABLE:
+            return None
+        return {tier: len(self.in_tier(tier)) for tier in TIER_TITLES}
+
+    def qc_reasons(self) -> list[str]:
+        """The metrics that failed or warned, as text."""
+        return [f"{c.metric} {c.shown} ({c.status})" for c in self.verdict.problems()]
+
+    def fail_reasons(self) -> list[str]:
+        """The metrics that failed."""
+        return [f"{c.metric} {c.shown}" for c in self.verdict.checks if c.status == FAIL]
+
+    def not_checked(self) -> list[str]:
+        """What this run did not check, for the report's section and summary.json."""
+        items = [f"No {m.name} source ({m.key}): {m.meaning}." for m in self.missing]
+        if self.status == NOT_REPORTABLE:
+            items.append(
+                "The variants were not interpreted for reporting: the sample failed QC "
+                f"({'; '.join(self.fail_reasons())})."
+            )
+        low = len(self.low_regions)
+        if low:
+            items.append(
+                f"{low} of {self.target_count} target regions have bases below {REPORT_DEPTH}x: "
+                "a variant there may have been missed (see Coverage)."
+            )
+        unknown = sorted({g for p in self.panels for g in p.get("unknown_genes", [])})
+        if unknown:
+            items.append(
+                f"Panel genes not in the gene model, so not assessed: {', '.join(unknown)}."
+            )
+        if not self.panels:
+            items.append("No gene panel applies to this sample: every targeted gene is reported.")
+        if not self.roh_enabled:
+            items.append("Runs of homozygosity (annotation.roh.enabled is false).")
+        if not self.sex_checked:
+            items.append(
+                "The sample's sex was not inferred from the reads or compared with the "
+                "sample sheet."
+            )
+        failing = [v for v in self.variants if v.row.filter != "PASS"]
+        if failing:
+            items.append(
+                f"{len(failing)} call(s) failed the call filters; they are not classified "
+                "(tier 1-3 ones are listed for confirmation)."
+            )
+        return items
 
 
 @dataclass(frozen=True)
 class SampleSummary:
-    """What the run index shows for a sample (written beside the report as JSON)."""
+    """What the run index and the run summary show for a sample (``<sample>.summary.json``).
+
+    Attributes:
+        sample: Sample id.
+        verdict: QC verdict, lower case (kept for older readers; same as qc_verdict).
+        problems: Metrics that failed or warned (same as qc_reasons).
+        tiers: PASS calls per tier (incidental findings apart); None unless REPORTABLE.
+        roh_segments: Runs of homozygosity reported.
+        low_regions: Target regions with bases below the report depth.
+        report: The report's file name.
+        files: Other outputs of the sample, by label.
+        status: REPORTABLE, NOT_REPORTABLE or NOT_INTERPRETED.
+        status_reasons: Why not reportable or not interpreted, one line each.
+        not_checked: What this run did not check.
+        qc_verdict: PASS, WARN or FAIL.
+        qc_reasons: Metrics that failed or warned.
+        incidental: Incidental findings (None unless REPORTABLE).
+        to_confirm: Tier 1-3 PASS calls flagged "confirm orthogonally" (None unless REPORTABLE).
+    """
 
     sample: str
     verdict: str
     problems: list[str]
-    tiers: dict[int, int]
-    roh_segments: int | None
-    low_regions: int | None
+    tiers: dict[int, int] | None
+    roh_segments: int
+    low_regions: int
     report: str
     files: dict[str, str]
+    status: str = REPORTABLE
+    status_reasons: list[str] = field(default_factory=list)
+    not_checked: list[str] = field(default_factory=list)
+    qc_verdict: str = ""
+    qc_reasons: list[str] = field(default_factory=list)
+    incidental: int | None = None
+    to_confirm: int | None = None
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -167,6 +397,50 @@ def _tool_versions() -> dict[str, str]:
     return {s.tool.name: s.version or "not found" for s in check_all()}
 
 
+def report_time(config: Mapping[str, Any], moment: datetime | None = None) -> str:
+    """The report's date in the lab's time zone (``report.timezone``; default the computer's).
+
+    Raises:
+        ConfigError: The time zone is not one zoneinfo knows.
+    """
+    name = config["report"].get("timezone")
+    moment = moment or datetime.now().astimezone()
+    if name:
+        try:
+            moment = moment.astimezone(ZoneInfo(name))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"report.timezone: unknown time zone {name!r}; use an IANA name such as "
+                "'Asia/Karachi' or 'UTC'"
+            ) from None
+    return moment.strftime("%Y-%m-%d %H:%M %Z (UTC%z)").strip()
+
+
+def _qc_extra(path: Path, sample: str) -> list[tuple[str, str]]:
+    """The optional read-ledger and sex columns of qc_summary.tsv, when present."""
+    try:
+        with open(path, newline="") as handle:
+            rows = [r for r in csv.DictReader(handle, delimiter="\t") if r.get("sample") == sample]
+    except OSError:
+        return []
+    if not rows:
+        return []
+    return [
+        (label, rows[0][column])
+        for column, label in QC_EXTRA_COLUMNS.items()
+        if rows[0].get(column) not in (None, "", "NA")
+    ]
+
+
+def _patient_fields(sample_sheet: Path | None, sample: str) -> list[tuple[str, str]]:
+    if sample_sheet is None or not Path(sample_sheet).is_file():
+        return []
+    from labpipe.samplesheet import patient_fields
+
+    values = patient_fields(Path(sample_sheet)).get(sample, {})
+    return [(label, values[key]) for key, label in PATIENT_FIELDS.items() if values.get(key)]
+
+
 def build_sample_report(
     config: Mapping[str, Any],
     settings: AnnotationSettings,
@@ -185,6 +459,7 @@ def build_sample_report(
 
     Raises:
         InputFormatError: An input is missing or malformed; the message names it.
+        ConfigError: ``report.timezone`` is unknown.
     """
     sample = inputs.sample
     rows = {row.sample: row for row in read_qc_table(inputs.qc_table)}
@@ -195,8 +470,8 @@ def build_sample_report(
         sample, rows[sample], variant_counts(v.row for v in table.variants), config["qc"]
     )
     sources = _read_json(inputs.sources_json)
-    models = load_transcripts(settings.gff3) if settings.gff3 is not None else None
-    targets = read_target_coverage(inputs.mosdepth_prefix, models)
+    models = load_transcripts(settings.gff3) if settings.gff3 is not None else {}
+    targets = read_target_coverage(inputs.mosdepth_prefix, models or None)
     panels = [
         p for p in sources.get("panels", []) if not p.get("samples") or sample in p["samples"]
     ]
@@ -210,26 +485,29 @@ def build_sample_report(
         segments = reported_segments(every, settings.roh)
         short = len(every) - len(segments)
     roh = settings.roh
-    column_labels = {c.column: c for c in settings.af_columns}
-    several = len(settings.population) > 1
-    af_labels = [
-        AfLabel(
-            column,
-            (f"{column_labels[column].source_id} " if several else "") + column_labels[column].field
-            if column in column_labels
-            else column,
-        )
-        for column in table.af_columns
-    ]
-    moment = generated or datetime.now().astimezone()
+    af_labels = _af_labels(settings, table.af_columns)
+    reference = config["reference"]
+    fasta_name = Path(str(reference["fasta"])).name
+    report_section = config["report"]
+    qc_extra = _qc_extra(inputs.qc_table, sample)
+    genes = (
+        {g for p in panels for g in p["genes"]}
+        - {g for p in panels for g in p.get("unknown_genes", [])}
+        if panels
+        else set(targeted_genes(targets))
+    )
     return SampleReport(
         lab_name=config["lab"]["name"],
         lab_id=config["lab"]["id"],
         sample=sample,
-        generated=moment.strftime("%Y-%m-%d %H:%M %Z").strip(),
+        generated=report_time(config, generated),
         version=__version__,
-        reference=str(config["reference"]["fasta"]),
-        build=str(config["reference"].get("build") or "not stated"),
+        reference=str(reference["fasta"]),
+        build=(
+            f"{reference['build']} ({fasta_name})"
+            if reference.get("build")
+            else f"{fasta_name} (build not named: set reference.build)"
+        ),
         config_sha256=config_sha256(config),
         verdict=verdict,
         panels=panels,
@@ -248,16 +526,49 @@ def build_sample_report(
         sources=sources,
         tools=dict(tools) if tools is not None else _tool_versions(),
         calling=dict(config["calling"]),
-        sign_off=list(config["report"]["sign_off"]),
-        disclaimer=str(config["report"]["disclaimer"]),
-        max_tier4_rows=int(config["report"]["max_tier4_rows"]),
+        sign_off=list(report_section["sign_off"]),
+        disclaimer=str(report_section["disclaimer"]),
+        max_tier4_rows=int(report_section["max_tier4_rows"]),
         links={
             "variant table (TSV)": f"../variants/{sample}.tsv",
             "variant workbook (XLSX)": f"../variants/{sample}.xlsx",
             "annotated VCF": f"../vcf/{sample}.annotated.vcf.gz",
+            "regions below 20x (TSV)": f"{sample}.low_regions.tsv",
             "run index": "index.html",
         },
+        missing=missing_sources(settings),
+        patient=_patient_fields(inputs.sample_sheet, sample),
+        qc_extra=qc_extra,
+        limitations=list(report_section["limitations"]),
+        incidental_in_tier1=bool(report_section["incidental_in_tier1"]),
+        confidence_rule=settings.confidence.describe(),
+        max_low_regions=int(report_section["max_low_regions"]),
+        genes_analysed=len(genes),
+        sex_checked=any(label == QC_EXTRA_COLUMNS[c] for c in SEX_COLUMNS for label, _ in qc_extra),
+        models=models,
+        af_source=settings.population[0].name if len(settings.population) == 1 else "",
     )
+
+
+def _af_labels(settings: AnnotationSettings, af_columns: Sequence[str]) -> list[AfLabel]:
+    """Each AF column labelled with its population (and source, when there are several)."""
+    names = {source.id: source for source in settings.population}
+    columns = {c.column: c for c in settings.af_columns}
+    labels = []
+    for column in af_columns:
+        found = columns.get(column)
+        if found is None:
+            labels.append(AfLabel(column, column))
+            continue
+        source = names[found.source_id]
+        population = (
+            f"{source.population or found.field} ({found.field})"
+            if found.kind == "population"
+            else f"global ({found.field})"
+        )
+        several = len(names) > 1
+        labels.append(AfLabel(column, f"{source.name} {population}" if several else population))
+    return labels
 
 
 def _gene_bars(
@@ -296,89 +607,13 @@ def _gene_bars(
     return bars, note
 
 
-# ---------------------------------------------------------------------------- rendering
+# ---------------------------------------------------------------------------- views
 
-_CSS = """
-:root { --ink:#1d1d1f; --muted:#5b5b60; --line:#cfd3da; --head:#eef1f6;
-  --pass:#2e7d4f; --warn:#b06f00; --fail:#b3261e; --t1:#b3261e; --t2:#c46a00; --t3:#1f5f99; }
-* { box-sizing:border-box; -webkit-print-color-adjust:exact; print-color-adjust:exact; }
-html { font-family:"DejaVu Sans","Liberation Sans",Arial,sans-serif; color:var(--ink);
-  font-size:13px; line-height:1.4; }
-body { margin:0 auto; max-width:1040px; padding:20px 24px 40px; }
-h1 { font-size:22px; margin:4px 0 8px; }
-h2 { font-size:17px; margin:26px 0 8px; padding-bottom:3px; border-bottom:2px solid var(--ink); }
-h3 { font-size:14px; margin:16px 0 6px; }
-p { margin:6px 0; }
-.muted, .small { color:var(--muted); }
-.small { font-size:11px; }
-header.top { display:flex; justify-content:space-between; align-items:flex-start; gap:16px;
-  border-bottom:3px solid var(--ink); padding-bottom:10px; }
-.lab { font-size:15px; font-weight:bold; letter-spacing:.02em; }
-dl.meta { display:grid; grid-template-columns:max-content 1fr; gap:2px 12px; margin:8px 0 0; }
-dl.meta dt { color:var(--muted); } dl.meta dd { margin:0; }
-.verdict { border:3px solid; border-radius:8px; padding:8px 14px; text-align:center;
-  min-width:150px; }
-.verdict .word { font-size:26px; font-weight:bold; display:block; letter-spacing:.05em; }
-.status-pass { color:var(--pass); border-color:var(--pass); }
-.status-warn { color:var(--warn); border-color:var(--warn); }
-.status-fail { color:var(--fail); border-color:var(--fail); }
-.status-na { color:var(--muted); border-color:var(--line); }
-.cards { display:flex; gap:10px; flex-wrap:wrap; margin:12px 0; }
-.card { border:1px solid var(--line); border-radius:6px; padding:6px 12px; min-width:120px; }
-.card b { display:block; font-size:20px; }
-.card.t1 b { color:var(--t1); } .card.t2 b { color:var(--t2); } .card.t3 b { color:var(--t3); }
-table { border-collapse:collapse; width:100%; margin:6px 0 10px; }
-th, td { border:1px solid var(--line); padding:4px 6px; text-align:left; vertical-align:top; }
-th { background:var(--head); font-size:12px; }
-td { overflow-wrap:break-word; }
-table.variant-table { table-layout:fixed; }
-td.num { text-align:right; white-space:nowrap; }
-tr { break-inside:avoid; }
-.badge { display:inline-block; border-radius:4px; padding:0 5px; font-size:11px;
-  font-weight:bold; border:1px solid; white-space:nowrap; }
-.tier-1 { color:var(--t1); } .tier-2 { color:var(--t2); } .tier-3 { color:var(--t3); }
-.tier-4 { color:var(--muted); }
-.roh { color:var(--warn); }
-.stars { color:#8a6d00; letter-spacing:1px; }
-.hgvs { font-family:"DejaVu Sans Mono","Liberation Mono",monospace; font-size:12px; }
-.plot { overflow-x:auto; }
-.warnbox { border-left:4px solid var(--warn); background:#fff7e6; padding:6px 10px; margin:8px 0; }
-.signoff { display:grid; grid-template-columns:1fr 1fr; gap:28px 40px; margin-top:16px; }
-.signoff div { border-top:1px solid var(--ink); padding-top:4px; min-height:60px; }
-footer { margin-top:28px; border-top:1px solid var(--line); padding-top:8px; }
-details summary { cursor:pointer; color:var(--muted); }
-code { font-family:"DejaVu Sans Mono","Liberation Mono",monospace; font-size:11px; }
-@media print {
-  html { font-size:9pt; }
-  body { max-width:none; padding:0; }
-  h2 { break-after:avoid; }
-  h2, h3 { break-inside:avoid; }
-  .plot svg { max-width:100%; height:auto; }
-  .card, .signoff, svg, .verdict { break-inside:avoid; }
-  details:not([open]) { display:none; }
-  .screen-only { display:none; }
-  a { color:inherit; text-decoration:none; }
+_ZYGOSITY = {
+    "het": ("Het", "heterozygous"),
+    "hom_alt": ("Hom", "homozygous"),
+    "hemizygous": ("Hemi", "hemizygous"),
 }
-"""
-
-
-def _e(value: object) -> str:
-    return escape(str(value), quote=True)
-
-
-def _css_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
-
-
-def _status_class(status: str) -> str:
-    return {PASS: "status-pass", WARN: "status-warn", FAIL: "status-fail"}.get(status, "status-na")
-
-
-def _stars(stars: int | None) -> str:
-    if stars is None:
-        return ""
-    shown = "★" * stars + "☆" * (4 - stars)
-    return f'<span class="stars" title="{stars} of 4 review stars">{shown}</span>'
 
 
 def _words(text: str) -> str:
@@ -403,250 +638,266 @@ def _af(value: float | None) -> str:
     return f"{value:.2g}" if value < 0.001 else f"{value:.4f}".rstrip("0").rstrip(".")
 
 
-_ZYGOSITY = {
-    "het": ("Het", "heterozygous"),
-    "hom_alt": ("Hom", "homozygous"),
-    "hemizygous": ("Hemi", "hemizygous"),
-}
+def predicted_protein(hgvs_p: str) -> str:
+    """``p.Arg12Ter`` as HGVS writes a change predicted from DNA: ``p.(Arg12Ter)``."""
+    if not hgvs_p.startswith("p.") or hgvs_p.startswith("p.(") or hgvs_p in ("p.?", "p.0"):
+        return hgvs_p
+    return f"p.({hgvs_p[2:]})"
 
 
-def _zygosity(v: AnnotatedVariant) -> str:
-    short, long = _ZYGOSITY.get(v.row.zygosity, (v.row.zygosity or "-", v.row.zygosity))
-    text = f'<span title="{_e(long)}">{_e(short)}</span>'
-    if v.row.genotype:
-        text += f'<br><span class="small">{_e(v.row.genotype)}</span>'
-    if v.clinical.roh_segment:
-        text += f'<br><span class="badge roh" title="{_e(v.clinical.roh_segment)}">in ROH</span>'
-    return text
+def genomic_hgvs(build: str, chrom: str, pos: int, ref: str, alt: str) -> str:
+    """``GRCh38 chr1:g.1100C>T`` for a substitution; empty otherwise.
+
+    Indels are left to their c. name: a g. name must be shifted 3' on the genome,
+    and the table's VCF position is not.
+    """
+    if len(ref) == 1 and len(alt) == 1 and ref != alt:
+        return f"{build} {chrom}:g.{pos}{ref}>{alt}".strip()
+    return ""
 
 
-def _depth(v: AnnotatedVariant) -> str:
-    row = v.row
-    parts = []
-    if row.depth is not None:
-        parts.append(f"{row.depth} reads")
+def variant_view(report: SampleReport, variant: AnnotatedVariant) -> VariantView:
+    """One row of a variant table, as text."""
+    row, c = variant.row, variant.clinical
+    model = report.models.get(row.transcript)
+    transcript = model.versioned_id if model else row.transcript
+    notes = []
+    if model is not None:
+        if "MANE_Select" in model.tags:
+            notes.append("MANE Select")
+        if model.refseq:
+            notes.append(model.refseq)
+    short, long = _ZYGOSITY.get(row.zygosity, (row.zygosity or "-", row.zygosity))
+    depth = [f"{row.depth} reads"] if row.depth is not None else []
     if row.allele_fraction is not None:
-        parts.append(f"{row.allele_fraction * 100:.0f}% alt")
-    text = "<br>".join(_e(p) for p in parts) or "-"
-    if row.filter != "PASS":
-        text += f'<br><span class="badge status-fail">{_e(row.filter)}</span>'
-    return text
-
-
-def _variant_rows(
-    variants: Sequence[AnnotatedVariant], af_labels: Sequence[AfLabel], panels: bool
-) -> str:
-    outside = '<br><span class="badge tier-4">not in panel</span>'
-    lines = []
-    for v in variants:
-        row, c = v.row, v.clinical
-        hgvs = "<br>".join(_e(x) for x in (row.hgvs_c, row.hgvs_p) if x) or "-"
-        clinvar = "not in ClinVar"
-        if c.clinvar_significance:
-            clinvar = (
-                f"<b>{_e(_words(c.clinvar_significance))}</b> {_stars(c.clinvar_stars)}"
-                f'<br><span class="small">{_e(_conditions(c.clinvar_condition))}'
-                f"{' · ClinVar ' + _e(c.clinvar_id) if c.clinvar_id else ''}</span>"
-            )
-        afs = (
-            "<br>".join(
-                f"{_e(label.label)} {_e(_af(value))}"
-                for label, value in zip(af_labels, c.population_afs, strict=True)
-            )
-            or "no source"
-        )
-        lines.append(
-            "<tr>"
-            f'<td><b>{_e(row.gene or "-")}</b><br><span class="small">{_e(row.transcript)}</span>'
-            f"{outside if panels and row.gene and not c.in_panel else ''}</td>"
-            f'<td><span class="hgvs">{hgvs}</span><br><span class="small">'
-            f"{_e(row.chrom)}:{row.pos} {_e(row.ref)}&gt;{_e(row.alt)}</span></td>"
-            f"<td>{_e(_words(row.consequence) or '-')}"
-            f'<br><span class="small">{_e(c.tier_reason)}</span></td>'
-            f"<td>{_zygosity(v)}</td>"
-            f"<td>{_depth(v)}</td>"
-            f"<td>{clinvar}</td>"
-            f'<td class="small">{afs}</td>'
-            "</tr>"
-        )
-    return "".join(lines)
-
-
-def _variant_table(
-    variants: Sequence[AnnotatedVariant], af_labels: Sequence[AfLabel], panels: bool = True
-) -> str:
-    return (
-        '<table class="variant-table"><colgroup><col style="width:13%"><col style="width:20%">'
-        '<col style="width:16%"><col style="width:8%"><col style="width:9%">'
-        '<col style="width:20%"><col style="width:14%"></colgroup>'
-        "<thead><tr><th>Gene / transcript</th><th>Variant (HGVS)</th><th>Consequence</th>"
-        "<th>Zygo&shy;sity</th><th>Depth</th><th>ClinVar</th><th>Population AF</th></tr></thead>"
-        f"<tbody>{_variant_rows(variants, af_labels, panels)}</tbody></table>"
+        depth.append(f"{row.allele_fraction * 100:.0f}% alt")
+    frequency = (
+        "frequency unknown (no population source)" if c.frequency == FREQUENCY_UNKNOWN else ""
+    )
+    build = str(report.build).split(" (")[0]
+    return VariantView(
+        gene=row.gene or "-",
+        transcript=transcript,
+        transcript_note=", ".join(notes),
+        not_in_panel=bool(report.panels and row.gene and not c.in_panel),
+        hgvs_c=f"{transcript}:{row.hgvs_c}" if row.hgvs_c and transcript else row.hgvs_c,
+        hgvs_p=predicted_protein(row.hgvs_p),
+        hgvs_g=genomic_hgvs(build, row.chrom, row.pos, row.ref, row.alt),
+        position=f"{row.chrom}:{row.pos} {row.ref}>{row.alt}",
+        consequence=_words(row.consequence) or "-",
+        tier=c.tier,
+        tier_reason=c.tier_reason,
+        zygosity=short,
+        zygosity_long=long,
+        genotype=row.genotype,
+        roh_segment=c.roh_segment,
+        depth=", ".join(depth) or "-",
+        filter="" if row.filter == "PASS" else row.filter,
+        clinvar=_words(c.clinvar_significance),
+        clinvar_stars=c.clinvar_stars,
+        clinvar_conditions=_conditions(c.clinvar_condition),
+        clinvar_id=c.clinvar_id,
+        afs=[
+            (label.label, _af(value))
+            for label, value in zip(report.af_labels, c.population_afs, strict=True)
+        ],
+        frequency=frequency,
+        confidence=c.confidence,
     )
 
 
-def _qc_section(report: SampleReport) -> str:
-    verdict = report.verdict
-    rows = "".join(
-        "<tr>"
-        f"<td>{_e(check.metric)}</td><td class='num'>{_e(check.shown)}</td>"
-        f"<td>{_e(check.limits)}</td>"
-        f'<td><span class="badge {_status_class(check.status)}">{_e(check.status.upper())}'
-        f"</span>{'<br><span class=small>' + _e(check.note) + '</span>' if check.note else ''}"
-        "</td></tr>"
-        for check in verdict.checks
-    )
-    return (
-        '<section id="qc"><h2>Quality control</h2>'
-        f'<p>Verdict: <b class="{_status_class(verdict.overall)}" id="qc-verdict">'
-        f"{verdict.overall.upper()}</b>. A metric beyond a <i>fail</i> limit fails the sample; "
-        "beyond a <i>warn</i> limit it asks for a look. Limits are the lab's (config "
-        "<code>qc</code>).</p>"
-        "<table><thead><tr><th>Metric</th><th>Value</th><th>Limits</th><th>Status</th></tr>"
-        f"</thead><tbody>{rows}</tbody></table></section>"
-    )
+def _finding(report: SampleReport, variant: AnnotatedVariant) -> str:
+    """``a heterozygous pathogenic variant in HBB, ENST….1:c.1100C>T p.(Arg12Ter)``."""
+    view = variant_view(report, variant)
+    significance = view.clinvar.lower() or "pathogenic"
+    names = " ".join(x for x in (view.hgvs_c or view.position, view.hgvs_p) if x)
+    return f"a {view.zygosity_long or 'called'} {significance} variant in {view.gene}, {names}"
 
 
-def _coverage_section(report: SampleReport) -> str:
-    parts = ['<section id="coverage"><h2>Coverage</h2>']
-    if report.panels:
-        names = ", ".join(f"{p['name']} ({len(p['genes'])} genes)" for p in report.panels)
-        parts.append(f"<p>Gene panel: {_e(names)}.</p>")
-    for panel in report.panels:
-        if panel.get("unknown_genes"):
-            parts.append(
-                f'<p class="warnbox">Panel {_e(panel["name"])} lists genes the annotation '
-                f"(GFF3) does not have: <b>{_e(', '.join(panel['unknown_genes']))}</b>. "
-                "Check their spelling: they are not covered by this report.</p>"
-            )
-    if report.plotted_note:
-        parts.append(f'<p class="small">{_e(report.plotted_note)}.</p>')
-    if report.gene_bars:
-        parts.append(
-            '<div class="plot">'
-            + coverage_bars(report.gene_bars, report.threshold_pct, REPORT_DEPTH)
-            + "</div>"
-        )
-    low = report.low_regions
-    parts.append(f"<h3>Target regions with bases below {REPORT_DEPTH}x ({len(low)})</h3>")
-    if not low:
-        parts.append(
-            f"<p>Every base of all {report.target_count} target regions is covered at "
-            f"{REPORT_DEPTH}x or more.</p>"
-        )
+def result_summary(report: SampleReport) -> list[str]:
+    """The result in sentences, generated from the status, tiers and QC."""
+    status = report.status
+    if status == NOT_REPORTABLE:
+        return [
+            "No result is reported: the sample failed quality control "
+            f"({'; '.join(report.fail_reasons())}). Repeat or review the sample; the calls "
+            "below are for the laboratory's review only."
+        ]
+    if status == NOT_INTERPRETED:
+        names = ", ".join(m.name for m in report.missing)
+        return [
+            f"The variants were called but not interpreted: this run had no {names} source. "
+            "No conclusion about the presence or absence of a pathogenic variant can be "
+            "drawn from this report."
+        ]
+    sentences = []
+    tier1 = report.in_tier(1)
+    genes = f"the {report.genes_analysed} genes analysed"
+    if not tier1:
+        sentences.append(f"No pathogenic or likely pathogenic variant was found in {genes}.")
+    elif len(tier1) == 1:
+        finding = _finding(report, tier1[0])
+        sentences.append(f"{finding[0].upper()}{finding[1:]} was found.")
     else:
-        rows = "".join(
-            "<tr>"
-            f"<td>{_e(t.chrom)}:{t.start + 1:,}-{t.end:,}</td>"
-            f"<td>{_e(', '.join(t.genes) or t.name or '-')}</td>"
-            f"<td class='num'>{t.length:,}</td><td class='num'>{t.bases_below:,}</td>"
-            f"<td class='num'>{t.pct_at_depth:.1f}%</td><td class='num'>{t.mean_depth:.1f}x</td>"
-            "</tr>"
-            for t in low
+        sentences.append(
+            f"{len(tier1)} pathogenic or likely pathogenic variants were found: "
+            + "; ".join(_finding(report, v) for v in tier1)
+            + "."
         )
-        parts.append(
-            f"<p>A variant in these {len(low)} of {report.target_count} target regions may "
-            "have been missed.</p>"
-            "<table><thead><tr><th>Region</th><th>Gene</th><th>Length (bp)</th>"
-            f"<th>Bases &lt; {REPORT_DEPTH}x</th><th>% at {REPORT_DEPTH}x</th><th>Mean depth</th>"
-            f"</tr></thead><tbody>{rows}</tbody></table>"
+    review = len(report.in_tier(2)) + len(report.in_tier(3))
+    if review:
+        sentences.append(
+            f"{review} rare coding variant(s) in panel genes (tiers 2 and 3) are listed for "
+            "review; they are not classified."
         )
-    parts.append("</section>")
-    return "".join(parts)
+    confirm = [v for t in (1, 2, 3) for v in report.in_tier(t) if v.clinical.confidence]
+    if confirm:
+        sentences.append(
+            f"{len(confirm)} of these call(s) are below the laboratory's depth or allele-fraction "
+            "thresholds: confirm orthogonally before reporting."
+        )
+    if report.incidental():
+        sentences.append(
+            f"{len(report.incidental())} incidental finding(s) outside the ordered panel are "
+            "listed separately."
+        )
+    if report.low_regions:
+        sentences.append(
+            f"{len(report.low_regions)} target region(s) were covered below {REPORT_DEPTH}x; "
+            "a variant there may have been missed."
+        )
+    if report.verdict.overall == WARN:
+        sentences.append(f"QC warning: {'; '.join(report.qc_reasons())}.")
+    return sentences
 
 
-def _variants_section(report: SampleReport) -> str:
-    passing = [v for v in report.variants if v.row.filter == "PASS"]
+# ---------------------------------------------------------------------------- rendering
+
+
+def css_string(text: object) -> Markup:
+    """A CSS string literal that no value can break out of (every non-alphanumeric escaped)."""
+    # An escape ends at its terminating space, which CSS consumes: "&" becomes "\\26 ".
+    escaped = "".join(
+        ch if ch.isascii() and ch.isalnum() else f"\\{ord(ch):x} " for ch in str(text)
+    )
+    return Markup(f'"{escaped}"')
+
+
+def _status_class(status: str) -> str:
+    return {
+        PASS: "status-pass",
+        WARN: "status-warn",
+        FAIL: "status-fail",
+        REPORTABLE: "status-pass",
+        NOT_REPORTABLE: "status-fail",
+        NOT_INTERPRETED: "status-warn",
+    }.get(status, "status-na")
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("labpipe", "templates"),
+        autoescape=True,  # every template, the CSS included, is escaped by default
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["css_string"] = css_string
+    environment.filters["status_class"] = _status_class
+    environment.filters["words"] = _words
+    return environment
+
+
+_ENVIRONMENT = _environment()
+
+
+def _svg(text: str) -> Markup:
+    """An SVG from :mod:`labpipe.svg_plots`, which escapes every label itself."""
+    return Markup(text)
+
+
+def render_sample_report(report: SampleReport) -> str:
+    """The report as one self-contained HTML document."""
+    status = report.status
+    passing = report.passing()
+    tier4 = report.in_tier(4)
     failing = [v for v in report.variants if v.row.filter != "PASS" and v.clinical.tier < 4]
-    parts = [
-        '<section id="variants"><h2>Variants</h2>',
-        f"<p>{len(passing)} variant alleles pass the call filters. Tiers 1-3 are listed here; "
-        "each row gives the reason for its tier. The rules are under Methods.</p>",
-    ]
-    for tier in (1, 2, 3):
-        mine = [v for v in passing if v.clinical.tier == tier]
-        parts.append(
-            f'<h3 class="tier-{tier}" id="tier-{tier}">Tier {tier}: {_e(TIER_TITLES[tier])} '
-            f"({len(mine)})</h3>"
-        )
-        parts.append(
-            _variant_table(mine, report.af_labels, bool(report.panels))
-            if mine
-            else "<p class='muted'>None.</p>"
-        )
-    if failing:
-        parts.append(
-            f"<h3>Tier 1-3 calls that failed the call filters ({len(failing)})</h3>"
-            "<p>Low quality or depth: confirm (e.g. by Sanger sequencing) before reporting.</p>"
-            + _variant_table(failing, report.af_labels, bool(report.panels))
-        )
-    tier4 = [v for v in passing if v.clinical.tier == 4]
-    shown = tier4[: report.max_tier4_rows]
-    more = f" The first {len(shown)} are listed." if len(shown) < len(tier4) else ""
-    parts.append(
-        f'<h3 class="tier-4" id="tier-4">Tier 4: {_e(TIER_TITLES[4])} ({len(tier4)})</h3>'
-        f"<p class='small'>Common, outside the panel, or not changing the protein. All are "
-        f"in the variant table and workbook.{more}</p>"
-    )
-    if shown:
-        parts.append(
-            f"<details><summary>Show the tier 4 variants</summary>"
-            f"{_variant_table(shown, report.af_labels, bool(report.panels))}</details>"
-        )
-    parts.append("</section>")
-    return "".join(parts)
-
-
-def _roh_section(report: SampleReport) -> str:
-    parts = ['<section id="roh"><h2>Runs of homozygosity</h2>']
-    if not report.roh_enabled:
-        parts.append("<p>Not assessed (annotation.roh.enabled is false).</p></section>")
-        return "".join(parts)
-    segments = report.segments
-    total = sum(s.length for s in segments)
     flagged = [v for v in report.variants if v.clinical.roh_segment]
-    parts.append(
-        f"<p>Runs reported: {len(segments)} ({report.roh_rule}), "
-        f"{total / 1e6:.2f} Mb in total"
-        + (
-            f"; {report.short_segments} shorter run(s) not reported"
-            if report.short_segments
-            else ""
-        )
-        + ". Long runs are expected when the parents are related; a homozygous variant inside "
-        "one may be the cause of a recessive disease. Runs are estimated from variant sites only "
-        "(bcftools roh), so on a small panel they are approximate.</p>"
-    )
-    if segments:
-        rows = "".join(
-            f"<tr><td>{_e(s.chrom)}</td><td class='num'>{s.start:,}</td>"
-            f"<td class='num'>{s.end:,}</td><td class='num'>{s.length / 1e6:.2f}</td>"
-            f"<td class='num'>{s.markers}</td><td class='num'>{s.quality:.1f}</td></tr>"
-            for s in segments
-        )
-        parts.append(
-            "<table><thead><tr><th>Contig</th><th>Start</th><th>End</th><th>Length (Mb)</th>"
-            "<th>Variant sites</th><th>Quality</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>"
-        )
-        marks = [(v.row.chrom, v.row.pos) for v in flagged if v.clinical.tier < 4]
-        shown_contigs = [c for c in report.contigs if any(s.chrom == c[0] for s in segments)]
-        parts.append(
-            '<div class="plot">'
-            + roh_ideogram(
+    low_shown = sorted(report.low_regions, key=lambda t: (t.pct_at_depth, -t.bases_below))[
+        : report.max_low_regions
+    ]
+    segments = report.segments
+    shown_contigs = [c for c in report.contigs if any(s.chrom == c[0] for s in segments)]
+    plots = {
+        "coverage": _svg(coverage_bars(report.gene_bars, report.threshold_pct, REPORT_DEPTH))
+        if report.gene_bars
+        else None,
+        "roh": _svg(
+            roh_ideogram(
                 shown_contigs[:30],
                 [IdeogramSegment(s.chrom, s.start, s.end) for s in segments],
-                marks,
+                [(v.row.chrom, v.row.pos) for v in flagged if v.clinical.tier < 4],
             )
-            + "</div>"
         )
-    parts.append(f"<h3>Homozygous variants inside a run ({len(flagged)})</h3>")
-    if flagged:
-        parts.append(_variant_table(flagged, report.af_labels, bool(report.panels)))
-    else:
-        parts.append("<p class='muted'>None.</p>")
-    parts.append("</section>")
-    return "".join(parts)
+        if segments
+        else None,
+    }
+
+    def views(variants: Sequence[AnnotatedVariant]) -> list[VariantView]:
+        return [variant_view(report, v) for v in variants]
+
+    # Not reportable or not interpreted: the calls as one flat list, most notable first.
+    flat = sorted(passing, key=lambda v: v.clinical.tier)
+    return _ENVIRONMENT.get_template("sample_report.html").render(
+        r=report,
+        status=status,
+        summary=result_summary(report),
+        tiers={t: views(report.in_tier(t)) for t in (1, 2, 3)},
+        tier_titles=TIER_TITLES,
+        tier4=views(tier4[: report.max_tier4_rows]),
+        tier4_total=len(tier4),
+        failing=views(failing),
+        incidental=views(report.incidental()),
+        flat=views(flat[: report.max_tier4_rows]),
+        flat_total=len(flat),
+        passing_total=len(passing),
+        flagged=views(flagged),
+        low_shown=low_shown,
+        plots=plots,
+        report_depth=REPORT_DEPTH,
+        filters_text=_filters_text(report.calling),
+        annotation_rows=_annotation_rows(report.sources),
+        not_checked=report.not_checked(),
+        unknown_genes=[p for p in report.panels if p.get("unknown_genes")],
+        total_roh=sum(s.length for s in segments),
+        missing_keys={m.key for m in report.missing},
+        no_clinvar=(
+            "no ClinVar source"
+            if any(m.key == "annotation.clinvar" for m in report.missing)
+            else "not in ClinVar"
+        ),
+    )
+
+
+def _annotation_rows(sources: Mapping[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
+    rows: list[tuple[str, dict[str, Any], str]] = []
+    if "gff3" in sources:
+        rows.append(("Gene models (GFF3)", sources["gff3"], ""))
+    for source in sources.get("sources", []):
+        detail = "; ".join(
+            str(x)
+            for x in (
+                source.get("fileDate") and f"file date {source['fileDate']}",
+                ", ".join(source.get("fields", [])),
+                source.get("contig_naming"),
+            )
+            if x
+        )
+        rows.append((source.get("name") or source["role"], source, detail))
+    for panel in sources.get("panels", []):
+        applies = ", ".join(panel["samples"]) if panel.get("samples") else "all samples"
+        rows.append((f"Panel: {panel['name']}", panel, f"{len(panel['genes'])} genes; {applies}"))
+    return rows
 
 
 def _filters_text(calling: Mapping[str, Any]) -> str:
@@ -668,161 +919,46 @@ def _filters_text(calling: Mapping[str, Any]) -> str:
     return text
 
 
-def _methods_section(report: SampleReport) -> str:
-    sources = report.sources
-    calling = report.calling
-    caller = calling.get("caller", "bcftools")
-    parts = [
-        '<section id="methods"><h2>Methods and provenance</h2>',
-        "<p>Reads were trimmed with fastp and aligned with bwa mem to the reference "
-        f"<code>{_e(report.reference)}</code> ({_e(report.build)}); duplicates were marked with "
-        f"samtools markdup. Variants were called with {_e(caller)} in the targets "
-        f"padded by {_e(calling.get('target_padding'))} bp (minimum mapping quality "
-        f"{_e(calling.get('min_mapq'))}, base quality {_e(calling.get('min_baseq'))}), "
-        f"normalised with bcftools norm and soft-filtered ({_e(_filters_text(calling))}). "
-        "Consequences are from bcftools csq; the reported transcript is MANE Select, else "
-        "Ensembl canonical, else the one with the most severe consequence (then the longest "
-        "CDS); HGVS names are computed by labpipe (3' rule applied). ClinVar and population "
-        "frequencies are matched on normalised alleles (never on position alone). Coverage is "
-        "from mosdepth; runs of homozygosity from bcftools roh.</p>",
-        "<h3>Tier rules</h3><ul>"
-        + "".join(
-            f"<li><b>{_e(head)}:</b> {_e(rule)}</li>"
-            for head, _, rule in (r.partition(": ") for r in sources.get("tiers", []))
-        )
-        + "</ul>",
-        "<h3>Annotation sources</h3>",
-    ]
-    rows = []
-    if "gff3" in sources:
-        rows.append(("Gene models (GFF3)", sources["gff3"], ""))
-    for source in sources.get("sources", []):
-        detail = "; ".join(
-            str(x)
-            for x in (
-                source.get("fileDate") and f"file date {source['fileDate']}",
-                ", ".join(source.get("fields", [])),
-                source.get("contig_naming"),
-            )
-            if x
-        )
-        rows.append((source.get("name") or source["role"], source, detail))
-    for panel in sources.get("panels", []):
-        applies = ", ".join(panel["samples"]) if panel.get("samples") else "all samples"
-        rows.append((f"Panel: {panel['name']}", panel, f"{len(panel['genes'])} genes; {applies}"))
-    if rows:
-        parts.append(
-            "<table><thead><tr><th>Source</th><th>File</th><th>Details</th><th>sha256</th>"
-            "</tr></thead><tbody>"
-            + "".join(
-                f"<tr><td>{_e(name)}</td><td class='small'>{_e(facts['path'])}<br>"
-                f"{facts['bytes']:,} bytes, modified {_e(facts['modified'])}</td>"
-                f"<td class='small'>{_e(detail)}</td>"
-                f"<td><code title='{_e(facts.get('sha256') or '')}'>"
-                f"{_e((facts.get('sha256') or 'not hashed (large file)')[:16])}</code></td></tr>"
-                for name, facts, detail in rows
-            )
-            + "</tbody></table>"
-        )
-    else:
-        parts.append("<p>No annotation sources configured.</p>")
-    parts.append(
-        "<h3>Software and configuration</h3><table><tbody>"
-        f"<tr><th>labpipe</th><td>{_e(report.version)}</td></tr>"
-        + "".join(
-            f"<tr><th>{_e(name)}</th><td>{_e(version)}</td></tr>"
-            for name, version in report.tools.items()
-        )
-        + f"<tr><th>Config sha256</th><td><code>{_e(report.config_sha256)}</code></td></tr>"
-        f"<tr><th>Lab</th><td>{_e(report.lab_name)} ({_e(report.lab_id)})</td></tr>"
-        "</tbody></table>"
-        "<p class='small'>Checksums of every input and output are in "
-        "<code>results/run_manifest.json</code>.</p></section>"
-    )
-    return "".join(parts)
-
-
-def render_sample_report(report: SampleReport) -> str:
-    """The report as one self-contained HTML document."""
-    verdict = report.verdict
-    counts = report.tier_counts()
-    problems = verdict.problems()
-    problem_text = (
-        "; ".join(f"{c.metric} {c.shown} ({c.status})" for c in problems)
-        if problems
-        else "all metrics within the lab's limits"
-    )
-    page_css = (
-        "@page { size:A4; margin:14mm 12mm 16mm 12mm;"
-        f" @bottom-left {{ content:{_css_string(report.sample + ' · ' + report.lab_name)};"
-        " font-size:8pt; color:#5b5b60; }"
-        ' @bottom-right { content:"Page " counter(page) " of " counter(pages);'
-        " font-size:8pt; color:#5b5b60; } }"
-    )
-    cards = "".join(
-        f'<div class="card t{tier}"><b>{counts[tier]}</b>Tier {tier}</div>' for tier in (1, 2, 3)
-    )
-    roh_card = (
-        f'<div class="card"><b>{len(report.segments)}</b>runs of homozygosity</div>'
-        if report.roh_enabled
-        else ""
-    )
-    links = " · ".join(
-        f'<a href="{_e(href)}">{_e(name)}</a>' for name, href in report.links.items()
-    )
-    sign_off = "".join(
-        f"<div>{_e(role)}<br><br><span class='small'>Name, signature and date</span></div>"
-        for role in report.sign_off
-    )
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(report.sample)} · germline variant report · {_e(report.lab_name)}</title>"
-        f"<style>{_CSS}{page_css}</style></head><body>"
-        '<header class="top"><div>'
-        f'<div class="lab">{_e(report.lab_name)}</div>'
-        f'<h1>Germline variant report: <span id="sample">{_e(report.sample)}</span></h1>'
-        '<dl class="meta">'
-        f"<dt>Sample</dt><dd>{_e(report.sample)}</dd>"
-        f"<dt>Report date</dt><dd>{_e(report.generated)}</dd>"
-        f"<dt>Reference</dt><dd>{_e(report.build)}</dd>"
-        f"<dt>Panel</dt><dd>{_e(', '.join(p['name'] for p in report.panels) or 'none')}</dd>"
-        f"<dt>labpipe</dt><dd>{_e(report.version)} (config {_e(report.config_sha256[:12])})</dd>"
-        "</dl></div>"
-        f'<div class="verdict {_status_class(verdict.overall)}" id="verdict">QC verdict'
-        f'<span class="word">{verdict.overall.upper()}</span>'
-        f'<span class="small">{_e(problem_text)}</span></div></header>'
-        f'<div class="cards">{cards}{roh_card}'
-        f'<div class="card"><b>{len(report.low_regions)}</b>regions below {REPORT_DEPTH}x</div>'
-        "</div>"
-        f'<p class="small screen-only">{links}</p>'
-        + _qc_section(report)
-        + _variants_section(report)
-        + _coverage_section(report)
-        + _roh_section(report)
-        + _methods_section(report)
-        + '<section id="sign-off"><h2>Sign-off</h2>'
-        f'<div class="signoff">{sign_off}</div></section>'
-        f'<footer class="small">{_e(report.disclaimer)}<br>'
-        f"Generated by labpipe {_e(report.version)} on {_e(report.generated)} for "
-        f"{_e(report.lab_name)}.</footer>"
-        "</body></html>\n"
-    )
-
-
 def summarise(report: SampleReport) -> SampleSummary:
-    """The index's line for a report."""
+    """The index's and run summary's line for a report."""
+    status = report.status
+    reasons = []
+    if status == NOT_REPORTABLE:
+        reasons.append(f"QC FAIL: {'; '.join(report.fail_reasons())}")
+    reasons += [f"no {m.name} source configured ({m.key})" for m in report.missing]
+    reportable = status == REPORTABLE
     return SampleSummary(
         sample=report.sample,
         verdict=report.verdict.overall,
-        problems=[f"{c.metric} {c.shown} ({c.status})" for c in report.verdict.problems()],
+        problems=report.qc_reasons(),
         tiers=report.tier_counts(),
         roh_segments=len(report.segments),
         low_regions=len(report.low_regions),
         report=f"{report.sample}.html",
         files={k: v for k, v in report.links.items() if k != "run index"},
+        status=status,
+        status_reasons=reasons,
+        not_checked=report.not_checked(),
+        qc_verdict=report.verdict.overall.upper(),
+        qc_reasons=report.qc_reasons(),
+        incidental=len(report.incidental()) if reportable else None,
+        to_confirm=(
+            sum(1 for t in (1, 2, 3) for v in report.in_tier(t) if v.clinical.confidence)
+            if reportable
+            else None
+        ),
     )
+
+
+def write_low_regions(report: SampleReport, out_tsv: Path) -> None:
+    """Every target region with bases below the report depth (the report lists the worst)."""
+    lines = ["chrom\tstart\tend\tgenes\tlength\tbases_below\tpct_at_depth\tmean_depth"]
+    for t in report.low_regions:
+        lines.append(
+            f"{t.chrom}\t{t.start}\t{t.end}\t{','.join(t.genes) or t.name}\t{t.length}\t"
+            f"{t.bases_below}\t{t.pct_at_depth:.2f}\t{t.mean_depth:.2f}"
+        )
+    write_text_atomic(out_tsv, "\n".join(lines) + "\n")
 
 
 def write_sample_report(
@@ -832,8 +968,9 @@ def write_sample_report(
     out_html: Path,
     out_summary: Path,
 ) -> SampleSummary:
-    """Build, render and write one sample's report and its index summary (JSON)."""
+    """Build, render and write one sample's report, its summary (JSON) and low regions (TSV)."""
     report = build_sample_report(config, settings, inputs)
+    write_low_regions(report, out_html.with_name(f"{report.sample}.low_regions.tsv"))
     write_text_atomic(out_html, render_sample_report(report))
     summary = summarise(report)
     write_text_atomic(out_summary, json.dumps(asdict(summary), indent=2) + "\n")
@@ -844,10 +981,10 @@ def read_summary(path: Path) -> SampleSummary:
     """A summary written by :func:`write_sample_report`."""
     data = _read_json(path)
     try:
-        data["tiers"] = {int(k): v for k, v in data["tiers"].items()}
-        known = {f.name for f in dataclasses.fields(SampleSummary)}
-        return SampleSummary(**{k: v for k, v in data.items() if k in known})
-    except (KeyError, TypeError, ValueError) as exc:
+        if data.get("tiers") is not None:
+            data["tiers"] = {int(k): v for k, v in data["tiers"].items()}
+        return SampleSummary(**data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputFormatError(f"{path}: not a labpipe report summary ({exc})") from exc
 
 
@@ -858,50 +995,29 @@ def render_index(
     generated: str,
     config_hash: str,
 ) -> str:
-    """The run's ``index.html``: every sample's verdict and tier counts, with links."""
-    rows = "".join(
-        "<tr>"
-        + (f'<td><a href="{_e(s.report)}"><b>{_e(s.sample)}</b></a></td>' if s.report else "")
-        + (f"<td><b>{_e(s.sample)}</b></td>" if not s.report else "")
-        + f'<td><span class="badge {_status_class(s.verdict)}">{_e(s.verdict.upper())}</span>'
-        f"{'<br><span class=small>' + _e('; '.join(s.problems)) + '</span>' if s.problems else ''}"
-        "</td>"
-        + "".join(
-            f"<td class='num tier-{t}'>{s.tiers.get(t, 0) if s.report else '—'}</td>"
-            for t in (1, 2, 3)
-        )
-        + f"<td class='num'>{_count(s.roh_segments)}</td>"
-        f"<td class='num'>{_count(s.low_regions)}</td>"
-        f"<td class='small'>"
-        + " · ".join(f'<a href="{_e(href)}">{_e(name)}</a>' for name, href in s.files.items())
-        + "</td></tr>"
-        for s in summaries
+    """The run's ``index.html``: every sample's status, verdict and (if reportable) tiers."""
+    by_status = {
+        status: [s for s in summaries if s.status == status]
+        for status in (REPORTABLE, NOT_REPORTABLE, NOT_INTERPRETED)
+    }
+    return _ENVIRONMENT.get_template("index.html").render(
+        lab_name=lab_name,
+        summaries=summaries,
+        by_status=by_status,
+        not_interpreted_reasons=list(
+            dict.fromkeys(
+                r
+                for s in by_status[NOT_INTERPRETED]
+                for r in s.status_reasons
+                if r.startswith("no ")
+            )
+        ),
+        multiqc=multiqc,
+        generated=generated,
+        config_hash=config_hash,
+        version=__version__,
+        report_depth=REPORT_DEPTH,
     )
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>labpipe run · {_e(lab_name)}</title><style>{_CSS}"
-        "@page { size:A4; margin:14mm 12mm; }</style></head><body>"
-        f'<header class="top"><div><div class="lab">{_e(lab_name)}</div>'
-        f"<h1>Germline variant reports of this run ({len(summaries)} samples)</h1>"
-        f'<p class="small">Generated {_e(generated)} by labpipe {_e(__version__)} · config '
-        f"<code>{_e(config_hash[:12])}</code></p></div></header>"
-        "<table><thead><tr><th>Sample report</th><th>QC verdict</th><th>Tier 1</th>"
-        "<th>Tier 2</th><th>Tier 3</th><th>ROH runs</th>"
-        f"<th>Regions &lt; {REPORT_DEPTH}x</th><th>Files</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
-        f'<p>Run-level quality control: <a href="{_e(multiqc)}">MultiQC report</a> '
-        "(fastp, samtools, mosdepth and bcftools statistics of every sample).</p>"
-        "<p class='small'>Tier counts are of PASS calls. Each sample's report has the "
-        "variants, coverage, runs of homozygosity and methods.</p>"
-        "</body></html>\n"
-    )
-
-
-def _count(value: int | None) -> str:
-    """A count for the index; a sample without results has none (not zero)."""
-    return "—" if value is None else str(value)
 
 
 def write_run_index(
@@ -919,7 +1035,7 @@ def write_run_index(
         config["lab"]["name"],
         [read_summary(path) for path in summaries],
         multiqc,
-        datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z").strip(),
+        report_time(config),
         config_sha256(config),
     )
     write_text_atomic(out_html, text)

@@ -30,6 +30,15 @@ from labpipe.suggest import unknown_name
 
 REQUIRED_COLUMNS = ("sample", "unit", "fq1", "fq2")
 OPTIONAL_COLUMNS = ("platform", "library", "sex")
+# Patient and specimen facts for the report's header; never used by the analysis.
+PATIENT_COLUMNS = (
+    "patient_id",
+    "date_of_birth",
+    "referral_reason",
+    "specimen_type",
+    "date_received",
+    "referring_clinician",
+)
 # Names reach file paths and shell commands: keep them to a safe alphabet.
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -164,6 +173,45 @@ def load_sample_sheet(path: Path, default_platform: str = "ILLUMINA") -> list[Un
     return units
 
 
+def patient_fields(path: Path) -> dict[str, dict[str, str]]:
+    """Each sample's patient and specimen columns (and ``sex``), as written; empty ones left out.
+
+    Read from a sheet :func:`load_sample_sheet` has accepted. The units of one
+    sample must agree.
+
+    Raises:
+        SampleSheetError: Two units of a sample give different values, naming both lines.
+    """
+    wanted = (*PATIENT_COLUMNS, "sex")
+    rows = [
+        (n, line)
+        for n, line in enumerate(Path(path).read_text().splitlines(), start=1)
+        if line.strip() and not line.startswith("#")
+    ]
+    if not rows:
+        return {}
+    header = [h.strip() for h in rows[0][1].split("\t")]
+    found: dict[str, dict[str, tuple[str, int]]] = {}
+    problems = []
+    for number, line in rows[1:]:
+        cells = next(csv.reader([line], delimiter="\t"))
+        row = {key: value.strip() for key, value in zip(header, cells, strict=False)}
+        sample = found.setdefault(row.get("sample", ""), {})
+        for column in wanted:
+            value = row.get(column, "")
+            if not value:
+                continue
+            if column in sample and sample[column][0] != value:
+                problems.append(
+                    f"line {number}: {column} {value!r} differs from {sample[column][0]!r} on "
+                    f"line {sample[column][1]} for the same sample; give one value"
+                )
+            sample.setdefault(column, (value, number))
+    if problems:
+        raise SampleSheetError(f"{path}: patient columns disagree", problems)
+    return {name: {k: v for k, (v, _) in values.items()} for name, values in found.items()}
+
+
 def samples_of(units: list[Unit]) -> list[str]:
     """Sample names in first-seen order."""
     return list(dict.fromkeys(u.sample for u in units))
@@ -171,7 +219,7 @@ def samples_of(units: list[Unit]) -> list[str]:
 
 def _header_problems(header: list[str], line: int) -> list[str]:
     problems = []
-    known = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+    known = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *PATIENT_COLUMNS)
     for column in REQUIRED_COLUMNS:
         if column not in header:
             problems.append(f"line {line}: missing column '{column}'")

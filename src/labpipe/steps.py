@@ -206,6 +206,7 @@ def sample_report(
         sources_json=sources,
         roh_output=roh,
         reference_fai=fai,
+        sample_sheet=Path(lab["samples"]),
     )
     write_sample_report(lab, _annotation(config, lab), inputs, out_html, out_summary)
 

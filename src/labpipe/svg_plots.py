@@ -42,7 +42,11 @@ def coverage_bars(bars: Sequence[CoverageBar], threshold_pct: float, depth: int)
             (a dashed line; shorter bars are drawn in amber).
         depth: The depth judged, for the axis title.
     """
-    row, top, left, width, note_width = 22, 30, 90, 360, 230
+    row, top, width = 22, 30, 360
+    # Room for the longest label and note, so that no text is cut off at the SVG's edge
+    # (DejaVu Sans at 12px is at most ~7.6px a character; bold labels ~8.4px).
+    left = max(90, 16 + round(8.4 * max((len(b.label) for b in bars), default=0)))
+    note_width = max(230, 16 + round(7.6 * max((len(b.note) for b in bars), default=0)))
     height = top + row * len(bars) + 34
     total = left + width + note_width
     parts = [

@@ -12,7 +12,10 @@ The rules, first match wins (thresholds from ``annotation.tiers`` in the config)
 
 *Rare* means the highest allele frequency over every configured population
 source and field is below ``max_af``; an allele absent from every source is
-rare. When no panel applies to a sample, every gene counts as a panel gene.
+rare. Without any population source the frequency is *unknown*, never rare:
+rules 2 and 3 need rarity, so they do not fire and such a variant stays in
+tier 4 with "frequency unknown" as its reason. When no panel applies to a
+sample, every gene counts as a panel gene.
 The consequence is the one reported for the chosen transcript (MANE Select,
 else Ensembl canonical, else the most severe), as ``bcftools csq`` spells it;
 every ``&``-joined term counts.
@@ -49,6 +52,14 @@ TIER_TITLES: dict[int, str] = {
     3: "Other rare coding change in a panel gene",
     4: "Everything else",
 }
+
+INCIDENTAL_REASON = "gene outside the ordered panel: incidental finding"
+
+# What the table's ``frequency`` column says of an allele (see :func:`frequency_class`).
+FREQUENCY_UNKNOWN = "unknown"
+FREQUENCY_ABSENT = "absent"
+FREQUENCY_RARE = "rare"
+FREQUENCY_COMMON = "common"
 
 
 @dataclass(frozen=True)
@@ -114,6 +125,15 @@ def consequence_terms(consequence: str) -> list[str]:
     return [t for t in consequence.lstrip("*").split("&") if t]
 
 
+def frequency_class(max_af: float | None, frequency_known: bool, rules: TierRules) -> str:
+    """``unknown`` (no population source), ``absent`` (in none), ``rare`` or ``common``."""
+    if not frequency_known:
+        return FREQUENCY_UNKNOWN
+    if max_af is None:
+        return FREQUENCY_ABSENT
+    return FREQUENCY_RARE if max_af < rules.max_af else FREQUENCY_COMMON
+
+
 def assign_tier(
     consequence: str,
     in_panel: bool,
@@ -121,6 +141,7 @@ def assign_tier(
     clinvar_stars: int | None,
     max_af: float | None,
     rules: TierRules,
+    frequency_known: bool = True,
 ) -> TierCall:
     """The tier of one allele.
 
@@ -132,6 +153,8 @@ def assign_tier(
         clinvar_stars: Review stars of that assertion; None when unknown.
         max_af: Highest population AF, None when absent from every source.
         rules: The lab's thresholds.
+        frequency_known: False when the run has no population source: then no
+            allele is rare, and the rules that need rarity do not fire.
 
     Returns:
         The tier with a one-line reason a reviewer can check.
@@ -140,12 +163,14 @@ def assign_tier(
         stars = clinvar_stars or 0
         shown = clinvar_significance.replace("_", " ")
         if stars >= rules.clinvar_min_stars:
-            return TierCall(1, f"ClinVar {shown}")
+            # Outside the ordered panel it is an incidental finding; the report lists it apart.
+            where = "" if in_panel else f"; {INCIDENTAL_REASON}"
+            return TierCall(1, f"ClinVar {shown}{where}")
         weak = f"ClinVar {shown} with {stars} star(s), below {rules.clinvar_min_stars}"
     else:
         weak = ""
     terms = consequence_terms(consequence)
-    rare = max_af is None or max_af < rules.max_af
+    frequency = frequency_class(max_af, frequency_known, rules)
     lof = [t for t in terms if t in rules.lof_consequences]
     missense = "missense" in terms
     other = [t for t in terms if t in rules.other_coding_consequences]
@@ -157,7 +182,9 @@ def assign_tier(
         return TierCall(4, prefix + f"{described}: not a coding change")
     if not in_panel:
         return TierCall(4, prefix + f"{described} outside the panel")
-    if not rare:
+    if frequency == FREQUENCY_UNKNOWN:
+        return TierCall(4, prefix + f"{described} in panel gene, frequency unknown")
+    if frequency == FREQUENCY_COMMON:
         return TierCall(4, prefix + f"{described}, common (AF {max_af:.3g} >= {rules.max_af:g})")
     if lof or missense:
         kind = lof[0] if lof else "missense"

@@ -87,6 +87,8 @@ class TranscriptModel:
         exons: Exons in ascending genomic order.
         cds: CDS segments in ascending genomic order; empty for non-coding transcripts.
         name: The transcript's ``Name`` (``BRCA1-203``), or empty.
+        version: The transcript's ``version`` attribute (Ensembl), or empty.
+        refseq: The matching RefSeq transcript (MANE GFF3s' ``Dbxref=RefSeq:NM_…``), or empty.
     """
 
     transcript_id: str
@@ -101,6 +103,15 @@ class TranscriptModel:
     exons: tuple[Exon, ...]
     cds: tuple[CdsSegment, ...] = ()
     name: str = ""
+    version: str = ""
+    refseq: str = ""
+
+    @property
+    def versioned_id(self) -> str:
+        """``ENST00000335295.4``: the ID with its version, as HGVS names a reference."""
+        if not self.version or self.transcript_id.endswith(f".{self.version}"):
+            return self.transcript_id
+        return f"{self.transcript_id}.{self.version}"
 
     @property
     def is_coding(self) -> bool:
@@ -336,6 +347,15 @@ def _build_transcript(
         exons=tuple(Exon(s, e) for s, e in exons),
         cds=tuple(CdsSegment(c.start, c.end, c.phase or 0) for c in cds_lines),
         name=feature.first("Name"),
+        version=feature.first("version"),
+        refseq=next(
+            (
+                x.removeprefix("RefSeq:")
+                for x in feature.attributes.get("Dbxref", ())
+                if x.startswith("RefSeq:N")
+            ),
+            "",
+        ),
     )
 
 

@@ -190,6 +190,10 @@ class ClinicalAnnotation:
             ``<id>_global_af`` per source, in config order).
         roh_segment: For a homozygous call inside a reported run of homozygosity,
             the run as ``chrom:start-end``; empty otherwise.
+        frequency: ``unknown`` (the run has no population source), ``absent`` (in no
+            source), ``rare`` or ``common`` (see :func:`labpipe.tiers.frequency_class`).
+        confidence: Empty, or why the call needs orthogonal confirmation
+            (:mod:`labpipe.confidence`).
     """
 
     tier: int
@@ -203,13 +207,17 @@ class ClinicalAnnotation:
     max_af: float | None = None
     population_afs: tuple[float | None, ...] = ()
     roh_segment: str = ""
+    frequency: str = ""
+    confidence: str = ""
 
 
 # Columns before and after the per-source AF columns, which sit after max_af.
+_CLINICAL_TAIL: tuple[str, ...] = ("roh_segment", "frequency", "confidence")
 _CLINICAL_HEAD: tuple[str, ...] = tuple(
-    f.name for f in fields(ClinicalAnnotation) if f.name not in ("population_afs", "roh_segment")
+    f.name
+    for f in fields(ClinicalAnnotation)
+    if f.name != "population_afs" and f.name not in _CLINICAL_TAIL
 )
-_CLINICAL_TAIL: tuple[str, ...] = ("roh_segment",)
 
 
 def annotated_columns(af_columns: Sequence[str]) -> tuple[str, ...]:
@@ -229,7 +237,8 @@ class AnnotatedVariant:
         c = self.clinical
         head = [_format_value(getattr(c, name)) for name in _CLINICAL_HEAD]
         afs = [_format_value(af) for af in c.population_afs]
-        return [*self.row.tsv_fields(), *head, *afs, c.roh_segment]
+        tail = [_format_value(getattr(c, name)) for name in _CLINICAL_TAIL]
+        return [*self.row.tsv_fields(), *head, *afs, *tail]
 
 
 @dataclass(frozen=True)
@@ -279,16 +288,18 @@ def read_annotated_table(path: Path) -> AnnotatedTable:
         raise InputFormatError(f"{path}: cannot read the variant table: {exc}") from exc
     header = (lines[0] if lines else "").rstrip("\r\n").split("\t")
     fixed = len(COLUMNS) + len(_CLINICAL_HEAD)
+    # Tables written before the frequency and confidence columns end at roh_segment.
+    tail = _CLINICAL_TAIL if header[-1:] != ["roh_segment"] else _CLINICAL_TAIL[:1]
     if (
         tuple(header[: len(COLUMNS)]) != COLUMNS
         or tuple(header[len(COLUMNS) : fixed]) != _CLINICAL_HEAD
-        or tuple(header[-len(_CLINICAL_TAIL) :]) != _CLINICAL_TAIL
+        or tuple(header[-len(tail) :]) != tail
     ):
         raise InputFormatError(
             f"{path} line 1: not an annotated variant table (expected the columns "
             f"{', '.join(annotated_columns(['<af columns>']))})"
         )
-    af_columns = tuple(header[fixed : len(header) - len(_CLINICAL_TAIL)])
+    af_columns = tuple(header[fixed : len(header) - len(tail)])
     variants = []
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
@@ -306,7 +317,8 @@ def read_annotated_table(path: Path) -> AnnotatedTable:
             )
         except ValueError as exc:
             raise InputFormatError(f"{path} line {number}: {exc}") from None
-        clinical = ClinicalAnnotation(**head, population_afs=afs, roh_segment=cells[-1])
+        ends: dict[str, Any] = dict(zip(tail, cells[len(header) - len(tail) :], strict=True))
+        clinical = ClinicalAnnotation(**head, population_afs=afs, **ends)
         variants.append(AnnotatedVariant(row, clinical))
     return AnnotatedTable(af_columns, variants)
 

@@ -28,6 +28,7 @@ _WIDTHS = {
     "hgvs_c": 22,
     "hgvs_p": 22,
     "callers": 18,
+    "confidence": 40,
 }
 
 
@@ -65,6 +66,12 @@ def write_variant_workbook(
     about.append([])
     about.append(["Each tier sheet has the columns of the TSV variant table."])
     about.append(["Only FILTER = PASS calls should be reported without confirmation."])
+    about.append(
+        ["Column 'confidence': calls below the lab's depth or allele-fraction thresholds."]
+    )
+    about.append(
+        ["Column 'frequency': 'unknown' when the run had no population source (never 'rare')."]
+    )
     about["A1"].font = bold
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 70

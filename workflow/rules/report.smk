@@ -87,6 +87,7 @@ rule sample_report:
     output:
         html="results/report/{sample}.html",
         summary="results/report/{sample}.summary.json",
+        low_regions="results/report/{sample}.low_regions.tsv",
     params:
         # Reports show the whole config's hash: any config change rewrites them.
         config_sha256=CONFIG_SHA,
