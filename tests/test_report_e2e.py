@@ -16,13 +16,17 @@ it); without it these tests skip.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from headless_chromium import Chromium, find_chromium
 from labpipe.config import load_config
@@ -89,6 +93,14 @@ def planted_tier1(sample: str, scratch: Path) -> set[str]:
     }
 
 
+def shown_as(planted: str) -> str:
+    """How a report row names a planted variant: g. for a substitution, else the VCF record."""
+    where, change = planted.split(" ")
+    chrom, pos = where.split(":")
+    ref, alt = change.split(">")
+    return f"{chrom}:g.{pos}{ref}>{alt}" if len(ref) == len(alt) == 1 else planted
+
+
 def expected_verdict(demo: Path, sample: str) -> str:
     config = load_config(demo / "demo.yaml")
     qc = {row.sample: row for row in read_qc_table(demo / "results" / "qc" / "qc_summary.tsv")}
@@ -119,8 +131,12 @@ def test_report_in_chromium_offline(
     assert verdict == expected_verdict(demo, sample).upper()
     assert browser.evaluate("document.getElementById('qc-verdict').innerText") == verdict
 
-    tier1 = browser.evaluate("document.getElementById('tier-1').nextElementSibling.innerText")
-    missing = {v for v in planted_tier1(sample, tmp_path) if v not in tier1}
+    # P/LP in a panel gene in tier 1; outside the panel under Incidental findings.
+    tier1 = browser.evaluate(
+        "document.getElementById('tier-1').nextElementSibling.innerText"
+        " + document.getElementById('incidental').innerText"
+    )
+    missing = {v for v in planted_tier1(sample, tmp_path) if shown_as(v) not in tier1}
     assert not missing, f"planted tier-1 variants not shown in {sample}'s tier 1: {missing}"
     assert browser.evaluate("document.querySelectorAll('svg').length") >= 1
 
@@ -154,7 +170,7 @@ def test_index_links_every_report_and_multiqc(
     assert all(target.exists() for target in targets), "a link in index.html leads nowhere"
     text = browser.evaluate("document.body.innerText")
     for sample in SAMPLES:
-        assert re.search(rf"{sample}\s+(PASS|WARN|FAIL)", text)
+        assert re.search(rf"{sample}\s+REPORTABLE\s+(PASS|WARN)", text)
     browser.screenshot(screenshots / "index.png")
 
 
@@ -169,3 +185,202 @@ def test_variant_tables_and_workbooks_agree(demo: Path) -> None:
             in_tsv = sum(1 for row in rows if row["tier"] == str(tier))
             assert workbook[f"Tier {tier}"].max_row - 1 == in_tsv
             assert in_tsv > 0, f"{sample} has no tier {tier} variant: the demo should show each"
+
+
+# ---------------------------------------------------------------------------- statuses
+
+
+def run_variant(demo: Path, outdir: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    """The demo's config, changed, run into ``outdir`` with the real workflow."""
+    config = yaml.safe_load((demo / "demo.yaml").read_text())
+    config["output_dir"] = str(outdir)
+    change(config)
+    outdir.mkdir(parents=True)
+    path = outdir / "lab.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    result = subprocess.run(
+        [sys.executable, "-m", "labpipe.cli", "run", str(path), "--cores", "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return outdir
+
+
+@pytest.fixture(scope="module")
+def bare(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo without any annotation source (the issue's new user): nothing interpreted."""
+
+    def no_sources(config: dict[str, Any]) -> None:
+        config["annotation"] = {"panels": config["annotation"]["panels"]}
+
+    return run_variant(demo, tmp_path_factory.mktemp("report_bare") / "run", no_sources)
+
+
+@pytest.fixture(scope="module")
+def failing(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo with a depth limit PK002 (94x) misses and PK001 (101x) meets; patient columns."""
+    outdir = tmp_path_factory.mktemp("report_fail") / "run"
+    data = demo_data_dir()
+
+    def stricter(config: dict[str, Any]) -> None:
+        config["qc"] = {"min_mean_target_depth": 97.0}
+        config["report"] = {"timezone": "Asia/Karachi"}
+        with open(data / "samples.tsv") as handle:
+            rows = list(csv.DictReader(handle, delimiter="\t"))
+        sheet = outdir.parent / "samples.tsv"
+        columns = [*rows[0], "patient_id", "date_of_birth", "specimen_type", "referral_reason"]
+        lines = ["\t".join(columns)]
+        for row in rows:
+            row["fq1"], row["fq2"] = str(data / row["fq1"]), str(data / row["fq2"])
+            patient = [f"MRN-{row['sample']}", "2019-03-04", "EDTA blood", "Anaemia; ?thal"]
+            lines.append("\t".join([*(row[c] for c in rows[0]), *patient]))
+        sheet.write_text("\n".join(lines) + "\n")
+        config["samples"] = str(sheet)
+
+    return run_variant(demo, outdir, stricter)
+
+
+def summary(run: Path, sample: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((report_dir(run) / f"{sample}.summary.json").read_text())
+    return data
+
+
+def test_without_annotation_sources_nothing_is_interpreted(bare: Path) -> None:
+    for sample in SAMPLES:
+        html = (report_dir(bare) / f"{sample}.html").read_text()
+        banner = html.index('id="status-banner"')
+        assert banner < html.index('id="verdict"') and "NOT INTERPRETED" in html
+        for source in ("No gene model", "No ClinVar", "No population frequency"):
+            assert f"{source} source configured" in html
+        assert 'id="tier-1"' not in html and 'class="cards"' not in html
+        assert "No pathogenic" not in html and "None.</p>" not in html
+        methods = html[html.index('<section id="methods">') :]
+        assert "csq" not in methods and "No ClinVar source was used" in methods
+        assert "Reference</dt><dd" in html and "not stated" not in html
+        data = summary(bare, sample)
+        assert data["status"] == "NOT_INTERPRETED" and data["tiers"] is None
+        assert any("ClinVar" in item for item in data["not_checked"])
+        # The four planted ClinVar-pathogenic variants are still listed, unclassified.
+        assert "NOT INTERPRETED — calls listed without classification" in html
+    table = (bare / "results" / "variants" / "PK001.tsv").read_text().splitlines()
+    frequency = table[0].split("\t").index("frequency")
+    assert {line.split("\t")[frequency] for line in table[1:]} == {"unknown"}
+    index = (report_dir(bare) / "index.html").read_text()
+    assert "NOT INTERPRETED: 2 of 2 samples" in index
+    assert "0 reportable, 0 not reportable (QC fail), 2 not interpreted" in index
+    assert "no ClinVar source configured (annotation.clinvar)" in index
+
+
+def test_qc_failure_is_not_reportable(failing: Path) -> None:
+    html = (report_dir(failing) / "PK002.html").read_text()
+    assert "NOT REPORTABLE: QC FAIL" in html and "repeat or review" in html
+    assert html.index('id="status-banner"') < html.index('id="verdict"')
+    assert 'id="tier-1"' not in html and 'class="cards"' not in html
+    assert "calls for the laboratory's review only" in html
+    data = summary(failing, "PK002")
+    assert data["status"] == "NOT_REPORTABLE" and data["tiers"] is None
+    assert data["qc_verdict"] == "FAIL" and any(
+        "Mean target depth" in r for r in data["qc_reasons"]
+    )
+    passing = (report_dir(failing) / "PK001.html").read_text()
+    assert "status-banner" not in passing and 'id="tier-1"' in passing
+    assert "<dt>Patient ID</dt><dd>MRN-PK001</dd>" in passing
+    assert "<dt>Referral reason</dt><dd>Anaemia; ?thal</dd>" in passing
+    assert "PKT (UTC+0500)" in passing
+    assert summary(failing, "PK001")["status"] == "REPORTABLE"
+    index = (report_dir(failing) / "index.html").read_text()
+    assert "1 reportable, 1 not reportable (QC fail), 0 not interpreted" in index
+    assert "NOT REPORTABLE: QC FAIL — PK002" in index
+
+
+# Boxes whose content is wider than the box: text a reader (or the printout) loses.
+CLIPPED = """
+Array.from(document.querySelectorAll(
+  'td, th, dd, dt, h1, h2, h3, p, li, .card, .verdict, .banner, .result-box'))
+  .filter(e => e.getClientRects().length && e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.tagName + ': ' + e.innerText.slice(0, 80))
+"""
+# SVG labels outside their SVG's drawing area (cut off at its edge).
+SVG_CLIPPED = """
+Array.from(document.querySelectorAll('svg')).flatMap(svg => {
+  const width = svg.viewBox.baseVal.width;
+  return Array.from(svg.querySelectorAll('text')).filter(t => {
+    const box = t.getBBox();
+    return box.x < -0.5 || box.x + box.width > width + 0.5;
+  }).map(t => t.textContent);
+})
+"""
+# Identifiers (sample, gene, transcript, ClinVar ID, region) split over two lines.
+BROKEN_IDS = """
+Array.from(document.querySelectorAll('.id'))
+  .filter(e => e.getClientRects().length > 1).map(e => e.innerText)
+"""
+# Every variant table's caption row, which print repeats on each page it spans.
+CAPTIONS = """
+Array.from(document.querySelectorAll('table.variant-table')).filter(t => t.getClientRects().length)
+  .map(t => {
+    const caption = t.querySelector('thead tr.caption');
+    return [getComputedStyle(t.tHead).display, caption ? getComputedStyle(caption).display : '',
+            caption ? caption.innerText : ''];
+  })
+"""
+
+# Headings whose table carries them as a caption row in print.
+HEADINGS = """
+Array.from(document.querySelectorAll('h3.has-table')).map(h => [getComputedStyle(h).display,
+  h.innerText, h.nextElementSibling.querySelector('thead tr.caption').innerText])
+"""
+
+
+@needs_chromium
+@pytest.mark.parametrize(
+    ("run", "sample", "status"),
+    [
+        ("failing", "PK001", "REPORTABLE"),
+        ("failing", "PK002", "NOT_REPORTABLE"),
+        ("bare", "PK001", "NOT_INTERPRETED"),
+    ],
+)
+def test_report_reads_and_prints_whole(
+    request: pytest.FixtureRequest,
+    browser: Chromium,
+    screenshots: Path,
+    run: str,
+    sample: str,
+    status: str,
+) -> None:
+    page = report_dir(request.getfixturevalue(run)) / f"{sample}.html"
+    name = f"{status.lower()}.{sample}"
+    for media, width in (("screen", 1200), ("print", 700)):
+        browser.emulate_media(media)
+        browser.open(page, offline=True, width=width)
+        assert browser.evaluate(CLIPPED) == [], f"{media}: text cut off"
+        assert browser.evaluate(SVG_CLIPPED) == [], f"{media}: plot label cut off"
+        assert browser.evaluate(BROKEN_IDS) == [], f"{media}: an ID broken over two lines"
+        banner = browser.evaluate("(document.getElementById('status-banner') || {}).innerText")
+        if status == "REPORTABLE":
+            assert banner is None
+        else:
+            assert status.replace("_", " ") in banner
+            assert browser.evaluate("document.querySelectorAll('[id^=tier-]').length") == 0
+        if media == "print":
+            captions = browser.evaluate(CAPTIONS)
+            assert captions, "no variant table printed"
+            for thead, row, text in captions:
+                assert (thead, row) == ("table-header-group", "table-row") and text
+            if status == "REPORTABLE":
+                # Each tier heading is its table's caption row in print (repeated per page).
+                headings = browser.evaluate(HEADINGS)
+                assert [h for h in headings if h[1].startswith("Tier 1")], headings
+                for display, heading, caption in headings:
+                    assert display == "none" and caption.strip() == heading.strip()
+                note = "getComputedStyle(document.getElementById('tier4-print-note')).display"
+                assert browser.evaluate(note) == "block"  # where the unprinted tier 4 is
+        browser.screenshot(screenshots / f"{name}.{media}.png", width=width)
+    browser.emulate_media("screen")
+    pdf = screenshots / f"{name}.pdf"
+    pages = browser.print_pdf(pdf)
+    assert 2 <= pages <= 12, pages
+    print(f"\n{name}: {screenshots / name}.screen.png, .print.png, .pdf ({pages} A4 pages)")

@@ -141,3 +141,9 @@ def test_pathogenic_outside_the_panel_is_marked_incidental() -> None:
     off = assign_tier("missense", False, "Pathogenic", 2, None, RULES)
     assert off.tier == 1 and off.reason.endswith(INCIDENTAL_REASON)
     assert "incidental" not in assign_tier("missense", True, "Pathogenic", 2, None, RULES).reason
+
+
+def test_without_a_gene_model_the_consequence_is_unknown() -> None:
+    call = assign_tier("", True, "", None, None, RULES, consequence_known=False)
+    assert (call.tier, call.reason) == (4, "consequence unknown (no gene model)")
+    assert assign_tier("", True, "", None, None, RULES).reason == "no coding consequence"

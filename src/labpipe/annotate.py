@@ -382,6 +382,7 @@ def _annotate_row(
         match.max_af,
         settings.tiers,
         frequency_known=bool(settings.population),
+        consequence_known=settings.gff3 is not None,
     )
     segment = roh_index.find(row.chrom, row.pos) if row.zygosity == "hom_alt" else None
     clinical = ClinicalAnnotation(

@@ -724,9 +724,10 @@ def result_summary(report: SampleReport) -> list[str]:
             "below are for the laboratory's review only."
         ]
     if status == NOT_INTERPRETED:
-        names = ", ".join(m.name for m in report.missing)
+        names = [m.name for m in report.missing]
+        listed = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
         return [
-            f"The variants were called but not interpreted: this run had no {names} source. "
+            f"The variants were called but not interpreted: this run had no {listed} source. "
             "No conclusion about the presence or absence of a pathogenic variant can be "
             "drawn from this report."
         ]

@@ -142,6 +142,7 @@ def assign_tier(
     max_af: float | None,
     rules: TierRules,
     frequency_known: bool = True,
+    consequence_known: bool = True,
 ) -> TierCall:
     """The tier of one allele.
 
@@ -155,6 +156,8 @@ def assign_tier(
         rules: The lab's thresholds.
         frequency_known: False when the run has no population source: then no
             allele is rare, and the rules that need rarity do not fire.
+        consequence_known: False when the run has no gene model: an empty consequence
+            then means "not annotated", not "no coding consequence".
 
     Returns:
         The tier with a one-line reason a reviewer can check.
@@ -176,6 +179,8 @@ def assign_tier(
     other = [t for t in terms if t in rules.other_coding_consequences]
     prefix = f"{weak}; " if weak else ""
     if not terms:
+        if not consequence_known:
+            return TierCall(4, prefix + "consequence unknown (no gene model)")
         return TierCall(4, prefix + "no coding consequence")
     described = "&".join(terms)
     if not (lof or missense or other):
