@@ -417,3 +417,19 @@ def test_real_csq_bundles(
                 hgvs_p(consequence, aa, protein),
             )
     assert seen == expected
+
+
+def test_hgvs_g_shifts_3_prime_on_the_forward_strand(tmp_path: Path) -> None:
+    from labpipe.hgvs import hgvs_g
+
+    #                 1234567890123
+    genome = {"chrG": "GATTACAGGGCAT"}
+    fasta_path = tmp_path / "g.fa"
+    fasta_path.write_text(">chrG\n" + genome["chrG"] + "\n")
+    pysam.faidx(str(fasta_path))
+    with pysam.FastaFile(str(fasta_path)) as fasta:
+        assert hgvs_g(fasta, "chrG", 5, "A", "G") == "g.5A>G"
+        assert hgvs_g(fasta, "chrG", 7, "AG", "A") == "g.10del"  # G of GGG, shifted 3'
+        assert hgvs_g(fasta, "chrG", 2, "A", "AT") == "g.4dup"  # T of TT, shifted 3'
+        assert hgvs_g(fasta, "chrG", 11, "C", "CTT") == "g.11_12insTT"
+        assert hgvs_g(fasta, "chrG", 1, "GA", "CT") == "g.1_2delinsCT"

@@ -25,12 +25,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pysam
 import pytest
 import yaml
 
 from headless_chromium import Chromium, find_chromium
 from labpipe.config import load_config
 from labpipe.demo_annotation import write_demo_annotation
+from labpipe.hgvs import hgvs_g
 from labpipe.qc import read_qc_table
 from labpipe.qc_verdict import qc_verdict, variant_counts
 from labpipe.resources import demo_data_dir
@@ -93,12 +95,13 @@ def planted_tier1(sample: str, scratch: Path) -> set[str]:
     }
 
 
-def shown_as(planted: str) -> str:
-    """How a report row names a planted variant: g. for a substitution, else the VCF record."""
+def shown_as(planted: str, demo: Path) -> str:
+    """How a report row names a planted variant: its HGVS g. name on the demo reference."""
     where, change = planted.split(" ")
     chrom, pos = where.split(":")
     ref, alt = change.split(">")
-    return f"{chrom}:g.{pos}{ref}>{alt}" if len(ref) == len(alt) == 1 else planted
+    with pysam.FastaFile(str(demo / "reference" / "demo_reference.fa")) as fasta:
+        return f"{chrom}:{hgvs_g(fasta, chrom, int(pos), ref, alt)}"
 
 
 def expected_verdict(demo: Path, sample: str) -> str:
@@ -136,7 +139,7 @@ def test_report_in_chromium_offline(
         "document.getElementById('tier-1').nextElementSibling.innerText"
         " + document.getElementById('incidental').innerText"
     )
-    missing = {v for v in planted_tier1(sample, tmp_path) if shown_as(v) not in tier1}
+    missing = {v for v in planted_tier1(sample, tmp_path) if shown_as(v, demo) not in tier1}
     assert not missing, f"planted tier-1 variants not shown in {sample}'s tier 1: {missing}"
     assert browser.evaluate("document.querySelectorAll('svg').length") >= 1
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from conftest import write_fasta
 from labpipe.annotate import AnnotationSettings
 from labpipe.annotation_sources import PopulationSource
 from labpipe.config import DEFAULTS
@@ -119,10 +120,11 @@ def inputs(tmp_path: Path) -> Inputs:
     config.update(
         {
             "lab": {"name": 'Lab "<Lahore>" & Co', "id": "lhr"},
-            "reference": {"fasta": "/ref/GRCh38.fa", "build": "GRCh38"},
+            "reference": {"fasta": str(tmp_path / "GRCh38.fa"), "build": "GRCh38"},
             "samples": "/x/samples.tsv",
         }
     )
+    write_fasta(tmp_path / "GRCh38.fa", {"chr1": "C" * 10_000})
     write_qc_table([GOOD], tmp_path / "qc.tsv")
     write_annotated_table(tmp_path / "PK001.tsv", ["gnomad_population_af"], VARIANTS)
     write_mosdepth(

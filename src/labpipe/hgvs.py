@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import pysam
 
 from labpipe.errors import InputFormatError
-from labpipe.transcripts import TranscriptModel
+from labpipe.transcripts import Exon, TranscriptModel
 
 _COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
 
@@ -306,6 +306,26 @@ def hgvs_c(
     if sequence.fetch(start, start + size - 1) == inserted:
         return f"{prefix}{span(start, start + size - 1)}dup"
     return f"{prefix}{where(start)}_{where(start - 1)}ins{reverse_complement(inserted)}"
+
+
+def hgvs_g(fasta: pysam.FastaFile, chrom: str, pos: int, ref: str, alt: str) -> str:
+    """HGVS g. of one VCF allele on the reference contig, 3'-shifted on the forward strand.
+
+    The contig is described as one non-coding "transcript" spanning it, so that the
+    c./n. rules (and code) of :func:`hgvs_c` apply unchanged: ``g.1100C>T``,
+    ``g.105_106del``, ``g.88dup``, ``g.40_41insTT``.
+
+    Raises:
+        InputFormatError: REF does not match the FASTA, or the contig is not in it.
+    """
+    contig = fasta_contig(fasta, chrom)
+    length = fasta.get_reference_length(contig)
+    whole = TranscriptModel(
+        transcript_id=contig, gene_id="", gene_name="", chrom=contig, start=1, end=length,
+        strand="+", biotype="contig", tags=frozenset(), exons=(Exon(1, length),),
+    )  # fmt: skip
+    named = hgvs_c(whole, fasta, pos, ref, alt, chrom)
+    return "g." + named.removeprefix("n.") if named else ""
 
 
 @dataclass(frozen=True)

@@ -251,6 +251,7 @@ class SampleReport:
     sex_checked: bool = False
     models: dict[str, TranscriptModel] = field(default_factory=dict)
     af_source: str = ""
+    genomic: dict[tuple[str, int, str, str], str] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -547,7 +548,32 @@ def build_sample_report(
         sex_checked=any(label == QC_EXTRA_COLUMNS[c] for c in SEX_COLUMNS for label, _ in qc_extra),
         models=models,
         af_source=settings.population[0].name if len(settings.population) == 1 else "",
+        genomic=_genomic_names(
+            Path(str(reference["fasta"])), str(reference.get("build") or ""), table.variants
+        ),
     )
+
+
+def _genomic_names(
+    fasta_path: Path, build: str, variants: Sequence[AnnotatedVariant]
+) -> dict[tuple[str, int, str, str], str]:
+    """``GRCh38 chr1:g.1100C>T`` per allele; none when the FASTA cannot be opened."""
+    import pysam
+
+    from labpipe.hgvs import hgvs_g
+
+    try:
+        fasta = pysam.FastaFile(str(fasta_path))
+    except (OSError, ValueError):
+        return {}
+    names = {}
+    with fasta:
+        for v in variants:
+            key = (v.row.chrom, v.row.pos, v.row.ref, v.row.alt)
+            if key not in names:
+                named = hgvs_g(fasta, *key)
+                names[key] = f"{build} {v.row.chrom}:{named}".strip() if named else ""
+    return names
 
 
 def _af_labels(settings: AnnotationSettings, af_columns: Sequence[str]) -> list[AfLabel]:
@@ -645,17 +671,6 @@ def predicted_protein(hgvs_p: str) -> str:
     return f"p.({hgvs_p[2:]})"
 
 
-def genomic_hgvs(build: str, chrom: str, pos: int, ref: str, alt: str) -> str:
-    """``GRCh38 chr1:g.1100C>T`` for a substitution; empty otherwise.
-
-    Indels are left to their c. name: a g. name must be shifted 3' on the genome,
-    and the table's VCF position is not.
-    """
-    if len(ref) == 1 and len(alt) == 1 and ref != alt:
-        return f"{build} {chrom}:g.{pos}{ref}>{alt}".strip()
-    return ""
-
-
 def variant_view(report: SampleReport, variant: AnnotatedVariant) -> VariantView:
     """One row of a variant table, as text."""
     row, c = variant.row, variant.clinical
@@ -674,7 +689,6 @@ def variant_view(report: SampleReport, variant: AnnotatedVariant) -> VariantView
     frequency = (
         "frequency unknown (no population source)" if c.frequency == FREQUENCY_UNKNOWN else ""
     )
-    build = str(report.build).split(" (")[0]
     return VariantView(
         gene=row.gene or "-",
         transcript=transcript,
@@ -682,7 +696,7 @@ def variant_view(report: SampleReport, variant: AnnotatedVariant) -> VariantView
         not_in_panel=bool(report.panels and row.gene and not c.in_panel),
         hgvs_c=f"{transcript}:{row.hgvs_c}" if row.hgvs_c and transcript else row.hgvs_c,
         hgvs_p=predicted_protein(row.hgvs_p),
-        hgvs_g=genomic_hgvs(build, row.chrom, row.pos, row.ref, row.alt),
+        hgvs_g=report.genomic.get((row.chrom, row.pos, row.ref, row.alt), ""),
         position=f"{row.chrom}:{row.pos} {row.ref}>{row.alt}",
         consequence=_words(row.consequence) or "-",
         tier=c.tier,
