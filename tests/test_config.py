@@ -143,3 +143,15 @@ def test_min_qual_rejects_unknown_types(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert any("min_qual" in p for p in caught.value.problems), caught.value.problems
+
+
+def test_report_time_zone_is_checked_before_the_run(tmp_path: Path) -> None:
+    path = write_config(tmp_path, MINIMAL + "report:\n  timezone: Asia/Lahore\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert err.value.problems == [
+        "line 8: 'report.timezone': unknown time zone 'Asia/Lahore'; use an IANA name such as "
+        "'Asia/Karachi' or 'UTC'"
+    ]
+    path = write_config(tmp_path, MINIMAL + "report:\n  timezone: Asia/Karachi\n")
+    assert load_config(path)["report"]["timezone"] == "Asia/Karachi"

@@ -256,7 +256,27 @@ def schema_problems(raw: Any, root: yaml.Node | None = None) -> list[str]:
             )
         else:
             problems.append(f"{prefix}'{where}': {error.message}")
-    return problems
+    return problems + _timezone_problems(raw, root)
+
+
+def _timezone_problems(raw: Any, root: yaml.Node | None) -> list[str]:
+    """report.timezone must be a zone zoneinfo knows (found now, not after the run)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    report = raw.get("report") if isinstance(raw, dict) else None
+    name = report.get("timezone") if isinstance(report, dict) else None
+    if not isinstance(name, str) or not name:
+        return []
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        line = _line_of(root, ["report", "timezone"])
+        prefix = f"line {line}: " if line else ""
+        return [
+            f"{prefix}'report.timezone': unknown time zone {name!r}; use an IANA name such as "
+            "'Asia/Karachi' or 'UTC'"
+        ]
+    return []
 
 
 def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
