@@ -246,6 +246,8 @@ def test_missing_source_means_not_interpreted(
     assert 'id="tier-1"' not in html and 'class="cards"' not in html
     assert "None.</p>" not in section(html, "variants")  # nothing that reads as a negative
     assert "No pathogenic" not in html and "not interpreted" in section(html, "result")
+    if "ClinVar" not in named:  # a ClinVar hit is still named, unreviewed
+        assert "ClinVar lists 2 of the calls as pathogenic" in section(html, "result")
     assert named.replace(" configured", "").replace("No ", "No ") in section(html, "not-checked")
 
 

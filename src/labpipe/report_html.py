@@ -744,7 +744,14 @@ def result_summary(report: SampleReport) -> list[str]:
             f"The variants were called but not interpreted: this run had no {listed} source. "
             "No conclusion about the presence or absence of a pathogenic variant can be "
             "drawn from this report."
-        ]
+        ] + (
+            [
+                f"ClinVar lists {len(known)} of the calls as pathogenic or likely pathogenic "
+                "(first in the list below); they are unreviewed."
+            ]
+            if (known := [v for v in report.passing() if v.clinical.tier == 1])
+            else []
+        )
     sentences = []
     tier1 = report.in_tier(1)
     genes = f"the {report.genes_analysed} genes analysed"
