@@ -48,16 +48,21 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    outdir = tmp_path_factory.mktemp("report_e2e") / "demo"
+def run_labpipe(*arguments: str) -> None:
+    """``labpipe <arguments> --cores 2``, which must succeed."""
     result = subprocess.run(
-        [sys.executable, "-m", "labpipe.cli", "demo", "--outdir", str(outdir), "--cores", "2"],
+        [sys.executable, "-m", "labpipe.cli", *arguments, "--cores", "2"],
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    outdir = tmp_path_factory.mktemp("report_e2e") / "demo"
+    run_labpipe("demo", "--outdir", str(outdir))
     return outdir
 
 
@@ -201,13 +206,7 @@ def run_variant(demo: Path, outdir: Path, change: Callable[[dict[str, Any]], Non
     outdir.mkdir(parents=True)
     path = outdir / "lab.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
-    result = subprocess.run(
-        [sys.executable, "-m", "labpipe.cli", "run", str(path), "--cores", "2"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    run_labpipe("run", str(path))
     return outdir
 
 
