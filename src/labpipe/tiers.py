@@ -3,7 +3,9 @@
 The rules, first match wins (thresholds from ``annotation.tiers`` in the config):
 
 1. ClinVar classifies the allele Pathogenic or Likely pathogenic (with at least
-   ``clinvar_min_stars`` review stars) - whatever the gene, frequency or consequence.
+   ``clinvar_min_stars`` review stars) - whatever the frequency or consequence. In a
+   gene outside the sample's panel the reason says "incidental finding", and the
+   report lists it apart from tier 1 unless the lab opts in.
 2. Rare, in a panel gene, and predicted loss of function (``lof_consequences``:
    stop_gained, frameshift, splice_donor, splice_acceptor, start_lost) or missense.
 3. Rare, in a panel gene, and another coding or splice-region change
@@ -96,8 +98,8 @@ class TierRules:
             else ""
         )
         return [
-            f"Tier 1: ClinVar Pathogenic or Likely pathogenic{stars}, whatever the gene, "
-            "frequency or consequence.",
+            f"Tier 1: ClinVar Pathogenic or Likely pathogenic{stars}, whatever the frequency "
+            "or consequence (outside the sample's panel: an incidental finding).",
             f"Tier 2: rare (highest population AF < {self.max_af:g}, or absent from every "
             f"source) in a panel gene, and predicted loss of function "
             f"({', '.join(sorted(self.lof_consequences))}) or missense.",
