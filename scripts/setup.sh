@@ -108,4 +108,15 @@ if [ "$FOR_TESTS" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
     fi
 fi
 
+# pdftotext reads the printed reports back, page by page (report tests).
+if [ "$FOR_TESTS" = 1 ] && ! command -v pdftotext >/dev/null 2>&1; then
+    if is_root && has_apt; then
+        say "installing poppler-utils (pdftotext) for the printed-report tests"
+        apt_install poppler-utils
+    else
+        say "pdftotext is not installed: the printed-report page checks will be skipped" \
+            "(sudo apt-get install poppler-utils)"
+    fi
+fi
+
 "$VENV/bin/labpipe" doctor

@@ -193,7 +193,7 @@ class Chromium:
         return result["result"].get("value")
 
     def emulate_media(self, media: str) -> None:
-        """Lay the page out as for ``print`` or ``screen`` (CSS @media)."""
+        """Lay the page out as for ``print`` or ``screen`` (CSS @media); ``""`` undoes it."""
         self.send("Emulation.setEmulatedMedia", {"media": media})
 
     def screenshot(self, out: Path, width: int = 1200) -> None:

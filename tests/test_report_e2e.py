@@ -19,6 +19,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -329,6 +330,29 @@ Array.from(document.querySelectorAll('table.variant-table')).filter(t => t.getCl
   })
 """
 
+# A variant table's header row, as pdftotext -layout prints it, and the captions above it.
+VARIANT_HEADER = re.compile(r"^\s*Gene /\s+Variant \(HGVS\)")
+CAPTIONS_PRINTED = (
+    "Tier 1:",
+    "Tier 2:",
+    "Tier 3:",
+    "Tier 1-3 calls that failed",
+    "Incidental findings",
+    "Homozygous variants inside a run",
+    "NOT REPORTABLE: QC FAIL",
+    "NOT INTERPRETED",
+)
+
+
+def printed_pages(pdf: Path) -> list[list[str]]:
+    """The PDF's text, page by page, line by line (poppler's pdftotext, layout kept)."""
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = text.split("\f")
+    return [[line for line in page.splitlines() if line.strip()] for page in pages if page.strip()]
+
+
 # Headings whose table carries them as a caption row in print.
 HEADINGS = """
 Array.from(document.querySelectorAll('h3.has-table')).map(h => [getComputedStyle(h).display,
@@ -381,8 +405,21 @@ def test_report_reads_and_prints_whole(
                 note = "getComputedStyle(document.getElementById('tier4-print-note')).display"
                 assert browser.evaluate(note) == "block"  # where the unprinted tier 4 is
         browser.screenshot(screenshots / f"{name}.{media}.png", width=width)
-    browser.emulate_media("screen")
+    browser.emulate_media("")  # no override: printing uses print media, as a browser does
     pdf = screenshots / f"{name}.pdf"
     pages = browser.print_pdf(pdf)
     assert 2 <= pages <= 12, pages
+    if shutil.which("pdftotext"):
+        printed = printed_pages(pdf)
+        assert len(printed) == pages
+        tables = [page for page in printed if any(VARIANT_HEADER.match(line) for line in page)]
+        assert tables, "no variant table in the printout"
+        for number, page in enumerate(printed, start=1):
+            for index, line in enumerate(page):
+                if VARIANT_HEADER.match(line):
+                    # On every page a variant table reaches, its caption heads it.
+                    caption = next(x for x in reversed(page[:index]) if x.strip()).strip()
+                    assert caption.startswith(CAPTIONS_PRINTED), (number, caption)
+        assert f"Page {pages} of {pages}" in printed[-1][-1]
+        assert status.replace("_", " ") in printed[0][-1]  # the margin names the status
     print(f"\n{name}: {screenshots / name}.screen.png, .print.png, .pdf ({pages} A4 pages)")
