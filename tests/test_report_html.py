@@ -443,3 +443,23 @@ def test_methods_describe_the_second_opinion_only_when_it_ran() -> None:
     assert "second opinion from freebayes" in text and "ShadowIndel" in text
     assert "second opinion" not in _filters_text({**calling, "indel_second_opinion": False})
     assert "second opinion" not in _filters_text({**calling, "caller": "freebayes"})
+
+
+def test_index_names_a_sample_without_a_result(inputs: Inputs, tmp_path: Path) -> None:
+    """A NO_RESULT summary (labpipe.no_result) is listed, unlinked and uncounted."""
+    from labpipe.no_result import record_no_result, summary_path
+
+    config, settings, report_inputs = inputs
+    out = tmp_path / "report"
+    write_sample_report(config, settings, report_inputs, out / "PK001.html", out / "PK001.json")
+    record_no_result(tmp_path, {"PK002": "step 'align' failed, see logs/fastp/PK002.log"})
+    no_result = read_summary(summary_path(tmp_path, "PK002"))
+    assert no_result.status == "NO_RESULT" and no_result.tiers is None
+    index = render_index(
+        "L", [read_summary(out / "PK001.json"), no_result], "m.html", "now", "0" * 64
+    )
+    assert (
+        "1 reportable, 0 not reportable (QC fail), 0 not interpreted, 1 without a result" in index
+    )
+    assert "NO RESULT — PK002" in index and 'href="PK002' not in index
+    assert "step &#39;align&#39; failed" in index

@@ -138,7 +138,7 @@ def test_fastq_corrupt_deep_inside_fails_its_sample(tmp_path: Path) -> None:
     assert not (report / "PK002.html").exists()
     assert json.loads((report / "PK002.summary.json").read_text())["status"] == "NO_RESULT"
     index = (report / "index.html").read_text()
-    assert "NO RESULT: step &#x27;align&#x27; failed, see logs/fastp/PK002.L02.log" in index
+    assert "NO RESULT: step &#39;align&#39; failed, see logs/fastp/PK002.L02.log" in index
     assert 'href="PK001.html"' in index
     assert qc_samples(outdir) == ["PK001"]
     manifest = json.loads((outdir / "results" / "run_manifest.json").read_text())

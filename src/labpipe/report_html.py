@@ -30,7 +30,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,7 @@ MAX_PLOTTED_GENES = 60
 REPORTABLE = "REPORTABLE"
 NOT_REPORTABLE = "NOT_REPORTABLE"
 NOT_INTERPRETED = "NOT_INTERPRETED"
+NO_RESULT = "NO_RESULT"  # labpipe.no_result's; repeated here so the index needs no run code
 
 # Optional sample-sheet columns shown in the report's header block, in this order.
 PATIENT_FIELDS: dict[str, str] = {
@@ -343,11 +344,12 @@ class SampleSummary:
         verdict: QC verdict, lower case (kept for older readers; same as qc_verdict).
         problems: Metrics that failed or warned (same as qc_reasons).
         tiers: PASS calls per tier (incidental findings apart); None unless REPORTABLE.
-        roh_segments: Runs of homozygosity reported.
-        low_regions: Target regions with bases below the report depth.
-        report: The report's file name.
+        roh_segments: Runs of homozygosity reported (None without a result).
+        low_regions: Target regions with bases below the report depth (None without a result).
+        report: The report's file name (empty without a result).
         files: Other outputs of the sample, by label.
-        status: REPORTABLE, NOT_REPORTABLE or NOT_INTERPRETED.
+        status: REPORTABLE, NOT_REPORTABLE or NOT_INTERPRETED; NO_RESULT when the
+            sample failed before its report (written by :mod:`labpipe.no_result`).
         status_reasons: Why not reportable or not interpreted, one line each.
         not_checked: What this run did not check.
         qc_verdict: PASS, WARN or FAIL.
@@ -360,8 +362,8 @@ class SampleSummary:
     verdict: str
     problems: list[str]
     tiers: dict[int, int] | None
-    roh_segments: int
-    low_regions: int
+    roh_segments: int | None
+    low_regions: int | None
     report: str
     files: dict[str, str]
     status: str = REPORTABLE
@@ -813,6 +815,7 @@ def _status_class(status: str) -> str:
         REPORTABLE: "status-pass",
         NOT_REPORTABLE: "status-fail",
         NOT_INTERPRETED: "status-warn",
+        NO_RESULT: "status-fail",
     }.get(status, "status-na")
 
 
@@ -1003,9 +1006,12 @@ def read_summary(path: Path) -> SampleSummary:
     """A summary written by :func:`write_sample_report`."""
     data = _read_json(path)
     try:
-        if data.get("tiers") is not None:
-            data["tiers"] = {int(k): v for k, v in data["tiers"].items()}
-        return SampleSummary(**data)
+        # Counts only where there is a result to count (a NO_RESULT summary writes {}).
+        tiers = data.get("tiers") if data.get("status", REPORTABLE) == REPORTABLE else None
+        data["tiers"] = {int(k): v for k, v in tiers.items()} if tiers is not None else None
+        # Fields a newer or other writer adds are not the index's concern.
+        known = {f.name for f in fields(SampleSummary)}
+        return SampleSummary(**{k: v for k, v in data.items() if k in known})
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputFormatError(f"{path}: not a labpipe report summary ({exc})") from exc
 
@@ -1020,7 +1026,7 @@ def render_index(
     """The run's ``index.html``: every sample's status, verdict and (if reportable) tiers."""
     by_status = {
         status: [s for s in summaries if s.status == status]
-        for status in (REPORTABLE, NOT_REPORTABLE, NOT_INTERPRETED)
+        for status in (REPORTABLE, NOT_REPORTABLE, NOT_INTERPRETED, NO_RESULT)
     }
     return _ENVIRONMENT.get_template("index.html").render(
         lab_name=lab_name,
