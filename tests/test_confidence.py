@@ -24,7 +24,12 @@ def test_defaults_match_the_config_defaults() -> None:
         ("het", 40, 0.80, "confirm orthogonally: het allele fraction 0.80 outside 0.25-0.75"),
         ("hom_alt", 40, 0.97, ""),
         ("hom_alt", 40, 0.80, "confirm orthogonally: hom allele fraction 0.80 < 0.85"),
-        ("hemi", 9, 0.6, "confirm orthogonally: depth 9 < 15; hom allele fraction 0.60 < 0.85"),
+        (
+            "hemizygous",
+            9,
+            0.6,
+            "confirm orthogonally: depth 9 < 15; hom allele fraction 0.60 < 0.85",
+        ),
         ("het", None, None, "confirm orthogonally: depth unknown; allele fraction unknown"),
     ],
 )

@@ -51,7 +51,7 @@ def confidence_flag(
     """Empty when the call meets the lab's thresholds, else why it needs confirming.
 
     Args:
-        zygosity: The table's zygosity (``het``, ``hom_alt``, ``hemi``, ...).
+        zygosity: The table's zygosity (``het``, ``hom_alt``, ``hemizygous``, ...).
         depth: FORMAT/DP, None when missing.
         allele_fraction: ALT reads / (REF + ALT reads), None when missing.
         rules: The lab's thresholds.
@@ -71,6 +71,6 @@ def confidence_flag(
             f"het allele fraction {allele_fraction:.2f} outside "
             f"{rules.het_af_min:g}-{rules.het_af_max:g}"
         )
-    elif zygosity in ("hom_alt", "hemi") and allele_fraction < rules.hom_af_min:
+    elif zygosity in ("hom_alt", "hemizygous") and allele_fraction < rules.hom_af_min:
         reasons.append(f"hom allele fraction {allele_fraction:.2f} < {rules.hom_af_min:g}")
     return f"{CONFIRM}: {'; '.join(reasons)}" if reasons else ""

@@ -93,8 +93,8 @@ QC_EXTRA_COLUMNS: dict[str, str] = {
     "x_autosome_depth_ratio": "chrX / autosome depth",
     "y_autosome_depth_ratio": "chrY / autosome depth",
     "x_het_fraction": "chrX heterozygous fraction",
+    "sex_note": "Sex check",
 }
-SEX_COLUMNS = ("sex_inferred", "x_autosome_depth_ratio")
 
 
 @dataclass(frozen=True)
@@ -441,6 +441,10 @@ def _patient_fields(sample_sheet: Path | None, sample: str) -> list[tuple[str, s
     from labpipe.samplesheet import patient_fields
 
     values = patient_fields(Path(sample_sheet)).get(sample, {})
+    if values.get("sex"):
+        from labpipe.sex import parse_sex
+
+        values["sex"] = parse_sex(values["sex"]) or values["sex"]
     return [(label, values[key]) for key, label in PATIENT_FIELDS.items() if values.get(key)]
 
 
@@ -547,7 +551,8 @@ def build_sample_report(
         confidence_rule=settings.confidence.describe(),
         max_low_regions=int(report_section["max_low_regions"]),
         genes_analysed=len(genes),
-        sex_checked=any(label == QC_EXTRA_COLUMNS[c] for c in SEX_COLUMNS for label, _ in qc_extra),
+        sex_checked=dict(qc_extra).get(QC_EXTRA_COLUMNS["sex_inferred"], "not inferred")
+        != "not inferred",
         models=models,
         af_source=settings.population[0].name if len(settings.population) == 1 else "",
         genomic=_genomic_names(
