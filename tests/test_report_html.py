@@ -389,6 +389,19 @@ def test_coverage_flags_panel_genes_the_annotation_lacks(inputs: Inputs) -> None
     )
 
 
+def test_what_validate_could_not_check_of_a_source_is_listed(inputs: Inputs) -> None:
+    config, settings, report_inputs = inputs
+    sources = json.loads(report_inputs.sources_json.read_text())
+    sources["sources"] = [
+        {"name": "gnomAD v4.1", "role": "population_af:gnomad", "path": "/g.vcf.gz",
+         "bytes": 9, "modified": "2026-01-01", "sha256": None,
+         "not_checked": ["too large to read through: REF agreement sampled by the index"]}
+    ]  # fmt: skip
+    report_inputs.sources_json.write_text(json.dumps(sources))
+    html = render_sample_report(build_sample_report(config, settings, report_inputs, tools={}))
+    assert "gnomAD v4.1: too large to read through" in section(html, "not-checked")
+
+
 def test_roh_runs_are_listed_with_the_variants_inside(inputs: Inputs) -> None:
     html = render(inputs)
     assert "Runs reported: 1" in html and "3.00 Mb in total" in html

@@ -306,6 +306,9 @@ class SampleReport:
                 "The variants were not interpreted for reporting: the sample failed QC "
                 f"({'; '.join(self.fail_reasons())})."
             )
+        for source in self.sources.get("sources", []):
+            name = source.get("name") or source.get("role", "source")
+            items += [f"{name}: {note}" for note in source.get("not_checked", [])]
         low = len(self.low_regions)
         if low:
             items.append(
