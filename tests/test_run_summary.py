@@ -46,14 +46,16 @@ def test_a_failed_sample_has_no_result() -> None:
 def test_table_reads_the_summaries_and_names_the_index(tmp_path: Path) -> None:
     reports = tmp_path / "results" / "report"
     reports.mkdir(parents=True)
-    (reports / "PK001.summary.json").write_text(json.dumps({"verdict": "pass", "tiers": TIERS}))
+    (reports / "PK001.summary.json").write_text(
+        json.dumps({"verdict": "pass", "tiers": TIERS, "incidental": 1})
+    )
     (reports / "PK002.summary.json").write_text(json.dumps({"verdict": "fail", "tiers": TIERS}))
     (reports / "BROKEN.summary.json").write_text('{"verdict": "pa')
     (reports / "index.html").write_text("<html></html>")
     lines = run_summary(tmp_path, ["PK001", "PK002", "BROKEN", "GONE"]).splitlines()
     assert lines[1:] == [
-        "sample  QC     Tier 1  Tier 2  Tier 3",
-        "PK001   PASS        4      11       5",
+        "sample  QC     Tier 1  Tier 2  Tier 3  Incidental",
+        "PK001   PASS        4      11       5           1",
         "PK002   FAIL   NOT REPORTABLE",
         "BROKEN  -      NO RESULT",
         "GONE    -      NO RESULT",

@@ -34,14 +34,18 @@ class SampleOutcome:
     Attributes:
         sample: The sample's name.
         verdict: Its QC verdict in capitals, or '-' without a report.
-        tiers: Tier 1-3 counts of PASS calls when the report is reportable, else None.
+        tiers: Tier 1-3 counts of PASS calls when the report is reportable, else None
+            (incidental findings are not in tier 1, as in the report).
         status: NO RESULT, NOT INTERPRETED or NOT REPORTABLE when there are no counts.
+        incidental: PASS incidental findings (ClinVar P/LP outside the ordered panel)
+            when the report counts them.
     """
 
     sample: str
     verdict: str
     tiers: tuple[int, int, int] | None
     status: str = ""
+    incidental: int | None = None
 
 
 def sample_outcome(sample: str, summary: Mapping[str, Any] | None) -> SampleOutcome:
@@ -63,7 +67,13 @@ def sample_outcome(sample: str, summary: Mapping[str, Any] | None) -> SampleOutc
     if not isinstance(counts, Mapping) or any(counts.get(t) is None for t in _TIERS):
         return SampleOutcome(sample, verdict, None, NOT_INTERPRETED)
     first, second, third = (int(counts[t]) for t in _TIERS)
-    return SampleOutcome(sample, verdict, (first, second, third))
+    incidental = summary.get("incidental")
+    return SampleOutcome(
+        sample,
+        verdict,
+        (first, second, third),
+        incidental=int(incidental) if isinstance(incidental, int) else None,
+    )
 
 
 def read_outcomes(outdir: Path, samples: list[str]) -> list[SampleOutcome]:
@@ -92,10 +102,15 @@ def format_run_summary(outcomes: list[SampleOutcome], index_html: Path | None) -
     width = max([len("sample"), *(len(o.sample) for o in outcomes)])
     lines = [
         "Run summary (QC verdict; tier counts are of PASS calls):",
-        f"{'sample':<{width}}  {'QC':<5}  {'Tier 1':>6}  {'Tier 2':>6}  {'Tier 3':>6}",
+        f"{'sample':<{width}}  {'QC':<5}  {'Tier 1':>6}  {'Tier 2':>6}  {'Tier 3':>6}"
+        f"  {'Incidental':>10}",
     ]
     for o in outcomes:
-        result = o.status if o.tiers is None else "  ".join(f"{count:>6}" for count in o.tiers)
+        if o.tiers is None:
+            result = o.status
+        else:
+            incidental = "-" if o.incidental is None else str(o.incidental)
+            result = "  ".join(f"{count:>6}" for count in o.tiers) + f"  {incidental:>10}"
         lines.append(f"{o.sample:<{width}}  {o.verdict:<5}  {result}")
     if index_html is not None:
         lines.append(f"Reports: {index_html}")
