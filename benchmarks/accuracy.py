@@ -50,13 +50,19 @@ from datasets import (
 from labpipe.config import config_schema
 from labpipe.evaluate import Evaluation, evaluate, write_evaluation
 
-POLY_G = {"giab": False, "easy": True, "hard": False}
+POLY_G = {"giab": False, "easy": True, "nheavy": True, "hard": False}
 
 
 def labpipe_config(
-    dataset: Dataset, reference: Path, targets: Path, outdir: Path, calling: dict[str, Any]
+    dataset: Dataset,
+    reference: Path,
+    targets: Path,
+    outdir: Path,
+    calling: dict[str, Any],
+    trimming: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A lab config for one data set; ``calling`` overrides labpipe's calling defaults."""
+    """A lab config for one data set; ``calling`` (``trimming``) override labpipe's calling
+    (trimming) defaults."""
     return {
         "lab": {"name": "labpipe benchmark", "id": "bench"},
         "reference": {"fasta": str(reference), "build": "hg19"},
@@ -67,7 +73,7 @@ def labpipe_config(
         "threads": 2,
         # Named explicitly: poly-G tails come from two-colour instruments (the simulated
         # Illumina set has NovaSeq names), not from HiSeq or DNBSEQ.
-        "trimming": {"poly_g": POLY_G.get(dataset.name, False)},
+        "trimming": {"poly_g": POLY_G.get(dataset.name, False), **(trimming or {})},
         **({"calling": calling} if calling else {}),
     }
 
@@ -79,6 +85,7 @@ def run_labpipe(
     targets: Path,
     folder: Path,
     reuse: bool,
+    trimming: dict[str, Any] | None = None,
 ) -> Path:
     """Run labpipe for one data set and configuration; return its VCF."""
     out = folder / "out"
@@ -89,7 +96,7 @@ def run_labpipe(
         shutil.rmtree(out)
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "config.yaml"
-    settings = labpipe_config(dataset, reference, targets, out, caller.calling)
+    settings = labpipe_config(dataset, reference, targets, out, caller.calling, trimming)
     config.write_text(yaml.safe_dump(settings, sort_keys=False))
     log(f"{dataset.name}: labpipe run ({caller.name})")
     started = time.monotonic()
@@ -113,6 +120,18 @@ def run_labpipe(
             log(f"    {line}")
     log(f"{dataset.name}: labpipe run ({caller.name}) took {time.monotonic() - started:.0f} s")
     return vcf
+
+
+def score(dataset: Dataset, vcf: Path, reference: Path) -> Evaluation:
+    """A call set scored against the data set's truth inside its regions."""
+    return evaluate(
+        dataset.truth_vcf,
+        vcf,
+        reference,
+        regions_bed=dataset.regions_bed,
+        truth_sample=dataset.truth_sample,
+        calls_sample=dataset.sample,
+    )
 
 
 def run_on_bam(
@@ -304,14 +323,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             else:
                 vcf = run_on_bam(caller, bam, reference, targets, runs / "bam-callers")
-            result = evaluate(
-                dataset.truth_vcf,
-                vcf,
-                reference,
-                regions_bed=dataset.regions_bed,
-                truth_sample=dataset.truth_sample,
-                calls_sample=dataset.sample,
-            )
+            result = score(dataset, vcf, reference)
             write_evaluation(result, runs / "evaluation" / caller.name)
             scored.append((dataset, caller.name, vcf))
             rows.append(row(dataset, caller, result))

@@ -13,6 +13,7 @@ simulated sets are written into a scratch folder (default ``/tmp/labpipe-bench``
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,12 @@ from pathlib import Path
 import pysam
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data" / "giab-na12878-chr20-b37-nucleus"
+#: ``../shared/data`` beside the repository; LABPIPE_SHARED_DATA names it when the checkout
+#: lives elsewhere (a git worktree, a CI cache).
+SHARED = (
+    Path(os.environ.get("LABPIPE_SHARED_DATA", REPO.parent / "shared" / "data"))
+    / "giab-na12878-chr20-b37-nucleus"
+)
 GIAB_FASTA = SHARED / "ucsc.hg19.chr20.unittest.fasta.gz"
 GIAB_TRUTH = SHARED / "test_nist.b37_chr20_100kbp_at_10mb.vcf.gz"
 GIAB_BED = SHARED / "test_nist.b37_chr20_100kbp_at_10mb.bed"
@@ -76,6 +82,17 @@ def require_shared_data() -> None:
             f"(missing {', '.join(missing)}); it lives outside the repository in "
             "../shared/data/giab-na12878-chr20-b37-nucleus/"
         )
+
+
+def shared_reference(scratch: Path) -> tuple[Path, Path] | None:
+    """(reference, targets BED) ready in the scratch folder, or None after printing why
+    the benchmark is skipped (no shared data)."""
+    try:
+        require_shared_data()
+    except MissingSharedData as skip:
+        print(skip)
+        return None
+    return prepare_reference(scratch), real_span_bed(scratch)
 
 
 def log(message: str) -> None:

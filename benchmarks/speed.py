@@ -38,12 +38,9 @@ from datasets import (
     DEFAULT_SCRATCH,
     DEFAULT_SEED,
     Dataset,
-    MissingSharedData,
     labpipe_bin,
     log,
-    prepare_reference,
-    real_span_bed,
-    require_shared_data,
+    shared_reference,
     simulated_dataset,
 )
 from measure import Measurement, measure, median
@@ -149,14 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    try:
-        require_shared_data()
-    except MissingSharedData as skip:
-        print(skip)
-        return 0
     scratch = args.scratch.resolve()
-    reference = prepare_reference(scratch)
-    targets = real_span_bed(scratch)
+    ready = shared_reference(scratch)
+    if ready is None:
+        return 0
+    reference, targets = ready
     dataset = simulated_dataset(scratch, "easy", args.seed)
     work = scratch / "speed" / f"seed{args.seed}"
     work.mkdir(parents=True, exist_ok=True)

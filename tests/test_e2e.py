@@ -12,8 +12,10 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pysam
@@ -283,3 +285,103 @@ def test_freebayes_caller_finds_the_planted_variants(tmp_path: Path) -> None:
         assert comparison.genotype_mismatches == []
     header = (outdir / "results" / "vcf" / "PK001.vcf.gz").read_bytes()
     assert b"freebayes" in gzip.decompress(header)
+
+
+def fastq_records(path: Path) -> int:
+    with gzip.open(path, "rt") as handle:
+        return sum(1 for _ in handle) // 4
+
+
+def test_read_ledger_adds_up_and_poly_g_is_decided_per_unit(demo_run: tuple[Path, str]) -> None:
+    outdir, _ = demo_run
+    sheet = list(csv.DictReader((DATA / "samples.tsv").open(), delimiter="\t"))
+    with open(outdir / "results" / "qc" / "qc_summary.tsv") as handle:
+        rows = {r["sample"]: r for r in csv.DictReader(handle, delimiter="\t")}
+    for sample in SAMPLES:
+        row = {k: v for k, v in rows[sample].items() if k.startswith("pairs_")}
+        counted = sum(fastq_records(DATA / u["fq1"]) for u in sheet if u["sample"] == sample)
+        removed = sum(int(v) for k, v in row.items() if k.startswith("pairs_removed_"))
+        assert int(row["pairs_in"]) == counted
+        assert int(row["pairs_in"]) == int(row["pairs_aligned"]) + removed, row
+        assert float(row["pairs_lost_fraction"]) == round(removed / counted, 4)
+    assert "Read ledger" in (outdir / "results" / "qc" / "multiqc_report.html").read_text()
+    logs = outdir / "logs" / "fastp"
+    for unit in ("PK001.L001", "PK001.L002"):
+        assert (
+            "poly-G trimming on: auto: the read names show a two-colour NovaSeq 6000"
+            in (logs / f"{unit}.log").read_text()
+        )
+    dnbseq = (logs / "PK002.L02.log").read_text()
+    assert "poly-G trimming off: auto: DNBSEQ read names" in dnbseq
+    assert "adapters: MGI/DNBSEQ for the unit's platform DNBSEQ" in dnbseq
+
+
+def test_unequal_or_shuffled_mates_fail_their_sample_by_name(tmp_path: Path) -> None:
+    """fastp aligns the shorter file's reads and mixed-up mates without failing."""
+    reads = tmp_path / "reads"
+    shutil.copytree(DATA / "reads", reads)
+
+    def rewrite(name: str, change: Callable[[list[str]], list[str]]) -> Path:
+        path = reads / name
+        with gzip.open(path, "rt") as handle:
+            records = handle.read().splitlines()
+        grouped = ["\n".join(records[i : i + 4]) for i in range(0, len(records), 4)]
+        with gzip.open(path, "wt") as handle:
+            handle.write("\n".join(change(grouped)) + "\n")
+        return path
+
+    truncated = rewrite("PK001_S1_L002_R2_001.fastq.gz", lambda records: records[:-37])
+    shuffled = rewrite(
+        "V350012345_L02_PK002_2.fq.gz",
+        lambda records: [*records[:5000], records[5001], records[5000], *records[5002:]],
+    )
+    sheet = (DATA / "samples.tsv").read_text().replace("reads/", f"{reads}/")
+    (tmp_path / "samples.tsv").write_text(sheet)
+    outdir = tmp_path / "run"
+    config = prepare_demo(outdir, overwrite=False)
+    config.write_text(
+        config.read_text().replace(str(DATA / "samples.tsv"), str(tmp_path / "samples.tsv"))
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "labpipe.cli", "run", str(config), "--cores", "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr[-3000:]
+    said = result.stderr
+    total = fastq_records(DATA / "reads" / "PK001_S1_L002_R1_001.fastq.gz")
+    assert f"sample 'PK001' unit 'L002': R1 has {total:,} reads but R2 has {total - 37:,}" in said
+    assert str(truncated) in said
+    assert (
+        "sample 'PK002' unit 'L02': read names of R1 and R2 disagree from record 5,001 on" in said
+    )
+    assert str(shuffled) in said
+    for sample in SAMPLES:
+        assert not (outdir / "results" / "bam" / f"{sample}.bam").exists()
+    assert "Traceback" not in said
+
+
+def test_no_reference_only_genotype_is_a_variant(demo_run: tuple[Path, str]) -> None:
+    outdir, _ = demo_run
+    for sample in SAMPLES:
+        with pysam.VariantFile(str(outdir / "results" / "vcf" / f"{sample}.vcf.gz")) as vcf:
+            genotypes = [record.samples[sample]["GT"] for record in vcf]
+        assert genotypes and all(any(a and a > 0 for a in gt) for gt in genotypes)
+        with open(outdir / "results" / "variants" / f"{sample}.tsv") as handle:
+            zygosities = {r["zygosity"] for r in csv.DictReader(handle, delimiter="\t")}
+        assert not zygosities & {"hom_ref", "no_call", ""}, zygosities
+
+
+def test_a_filter_that_removes_every_pair_is_named(tmp_path: Path) -> None:
+    """Not "Mapped 0.00%": the QC verdict says which filter emptied the sample."""
+    outdir = tmp_path / "emptied"
+    run_demo_with(outdir, "trimming:\n  min_length: 500\n", cores=2)
+    with open(outdir / "results" / "qc" / "qc_summary.tsv") as handle:
+        rows = {r["sample"]: r for r in csv.DictReader(handle, delimiter="\t")}
+    for sample in SAMPLES:
+        row = rows[sample]
+        assert row["pairs_removed_too_short"] == row["pairs_in"] != "0"
+        assert (row["pairs_aligned"], row["pairs_lost_fraction"]) == ("0", "1.0")
+        report = (outdir / "results" / "report" / f"{sample}.html").read_text()
+        assert "no read pairs were aligned: mostly the length filter" in report

@@ -29,8 +29,10 @@ from labpipe.qc import (
     read_mosdepth_targets,
     read_qc_table,
     read_samtools_stats_summary,
+    write_ledger_mqc,
     write_qc_table,
 )
+from labpipe.read_pairs import count_pairs, write_pair_count
 
 if TYPE_CHECKING:
     from conftest import TinyDataset
@@ -238,6 +240,41 @@ class TestCollectFromRealToolOutput:
         assert all(u.raw_reads > 0 for u in per_unit)
         assert sample_qc.reads_total == sum(u.raw_reads for u in per_unit)
 
+    def test_read_ledger_adds_up_exactly(
+        self, tool_outputs: ToolOutputs, tiny_reference_and_reads: TinyDataset, tmp_path: Path
+    ) -> None:
+        """Pairs counted in the FASTQs = pairs in the BAM + pairs each filter removed."""
+        data, out = tiny_reference_and_reads, tool_outputs
+        counts = []
+        for lane, (r1, r2) in enumerate(data.units, start=1):
+            counts.append(tmp_path / f"S1.L{lane}.pairs.json")
+            write_pair_count(count_pairs("S1", f"L{lane}", r1, r2), counts[-1])
+        row = collect_sample_qc(
+            "S1", out.fastp_jsons, out.flagstat_json, out.stats_txt, out.mosdepth_prefix,
+            pair_counts=counts,
+        )  # fmt: skip
+        assert row.pairs_in == len(data.pairs)
+        assert row.pairs_removed_low_quality == data.count("low_quality") > 0
+        assert (row.pairs_removed_too_many_n, row.pairs_removed_too_short) == (0, 0)
+        assert row.pairs_removed_other == 0
+        with pysam.AlignmentFile(str(out.bam)) as bam:
+            in_bam = sum(
+                1 for r in bam if r.is_read1 and not r.is_secondary and not r.is_supplementary
+            )
+        assert row.pairs_aligned == in_bam == len(data.pairs) - data.count("low_quality")
+        assert row.pairs_in == row.pairs_aligned + sum(row.pairs_removed().values())
+        assert row.pairs_unaccounted() == 0
+        assert row.pairs_lost_fraction == round(data.count("low_quality") / len(data.pairs), 4)
+
+        mqc = tmp_path / "read_ledger_mqc.tsv"
+        write_ledger_mqc([row], mqc)
+        lines = mqc.read_text().splitlines()
+        assert "# plot_type: 'table'" in lines
+        header, values = lines[-2].split("\t"), lines[-1].split("\t")
+        ledger = dict(zip(header, values, strict=True))
+        assert ledger["pairs_in"] == str(len(data.pairs))
+        assert ledger["pairs_unaccounted"] == "0"
+
     def test_markdup_stats_are_optional(self, tool_outputs: ToolOutputs) -> None:
         out = tool_outputs
         row = collect_sample_qc(
@@ -245,6 +282,7 @@ class TestCollectFromRealToolOutput:
         )
         assert row.estimated_library_size is None
         assert row.reads_total == read_fastp_json(out.fastp_jsons[0]).raw_reads
+        assert row.pairs_in is None and row.pairs_unaccounted() is None  # no pair counts
 
 
 class TestQcTable:
@@ -254,11 +292,15 @@ class TestQcTable:
             adapter_trimmed_reads=80, mapped_pct=98.4568, properly_paired_pct=97.2222,
             duplicate_pct=4.7022, mean_insert_size=344.1, mean_target_depth=31.3529,
             pct_target_10x=98.8929, pct_target_20x=92.25, pct_target_30x=60.75,
-            estimated_library_size=32183,
+            estimated_library_size=32183, pairs_in=3260, pairs_removed_low_quality=12,
+            pairs_removed_too_many_n=4, pairs_removed_too_short=3, pairs_removed_other=1,
+            pairs_aligned=3240, pairs_lost_fraction=0.0061,
         )  # fmt: skip
         single_end = replace(
             row, sample="PK002", properly_paired_pct=None, mean_insert_size=None,
-            estimated_library_size=None,
+            estimated_library_size=None, pairs_in=None, pairs_removed_low_quality=None,
+            pairs_removed_too_many_n=None, pairs_removed_too_short=None,
+            pairs_removed_other=None, pairs_aligned=None, pairs_lost_fraction=None,
         )  # fmt: skip
         return [row, single_end]
 

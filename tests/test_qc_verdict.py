@@ -43,6 +43,13 @@ GOOD = SampleQC(
     x_snvs=25,
     x_het_snvs=15,
     sex_note="chrX depth 1.01× autosomes, chrY 0.00×, 15 of 25 chrX SNVs heterozygous",
+    pairs_in=1_000_000,
+    pairs_removed_low_quality=3000,
+    pairs_removed_too_many_n=1000,
+    pairs_removed_too_short=1000,
+    pairs_removed_other=0,
+    pairs_aligned=995_000,
+    pairs_lost_fraction=0.005,
 )
 COUNTS = VariantCounts(snvs=400, transitions=280, hets=300, hom_alts=150)
 THRESHOLDS = copy.deepcopy(DEFAULTS["qc"])
@@ -57,7 +64,7 @@ def test_good_sample_passes_every_metric() -> None:
     result = statuses(GOOD)
     assert result["overall"] == PASS
     assert set(result.values()) == {PASS}
-    assert len(result) == 10  # eight metrics, the sex check and the verdict
+    assert len(result) == 12  # eight metrics, the read ledger's two, the sex check, the verdict
 
 
 def test_below_the_fail_limit_fails() -> None:
@@ -156,3 +163,59 @@ def test_sex_check_against_the_sheet(declared: str, inferred: str, status: str, 
     assert check.note.startswith(note)
     overall = PASS if status == NOT_ASSESSED else status
     assert qc_verdict("PK001", qc, COUNTS, THRESHOLDS).overall == overall
+
+
+def checks(qc: SampleQC) -> dict:
+    return {c.metric: c for c in qc_verdict(qc.sample, qc, COUNTS, THRESHOLDS).checks}
+
+
+def test_a_ledger_that_does_not_add_up_fails() -> None:
+    """fastp stopping early (0.23 only warns, misspelt) leaves pairs in no column."""
+    short = replace(GOOD, pairs_aligned=900_000, pairs_lost_fraction=0.1)
+    ledger = checks(short)["Read ledger"]
+    assert ledger.status == FAIL
+    assert ledger.shown.endswith("95,000 unaccounted")
+    assert "neither aligned nor removed by a filter" in ledger.note
+    assert checks(GOOD)["Read ledger"].shown == "1,000,000 in = 995,000 aligned + 5,000 removed"
+
+
+def test_losing_many_pairs_warns_and_names_the_filter() -> None:
+    lossy = replace(
+        GOOD, pairs_removed_too_many_n=410_000, pairs_aligned=586_000, pairs_lost_fraction=0.414
+    )
+    check = checks(lossy)["Read pairs removed before alignment"]
+    assert check.status == WARN and check.shown == "41.40%"
+    assert check.limits == "fail > 90%; warn > 20%"
+    assert check.note.startswith(
+        "41.4% of read pairs removed, mostly the N filter (too many N bases) ("
+    )
+    assert "too many n 41.0%" in check.note and "low quality 0.3%" in check.note
+
+
+def test_a_filter_removing_every_pair_is_named_instead_of_mapped_0_pct() -> None:
+    emptied = replace(
+        GOOD,
+        pairs_removed_low_quality=1_000_000,
+        pairs_removed_too_many_n=0,
+        pairs_removed_too_short=0,
+        pairs_aligned=0,
+        pairs_lost_fraction=1.0,
+        mapped_pct=0.0,
+        duplicate_pct=0.0,
+        mean_insert_size=None,
+    )
+    found = checks(emptied)
+    for metric in ("Mapped", "Duplicates", "Mean insert size"):
+        assert found[metric].status == NOT_ASSESSED and found[metric].shown == "-"
+        assert found[metric].note.startswith(
+            "no read pairs were aligned: mostly the low-quality filter"
+        )
+    removed = found["Read pairs removed before alignment"]
+    assert removed.status == FAIL and "mostly the low-quality filter" in removed.note
+    assert qc_verdict("PK001", emptied, COUNTS, THRESHOLDS).overall == FAIL
+
+
+def test_without_pair_counts_the_ledger_is_not_assessed() -> None:
+    bare = replace(GOOD, pairs_in=None, pairs_aligned=None)
+    ledger = checks(bare)["Read ledger"]
+    assert ledger.status == NOT_ASSESSED and "not given" in ledger.note

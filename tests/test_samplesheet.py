@@ -204,3 +204,28 @@ def test_sex_column_accepts_the_spellings_and_checks_every_lane(reads: Path) -> 
     with pytest.raises(SampleSheetError) as err:
         load_sample_sheet(path)
     assert err.value.problems == ["line 2: sex 'boy' is not one of male, female, unknown (or M, F)"]
+
+
+def test_file_named_for_one_platform_holding_the_others_reads_warns(reads: Path) -> None:
+    illumina_name = "@A00123:8:H7KJ2DSXY:2:1101:1000:1000 1:N:0:ACGTACGT"
+    fastq(reads / "V350012345_L02_BC07_1.fq.gz", illumina_name)
+    fastq(reads / "V350012345_L02_BC07_2.fq.gz", illumina_name.replace(" 1:", " 2:"))
+    fastq(reads / "P2_S2_L001_R1_001.fastq.gz", "@V350012345L2C001R0010000001/1")
+    fastq(reads / "P2_S2_L001_R2_001.fastq.gz", "@V350012345L2C001R0010000001/2")
+    units = load_sample_sheet(
+        sheet(
+            reads,
+            [
+                "S1\tL1\tV350012345_L02_BC07_1.fq.gz\tV350012345_L02_BC07_2.fq.gz\t\t",
+                "S2\tL1\tP2_S2_L001_R1_001.fastq.gz\tP2_S2_L001_R2_001.fastq.gz\tDNBSEQ\t",
+            ],
+        )
+    )
+    assert platform_warnings(units) == [
+        "line 2: sample 'S1' unit 'L1': V350012345_L02_BC07_1.fq.gz is named like an MGI file"
+        " but holds Illumina-style read names; trimming uses the ILLUMINA adapters (the unit's"
+        " platform): check the files were not renamed or mixed up",
+        "line 3: sample 'S2' unit 'L1': P2_S2_L001_R1_001.fastq.gz is named like an Illumina file"
+        " but holds DNBSEQ-style read names; trimming uses the DNBSEQ adapters (the unit's"
+        " platform): check the files were not renamed or mixed up",
+    ]

@@ -211,3 +211,28 @@ def test_unsorted_calls_are_refused(tmp_path: Path) -> None:
     ]
     with pytest.raises(InputFormatError, match="not sorted: chr1:100"):
         merged(tmp_path, bcftools, [])
+
+
+def test_reference_only_genotypes_never_come_out_as_variants(tmp_path: Path) -> None:
+    """freebayes' 0/0 PASS indel on real reads became a hom_ref 'variant' (issue 11 item 7)."""
+    bcftools = [
+        "chr1 100 . A G 50 PASS DP=20 GT:DP:AD:GQ 0/1:20:10,10:50",
+        # What splitting a 2/2 site leaves for the allele the sample does not carry.
+        "chr1 150 . A C 50 PASS DP=20 GT:DP:AD:GQ 0/0:20:10,0:50",
+        "chr1 160 . A T 50 PASS DP=20 GT:DP:AD:GQ ./.:20:10,0:50",
+        "chr1 300 . GT G 20 IndelArtefact INDEL;DP=6 GT:DP:AD:GQ 0/1:6:5,1:20",
+    ]
+    freebayes = [
+        "chr1 200 . CA C 70 PASS DP=15 GT:GQ:DP:AD 0/0:65.2:15:15,0",  # not an opinion
+        "chr1 250 . CA C 70 PASS DP=15 GT:GQ:DP:AD ./.:65.2:15:15,0",
+        "chr1 300 . GT G 30 PASS DP=6 GT:GQ:DP:AD 0/0:28.7:6:6,0",  # must not rescue
+        "chr1 400 . G GA 40 PASS DP=14 GT:GQ:DP:AD 0/1:33.6:14:7,7",  # a real opinion
+    ]
+    counts, records, out = merged(tmp_path, bcftools, freebayes)
+    assert sorted(key[1] for key in records) == [100, 300, 400]
+    assert filters(records[("chr1", 300, "GT", "G")]) == ["IndelArtefact"]
+    assert records[("chr1", 300, "GT", "G")].info["CALLERS"] == "bcftools"
+    assert (counts.added, counts.rescued_from_filter, counts.not_variants) == (1, 0, 2)
+    for record in pysam.VariantFile(str(out)):
+        genotype = record.samples["S1"]["GT"]
+        assert any(a is not None and a > 0 for a in genotype), (record.pos, genotype)

@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 
 from labpipe.config import DEFAULTS
+from labpipe.samplesheet import Unit
 from labpipe.workflow_support import (
+    CARRIES_ALT_STAGE,
     adapter_args,
     caller_command,
+    fastp_plan,
     filter_command,
     labpipe_header_lines,
     name_pattern,
@@ -149,3 +152,110 @@ def test_soft_filters_run_by_bcftools(tmp_path: Path) -> None:
         600: "PASS",
     }
     assert [f.name for f in soft_filters({**strict, "min_qual": 0})] == []
+
+
+GENOTYPES_VCF = (
+    "##fileformat=VCFv4.2\n##contig=<ID=c,length=100>\n"
+    '##FORMAT=<ID=GT,Number=1,Type=String,Description="genotype">\n'
+    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\n"
+    + "".join(
+        f"c\t{pos}\t.\tA\tC\t50\tPASS\t.\tGT\t{gt}\n"
+        for pos, gt in enumerate(
+            ["0/0", "./.", "0/1", "1", "./1", "0", "0|0", ".", "0/.", "1/1"], 1
+        )
+    )
+    + "c\t11\t.\tA\tC,G\t50\tPASS\t.\tGT\t2/2\n"
+)
+
+
+@pytest.mark.skipif(shutil.which("bcftools") is None, reason="bcftools not installed")
+def test_the_calling_path_drops_every_reference_only_genotype(tmp_path: Path) -> None:
+    """No 0/0, 0, ./. or ./0 record reaches the VCF, split multi-allelics included."""
+    vcf = tmp_path / "calls.vcf"
+    vcf.write_text(GENOTYPES_VCF)
+    stage = CARRIES_ALT_STAGE.removesuffix(" | ").replace("-Ou", "-Ov")
+    done = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; bcftools norm -m -any -Ou {vcf} | {stage} -H"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    kept = [
+        (line.split("\t")[1], line.split("\t")[4], line.split("\t")[9])
+        for line in done.stdout.splitlines()
+    ]
+    assert kept == [
+        ("3", "C", "0/1"),
+        ("4", "C", "1"),
+        ("5", "C", "./1"),
+        ("10", "C", "1/1"),
+        ("11", "G", "1/1"),
+    ]
+
+
+def _unit(
+    tmp_path: Path, name: str, platform: str = "ILLUMINA", file_stem: str = "S1_S1_L001"
+) -> Unit:
+    fq1, fq2 = tmp_path / f"{file_stem}_R1_001.fastq", tmp_path / f"{file_stem}_R2_001.fastq"
+    for path, mate in ((fq1, 1), (fq2, 2)):
+        path.write_text(f"{name} {mate}:N:0:ACGT\nACGT\n+\nIIII\n")
+    return Unit("S1", "L1", fq1, fq2, platform, "S1", "X.1", 2)
+
+
+TRIMMING = {"min_length": 36, "poly_g": "auto", "quality_filter": True, "max_n_bases": 5}
+
+
+@pytest.mark.parametrize(
+    ("name", "trim", "why"),
+    [
+        ("@A00123:8:HXXXXDSXX:1:1101:1000:1000", True, "two-colour NovaSeq 6000"),
+        ("@LH00456:12:22XXXXLT3:2:1101:1000:1000", True, "two-colour NovaSeq X"),
+        ("@NB501234:99:HXXXXBGXX:1:11101:1000:1000", True, "two-colour NextSeq 500/550"),
+        ("@VH00789:3:AAXXXXM5:1:1101:1000:1000", True, "two-colour NextSeq 1000/2000"),
+        ("@M01234:55:000000000-AXXXX:1:1101:1000:1000", False, "four-colour MiSeq"),
+        ("@HSQ1004:134:C0D8DACXX:4:2201:3445:134887", False, "do not show the instrument"),
+    ],
+)
+def test_poly_g_is_decided_per_unit_from_the_instrument(
+    tmp_path: Path, name: str, trim: bool, why: str
+) -> None:
+    plan = fastp_plan(_unit(tmp_path, name), TRIMMING)
+    assert ("--trim_poly_g" if trim else "--disable_trim_poly_g") in plan.options.split()
+    assert f"poly-G trimming {'on' if trim else 'off'}: auto:" in plan.log_text
+    assert why in plan.log_text
+    assert "adapters: Illumina TruSeq for the unit's platform ILLUMINA" in plan.log_text
+
+
+def test_the_lab_can_force_poly_g_and_turn_the_quality_filter_off(tmp_path: Path) -> None:
+    unit = _unit(tmp_path, "@A00123:8:HXXXXDSXX:1:1101:1000:1000")
+    plan = fastp_plan(unit, {**TRIMMING, "poly_g": False, "quality_filter": False})
+    assert "--disable_trim_poly_g" in plan.options and "--disable_quality_filtering" in plan.options
+    assert "--n_base_limit" not in plan.options
+    assert "trimming.poly_g is false in the config (forced)" in plan.log_text
+    plan = fastp_plan(unit, {**TRIMMING, "max_n_bases": 10})
+    assert "--n_base_limit 10" in plan.options and "--length_required 36" in plan.options
+
+
+def test_file_names_of_one_platform_holding_reads_of_the_other_are_a_warning(
+    tmp_path: Path,
+) -> None:
+    fq1 = tmp_path / "V350012345_L01_59_1.fq"
+    fq2 = tmp_path / "V350012345_L01_59_2.fq"
+    for path, mate in ((fq1, 1), (fq2, 2)):
+        path.write_text(f"@A00123:8:HXXXXDSXX:1:1101:1000:1000 {mate}:N:0:ACGT\nACGT\n+\nIIII\n")
+    unit = Unit("S1", "L1", fq1, fq2, "ILLUMINA", "S1", "X.1", 2)
+    plan = fastp_plan(unit, TRIMMING)
+    assert (
+        "WARNING: V350012345_L01_59_1.fq is named like an MGI file but holds Illumina-style "
+        "read names; adapters: Illumina TruSeq for the unit's platform ILLUMINA"
+    ) in plan.log_text
+
+    dnb = tmp_path / "P1_S3_L002_R1_001.fastq"
+    dnb.write_text("@V350012345L2C001R0010000001/1\nACGT\n+\nIIII\n")
+    unit = Unit("S1", "L1", dnb, dnb, "ILLUMINA", "S1", "X.1", 2, detected_platform="DNBSEQ")
+    plan = fastp_plan(unit, TRIMMING)
+    assert (
+        "P1_S3_L002_R1_001.fastq is named like an Illumina file but holds DNBSEQ" in plan.log_text
+    )
+    assert "(its read names look like DNBSEQ: check the sheet)" in plan.log_text
+    assert "auto: DNBSEQ read names" in plan.log_text

@@ -27,7 +27,12 @@ DEFAULTS: dict[str, Any] = {
     "platform": "ILLUMINA",
     "output_dir": "labpipe-output",
     "threads": 2,
-    "trimming": {"min_length": 36, "poly_g": False},
+    # poly_g "auto": per unit from the instrument in the read names (labpipe.platform).
+    # Measured (benchmarks/RESULTS.md, "Read filters"): fastp's N limit of 5 removed the
+    # 40% of pairs an N fault touched and cost 12% of the true SNVs at 15x; its quality
+    # filter never helped calling (F1 equal or lower with it, on every set measured), as
+    # the caller already weighs each base by its quality. Both off; 50 N if turned on.
+    "trimming": {"min_length": 36, "poly_g": "auto", "quality_filter": False, "max_n_bases": 50},
     "qc": {
         "min_reads": 10000,
         "min_mapped_pct": 95.0,
@@ -37,7 +42,9 @@ DEFAULTS: dict[str, Any] = {
         "min_insert_size": 100.0,
         "depth_thresholds": [10, 20, 30],
         "min_variants_for_ratios": 100,
+        "max_pairs_lost_fraction": 0.9,
         "warn": {
+            "max_pairs_lost_fraction": 0.2,
             "min_reads": None,
             "min_mapped_pct": 98.0,
             "max_duplicate_pct": 20.0,

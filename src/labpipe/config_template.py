@@ -249,7 +249,7 @@ EXAMPLE_LAB: dict[str, Any] = {
     "platform": "DNBSEQ",
     "output_dir": "/data/results/2026-11-20",
     "threads": 8,
-    "trimming": {"min_length": 36, "poly_g": False},
+    "trimming": {"min_length": 36, "poly_g": "auto"},
     "qc": {
         "min_reads": 1_000_000,
         "min_mapped_pct": 95,

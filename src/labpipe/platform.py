@@ -112,3 +112,120 @@ def _is_gzip(path: Path) -> bool:
             return handle.read(2) == b"\x1f\x8b"
     except OSError:
         return False
+
+
+# Illumina instrument ids start with a prefix naming the model. Two-colour (two-channel
+# SBS) instruments read "no signal" as G, so a read that runs past its insert ends in a
+# run of G: a poly-G tail is an artefact there and nowhere else.
+_TWO_COLOUR_INSTRUMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^A\d{5}"), "NovaSeq 6000"),
+    (re.compile(r"^LH\d{5}"), "NovaSeq X"),
+    (re.compile(r"^N[BS]\d{6}"), "NextSeq 500/550"),
+    (re.compile(r"^V[HL]\d{5}"), "NextSeq 1000/2000"),
+    (re.compile(r"^MN\d{5}"), "MiniSeq"),
+    (re.compile(r"^FS\d{8}"), "iSeq 100"),
+)
+_FOUR_COLOUR_INSTRUMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^M\d{5}"), "MiSeq"),
+    (re.compile(r"^(?:HWI-|SN\d|[DJKE]\d)"), "HiSeq/HiSeq X"),
+)
+
+
+def illumina_instrument(name: str) -> tuple[str, bool] | None:
+    """The instrument model an Illumina read name shows, and whether it is two-colour.
+
+    Returns:
+        (model, two_colour), or None when the name is not Illumina-style or its
+        instrument id has no known prefix.
+    """
+    match = _ILLUMINA.match(name)
+    if match is None or _DNBSEQ.match(name):
+        return None
+    instrument = match["instrument"]
+    for pattern, model in _TWO_COLOUR_INSTRUMENTS:
+        if pattern.match(instrument):
+            return model, True
+    for pattern, model in _FOUR_COLOUR_INSTRUMENTS:
+        if pattern.match(instrument):
+            return model, False
+    return None
+
+
+@dataclass(frozen=True)
+class PolyGDecision:
+    """Whether fastp trims poly-G tails in one unit, and why (for the log).
+
+    Attributes:
+        trim: Trim poly-G tails.
+        reason: One sentence a lab can check against its run sheet.
+    """
+
+    trim: bool
+    reason: str
+
+    @property
+    def fastp_option(self) -> str:
+        """``--trim_poly_g`` or ``--disable_trim_poly_g``."""
+        return "--trim_poly_g" if self.trim else "--disable_trim_poly_g"
+
+
+def poly_g_decision(setting: bool | str, first_name: str | None) -> PolyGDecision:
+    """Decide poly-G trimming for a unit from ``trimming.poly_g`` and its first read name.
+
+    Args:
+        setting: ``True``/``False`` (the lab forces it) or ``"auto"`` (from the instrument).
+        first_name: The unit's first R1 header line, or None when unreadable.
+    """
+    if setting is True or setting is False:
+        return PolyGDecision(
+            setting, f"trimming.poly_g is {str(setting).lower()} in the config (forced)"
+        )
+    name = first_name or ""
+    instrument = illumina_instrument(name)
+    if instrument is not None:
+        model, two_colour = instrument
+        if two_colour:
+            return PolyGDecision(
+                True,
+                f"auto: the read names show a two-colour {model} instrument ({name.split()[0]}),"
+                " where poly-G tails are an artefact",
+            )
+        return PolyGDecision(
+            False,
+            f"auto: the read names show a four-colour {model} instrument, where a poly-G tail"
+            " is real sequence",
+        )
+    facts = parse_read_name(name)
+    if facts is not None and facts.platform == "DNBSEQ":
+        return PolyGDecision(
+            False, "auto: DNBSEQ read names; set trimming.poly_g: true for a two-colour instrument"
+        )
+    return PolyGDecision(
+        False,
+        "auto: the read names do not show the instrument; set trimming.poly_g: true if it is "
+        "a two-colour one (NovaSeq, NextSeq, MiniSeq, iSeq)",
+    )
+
+
+# bcl2fastq/BCL Convert file names: <sample>_S<n>[_L00<lane>]_R<read>_001.fastq.gz
+_ILLUMINA_FILE_STEM = re.compile(r"_S\d+(?:_L\d{3})?_R[12]_001$")
+
+
+def name_style_mismatch(file_name: str, read_name: str | None) -> str | None:
+    """A warning when a FASTQ's file name and its read names come from different platforms.
+
+    An MGI-style file name holding Illumina read names (or the reverse) means files were
+    renamed or mixed up; the adapters follow the unit's platform, so the lab must check it.
+
+    Returns:
+        What disagrees, or None when they agree or either says nothing.
+    """
+    facts = parse_read_name(read_name or "")
+    if facts is None:
+        return None
+    stem = _FASTQ_SUFFIX.sub("", file_name)
+    if MGI_FILE_STEM.match(stem) and facts.platform == "ILLUMINA":
+        return f"{file_name} is named like an MGI file but holds Illumina-style read names"
+    if _ILLUMINA_FILE_STEM.search(stem) and facts.platform == "DNBSEQ":
+        return f"{file_name} is named like an Illumina file but holds DNBSEQ-style read names"
+    return None

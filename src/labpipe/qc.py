@@ -6,7 +6,9 @@ Sources, per sample:
 * ``samtools flagstat -O json`` of the final duplicate-marked BAM: mapping, pairing, duplicates;
 * ``samtools stats`` of the same BAM (its ``SN`` section): mean insert size;
 * mosdepth run with ``--by <targets.bed> --thresholds 10,20,30``: depth over the targets;
-* optionally ``samtools markdup -f <file>`` statistics: estimated library size.
+* optionally ``samtools markdup -f <file>`` statistics: estimated library size;
+* optionally ``labpipe step check-pairs``' count per unit: the read ledger (pairs counted in
+  the FASTQs = pairs aligned + pairs removed by each of fastp's filters).
 
 Percentages are 0-100 and rounded to 4 decimals; read counts count mates separately.
 """
@@ -20,7 +22,7 @@ import typing
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, field, fields
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -65,6 +67,16 @@ class SampleQC:
         x_het_snvs: Of them, heterozygous.
         sex_note: The figures behind ``sex_inferred``, or why it was not inferred; and,
             for a male called diploid, why.
+        pairs_in: Read pairs in the sample's FASTQs, counted from the files (the ledger's
+            start); None when the pair counts were not given (so are the ledger's others).
+        pairs_removed_low_quality: Pairs fastp removed for too many low-quality bases.
+        pairs_removed_too_many_n: Pairs fastp removed for too many N bases.
+        pairs_removed_too_short: Pairs fastp removed as shorter than ``trimming.min_length``
+            after trimming, including pairs that were adapter only.
+        pairs_removed_other: Pairs fastp removed by any other filter (too long, low
+            complexity).
+        pairs_aligned: Pairs in the final BAM (primary read 1 records, mapped or not).
+        pairs_lost_fraction: Share of ``pairs_in`` not aligned (0-1, 4 decimals).
     """
 
     sample: str
@@ -89,6 +101,42 @@ class SampleQC:
     x_snvs: int | None = None
     x_het_snvs: int | None = None
     sex_note: str = "the sex check did not run"
+    pairs_in: int | None = None
+    pairs_removed_low_quality: int | None = None
+    pairs_removed_too_many_n: int | None = None
+    pairs_removed_too_short: int | None = None
+    pairs_removed_other: int | None = None
+    pairs_aligned: int | None = None
+    pairs_lost_fraction: float | None = None
+
+    def pairs_removed(self) -> dict[str, int]:
+        """Pairs removed by each filter (``low_quality``, ``too_many_n``, ``too_short``,
+        ``other``); empty without a ledger."""
+        removed = {name: getattr(self, f"pairs_removed_{name}") for name in LEDGER_FILTERS}
+        return {k: v for k, v in removed.items() if v is not None}
+
+    def pairs_unaccounted(self) -> int | None:
+        """Pairs neither aligned nor removed by a filter (0 when the ledger adds up);
+        None without a ledger."""
+        if self.pairs_in is None or self.pairs_aligned is None:
+            return None
+        return self.pairs_in - self.pairs_aligned - sum(self.pairs_removed().values())
+
+
+#: The read ledger's filters: fastp's filtering_result keys map onto these.
+LEDGER_FILTERS: tuple[str, ...] = ("low_quality", "too_many_n", "too_short", "other")
+#: What each filter means, for QC reasons and the MultiQC table.
+LEDGER_FILTER_NAMES: dict[str, str] = {
+    "low_quality": "the low-quality filter",
+    "too_many_n": "the N filter (too many N bases)",
+    "too_short": "the length filter (too short after trimming, or adapter only)",
+    "other": "another fastp filter (too long or low complexity)",
+}
+_FASTP_FILTERS: dict[str, str] = {
+    "low_quality_reads": "low_quality",
+    "too_many_N_reads": "too_many_n",
+    "too_short_reads": "too_short",
+}
 
 
 #: Column names of the QC table, in order.
@@ -106,6 +154,9 @@ class FastpSummary:
         reads_after_filter: ``summary.after_filtering.total_reads``.
         adapter_trimmed_reads: ``adapter_cutting.adapter_trimmed_reads`` (0 when fastp wrote
             no adapter section, as it does with adapter trimming disabled).
+        removed_reads: Reads (mates) removed by each ledger filter (see
+            :data:`LEDGER_FILTERS`), from ``filtering_result``. fastp judges a pair as one:
+            both mates count under the worse mate's filter.
     """
 
     raw_reads: int
@@ -113,6 +164,7 @@ class FastpSummary:
     raw_q30_bases: int
     reads_after_filter: int
     adapter_trimmed_reads: int
+    removed_reads: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,6 +177,7 @@ class FlagstatSummary:
         primary_duplicates: Primary reads flagged as duplicates.
         paired: Reads paired in sequencing.
         properly_paired: Reads flagged as properly paired.
+        read1: Primary reads flagged as read 1: the pairs in the BAM (0 when absent).
     """
 
     primary: int
@@ -132,6 +185,7 @@ class FlagstatSummary:
     primary_duplicates: int
     paired: int
     properly_paired: int
+    read1: int = 0
 
 
 @dataclass(frozen=True)
@@ -243,6 +297,11 @@ def read_fastp_json(path: Path) -> FastpSummary:
     adapter_trimmed = 0
     if "adapter_cutting" in data:
         adapter_trimmed = _json_int(data, ("adapter_cutting", "adapter_trimmed_reads"), path, what)
+    removed = dict.fromkeys(LEDGER_FILTERS, 0)
+    for key in data.get("filtering_result") or {}:
+        if key != "passed_filter_reads":
+            count = _json_int(data, ("filtering_result", key), path, what)
+            removed[_FASTP_FILTERS.get(key, "other")] += count
     return FastpSummary(
         raw_reads=_json_int(data, ("summary", "before_filtering", "total_reads"), path, what),
         raw_bases=_json_int(data, ("summary", "before_filtering", "total_bases"), path, what),
@@ -251,6 +310,7 @@ def read_fastp_json(path: Path) -> FastpSummary:
             data, ("summary", "after_filtering", "total_reads"), path, what
         ),
         adapter_trimmed_reads=adapter_trimmed,
+        removed_reads=removed,
     )
 
 
@@ -273,6 +333,7 @@ def read_flagstat_json(path: Path) -> FlagstatSummary:
         primary_duplicates=count("primary duplicates"),
         paired=count("paired in sequencing"),
         properly_paired=count("properly paired"),
+        read1=count("read1"),
     )
 
 
@@ -440,6 +501,7 @@ def collect_sample_qc(
     stats_txt: Path,
     mosdepth_prefix: Path,
     markdup_stats: Path | None = None,
+    pair_counts: Sequence[Path] | None = None,
 ) -> SampleQC:
     """Gather one sample's QC metrics from its tool reports.
 
@@ -450,6 +512,8 @@ def collect_sample_qc(
         stats_txt: ``samtools stats`` of the final BAM.
         mosdepth_prefix: The PREFIX given to ``mosdepth --by ... --thresholds 10,20,30``.
         markdup_stats: Optional ``samtools markdup -f`` statistics file.
+        pair_counts: ``labpipe step check-pairs`` counts, one per unit; without them the
+            read ledger's columns are None.
 
     Returns:
         The sample's metrics.
@@ -491,7 +555,51 @@ def collect_sample_qc(
         pct_target_20x=coverage.pct_at(20, thresholds_path),
         pct_target_30x=coverage.pct_at(30, thresholds_path),
         estimated_library_size=library_size,
+        **_ledger(units, pair_counts, flagstat),
     )
+
+
+def _ledger(
+    units: Sequence[FastpSummary], pair_counts: Sequence[Path] | None, flagstat: FlagstatSummary
+) -> dict[str, Any]:
+    """The read ledger's columns: pairs counted in the files, removed by each filter, aligned.
+
+    fastp judges a pair as one (both mates count under the worse mate's filter), so its
+    read counts halve exactly into pairs. Pairs that fastp never read (a file it stopped
+    early in) are in no column: :meth:`SampleQC.pairs_unaccounted` shows them.
+    """
+    if pair_counts is None:
+        return {}
+    from labpipe.read_pairs import read_pair_count
+
+    pairs_in = sum(read_pair_count(Path(p)).pairs for p in pair_counts)
+    columns: dict[str, Any] = {"pairs_in": pairs_in}
+    for name in LEDGER_FILTERS:
+        columns[f"pairs_removed_{name}"] = sum(u.removed_reads.get(name, 0) for u in units) // 2
+    columns["pairs_aligned"] = flagstat.read1
+    lost = pairs_in - flagstat.read1
+    columns["pairs_lost_fraction"] = round(lost / pairs_in, 4) if pairs_in else 0.0
+    return columns
+
+
+def write_ledger_mqc(rows: Sequence[SampleQC], out_tsv: Path) -> None:
+    """The read ledger as a MultiQC custom-content table (``*_mqc.tsv``), atomically."""
+    columns = ("pairs_in", *(f"pairs_removed_{n}" for n in LEDGER_FILTERS), "pairs_aligned")
+    lines = [
+        "# id: 'labpipe_read_ledger'",
+        "# section_name: 'Read ledger'",
+        "# description: 'Read pairs counted in the FASTQ files = pairs aligned + pairs removed"
+        " by each fastp filter (labpipe checks that these add up).'",
+        "# plot_type: 'table'",
+        "\t".join(("Sample", *columns, "pairs_unaccounted", "pairs_lost_fraction")),
+    ]
+    for row in rows:
+        if row.pairs_in is None:
+            continue
+        values = [getattr(row, c) for c in columns]
+        values += [row.pairs_unaccounted(), row.pairs_lost_fraction]
+        lines.append("\t".join([row.sample, *(_format_value(v) for v in values)]))
+    write_text_atomic(Path(out_tsv), "\n".join(lines) + "\n")
 
 
 def _format_value(value: object) -> str:

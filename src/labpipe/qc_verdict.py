@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from labpipe.qc import SampleQC
+from labpipe.qc import LEDGER_FILTER_NAMES, SampleQC
 from labpipe.variant_table import VariantRow
 
 PASS, WARN, FAIL, NOT_ASSESSED = "pass", "warn", "fail", "not assessed"
@@ -190,6 +190,11 @@ def qc_verdict(
         warn_max = warn.get(_limit_key(metric, "max"))
         limits = _limits_text(metric, fail_min, fail_max, warn_min, warn_max)
         value = metric.value(qc, counts)
+        if qc.pairs_aligned == 0 and metric.key in _NEEDS_ALIGNED_READS:
+            # "Mapped 0.00%" would blame the aligner for what a filter did.
+            note = f"no read pairs were aligned: {_biggest_filter(qc)}"
+            checks.append(QcCheck(metric.label, None, "-", limits, NOT_ASSESSED, note))
+            continue
         too_few = _too_few(metric, counts, minimum_variants)
         if too_few:
             shown = _format(value, metric) if value is not None else "-"
@@ -214,6 +219,7 @@ def qc_verdict(
             )
             note = metric.note_low if low else metric.note_high
         checks.append(QcCheck(metric.label, value, _format(value, metric), limits, status, note))
+    checks += read_ledger_checks(qc, thresholds)
     checks.append(sex_check(qc))
     return QcVerdict(sample, tuple(checks))
 
@@ -260,6 +266,69 @@ def sex_check(qc: SampleQC) -> QcCheck:
             f"sex mismatch: sample sheet says {declared}, data say {inferred} ({note})",
         )
     return QcCheck(label, None, shown, limits, PASS, note)
+
+
+_NEEDS_ALIGNED_READS = frozenset({"mapped_pct", "duplicate_pct", "insert_size"})
+
+
+def _biggest_filter(qc: SampleQC) -> str:
+    """Which fastp filter removed most pairs, with every filter's share."""
+    removed = {name: n for name, n in qc.pairs_removed().items() if n}
+    if not removed or not qc.pairs_in:
+        return "no filter removed pairs"
+    biggest = max(removed, key=lambda name: removed[name])
+    shares = ", ".join(
+        f"{name.replace('_', ' ')} {100 * n / qc.pairs_in:.1f}%" for name, n in removed.items()
+    )
+    return f"mostly {LEDGER_FILTER_NAMES[biggest]} ({shares} of the pairs)"
+
+
+def read_ledger_checks(qc: SampleQC, thresholds: Mapping[str, Any]) -> list[QcCheck]:
+    """The read ledger: every pair accounted for, and not too many lost to the filters.
+
+    Fails when the pairs counted in the FASTQs are not all either aligned or removed by a
+    named filter (a tool stopped early or lost reads); warns or fails when the filters
+    removed more than ``qc.warn.max_pairs_lost_fraction`` / ``qc.max_pairs_lost_fraction``
+    of the pairs, naming the filter that removed most.
+    """
+    if qc.pairs_in is None or qc.pairs_aligned is None:
+        note = "the pair counts were not given"
+        return [QcCheck("Read ledger", None, "-", "adds up", NOT_ASSESSED, note)]
+    unaccounted = qc.pairs_unaccounted() or 0
+    removed = sum(qc.pairs_removed().values())
+    shown = f"{qc.pairs_in:,} in = {qc.pairs_aligned:,} aligned + {removed:,} removed"
+    ledger = QcCheck("Read ledger", float(unaccounted), shown, "fail unless it adds up", PASS)
+    if unaccounted:
+        ledger = QcCheck(
+            "Read ledger",
+            float(unaccounted),
+            f"{shown}; {unaccounted:,} unaccounted",
+            ledger.limits,
+            FAIL,
+            f"{unaccounted:,} read pairs counted in the FASTQs were neither aligned nor removed"
+            " by a filter: trimming or alignment stopped early (see the fastp and bwa logs)",
+        )
+    fail = thresholds.get("max_pairs_lost_fraction")
+    warn = (thresholds.get("warn") or {}).get("max_pairs_lost_fraction")
+    lost = qc.pairs_lost_fraction or 0.0
+    limits = "; ".join(
+        f"{word} > {100 * limit:.0f}%" for word, limit in (("fail", fail), ("warn", warn)) if limit
+    )
+    status = FAIL if fail is not None and lost > fail else PASS
+    if status == PASS and warn is not None and lost > warn:
+        status = WARN
+    note = ""
+    if status != PASS:
+        note = f"{100 * lost:.1f}% of read pairs removed, {_biggest_filter(qc)}"
+    filtered = QcCheck(
+        "Read pairs removed before alignment",
+        lost,
+        f"{100 * lost:.2f}%",
+        limits or "none set",
+        status,
+        note,
+    )
+    return [ledger, filtered]
 
 
 def _too_few(metric: _Metric, counts: VariantCounts, minimum: int) -> str:

@@ -23,6 +23,7 @@ from labpipe.platform import (
     canonical_platform,
     first_read_name,
     mgi_barcode_from_filename,
+    name_style_mismatch,
     parse_read_name,
 )
 from labpipe.sex import parse_sex
@@ -328,11 +329,21 @@ def _sex_problems(units: list[Unit]) -> list[str]:
 
 
 def platform_warnings(units: list[Unit]) -> list[str]:
-    """Units whose sheet platform disagrees with what their read names say."""
-    return [
+    """Units whose sheet platform disagrees with what their read names say, and FASTQs
+    named like one platform's files holding the other's reads."""
+    warnings = [
         f"line {u.line}: sample '{u.sample}' unit '{u.unit}': the sheet says {u.platform} but the"
         f" read names in {u.fq1.name} look like {u.detected_platform}; using {u.platform}"
         " (the sheet wins — correct it if it is wrong)"
         for u in units
         if u.detected_platform and u.detected_platform != u.platform
     ]
+    for u in units:
+        mismatch = name_style_mismatch(u.fq1.name, first_read_name(u.fq1))
+        if mismatch:
+            warnings.append(
+                f"line {u.line}: sample '{u.sample}' unit '{u.unit}': {mismatch}; trimming uses"
+                f" the {u.platform} adapters (the unit's platform): check the files were not"
+                " renamed or mixed up"
+            )
+    return warnings

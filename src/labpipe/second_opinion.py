@@ -118,6 +118,7 @@ class OpinionCounts:
     rescued_from_filter: int = 0
     added: int = 0
     shadowed: int = 0
+    not_variants: int = 0  # records whose sample carries no ALT, dropped
 
 
 def _is_indel(record: Record) -> bool:
@@ -134,6 +135,21 @@ def _is_simple_indel(record: Record) -> bool:
         return False
     ref, alt = record.ref.upper(), record.alts[0].upper()
     return (len(ref) == 1 or len(alt) == 1) and ref[0] == alt[0] and alt != "*"
+
+
+def carries_alt(record: Record) -> bool:
+    """Whether the record's (first) sample carries an ALT allele.
+
+    A 0/0, 0, ./. or ./0 genotype is not a call of the variant, whatever its FILTER:
+    freebayes writes such records, and splitting a multi-allelic site makes them. A
+    record without samples or GT has nothing to say otherwise and counts as carrying it.
+    """
+    if not len(record.samples):
+        return True
+    genotype = record.samples[0].get("GT") if "GT" in record.format else None
+    if genotype is None:
+        return True
+    return any(allele is not None and allele > 0 for allele in genotype)
 
 
 def _passes(record: Record) -> bool:
@@ -188,7 +204,10 @@ def apply_second_opinion(calls: str, freebayes: Path | None, out: str) -> Opinio
         with pysam.VariantFile(out, "wb0" if out == "-" else "w", header=header) as sink:
             merge = _Merge(header, sample, opinion, sink)
             for record in source:
-                merge.add_bcftools(rank[record.chrom], record)
+                if carries_alt(record):
+                    merge.add_bcftools(rank[record.chrom], record)
+                else:
+                    merge.counts.not_variants += 1
             merge.finish()
     return merge.counts
 
@@ -203,7 +222,14 @@ def _freebayes_indels(
     calls: dict[Key, _Call] = {}
     with _quiet(pysam), pysam.VariantFile(str(freebayes)) as opinion:
         for record in opinion:
-            if record.chrom in rank and _is_simple_indel(record) and _passes(record):
+            # A 0/0 opinion is freebayes saying the sample does not carry the indel: it
+            # neither adds, confirms nor rescues one.
+            if (
+                record.chrom in rank
+                and _is_simple_indel(record)
+                and _passes(record)
+                and carries_alt(record)
+            ):
                 calls.setdefault(_key(record), _snapshot(record))
     return sorted(
         ((rank[call.chrom], key, call) for key, call in calls.items()),
@@ -420,6 +446,7 @@ def main_report(counts: OpinionCounts) -> None:
     print(
         f"second opinion (freebayes) on indels: {counts.confirmed} confirmed, "
         f"{counts.rescued_from_filter} kept despite a bcftools filter, {counts.added} added, "
-        f"{counts.shadowed} marked {SHADOW_FILTER}",
+        f"{counts.shadowed} marked {SHADOW_FILTER}; {counts.not_variants} records whose "
+        "sample carries no ALT (0/0, ./.) dropped",
         file=sys.stderr,
     )

@@ -144,7 +144,8 @@ def annotate(
 @click.option("--config", required=True, type=_FILE)
 @click.option("--qc-dir", required=True, type=_FILE)
 @click.option("--out", required=True, type=_FILE)
-def qc_summary(config: Path, qc_dir: Path, out: Path) -> None:
+@click.option("--ledger-mqc", type=_FILE, default=None)
+def qc_summary(config: Path, qc_dir: Path, out: Path, ledger_mqc: Path | None) -> None:
     """Every sample's QC figures in one table."""
     from labpipe.no_result import analysable
     from labpipe.samplesheet import load_sample_sheet
@@ -152,7 +153,7 @@ def qc_summary(config: Path, qc_dir: Path, out: Path) -> None:
 
     lab = _lab_config(config, None)
     units = analysable(load_sample_sheet(Path(lab["samples"]), lab["platform"]))
-    write_qc_summary(units, qc_dir, out)
+    write_qc_summary(units, qc_dir, out, ledger_mqc)
 
 
 @step.command("multiqc-general-stats")
@@ -362,3 +363,18 @@ def sex_regions(config: Path, fai: Path, targets: Path, out: Path) -> None:
 
     chromosomes = _sex_chromosomes(_lab_config(config, None), fai)
     write_bed(sex_depth_regions(read_bed(targets), chromosomes), out)
+
+
+@step.command("check-pairs")
+@click.option("--sample", required=True)
+@click.option("--unit", required=True)
+@click.option("--fq1", required=True, type=_FILE)
+@click.option("--fq2", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def check_pairs(sample: str, unit: str, fq1: Path, fq2: Path, out: Path) -> None:
+    """R1 and R2 hold the same reads in the same order: count the pairs."""
+    from labpipe.read_pairs import count_pairs, write_pair_count
+
+    count = count_pairs(sample, unit, fq1, fq2)
+    write_pair_count(count, out)
+    click.echo(f"sample {sample} unit {unit}: {count.pairs:,} read pairs, names agree", err=True)

@@ -489,6 +489,8 @@ def _record_rows(
     chrom, pos, ref = record.CHROM, record.POS, record.REF
     alts: list[str] = list(record.ALT)
     genotype = _genotype(record, index)
+    if genotype[0] and not any(a > 0 for a in genotype[1]):
+        return  # 0/0 or ./.: the sample carries no ALT here, so this is not its variant
     depth = _format_int(record, "DP", index, 0)
     entries = _bcsq_entries(record) if annotator is not None else []
     for allele, alt in enumerate(alts, start=1):

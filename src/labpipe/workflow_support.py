@@ -53,6 +53,62 @@ def adapter_args(platform: str, overrides: Mapping[str, Mapping[str, str]] | Non
     return f"--adapter_sequence {r1} --adapter_sequence_r2 {r2}"
 
 
+ADAPTER_NAMES = {"ILLUMINA": "Illumina TruSeq", "DNBSEQ": "MGI/DNBSEQ"}
+
+
+@dataclass(frozen=True)
+class FastpPlan:
+    """How fastp trims and filters one unit, and why (the lines go to its log).
+
+    Attributes:
+        options: fastp's trimming and filtering options.
+        log_lines: Which adapters and poly-G trimming were chosen and why, and any
+            warning about the unit's names.
+    """
+
+    options: str
+    log_lines: tuple[str, ...]
+
+    @property
+    def log_text(self) -> str:
+        """The log lines, each prefixed ``labpipe:``."""
+        return "".join(f"labpipe: {line}\n" for line in self.log_lines)
+
+
+def fastp_plan(unit: Unit, trimming: Mapping[str, Any]) -> FastpPlan:
+    """fastp's options for one unit: adapters, poly-G, length, N and quality filters.
+
+    Poly-G trimming follows ``trimming.poly_g``: ``auto`` decides per unit from the
+    instrument its read names show (:func:`labpipe.platform.poly_g_decision`).
+    """
+    from labpipe.platform import first_read_name, name_style_mismatch, poly_g_decision
+
+    first_name = first_read_name(unit.fq1)
+    poly_g = poly_g_decision(trimming.get("poly_g", "auto"), first_name)
+    custom = unit.platform in (trimming.get("adapters") or {})
+    source = f"trimming.adapters.{unit.platform}" if custom else ADAPTER_NAMES[unit.platform]
+    adapters = f"adapters: {source} for the unit's platform {unit.platform}"
+    if unit.detected_platform and unit.detected_platform != unit.platform:
+        adapters += f" (its read names look like {unit.detected_platform}: check the sheet)"
+    lines = [f"sample {unit.sample} unit {unit.unit}: {adapters}"]
+    lines.append(f"poly-G trimming {'on' if poly_g.trim else 'off'}: {poly_g.reason}")
+    for fastq in (unit.fq1, unit.fq2):
+        mismatch = name_style_mismatch(fastq.name, first_read_name(fastq))
+        if mismatch:
+            lines.append(f"WARNING: {mismatch}; {adapters}")
+    options = [
+        adapter_args(unit.platform, trimming.get("adapters")),
+        poly_g.fastp_option,
+        f"--length_required {int(trimming['min_length'])}",
+    ]
+    if trimming["quality_filter"]:
+        options.append(f"--n_base_limit {int(trimming['max_n_bases'])}")
+    else:
+        # fastp's N limit is part of its quality filter: both go together.
+        options.append("--disable_quality_filtering")
+    return FastpPlan(" ".join(options), tuple(lines))
+
+
 def caller_command(caller: str, indel_candidates: bool = False) -> str:
     """The calling part of the variant pipeline (Snakemake placeholders), before ``norm``.
 
@@ -95,6 +151,13 @@ def caller_command(caller: str, indel_candidates: bool = False) -> str:
             " --ploidy-file {input.ploidy} --samples-file {input.ploidy_samples} -Ou"
         )
     raise ValueError(f"unknown caller {caller!r}")
+
+
+#: The ``bcftools view`` stage (ending ``| ``) that keeps only records whose sample carries
+#: an ALT allele. Splitting a multi-allelic site leaves a 0/0 record for the allele the
+#: sample does not have, and a caller may write 0/0 or ./. records: none is a variant,
+#: and none may reach the VCF to pass the filters and be listed or counted as one.
+CARRIES_ALT_STAGE = "bcftools view -i 'GT~\"[1-9]\"' -Ou | "
 
 
 @dataclass(frozen=True)
@@ -231,30 +294,30 @@ def labpipe_header_lines(config: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_qc_summary(units: list[Unit], qc_dir: Path, out: Path) -> None:
-    """Collect every sample's QC metrics into one table."""
-    from labpipe.qc import collect_sample_qc, write_qc_table
+def write_qc_summary(
+    units: list[Unit], qc_dir: Path, out: Path, ledger_mqc: Path | None = None
+) -> None:
+    """Collect every sample's QC metrics into one table (and the read ledger for MultiQC)."""
+    from labpipe.qc import collect_sample_qc, write_ledger_mqc, write_qc_table
 
     rows = []
     for sample in dict.fromkeys(u.sample for u in units):
-        fastp = [
-            qc_dir / "fastp" / f"{u.sample}.{u.unit}.fastp.json"
-            for u in units
-            if u.sample == sample
-        ]
+        own = [u for u in units if u.sample == sample]
         rows.append(
             collect_sample_qc(
                 sample,
-                fastp,
+                [qc_dir / "fastp" / f"{u.sample}.{u.unit}.fastp.json" for u in own],
                 qc_dir / "samtools" / f"{sample}.flagstat.json",
                 qc_dir / "samtools" / f"{sample}.stats.txt",
                 qc_dir / "mosdepth" / sample,
                 markdup_stats=qc_dir / "samtools" / f"{sample}.markdup.txt",
+                pair_counts=[qc_dir / "pairs" / f"{u.sample}.{u.unit}.pairs.json" for u in own],
             )
         )
-    write_qc_table(
-        [with_sex_check(row, qc_dir / "sex" / f"{row.sample}.sex.json") for row in rows], out
-    )
+    rows = [with_sex_check(row, qc_dir / "sex" / f"{row.sample}.sex.json") for row in rows]
+    write_qc_table(rows, out)
+    if ledger_mqc is not None:
+        write_ledger_mqc(rows, ledger_mqc)
 
 
 def with_sex_check(row: SampleQC, sex_json: Path) -> SampleQC:

@@ -11,9 +11,9 @@ rule align:
         json="results/qc/fastp/{sample}.{unit}.fastp.json",
         html="results/qc/fastp/{sample}.{unit}.fastp.html",
     params:
-        adapters=lambda wc: adapter_args(unit_of(wc).platform, LP["trimming"].get("adapters")),
-        poly_g="--trim_poly_g" if LP["trimming"]["poly_g"] else "--disable_trim_poly_g",
-        min_length=LP["trimming"]["min_length"],
+        # Adapters, poly-G (per unit from its instrument when `auto`), length, N and
+        # quality filters, and the reasons, which go to the fastp log.
+        plan=lambda wc: fastp_plan(unit_of(wc), LP["trimming"]),
         trimming_sha256=STAGE_SHA["trimming"],
         rg=lambda wc: unit_of(wc).read_group(),
         ref=REF,
@@ -31,25 +31,45 @@ rule align:
     # fixmate adds the mate tags markdup needs. fastp does not estimate duplication
     # (samtools markdup counts it exactly, and fastp's estimate takes 1 GB of memory).
     shell:
-        "(fastp --in1 {input.r1:q} --in2 {input.r2:q} --stdout"
-        " {params.adapters} {params.poly_g} --length_required {params.min_length}"
+        "printf %s {params.plan.log_text:q} > {log.fastp}"
+        "; (fastp --in1 {input.r1:q} --in2 {input.r2:q} --stdout {params.plan.options}"
         " --thread {threads} --dont_eval_duplication --report_title '{wildcards.sample} {wildcards.unit}'"
-        " --json {output.json} --html {output.html} 2> {log.fastp}"
+        " --json {output.json} --html {output.html} 2>> {log.fastp}"
         " | bwa mem -p -t {threads} -K 10000000 -Y -R '{params.rg}' {params.ref:q} -"
         " | samtools fixmate -m -u - -"
         " | samtools sort -@ {threads} -m 512M -l 1 -T {params.tmp} -o {output.bam} -)"
         " 2> {log.bwa}"
-        # fastp 0.23 reports a malformed record or unequal R1/R2 counts and then
-        # exits 0 with the reads before it only: treat that as the failure it is.
-        "; if grep -qE '^(ERROR|WARNN?ING: different read numbers)' {log.fastp}; then"
-        " echo 'labpipe: fastp found malformed input in {input.r1:q} or {input.r2:q}' >> {log.fastp};"
-        " exit 1; fi"
+        # Whether fastp read every pair is not taken from its messages (0.23 misspells
+        # them): check_pairs counts the files, and the read ledger (labpipe.qc) checks
+        # that every pair counted is either aligned or removed by a named filter.
+
+
+rule check_pairs:
+    input:
+        r1=lambda wc: unit_of(wc).fq1,
+        r2=lambda wc: unit_of(wc).fq2,
+    output:
+        "results/qc/pairs/{sample}.{unit}.pairs.json",
+    priority: 100
+    log:
+        "logs/check_pairs/{sample}.{unit}.log",
+    threads: 1
+    # Beside the alignment, not before it: markdup waits for both, so a unit whose R1
+    # and R2 disagree stops its sample before anything is called from it.
+    shell:
+        "{STEP} check-pairs --sample {wildcards.sample} --unit {wildcards.unit}"
+        " --fq1 {input.r1:q} --fq2 {input.r2:q} --out {output} 2> {log}"
 
 
 rule markdup:
     input:
-        lambda wc: expand(
+        bams=lambda wc: expand(
             "results/bam/units/{sample}.{unit}.bam",
+            sample=wc.sample,
+            unit=[u.unit for u in units_of_sample(wc.sample)],
+        ),
+        pairs=lambda wc: expand(
+            "results/qc/pairs/{sample}.{unit}.pairs.json",
             sample=wc.sample,
             unit=[u.unit for u in units_of_sample(wc.sample)],
         ),
@@ -61,11 +81,11 @@ rule markdup:
         tmp="results/bam/{sample}.markdup",
         # One lane needs no merge: markdup reads the lane's BAM itself.
         merge=lambda wc, input: (
-            "samtools merge -f -u -o - " + " ".join(map(shlex.quote, input)) + " | "
-            if len(input) > 1
+            "samtools merge -f -u -o - " + " ".join(map(shlex.quote, input.bams)) + " | "
+            if len(input.bams) > 1
             else ""
         ),
-        source=lambda wc, input: "-" if len(input) > 1 else shlex.quote(input[0]),
+        source=lambda wc, input: "-" if len(input.bams) > 1 else shlex.quote(input.bams[0]),
     priority: 100
     log:
         "logs/markdup/{sample}.log",

@@ -104,8 +104,8 @@ rule indel_second_opinion:
         "({STEP} indel-windows --calling {input.calling:q} --out {output.windows}"
         " {input.candidates}"
         " && if [ -s {output.windows} ]; then " + second_opinion_command()
-        + " | bcftools norm -f {params.ref:q} -m -any -Ou"
-        " | {params.filters}bcftools view -Ob -o {output.bcf};"
+        + " | bcftools norm -f {params.ref:q} -m -any -Ou | " + CARRIES_ALT_STAGE
+        + "{params.filters}bcftools view -Ob -o {output.bcf};"
         " else : > {output.bcf}; fi) 2> {log}"
 
 
@@ -140,8 +140,8 @@ rule call_variants:
     # Chunks are in reference order, so plain concatenation keeps records sorted.
     shell:
         "(bcftools concat -Ou {input.chunks}"
-        " | bcftools norm -f {params.ref:q} -m -any -Ou"
-        " | {params.filters}{params.second}bcftools annotate -h {input.header:q} -Oz -o {output.vcf}"
+        " | bcftools norm -f {params.ref:q} -m -any -Ou | " + CARRIES_ALT_STAGE
+        + "{params.filters}{params.second}bcftools annotate -h {input.header:q} -Oz -o {output.vcf}"
         " && bcftools index -t -f {output.vcf}) 2> {log}"
 
 

@@ -10,7 +10,8 @@ from labpipe.regions import calling_chunk_count
 from labpipe.resources import envs_dir
 from labpipe.samplesheet import load_sample_sheet, samples_of
 from labpipe.workflow_support import (
-    adapter_args,
+    CARRIES_ALT_STAGE,
+    fastp_plan,
     caller_command,
     filter_command,
     final_output_paths,

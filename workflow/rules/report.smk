@@ -12,14 +12,19 @@ rule qc_summary:
         markdup=expand("results/qc/samtools/{sample}.markdup.txt", sample=SAMPLES),
         mosdepth=expand("results/qc/mosdepth/{sample}.thresholds.bed.gz", sample=SAMPLES),
         sex=expand("results/qc/sex/{sample}.sex.json", sample=SAMPLES),
+        pairs=lambda wc: [
+            f"results/qc/pairs/{u.sample}.{u.unit}.pairs.json" for u in UNITS.values()
+        ],
     output:
-        "results/qc/qc_summary.tsv",
+        table="results/qc/qc_summary.tsv",
+        ledger="results/qc/read_ledger_mqc.tsv",
     priority: 50
     log:
         "logs/qc_summary.log",
     threads: 1
     shell:
-        "{STEP} qc-summary --config {CONFIG_FILE} --qc-dir results/qc --out {output} 2> {log}"
+        "{STEP} qc-summary --config {CONFIG_FILE} --qc-dir results/qc --out {output.table}"
+        " --ledger-mqc {output.ledger} 2> {log}"
 
 
 rule multiqc_general_stats:
@@ -50,6 +55,7 @@ rule multiqc:
         flagstat=expand("results/qc/samtools/{sample}.flagstat.json", sample=SAMPLES),
         mosdepth=expand("results/qc/mosdepth/{sample}.mosdepth.summary.txt", sample=SAMPLES),
         bcftools=expand("results/qc/bcftools/{sample}.bcftools_stats.txt", sample=SAMPLES),
+        ledger="results/qc/read_ledger_mqc.tsv",
     output:
         html="results/qc/multiqc_report.html",
     params:
@@ -62,7 +68,7 @@ rule multiqc:
     shell:
         "multiqc --force --no-ansi --no-version-check --no-ai --config {params.config:q} --outdir results/qc"
         " --filename multiqc_report.html results/qc/fastp results/qc/samtools"
-        " results/qc/mosdepth results/qc/bcftools {input.labpipe:q} > {log} 2>&1"
+        " results/qc/mosdepth results/qc/bcftools {input.labpipe:q} {input.ledger:q} > {log} 2>&1"
 
 
 def clinical_outputs():
