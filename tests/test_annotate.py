@@ -120,7 +120,6 @@ def tier_of(annotated: dict[str, object], pos: int, alt: str) -> tuple[int, str]
         (47, "G", 2, "rare frameshift in panel gene"),  # source writes it at the run's end
         (58, "G", 2, "rare stop_gained in panel gene"),  # LowQual, still tiered
         (65, "T", 3, "rare splice_region in panel gene"),
-        (120, "T", 4, "intron: not a coding change"),
         (231, "G", 4, "missense outside the panel"),
         (20, "T", 4, "no coding consequence"),
     ],
@@ -129,6 +128,13 @@ def test_tiers_from_real_csq_and_sources(
     annotated: dict[str, object], pos: int, alt: str, tier: int, reason: str
 ) -> None:
     assert tier_of(annotated, pos, alt) == (tier, reason)
+
+
+def test_a_no_call_is_not_tiered(annotated: dict[str, object]) -> None:
+    """S2 is ./. at 120 (S1 carries it): not S2's variant, so in no tier (issue 11 item 7)."""
+    rows = annotated["rows"]
+    assert isinstance(rows, dict)
+    assert (120, "T") not in rows
 
 
 def test_table_carries_clinvar_afs_panel_and_roh(annotated: dict[str, object]) -> None:

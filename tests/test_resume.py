@@ -134,14 +134,15 @@ def test_fastq_corrupt_deep_inside_fails_its_sample(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
     # ... up to its report, the QC table and an index that names the sample without a result.
-    assert "PK002: NO RESULT: step 'align' failed, see logs/fastp/PK002.L02.log" in result.stderr
+    said = "NO RESULT: step 'check_pairs' failed, see logs/check_pairs/PK002.L02.log"
+    assert f"PK002: {said}" in result.stderr
     assert "the index marks PK002 as NO RESULT" in result.stderr
     report = outdir / "results" / "report"
     assert (report / "PK001.html").exists()
     assert not (report / "PK002.html").exists()
     assert json.loads((report / "PK002.summary.json").read_text())["status"] == "NO_RESULT"
     index = (report / "index.html").read_text()
-    assert "NO RESULT: step &#39;align&#39; failed, see logs/fastp/PK002.L02.log" in index
+    assert said.replace("'", "&#39;") in index
     assert 'href="PK001.html"' in index
     assert qc_samples(outdir) == ["PK001"]
     manifest = json.loads((outdir / "results" / "run_manifest.json").read_text())
