@@ -12,15 +12,14 @@ end together. The count of pairs is what the read ledger starts from
 from __future__ import annotations
 
 import gzip
-import json
 import zlib
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from labpipe.atomic import write_text_atomic
 from labpipe.errors import InputFormatError
+from labpipe.records import read_record, write_record
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -148,7 +147,7 @@ def count_pairs(sample: str, unit: str, fq1: Path, fq2: Path) -> PairCount:
 
 def write_pair_count(count: PairCount, out: Path) -> None:
     """Write the count as JSON, atomically."""
-    write_text_atomic(out, json.dumps(asdict(count), indent=2) + "\n")
+    write_record(count, out)
 
 
 def read_pair_count(path: Path) -> PairCount:
@@ -157,12 +156,4 @@ def read_pair_count(path: Path) -> PairCount:
     Raises:
         InputFormatError: Naming the file when it is missing or not such a file.
     """
-    try:
-        data = json.loads(Path(path).read_text())
-        return PairCount(**data)
-    except FileNotFoundError:
-        raise InputFormatError(f"{path}: file not found") from None
-    except (json.JSONDecodeError, TypeError, UnicodeDecodeError):
-        raise InputFormatError(
-            f"{path}: not a labpipe pair count (written by `labpipe step check-pairs`)"
-        ) from None
+    return read_record(PairCount, path, "a labpipe pair count (`labpipe step check-pairs`)")

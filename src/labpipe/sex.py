@@ -16,16 +16,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from labpipe.atomic import write_text_atomic
 from labpipe.errors import InputFormatError
+from labpipe.records import read_record, write_record
 from labpipe.regions import Interval
 
 MALE, FEMALE, UNKNOWN = "male", "female", "unknown"
@@ -594,7 +593,7 @@ def check_sex(
 
 def write_sex_check(check: SexCheck, out: Path) -> None:
     """Write a sample's sex check as JSON, atomically."""
-    write_text_atomic(out, json.dumps(asdict(check), indent=2) + "\n")
+    write_record(check, out)
 
 
 def read_sex_check(path: Path) -> SexCheck:
@@ -603,13 +602,7 @@ def read_sex_check(path: Path) -> SexCheck:
     Raises:
         InputFormatError: Naming the file when it is missing or not a sex check.
     """
-    try:
-        data: Any = json.loads(Path(path).read_text())
-        return SexCheck(**data)
-    except FileNotFoundError:
-        raise InputFormatError(f"{path}: file not found") from None
-    except (OSError, ValueError, TypeError) as exc:
-        raise InputFormatError(f"{path}: not a labpipe sex check ({exc})") from None
+    return read_record(SexCheck, path, "a labpipe sex check")
 
 
 def ploidy_warnings(
