@@ -19,9 +19,8 @@ table (TSV) and the same table as an XLSX workbook with one sheet per tier.
 
 from __future__ import annotations
 
+import errno
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,7 +39,7 @@ from labpipe.annotation_sources import (
     describe_source,
     source_checks,
 )
-from labpipe.atomic import write_text_atomic
+from labpipe.atomic import atomic_path, write_text_atomic
 from labpipe.confidence import ConfidenceRules, confidence_flag
 from labpipe.errors import InputFormatError
 from labpipe.panels import PanelSpec, load_panel, panel_specs, sample_panel_genes
@@ -306,13 +305,9 @@ def annotate_sample(
                 )
             for line in [*header_lines, *_source_header_lines(matcher, settings)]:
                 reader.vcf.add_to_header(line)
-            out_vcf.parent.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(
-                dir=out_vcf.parent, prefix=f".{out_vcf.name}.", suffix=".vcf.gz"
-            )
-            os.close(fd)
-            try:
-                writer = cyvcf2.Writer(temporary, reader.vcf, mode="wz")
+            # The index is written beside the VCF and moved into place with it.
+            with atomic_path(out_vcf, suffix=".vcf.gz", companions=(".tbi",)) as temporary:
+                writer = cyvcf2.Writer(str(temporary), reader.vcf, mode="wz")
                 try:
                     for record, rows in reader.records():
                         annotated = [
@@ -323,6 +318,8 @@ def annotate_sample(
                         writer.write_record(record)
                         variants += annotated
                 except OSError as exc:
+                    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                        raise  # a full disk while writing, not a damaged input
                     # htslib's "truncated file" from cyvcf2; the sources raise their own.
                     raise InputFormatError(
                         f"{vcf}: cannot be read to the end ({exc}); the calls file is damaged:"
@@ -330,12 +327,7 @@ def annotate_sample(
                     ) from None
                 finally:
                     writer.close()
-                pysam.tabix_index(temporary, preset="vcf", force=True)
-                os.replace(temporary + ".tbi", str(out_vcf) + ".tbi")
-                os.replace(temporary, out_vcf)
-            finally:
-                Path(temporary).unlink(missing_ok=True)
-                Path(temporary + ".tbi").unlink(missing_ok=True)
+                pysam.tabix_index(str(temporary), preset="vcf", force=True)
         notes = tuple(f"{s.role}: {s.naming_note()}" for s in matcher.sources())
         if matcher.ref_mismatches:
             notes += (

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import sys
+import zlib
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from labpipe import __version__
-from labpipe.errors import LabpipeError, UsageError
+from labpipe.errors import LabpipeError, UsageError, from_os_or_format_error
 
 _DEBUG_ENV = "LABPIPE_DEBUG"
 
@@ -516,6 +517,14 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(UsageError.exit_code if exc.exit_code == 2 else exc.exit_code)
     except KeyboardInterrupt as stop:
         _interrupted(stop)
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError) as exc:
+        # The expected ones (full disk, read-only folder, a file of the wrong type)
+        # become messages; anything else is a bug and keeps its traceback.
+        error = from_os_or_format_error(exc)
+        if error is None or debug or os.environ.get(_DEBUG_ENV):
+            raise
+        click.echo(f"labpipe: error: {error.render()}", err=True)
+        sys.exit(error.exit_code)
 
 
 def _interrupted(stop: KeyboardInterrupt) -> NoReturn:

@@ -7,7 +7,10 @@ line, sample) and what the user should do.
 
 from __future__ import annotations
 
+import errno
+import zlib
 from collections.abc import Iterable
+from types import TracebackType
 
 
 class LabpipeError(Exception):
@@ -64,3 +67,61 @@ class RunError(LabpipeError):
     """A workflow step failed while running."""
 
     exit_code = 1
+
+
+# Where a ValueError means "this file is not what it should be" rather than a bug:
+# pysam and cyvcf2 raise it for a file that is not VCF/BAM/FASTA.
+_FORMAT_VALUE_ERROR_MODULES = ("pysam", "cyvcf2")
+
+
+def _raised_in(traceback: TracebackType | None, modules: tuple[str, ...]) -> bool:
+    while traceback is not None:
+        if traceback.tb_next is None:
+            name = traceback.tb_frame.f_globals.get("__name__", "")
+            filename = traceback.tb_frame.f_code.co_filename
+            return any(m in name.split(".")[0] or f"/{m}/" in filename for m in modules)
+        traceback = traceback.tb_next
+    return False
+
+
+def from_os_or_format_error(exc: BaseException) -> LabpipeError | None:
+    """The user's message for an expected OS or file-format error, or None for a bug.
+
+    Library code names the file where it can; this is the net under it, so that a
+    full disk, a read-only folder or a file of the wrong type anywhere ends as
+    ``labpipe: error: …`` and not as a traceback.
+    """
+    if isinstance(exc, OSError) and exc.errno is not None:
+        where = f" {exc.filename}" if exc.filename else ""
+        if exc.errno == errno.ENOSPC:
+            writing = f" while writing {exc.filename}" if exc.filename else ""
+            return RunError(
+                f"no space left on device{writing}; free space and run the same command again"
+            )
+        if exc.errno == errno.EDQUOT:
+            return RunError(
+                f"disk quota exceeded{' while writing' + where if where else ''}; "
+                "free space and run the same command again"
+            )
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return RunError(
+                f"cannot write{where or ' a file'}: {exc.strerror}; choose a folder you can "
+                "write to (--outdir or output_dir in the config), or fix its permissions"
+            )
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EISDIR):
+            return InputFormatError(f"{exc.filename or 'a file'}: {exc.strerror}")
+        return RunError(f"{exc.filename or 'a file'}: {exc.strerror or exc}")
+    if isinstance(exc, (OSError, EOFError, zlib.error)):
+        # gzip.BadGzipFile (an OSError without errno), a truncated gzip, a bad deflate stream.
+        return InputFormatError(
+            f"a compressed input is corrupt or cut short ({exc}); "
+            "run again with --debug to see which file"
+        )
+    if isinstance(exc, UnicodeDecodeError):
+        return InputFormatError(
+            f"an input file is not text (byte {exc.start}: {exc.reason}); "
+            "run again with --debug to see which file"
+        )
+    if isinstance(exc, ValueError) and _raised_in(exc.__traceback__, _FORMAT_VALUE_ERROR_MODULES):
+        return InputFormatError(f"a file could not be read: {exc}")
+    return None

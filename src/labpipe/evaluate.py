@@ -515,11 +515,23 @@ def _pick_sample(
     )
 
 
-def sample_names(vcf: Path) -> list[str]:
-    """The sample columns of a VCF (plain or bgzipped)."""
+def sample_names(vcf: Path, what: str = "input") -> list[str]:
+    """The sample columns of a VCF (plain or bgzipped).
+
+    Raises:
+        InputFormatError: The file is not a VCF/BCF with its header (``what`` names its role).
+    """
     pysam.set_verbosity(0)
-    with pysam.VariantFile(str(vcf)) as handle:
-        return list(handle.header.samples)
+    try:
+        with pysam.VariantFile(str(vcf)) as handle:
+            return list(handle.header.samples)
+    except (ValueError, OSError) as exc:
+        raise InputFormatError(
+            f"{vcf}: the {what} file is not a readable VCF: htslib could not read a VCF "
+            "header from it (it needs the ##fileformat=VCF… line and the #CHROM line); "
+            "give a VCF or BCF, plain or bgzipped",
+            [str(exc)],
+        ) from None
 
 
 def read_primitives(
@@ -643,7 +655,8 @@ def evaluate(
         if bed is not None:
             _require_file(Path(bed), what)
             indexes.append(RegionIndex(read_bed(Path(bed))))
-    truth_names, call_names = sample_names(truth_vcf), sample_names(calls_vcf)
+    truth_names = sample_names(truth_vcf, "truth")
+    call_names = sample_names(calls_vcf, "calls")
     # The calls' sample first: a misnamed calls sample is the likelier mistake.
     c_sample = _pick_sample(
         call_names, calls_sample, truth_sample or _single(truth_names), calls_vcf, "calls"

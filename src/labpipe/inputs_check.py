@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from labpipe.atomic import BGZF_EOF
 from labpipe.errors import InputFormatError
 from labpipe.regions import contig_mismatch_problems, read_bed, read_fai
 from labpipe.samplesheet import Unit
@@ -76,7 +77,7 @@ _MAX_LISTED = 20  # a broken file can have a problem on every line; the first on
 
 _GZIP_MAGIC = b"\x1f\x8b"
 # bgzip's end-of-file marker: an empty BGZF block (SAM/BAM specification, section 4.1.2).
-_BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+_BGZF_EOF = BGZF_EOF
 _BGZF_HEADER = re.compile(rb"\x1f\x8b\x08\x04.{6}\x06\x00BC\x02\x00", re.DOTALL)
 # A gzip member header: magic, deflate, flags with the reserved bits clear.
 _MEMBER_HEADER = re.compile(rb"\x1f\x8b\x08[\x00-\x1f]")

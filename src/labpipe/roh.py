@@ -17,8 +17,6 @@ which runs are reported.
 from __future__ import annotations
 
 import bisect
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +26,7 @@ import cyvcf2
 import pysam
 
 from labpipe.annotation_sources import PopulationSource, SourceMatcher
+from labpipe.atomic import atomic_path
 from labpipe.errors import InputFormatError
 
 
@@ -186,19 +185,16 @@ def write_roh_af_file(
     finally:
         reader.close()
         matcher.close()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    plain = out.with_name(out.name.removesuffix(".gz"))
-    fd, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{plain.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            for chrom, pos, alleles, af in rows:
-                handle.write(f"{chrom}\t{pos}\t{alleles}\t{af:.6g}\n")
-        compressed = pysam.tabix_index(
-            temporary, seq_col=0, start_col=1, end_col=1, force=True, keep_original=False
-        )
-        os.replace(compressed, out)
-        os.replace(compressed + ".tbi", str(out) + ".tbi")
-    finally:
-        for leftover in (temporary, temporary + ".gz", temporary + ".gz.tbi"):
-            Path(leftover).unlink(missing_ok=True)
+    # tabix_index compresses PLAIN to PLAIN.gz (the temporary name) and indexes it.
+    with atomic_path(out, suffix=".gz", companions=(".tbi",)) as temporary:
+        plain = temporary.with_suffix("")
+        try:
+            with open(plain, "w") as handle:
+                for chrom, pos, alleles, af in rows:
+                    handle.write(f"{chrom}\t{pos}\t{alleles}\t{af:.6g}\n")
+            pysam.tabix_index(
+                str(plain), seq_col=0, start_col=1, end_col=1, force=True, keep_original=False
+            )
+        finally:
+            plain.unlink(missing_ok=True)
     return len(rows)

@@ -378,3 +378,19 @@ def check_pairs(sample: str, unit: str, fq1: Path, fq2: Path, out: Path) -> None
     count = count_pairs(sample, unit, fq1, fq2)
     write_pair_count(count, out)
     click.echo(f"sample {sample} unit {unit}: {count.pairs:,} read pairs, names agree", err=True)
+
+
+@step.command()
+@click.option(
+    "--prefix",
+    nargs=2,
+    default=None,
+    help="TEMPORARY FINAL: move every file named from TEMPORARY to the FINAL prefix.",
+)
+@click.option("--empty-ok", is_flag=True, help="Accept an empty placeholder as a BGZF output.")
+@click.argument("outputs", nargs=-1, required=True, type=_FILE)
+def finish(prefix: tuple[str, str] | None, empty_ok: bool, outputs: tuple[Path, ...]) -> None:
+    """Move each OUTPUT.partial into place once all are complete (BGZF: with their EOF block)."""
+    from labpipe.atomic import finish_outputs
+
+    finish_outputs(list(outputs), prefix or None, empty_ok)

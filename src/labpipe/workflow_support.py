@@ -142,7 +142,7 @@ def caller_command(caller: str, indel_candidates: bool = False) -> str:
             # Snakemake's escape for a brace.)
             mpileup += (
                 " | {{ tee >(bcftools query -i 'INFO/INDEL=1' -f '%CHROM\\t%POS0\\t%END\\n'"
-                " > {output.candidates}); wait $!; }}"
+                " > {output.candidates}.partial); wait $!; }}"
             )
         # Ploidy by position and the sample's sheet sex (labpipe.sex): a male's chrX
         # outside the PARs is haploid.

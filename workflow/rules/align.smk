@@ -34,11 +34,12 @@ rule align:
         "printf %s {params.plan.log_text:q} > {log.fastp}"
         "; (fastp --in1 {input.r1:q} --in2 {input.r2:q} --stdout {params.plan.options}"
         " --thread {threads} --dont_eval_duplication --report_title '{wildcards.sample} {wildcards.unit}'"
-        " --json {output.json} --html {output.html} 2>> {log.fastp}"
+        " --json {output.json}.partial --html {output.html}.partial 2>> {log.fastp}"
         " | bwa mem -p -t {threads} -K 10000000 -Y -R '{params.rg}' {params.ref:q} -"
         " | samtools fixmate -m -u - -"
-        " | samtools sort -@ {threads} -m 512M -l 1 -T {params.tmp} -o {output.bam} -)"
+        " | samtools sort -@ {threads} -m 512M -l 1 -T {params.tmp} -O bam -o {output.bam}.partial -)"
         " 2> {log.bwa}"
+        "; " + FINISH + " {output} 2>> {log.bwa}"
         # Whether fastp read every pair is not taken from its messages (0.23 misspells
         # them): check_pairs counts the files, and the read ledger (labpipe.qc) checks
         # that every pair counted is either aligned or removed by a named filter.
@@ -93,5 +94,6 @@ rule markdup:
     conda:
         str(ENVS / "align.yaml")
     shell:
-        "({params.merge}samtools markdup -@ {threads} -s -f {output.stats} -T {params.tmp}"
-        " --write-index {params.source} {output.bam}##idx##{output.bai}) > {log} 2>&1"
+        "({params.merge}samtools markdup -@ {threads} -s -f {output.stats}.partial -T {params.tmp} -O bam"
+        " --write-index {params.source} {output.bam}.partial##idx##{output.bai}.partial"
+        " && " + FINISH + " {output}) > {log} 2>&1"

@@ -45,7 +45,8 @@ rule bcftools_csq:
     # -l: each record's own consequence (a report lists variants one by one);
     # -p a: genotypes are taken as they are, unphased calls included.
     shell:
-        "bcftools csq -f {params.ref:q} -g {input.gff3:q} -l -p a -Oz -o {output} {input.vcf:q} 2> {log}"
+        "(bcftools csq -f {params.ref:q} -g {input.gff3:q} -l -p a -Oz -o {output}.partial {input.vcf:q}"
+        " && " + FINISH + " {output}) 2> {log}"
 
 
 rule roh_allele_frequencies:
@@ -86,8 +87,9 @@ rule bcftools_roh:
     # Haploid calls (a male's chrX, labpipe.sex) say nothing of homozygosity, and bcftools
     # roh 1.16 crashes on them with -G.
     shell:
-        "bcftools roh -G 30 --AF-dflt {params.af_default} {params.af_file} -s {wildcards.sample}"
-        " --include 'FILTER=\"PASS\" && GT!=\"hap\"' -O r -o {output} {input.vcf:q} > {log} 2>&1"
+        "(bcftools roh -G 30 --AF-dflt {params.af_default} {params.af_file} -s {wildcards.sample}"
+        " --include 'FILTER=\"PASS\" && GT!=\"hap\"' -O r -o {output}.partial {input.vcf:q}"
+        " && " + FINISH + " {output}) > {log} 2>&1"
 
 
 rule annotate:

@@ -68,9 +68,9 @@ rule call_chunk:
     # (see labpipe.regions.split_regions).
     shell:
         "(" + caller_command(CALLING["caller"], SECOND_OPINION)
-        + " | bcftools view -Ob -o {output.bcf}"
-        + ("" if SECOND_OPINION else " && : > {output.candidates}")
-        + ") 2> {log}"
+        + " | bcftools view -Ob -o {output.bcf}.partial"
+        + ("" if SECOND_OPINION else " && : > {output.candidates}.partial")
+        + " && " + FINISH + " {output}) 2> {log}"
 
 
 rule indel_second_opinion:
@@ -105,8 +105,8 @@ rule indel_second_opinion:
         " {input.candidates}"
         " && if [ -s {output.windows} ]; then " + second_opinion_command()
         + " | bcftools norm -f {params.ref:q} -m -any -Ou | " + CARRIES_ALT_STAGE
-        + "{params.filters}bcftools view -Ob -o {output.bcf};"
-        " else : > {output.bcf}; fi) 2> {log}"
+        + "{params.filters}bcftools view -Ob -o {output.bcf}.partial;"
+        " else : > {output.bcf}.partial; fi && " + FINISH + " --empty-ok {output.bcf}) 2> {log}"
 
 
 rule call_variants:
@@ -141,8 +141,9 @@ rule call_variants:
     shell:
         "(bcftools concat -Ou {input.chunks}"
         " | bcftools norm -f {params.ref:q} -m -any -Ou | " + CARRIES_ALT_STAGE
-        + "{params.filters}{params.second}bcftools annotate -h {input.header:q} -Oz -o {output.vcf}"
-        " && bcftools index -t -f {output.vcf}) 2> {log}"
+        + "{params.filters}{params.second}bcftools annotate -h {input.header:q} -Oz -o {output.vcf}.partial"
+        " && bcftools index -t -f -o {output.tbi}.partial {output.vcf}.partial"
+        " && " + FINISH + " {output}) 2> {log}"
 
 
 rule bcftools_stats:
@@ -160,7 +161,8 @@ rule bcftools_stats:
     conda:
         str(ENVS / "call.yaml")
     shell:
-        "bcftools stats -F {params.ref:q} -f PASS {input.vcf:q} > {output} 2> {log}"
+        "(bcftools stats -F {params.ref:q} -f PASS {input.vcf:q} > {output}.partial"
+        " && " + FINISH + " {output}) 2> {log}"
 
 
 rule sex_regions:
@@ -200,9 +202,10 @@ rule sex_depth:
     # No regions (no chrX, no PARs known): nothing to measure, an empty summary.
     shell:
         "(if [ -s {input.regions} ]; then mosdepth -x --no-per-base --by {input.regions:q}"
-        " --mapq {params.mapq} --threads 1 {params.prefix} {input.bam:q}"
-        " && rm -f {params.prefix}.mosdepth.*.dist.txt {params.prefix}.regions.bed.gz*;"
-        " else : > {output}; fi) > {log} 2>&1"
+        " --mapq {params.mapq} --threads 1 {params.prefix}.partial {input.bam:q}"
+        " && rm -f {params.prefix}.partial.mosdepth.*.dist.txt {params.prefix}.partial.regions.bed.gz*;"
+        " else : > {output}.partial; fi"
+        " && " + FINISH + " --prefix {params.prefix}.partial {params.prefix} {output}) > {log} 2>&1"
 
 
 rule sex_check:

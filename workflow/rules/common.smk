@@ -50,6 +50,9 @@ LABPIPE = labpipe_command()
 # text: Snakemake's "code changed" rerun trigger compares a rule's shell command
 # before placeholders are filled in, so another config file name, output folder or
 # installation path does not rerun every step (the params' config hashes do that).
+# Shell rules write `<output>.partial` and finish with this: checked, then moved into
+# place (labpipe.atomic.finish_outputs), so a cut-short tool leaves nothing finished-looking.
+FINISH = "{STEP} finish"
 REF = LP["reference"]["fasta"]
 GFF3 = LP["annotation"]["gff3"]
 ENVS = envs_dir()

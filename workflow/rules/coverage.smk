@@ -18,8 +18,9 @@ rule samtools_stats:
     conda:
         str(ENVS / "align.yaml")
     shell:
-        "(samtools stats --reference {params.ref:q} {input.bam:q} > {output.stats}"
-        " && samtools flagstat -O json {input.bam:q} > {output.flagstat}) 2> {log}"
+        "(samtools stats --reference {params.ref:q} {input.bam:q} > {output.stats}.partial"
+        " && samtools flagstat -O json {input.bam:q} > {output.flagstat}.partial"
+        " && " + FINISH + " {output}) 2> {log}"
 
 
 rule mosdepth:
@@ -45,5 +46,6 @@ rule mosdepth:
     conda:
         str(ENVS / "qc.yaml")
     shell:
-        "mosdepth --no-per-base --by {input.targets:q} --thresholds {params.thresholds}"
-        " --mapq {params.mapq} --threads {threads} {params.prefix} {input.bam:q} > {log} 2>&1"
+        "(mosdepth --no-per-base --by {input.targets:q} --thresholds {params.thresholds}"
+        " --mapq {params.mapq} --threads {threads} {params.prefix}.partial {input.bam:q}"
+        " && " + FINISH + " --prefix {params.prefix}.partial {params.prefix} {output}) > {log} 2>&1"

@@ -66,9 +66,11 @@ rule multiqc:
     conda:
         str(ENVS / "report.yaml")
     shell:
-        "multiqc --force --no-ansi --no-version-check --no-ai --config {params.config:q} --outdir results/qc"
+        "(multiqc --force --no-ansi --no-version-check --no-ai --config {params.config:q} --outdir results/qc/.multiqc"
         " --filename multiqc_report.html results/qc/fastp results/qc/samtools"
-        " results/qc/mosdepth results/qc/bcftools {input.labpipe:q} {input.ledger:q} > {log} 2>&1"
+        " results/qc/mosdepth results/qc/bcftools {input.labpipe:q} {input.ledger:q}"
+        " && " + FINISH + " --prefix results/qc/.multiqc/multiqc_report results/qc/multiqc_report"
+        " {output}) > {log} 2>&1"
 
 
 def clinical_outputs():
