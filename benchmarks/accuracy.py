@@ -48,7 +48,7 @@ from datasets import (
 )
 
 from labpipe.config import config_schema
-from labpipe.evaluate import Evaluation, evaluate, write_evaluation
+from labpipe.evaluate import Evaluation, evaluate, rate, write_evaluation
 
 POLY_G = {"giab": False, "easy": True, "nheavy": True, "hard": False}
 
@@ -216,9 +216,9 @@ def print_table(rows: list[dict[str, Any]], titles: dict[str, str]) -> None:
             s, i, a = r["snv"], r["indel"], r["all"]
             conc = a["genotype_concordance"]
             print(
-                f"  {r['caller']:<20} {s['precision']:>7.4f} {s['recall']:>7.4f} {s['f1']:>7.4f}"
-                f" {s['tp']:>5}/{s['fp']}/{s['fn']:<5}"
-                f"   {i['precision']:>7.4f} {i['recall']:>7.4f} {i['f1']:>8.4f}"
+                f"  {r['caller']:<20} {rate(s['precision']):>7} {rate(s['recall']):>7}"
+                f" {rate(s['f1']):>7} {s['tp']:>5}/{s['fp']}/{s['fn']:<5}"
+                f"   {rate(i['precision']):>7} {rate(i['recall']):>7} {rate(i['f1']):>8}"
                 f" {i['tp']:>4}/{i['fp']}/{i['fn']:<4}"
                 f"   {conc if conc is None else format(conc, '.4f'):>7}"
             )

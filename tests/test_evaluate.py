@@ -283,7 +283,7 @@ class TestEvaluate:
         calls = VcfBuilder().add(*snv(1800), "./.").add(*snv(1900), "0/0")
         result = run(tmp_path, reference, truth, calls)
         assert counts(result.all) == (0, 0, 0, 0)
-        assert (result.all.precision, result.all.recall) == (1.0, 1.0)
+        assert (result.all.precision, result.all.recall, result.all.f1) == (None, None, None)
 
     def test_report_files(self, tmp_path: Path, reference: Path) -> None:
         truth = VcfBuilder().add(*snv(100), "1/1").add(301, "GT", "G", "0/1")

@@ -241,17 +241,17 @@ class TestErrors:
 
 
 class TestMetrics:
-    def test_nothing_called_nothing_expected_is_perfect(self) -> None:
+    def test_nothing_called_nothing_expected_has_no_rates(self) -> None:
         m = ClassMetrics.from_counts(tp=0, fp=0, fn=0, genotype_matches=0)
-        assert (m.precision, m.recall, m.f1) == (1.0, 1.0, 1.0)
+        assert (m.precision, m.recall, m.f1) == (None, None, None)
 
     def test_nothing_called_with_truth_scores_zero_f1(self) -> None:
         m = ClassMetrics.from_counts(tp=0, fp=0, fn=3, genotype_matches=0)
-        assert (m.precision, m.recall, m.f1) == (1.0, 0.0, 0.0)
+        assert (m.precision, m.recall, m.f1) == (None, 0.0, 0.0)
 
     def test_only_false_calls(self) -> None:
         m = ClassMetrics.from_counts(tp=0, fp=2, fn=0, genotype_matches=0)
-        assert (m.precision, m.recall, m.f1) == (0.0, 1.0, 0.0)
+        assert (m.precision, m.recall, m.f1) == (0.0, None, 0.0)
 
     @pytest.mark.parametrize(
         ("ref", "alt", "expected"),

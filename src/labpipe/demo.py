@@ -110,7 +110,7 @@ def demo_summary(outdir: Path, data: Path) -> str:
     The comparison is :func:`labpipe.evaluate.evaluate` (as ``labpipe evaluate`` runs it):
     PASS calls inside the targets against the planted truth, both normalised.
     """
-    from labpipe.evaluate import evaluate
+    from labpipe.evaluate import evaluate, rate
     from labpipe.qc import read_qc_table
 
     rows = read_qc_table(outdir / "results" / "qc" / "qc_summary.tsv")
@@ -135,7 +135,7 @@ def demo_summary(outdir: Path, data: Path) -> str:
             f"{row.sample:<8} {row.reads_total:>9,} {row.mapped_pct:>8.2f}"
             f" {row.duplicate_pct:>6.2f}"
             f" {row.mean_target_depth:>7.1f} {row.pct_target_20x:>7.2f}"
-            f" {result.snv.recall:>8.3f} {result.snv.precision:>9.3f}"
-            f" {result.indel.recall:>10.3f} {result.indel.precision:>11.3f} {agree:>9}"
+            f" {rate(result.snv.recall, 3):>8} {rate(result.snv.precision, 3):>9}"
+            f" {rate(result.indel.recall, 3):>10} {rate(result.indel.precision, 3):>11} {agree:>9}"
         )
     return "\n".join(lines)

@@ -138,25 +138,27 @@ class ClassMetrics:
         fp: Called, not in the truth.
         fn: In the truth, not called.
         genotype_matches: True positives whose genotype equals the truth's.
-        precision: tp / (tp + fp); 1.0 when nothing was called.
-        recall: tp / (tp + fn); 1.0 when nothing was expected.
-        f1: Harmonic mean of precision and recall; 0.0 when both are 0.
+        precision: tp / (tp + fp); None (printed n/a) when nothing was called.
+        recall: tp / (tp + fn); None (printed n/a) when nothing was expected.
+        f1: 2 tp / (2 tp + fp + fn), the harmonic mean of precision and recall where both
+            exist; None when there is nothing to score (no truth and no calls).
     """
 
     tp: int
     fp: int
     fn: int
     genotype_matches: int
-    precision: float
-    recall: float
-    f1: float
+    precision: float | None
+    recall: float | None
+    f1: float | None
 
     @classmethod
     def from_counts(cls, tp: int, fp: int, fn: int, genotype_matches: int) -> ClassMetrics:
         """Build from counts, applying the module's zero-denominator rules."""
-        precision = tp / (tp + fp) if tp + fp else 1.0
-        recall = tp / (tp + fn) if tp + fn else 1.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        # A rate with nothing to count is unknown, not perfect and not zero.
+        precision = tp / (tp + fp) if tp + fp else None
+        recall = tp / (tp + fn) if tp + fn else None
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None
         return cls(tp, fp, fn, genotype_matches, precision, recall, f1)
 
     @property
@@ -803,6 +805,11 @@ def format_evaluation(evaluation: Evaluation, max_listed: int = 10) -> str:
     return "\n".join(lines)
 
 
+def rate(value: float | None, digits: int = 4) -> str:
+    """A precision, recall or F1 as printed: ``n/a`` when there was nothing to score."""
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
 def metrics_table(evaluation: Evaluation) -> list[str]:
     """The header and one line per variant class."""
     lines = [
@@ -817,8 +824,8 @@ def metrics_table(evaluation: Evaluation) -> list[str]:
             else "-"
         )
         lines.append(
-            f"{name:<6} {m.tp:>6} {m.fp:>6} {m.fn:>6} {m.precision:>9.4f} {m.recall:>7.4f} "
-            f"{m.f1:>6.4f} {concordance:>15}"
+            f"{name:<6} {m.tp:>6} {m.fp:>6} {m.fn:>6} {rate(m.precision):>9} {rate(m.recall):>7} "
+            f"{rate(m.f1):>6} {concordance:>15}"
         )
     return lines
 

@@ -9,10 +9,9 @@ Variants then match on (chrom, pos, ref, alt); the genotype is compared separate
 Only short variants are compared: ``*`` (spanning deletion) and symbolic ``<...>`` alleles are
 left out on both sides. Truth FILTER values are not looked at.
 
-Zero denominators: precision is 1.0 when nothing was called and recall is 1.0 when nothing
-was expected ("no claim was wrong", "nothing was missed"); F1 is 0.0 when precision and recall
-are both 0. So an empty call set against a non-empty truth scores precision 1.0, recall 0.0,
-F1 0.0, and an empty truth with no calls scores 1.0 throughout.
+Zero denominators: precision is n/a (None) when nothing was called and recall is n/a when
+nothing was expected; F1 is 2 TP / (2 TP + FP + FN), n/a only when there is nothing at all.
+So an empty call set against a non-empty truth scores precision n/a, recall 0.0, F1 0.0.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from labpipe.evaluate import (
     GenotypeMismatch,
     VariantRecord,
     evaluate,
+    rate,
     variant_class,
 )
 
@@ -135,8 +135,8 @@ def format_comparison(comparison: TruthComparison, max_listed: int = 10) -> str:
         m = comparison.metrics(name)
         genotypes = f"{m.genotype_matches}/{m.tp}"
         lines.append(
-            f"{name:<6} {m.tp:>6} {m.fp:>6} {m.fn:>6} {m.precision:>9.4f} {m.recall:>7.4f} "
-            f"{m.f1:>6.4f} {genotypes:>9}"
+            f"{name:<6} {m.tp:>6} {m.fp:>6} {m.fn:>6} {rate(m.precision):>9} {rate(m.recall):>7} "
+            f"{rate(m.f1):>6} {genotypes:>9}"
         )
     listed: list[tuple[str, list[VariantRecord] | list[GenotypeMismatch]]] = [
         ("false positives", comparison.false_positives),
