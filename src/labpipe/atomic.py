@@ -150,3 +150,21 @@ def finish_outputs(
         # The tool's own scratch folder, now empty.
         with contextlib.suppress(OSError):
             Path(prefix[0]).parent.rmdir()
+
+
+def remove_partials(folder: Path) -> list[Path]:
+    """Delete the ``*.partial`` files and folders failed steps left under ``folder``.
+
+    Snakemake removes a failed step's declared outputs, not the temporary names the
+    step wrote: without this a full disk would stay full of them.
+
+    Returns:
+        What was removed.
+    """
+    removed = sorted(Path(folder).rglob(f"*{PARTIAL}"))
+    for partial in removed:
+        if partial.is_dir():
+            shutil.rmtree(partial, ignore_errors=True)
+        else:
+            partial.unlink(missing_ok=True)
+    return removed

@@ -56,13 +56,26 @@ def cli(debug: bool) -> None:
 )
 @click.option("--dry-run", "-n", is_flag=True, help="Show the steps that would run, run nothing.")
 @click.option("--use-conda", is_flag=True, help="Run each tool from its pinned conda env in envs/.")
+@click.option(
+    "--no-space-check",
+    is_flag=True,
+    help="Start even when the output file system has less free space than the run's estimate.",
+)
 def run(
-    config: Path, cores: int | None, outdir: Path | None, dry_run: bool, use_conda: bool
+    config: Path,
+    cores: int | None,
+    outdir: Path | None,
+    dry_run: bool,
+    use_conda: bool,
+    no_space_check: bool,
 ) -> None:
     """Run the whole analysis for the samples of a lab CONFIG."""
     from labpipe.pipeline import run_pipeline
 
-    run_pipeline(config, outdir, cores or _default_cores(), dry_run, use_conda, echo=click.echo)
+    run_pipeline(
+        config, outdir, cores or _default_cores(), dry_run, use_conda,
+        echo=click.echo, space_check=not no_space_check,
+    )  # fmt: skip
 
 
 @cli.command()

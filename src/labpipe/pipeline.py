@@ -39,6 +39,7 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
         LabpipeError: A subclass naming every problem found.
     """
     from labpipe.annotate import annotation_file_problems
+    from labpipe.disk import output_folder_problems
     from labpipe.inputs_check import check_inputs
     from labpipe.reference import index_problems, index_state
 
@@ -61,6 +62,8 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
         targets=Path(targets) if targets else None,
         gff3=Path(gff3) if gff3 else None,
     )
+    # A read-only or forbidden output folder is found now, not by the first step.
+    problems += output_folder_problems(Path(config["output_dir"]))
     if problems:
         raise InputFormatError(f"{config_path}: inputs cannot be used", problems)
     return CheckedInputs(config, units, warnings + _sex_warnings(config, units))
@@ -90,15 +93,21 @@ def run_pipeline(
     dry_run: bool,
     use_conda: bool,
     echo: Echo,
+    space_check: bool = True,
 ) -> Path:
     """Validate, then run the workflow; print where each sample's results are.
+
+    Args:
+        space_check: Refuse to start when the output file system has less free space
+            than the run is estimated to need (:mod:`labpipe.disk`).
 
     Returns:
         The output directory.
 
     Raises:
-        LabpipeError: Validation problems, missing tools, or a failed step.
+        LabpipeError: Validation problems, missing tools, too little space, or a failed step.
     """
+    from labpipe.disk import estimate_space, require_space
     from labpipe.no_result import clear_no_result
     from labpipe.runner import failure_message, run_workflow
     from labpipe.tools import require_tools
@@ -115,6 +124,9 @@ def run_pipeline(
         f"labpipe: {len(checked.samples)} sample(s) "
         f"({', '.join(checked.samples)}), {cores} core(s), output in {target}"
     )
+    if space_check and not dry_run:
+        estimate = estimate_space(checked.units, target, cores, checked.config["threads"])
+        require_space(estimate, target)
     if not dry_run:
         clear_no_result(target)
     outcome = run_workflow(config_path, target, cores, dry_run, use_conda, echo)

@@ -7,6 +7,7 @@ on failure, the step, the sample and the log file to read.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import json
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from labpipe.atomic import write_text_atomic
+from labpipe.disk import out_of_space_problems
 from labpipe.errors import RunError
 from labpipe.resources import snakefile
 
@@ -69,6 +71,10 @@ class RunOutcome:
     log_path: Path
     tail: list[str]
     planned: int = 0
+
+    def logs_of_failed(self, outdir: Path) -> list[Path]:
+        """The log files of the failed steps."""
+        return [outdir / log for job in self.failed for log in job.logs]
 
 
 class ProgressParser:
@@ -261,7 +267,9 @@ def _stream(
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     parser = ProgressParser(echo)
     tail: list[str] = []
-    with open(log_path, "w") as log:
+    log = open(log_path, "w")  # noqa: SIM115 - closed below, where a full disk is no error
+    with contextlib.ExitStack() as stack:
+        stack.callback(_close_quietly, log)
         process = subprocess.Popen(
             command,
             stdout=subprocess.PIPE,
@@ -283,8 +291,7 @@ def _stream(
         with _raise_on_sigterm():
             try:
                 for line in _lines(process.stdout):
-                    log.write(line)
-                    log.flush()
+                    _write_quietly(log, line)
                     parser.feed(line)
                     tail = [*tail[-39:], line.rstrip("\n")]
                     if dry_run:
@@ -350,7 +357,7 @@ def _stop_workflow(process: subprocess.Popen[str], log: IO[str]) -> None:
         _signal_group(process.pid, signal.SIGINT)
         assert process.stdout is not None
         for line in _lines(process.stdout):
-            log.write(line)
+            _write_quietly(log, line)
         process.wait()
     finally:
         deadline.cancel()
@@ -361,6 +368,19 @@ def _stop_workflow(process: subprocess.Popen[str], log: IO[str]) -> None:
 def _signal_group(pid: int, sig: int) -> None:
     with suppress(ProcessLookupError):
         os.killpg(pid, sig)
+
+
+def _write_quietly(log: IO[str], line: str) -> None:
+    # A full disk must not stop labpipe from following Snakemake: the run's
+    # outcome (and the message naming the full disk) still comes from its output.
+    with contextlib.suppress(OSError):
+        log.write(line)
+        log.flush()
+
+
+def _close_quietly(log: IO[str]) -> None:
+    with contextlib.suppress(OSError):
+        log.close()
 
 
 def _lines(stream: IO[str]) -> Iterator[str]:
@@ -403,10 +423,12 @@ def _write_state(path: Path, cores: int) -> None:
 
 def failure_message(outcome: RunOutcome, outdir: Path) -> RunError:
     """A RunError naming each failed step, its sample and the log to read."""
+    # Tools cut short by a full disk often say something else ("Illegal seek") or nothing.
+    space = out_of_space_problems(outdir, [outcome.log_path, *outcome.logs_of_failed(outdir)])
     if not outcome.failed:
         return RunError(
             f"the workflow stopped (exit {outcome.returncode}); full log: {outcome.log_path}",
-            [line for line in outcome.tail[-15:] if line.strip()],
+            [*space, *(line for line in outcome.tail[-15:] if line.strip())],
         )
     problems = []
     for job in outcome.failed:
@@ -423,7 +445,7 @@ def failure_message(outcome: RunOutcome, outdir: Path) -> RunError:
             if last:
                 detail += "\n      " + "\n      ".join(last)
         problems.append(detail)
-    return RunError(f"the run failed; full log: {outcome.log_path}", problems)
+    return RunError(f"the run failed; full log: {outcome.log_path}", [*space, *problems])
 
 
 def _telling_lines(path: Path, count: int = 6) -> list[str]:

@@ -66,10 +66,10 @@ rule multiqc:
     conda:
         str(ENVS / "report.yaml")
     shell:
-        "(multiqc --force --no-ansi --no-version-check --no-ai --config {params.config:q} --outdir results/qc/.multiqc"
+        "(multiqc --force --no-ansi --no-version-check --no-ai --config {params.config:q} --outdir results/qc/multiqc.partial"
         " --filename multiqc_report.html results/qc/fastp results/qc/samtools"
         " results/qc/mosdepth results/qc/bcftools {input.labpipe:q} {input.ledger:q}"
-        " && " + FINISH + " --prefix results/qc/.multiqc/multiqc_report results/qc/multiqc_report"
+        " && " + FINISH + " --prefix results/qc/multiqc.partial/multiqc_report results/qc/multiqc_report"
         " {output}) > {log} 2>&1"
 
 
