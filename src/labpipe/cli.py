@@ -369,9 +369,13 @@ def evaluate(
     into primitives, indels left-aligned against the reference), so one change written two
     ways counts once.
     """
+    from labpipe.disk import output_folder_problems
     from labpipe.evaluate import evaluate as score
     from labpipe.evaluate import format_evaluation, write_evaluation
 
+    # Before the scoring, not after it.
+    if out is not None and (problems := output_folder_problems(out)):
+        raise UsageError(f"--out {out} cannot be used", problems)
     result = score(
         truth, calls, reference,
         regions_bed=regions, targets_bed=targets,

@@ -86,14 +86,14 @@ def output_folder_problems(outdir: Path) -> list[str]:
         except OSError as exc:
             return [
                 f"output folder {outdir} cannot be written ({exc.strerror}); choose another "
-                "with --outdir or output_dir in the config, or make it writable"
+                "(--outdir), or make it writable"
             ]
         return []
     if not os.access(folder, os.W_OK | os.X_OK):
         why = "read-only file system" if _read_only(folder) else "permission denied"
         return [
             f"output folder {outdir} cannot be created: {folder} is not writable ({why}); "
-            "choose another with --outdir or output_dir in the config"
+            "choose another (--outdir)"
         ]
     return []
 

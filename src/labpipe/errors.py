@@ -106,7 +106,7 @@ def from_os_or_format_error(exc: BaseException) -> LabpipeError | None:
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
             return RunError(
                 f"cannot write{where or ' a file'}: {exc.strerror}; choose a folder you can "
-                "write to (--outdir or output_dir in the config), or fix its permissions"
+                "write to, or fix its permissions"
             )
         if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EISDIR):
             return InputFormatError(f"{exc.filename or 'a file'}: {exc.strerror}")

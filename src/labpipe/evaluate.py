@@ -46,6 +46,7 @@ from typing import Any
 import pysam
 
 from labpipe import __version__
+from labpipe.atomic import atomic_path, write_text_atomic
 from labpipe.errors import InputFormatError, MissingToolError, UsageError
 from labpipe.regions import Interval, read_bed
 from labpipe.tools import find_executable
@@ -882,9 +883,13 @@ def write_records_vcf(
             "\t".join([r.chrom, str(r.pos), ".", r.ref, r.alt, qual, filt, info, "GT", gt])
         )
     header[7:7] = [f'##FILTER=<ID={f},Description="From the calls">' for f in sorted(filters)]
-    plain = path.with_suffix("")
-    plain.write_text("\n".join(header + lines) + "\n")
-    pysam.tabix_index(str(plain), preset="vcf", force=True)
+    with atomic_path(path, suffix=".vcf.gz", companions=(".tbi",)) as temporary:
+        plain = temporary.with_suffix("")
+        try:
+            plain.write_text("\n".join(header + lines) + "\n")
+            pysam.tabix_index(str(plain), preset="vcf", force=True)
+        finally:
+            plain.unlink(missing_ok=True)
 
 
 def write_evaluation(evaluation: Evaluation, outdir: Path) -> dict[str, Path]:
@@ -931,5 +936,5 @@ def write_evaluation(evaluation: Evaluation, outdir: Path) -> dict[str, Path]:
     )
     report = evaluation.as_dict()
     report["files"] = {kind: path.name for kind, path in files.items() if kind != "json"}
-    files["json"].write_text(json.dumps(report, indent=2) + "\n")
+    write_text_atomic(files["json"], json.dumps(report, indent=2) + "\n")
     return files
