@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import random
 import subprocess
@@ -276,3 +277,21 @@ def lab(tmp_path: Path) -> Path:
         "platform: DNBSEQ\n"
     )
     return tmp_path
+
+
+def vcf_records(vcf: Path) -> list[str]:
+    """Every record of a VCF as text, for comparing two runs' calls."""
+    pysam.set_verbosity(0)
+    with pysam.VariantFile(str(vcf)) as handle:
+        return [str(r) for r in handle]
+
+
+def lock_is_free(outdir: Path) -> bool:
+    """Whether no labpipe run (or Snakemake it left behind) holds ``outdir``."""
+    with open(outdir / ".labpipe" / "lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return True

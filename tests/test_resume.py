@@ -7,7 +7,6 @@ malformed deep inside fails its sample by name without leaving a BAM behind.
 
 from __future__ import annotations
 
-import fcntl
 import gzip
 import json
 import os
@@ -18,31 +17,15 @@ import sys
 import time
 from pathlib import Path
 
-import pysam
 import pytest
 
+from conftest import lock_is_free, vcf_records
 from labpipe.demo import prepare_demo
 from labpipe.resources import demo_data_dir
 
 pytestmark = pytest.mark.e2e
 
 LABPIPE = [sys.executable, "-m", "labpipe.cli"]
-
-
-def records(vcf: Path) -> list[str]:
-    pysam.set_verbosity(0)
-    with pysam.VariantFile(str(vcf)) as handle:
-        return [str(r) for r in handle]
-
-
-def lock_is_free(outdir: Path) -> bool:
-    with open(outdir / ".labpipe" / "lock", "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return True
 
 
 def start_run_until(config: Path, marker: str) -> subprocess.Popen[str]:
@@ -94,7 +77,7 @@ def test_kill_resume_and_concurrent_run(tmp_path: Path) -> None:
     assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
     for sample in ("PK001", "PK002"):
         vcf = Path("results") / "vcf" / f"{sample}.vcf.gz"
-        assert records(outdir / vcf) == records(reference_run / vcf)
+        assert vcf_records(outdir / vcf) == vcf_records(reference_run / vcf)
     assert (outdir / "results" / "run_manifest.json").exists()
 
 

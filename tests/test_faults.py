@@ -1,0 +1,444 @@
+"""Fault injection through the real command line: what a user sees when things go wrong.
+
+Every case runs ``labpipe`` as a user would (a child process) and asserts the
+``labpipe: error: …`` text, the exit code and that no traceback escaped:
+
+* files of the wrong type given to ``evaluate``, and metrics with nothing to score;
+* malformed inputs given to ``validate`` and ``run`` (FASTQ cut short, a FASTA that
+  is not FASTA, a BED with bad lines, sample sheet rows);
+* an output folder on a read-only file system, and a full disk (small tmpfs mounts:
+  these need root and a kernel that lets the test mount, else they are skipped with
+  the reason), including the space check before a run and a resumed run afterwards;
+* kill -9 of labpipe at several points, and of an aligner process it started.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import lock_is_free, vcf_records
+from labpipe.atomic import BGZF_ENDINGS, PARTIAL, bgzf_complete
+from labpipe.demo import prepare_demo
+from labpipe.resources import demo_data_dir
+
+LABPIPE = [sys.executable, "-m", "labpipe.cli"]
+SAMPLES = ("PK001", "PK002")
+
+
+def labpipe(*args: object, umask: int | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real command line; umask, when given, is the child's."""
+
+    def set_umask() -> None:
+        if umask is not None:
+            os.umask(umask)
+
+    return subprocess.run(
+        [*LABPIPE, *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        preexec_fn=set_umask,
+    )
+
+
+def assert_error(result: subprocess.CompletedProcess[str], code: int, *texts: str) -> None:
+    """Failed with ``code``, said each text after ``labpipe: error:``, no traceback."""
+    output = result.stdout + result.stderr
+    assert result.returncode == code, output[-3000:]
+    assert "labpipe: error: " in result.stderr, output[-3000:]
+    for text in texts:
+        assert text in result.stderr, result.stderr[-3000:]
+    assert "Traceback" not in output
+
+
+def unfinished_results(outdir: Path) -> list[str]:
+    """Result files that would look finished but are not: cut-short BGZF, leftover partials."""
+    problems = []
+    for path in sorted((outdir / "results").rglob("*")):
+        if path.name.endswith(PARTIAL):
+            problems.append(f"{path}: left behind")
+        elif path.is_file() and path.name.endswith(BGZF_ENDINGS) and not bgzf_complete(path):
+            problems.append(f"{path}: no BGZF end-of-file block")
+    return problems
+
+
+@contextmanager
+def tmpfs(where: Path, size: str, read_only: bool = False) -> Iterator[Path]:
+    """A small file system mounted at ``where`` for the duration; skips when not possible."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    where.mkdir(parents=True, exist_ok=True)
+    options = f"size={size}" + (",ro" if read_only else "")
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo config whose reference is indexed (so runs elsewhere only read it)."""
+    folder = tmp_path_factory.mktemp("demo")
+    config = prepare_demo(folder / "setup", overwrite=False)
+    prepared = labpipe("reference", "prepare", folder / "setup" / "reference" / "demo_reference.fa")
+    assert prepared.returncode == 0, prepared.stderr
+    return config
+
+
+# --- evaluate: files of the wrong type, nothing to score ------------------------------------
+
+
+def _vcf(path: Path, records: list[str]) -> Path:
+    header = [
+        "##fileformat=VCFv4.2",
+        "##contig=<ID=chr1,length=120000>",
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1",
+    ]
+    path.write_text("\n".join([*header, *records]) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("side", ["truth", "calls"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "this is a text file, not a VCF\n",
+        "chr1\t100\t.\tA\tG\t50\tPASS\t.\tGT\t0/1\n",  # records without a header
+        "",
+    ],
+    ids=["text", "no-header", "empty"],
+)
+def test_evaluate_names_a_file_that_is_not_vcf(tmp_path: Path, side: str, content: str) -> None:
+    reference = demo_data_dir() / "reference.fa"
+    good = _vcf(tmp_path / "good.vcf", ["chr1\t100\t.\tA\tG\t50\tPASS\t.\tGT\t0/1"])
+    bad = tmp_path / "bad.vcf"
+    bad.write_text(content)
+    truth, calls = (bad, good) if side == "truth" else (good, bad)
+    result = labpipe("evaluate", "-t", truth, "-c", calls, "-r", reference)
+    assert_error(result, 1, f"{bad}: the {side} file is not a readable VCF")
+
+
+def test_evaluate_gzip_that_is_not_vcf(tmp_path: Path) -> None:
+    reference = demo_data_dir() / "reference.fa"
+    bad = tmp_path / "calls.vcf.gz"
+    with gzip.open(bad, "wt") as handle:
+        handle.write("@read1\nACGT\n+\nIIII\n")
+    good = _vcf(tmp_path / "truth.vcf", [])
+    result = labpipe("evaluate", "-t", good, "-c", bad, "-r", reference)
+    assert_error(result, 1, f"{bad}: the calls file is not a readable VCF")
+
+
+def test_evaluate_prints_na_where_there_is_nothing_to_score(tmp_path: Path) -> None:
+    reference = demo_data_dir() / "reference.fa"
+    base = {1000 + i: b for i, b in enumerate(_bases(reference, "chr1", 1000, 2))}
+    snv = f"chr1\t1000\t.\t{base[1000]}\t{'A' if base[1000] != 'A' else 'C'}\t50\tPASS\t.\tGT\t0/1"
+    truth = _vcf(tmp_path / "truth.vcf", [snv])
+    calls = _vcf(tmp_path / "calls.vcf", [snv])
+    result = labpipe("evaluate", "-t", truth, "-c", calls, "-r", reference)
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line}
+    # class TP FP FN precision recall F1 concordance
+    assert rows["snv"][1:7] == ["1", "0", "0", "1.0000", "1.0000", "1.0000"]
+    assert rows["indel"][1:7] == ["0", "0", "0", "n/a", "n/a", "n/a"]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def _bases(fasta: Path, contig: str, start: int, count: int) -> str:
+    import pysam
+
+    with pysam.FastaFile(str(fasta)) as handle:
+        return handle.fetch(contig, start - 1, start - 1 + count).upper()
+
+
+# --- malformed inputs through validate and run ----------------------------------------------
+
+
+def _variant_config(demo: Path, tmp_path: Path, **changes: object) -> Path:
+    config = yaml.safe_load(demo.read_text())
+    config["output_dir"] = str(tmp_path / "out")
+    for key, value in changes.items():
+        if key == "fasta":
+            config["reference"]["fasta"] = str(value)
+        else:
+            config[key] = str(value)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def _sheet(tmp_path: Path, rows: list[str]) -> Path:
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text("sample\tunit\tfq1\tfq2\tplatform\tlibrary\n" + "".join(rows))
+    return sheet
+
+
+def test_fastq_cut_short(demo: Path, tmp_path: Path) -> None:
+    reads = demo_data_dir() / "reads"
+    cut = tmp_path / "PK001_R1.fq.gz"
+    cut.write_bytes((reads / "PK001_S1_L001_R1_001.fastq.gz").read_bytes()[:200_000])
+    sheet = _sheet(
+        tmp_path, [f"PK001\tL001\t{cut}\t{reads / 'PK001_S1_L001_R2_001.fastq.gz'}\tILLUMINA\t\n"]
+    )
+    config = _variant_config(demo, tmp_path, samples=sheet)
+    for command in ("validate", "run"):
+        assert_error(
+            labpipe(command, config),
+            1,
+            f"sample PK001 unit L001 (sheet line 2): {cut}: the gzip data is truncated",
+        )
+    assert not (tmp_path / "out" / "results").exists()
+
+
+def test_fasta_that_is_not_fasta(demo: Path, tmp_path: Path) -> None:
+    fasta = tmp_path / "genome.fa"
+    fasta.write_text("this is not a fasta\njust text\n")
+    config = _variant_config(demo, tmp_path, fasta=fasta)
+    assert_error(
+        labpipe("validate", config),
+        1,
+        f"{fasta}: not a FASTA file: line 1 should start with '>' but is 'this is not a fasta'",
+    )
+
+
+def test_bed_with_bad_lines(demo: Path, tmp_path: Path) -> None:
+    bed = tmp_path / "targets.bed"
+    bed.write_text("chr1\t100\t50\nchr1\tabc\t200\nnot a bed line\n")
+    config = _variant_config(demo, tmp_path, targets=bed)
+    assert_error(
+        labpipe("validate", config),
+        1,
+        f"{bed}: line 1: end 50 is not after start 100",
+        f"{bed}: line 2: start 'abc' and end '200' must be whole numbers",
+        f"{bed}: line 3: 1 column(s); a BED line needs contig, start, end",
+    )
+
+
+def test_sample_sheet_bad_rows(demo: Path, tmp_path: Path) -> None:
+    reads = demo_data_dir() / "reads"
+    r1, r2 = reads / "PK001_S1_L001_R1_001.fastq.gz", reads / "PK001_S1_L001_R2_001.fastq.gz"
+    sheet = _sheet(
+        tmp_path,
+        [f"PK 001\tL001\t{r1}\t{r2}\tILUMINA\t\n", f"PK002\tL001\t{r1}\n"],
+    )
+    config = _variant_config(demo, tmp_path, samples=sheet)
+    assert_error(
+        labpipe("validate", config),
+        2,
+        f"{sheet}: 3 problem(s) in the sample sheet",
+        "line 2: sample name 'PK 001' may only contain",
+        "line 2: platform 'ILUMINA' is not one of ILLUMINA, DNBSEQ",
+        "line 3: 3 columns, the header has 6",
+    )
+
+
+# --- the output folder: read-only, full ------------------------------------------------------
+
+
+def test_read_only_output_folder(demo: Path, tmp_path: Path) -> None:
+    with tmpfs(tmp_path / "ro", "1m", read_only=True) as folder:
+        inside = _variant_config(demo, tmp_path, output_dir=folder / "new")
+        assert_error(
+            labpipe("validate", inside),
+            1,
+            f"output folder {folder / 'new'} cannot be created: {folder} is not writable "
+            "(read-only file system)",
+        )
+        result = labpipe("run", demo, "--outdir", folder)
+        assert_error(result, 1, f"output folder {folder} cannot be written (Read-only file system)")
+        assert "[1/" not in result.stdout  # no step ran
+        assert_error(
+            labpipe("simulate", "--outdir", folder / "sim"),
+            1,
+            f"cannot write {folder / 'sim'}: Read-only file system",
+        )
+
+
+def test_python_write_on_a_full_disk_names_the_file(tmp_path: Path) -> None:
+    truth = demo_data_dir() / "truth.vcf.gz"
+    with tmpfs(tmp_path / "full", "256k") as folder:
+        (folder / "out").mkdir()
+        filler = subprocess.run(
+            ["dd", "if=/dev/zero", f"of={folder / 'filler'}", "bs=4k"],
+            capture_output=True,
+            check=False,
+        )
+        assert filler.returncode != 0  # stopped by the full disk
+        result = labpipe(
+            "evaluate", "-t", truth, "-c", truth, "-r", demo_data_dir() / "reference.fa",
+            "--truth-sample", "PK001", "--calls-sample", "PK001", "-o", folder / "out",
+        )  # fmt: skip
+        assert_error(
+            result,
+            1,
+            f"no space left on device while writing {folder / 'out'}/",
+            "free space and run the same command again",
+        )
+        assert not [p for p in (folder / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_full_disk_run_refused_then_failed_then_resumed(demo: Path, tmp_path: Path) -> None:
+    with tmpfs(tmp_path / "small", "5m") as outdir:
+        refused = labpipe("run", demo, "--outdir", outdir, "--cores", "2")
+        assert_error(
+            refused,
+            1,
+            f"not enough disk space for this run in {outdir}: it needs about ",
+            f"and the file system mounted at {outdir} has ",
+            "of gzipped FASTQ of 2 sample(s) still to align",
+            "to run anyway, add --no-space-check",
+        )
+        assert not (outdir / "results").exists()
+
+        failed = labpipe("run", demo, "--outdir", outdir, "--cores", "2", "--no-space-check")
+        assert_error(
+            failed,
+            1,
+            "labpipe: error: the run failed",
+            "no space left on device",
+            f"the file system mounted at {outdir} has ",
+            "free space and run the same command again",
+        )
+        assert "failed for sample" in failed.stderr
+        assert unfinished_results(outdir) == []
+
+        grown = subprocess.run(
+            ["mount", "-o", "remount,size=64m", str(outdir)], capture_output=True, check=False
+        )
+        assert grown.returncode == 0, grown.stderr
+        resumed = labpipe("run", demo, "--outdir", outdir, "--cores", "2", umask=0o022)
+        assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
+        assert unfinished_results(outdir) == []
+        for sample in SAMPLES:
+            assert (outdir / "results" / "vcf" / f"{sample}.annotated.vcf.gz").is_file()
+        # Every result follows the umask, whichever tool or labpipe step wrote it.
+        modes = {
+            str(p.relative_to(outdir)): oct(p.stat().st_mode & 0o777)
+            for p in (outdir / "results").rglob("*")
+        }
+        wrong = {
+            p: mode
+            for p, mode in modes.items()
+            if mode != (oct(0o755) if (outdir / p).is_dir() else oct(0o644))
+        }
+        assert wrong == {}
+
+
+# --- kill -9: of labpipe at several points, of a tool it runs ---------------------------------
+
+
+def _descendants(root: int) -> dict[int, str]:
+    """Process id to command name of every process below ``root``."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        parents[int(entry)] = int(stat[stat.rindex(")") + 2 :].split()[1])
+        names[int(entry)] = name
+    found: dict[int, str] = {}
+    for pid in parents:
+        ancestor = parents.get(pid)
+        while ancestor and ancestor != root:
+            ancestor = parents.get(ancestor)
+        if ancestor == root:
+            found[pid] = names[pid]
+    return found
+
+
+def _wait_for_lock(outdir: Path) -> None:
+    deadline = time.monotonic() + 60
+    while not lock_is_free(outdir):
+        assert time.monotonic() < deadline, "Snakemake outlived a killed labpipe"
+        time.sleep(0.2)
+
+
+def _run_until(config: Path, outdir: Path, marker: str) -> bool:
+    """Run, kill -9 labpipe once a progress line has ``marker``; whether it was killed."""
+    run = subprocess.Popen(
+        [*LABPIPE, "run", str(config), "--outdir", str(outdir), "--cores", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert run.stdout is not None
+    killed = False
+    for line in run.stdout:
+        assert "Traceback" not in line
+        if marker in line:
+            os.kill(run.pid, signal.SIGKILL)
+            killed = True
+            break
+    run.wait()
+    _wait_for_lock(outdir)
+    return killed
+
+
+def test_killed_tool_then_kill_9_at_several_points_resume_to_the_same_calls(
+    demo: Path, tmp_path: Path
+) -> None:
+    reference = tmp_path / "uninterrupted"
+    done = labpipe("run", demo, "--outdir", reference, "--cores", "2")
+    assert done.returncode == 0, done.stderr
+
+    outdir = tmp_path / "faults"
+    # An aligner killed under labpipe: the step fails by name, the other sample goes on.
+    run = subprocess.Popen(
+        [*LABPIPE, "run", str(demo), "--outdir", str(outdir), "--cores", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    victim = None
+    deadline = time.monotonic() + 120
+    while victim is None and run.poll() is None and time.monotonic() < deadline:
+        victim = next((p for p, name in _descendants(run.pid).items() if name == "bwa"), None)
+        if victim is None:
+            time.sleep(0.005)
+    assert victim is not None, "no bwa process was seen to kill"
+    os.kill(victim, signal.SIGKILL)
+    stdout, stderr = run.communicate(timeout=300)
+    failed = subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
+    assert_error(failed, 1, "labpipe: error: the run failed", "step 'align' failed for sample")
+    assert "no space left on device" not in stderr
+    assert unfinished_results(outdir) == []
+
+    # kill -9 of labpipe itself, at later and later steps, each time resumed.
+    killed_at = [m for m in ("done  call_chunk", "done  annotate") if _run_until(demo, outdir, m)]
+    assert killed_at, "no run was killed"
+    assert unfinished_results(outdir) == []
+    assert not (outdir / "results" / "run_manifest.json").exists()
+
+    resumed = labpipe("run", demo, "--outdir", outdir, "--cores", "2")
+    assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
+    assert unfinished_results(outdir) == []
+    for sample in SAMPLES:
+        for name in (f"{sample}.vcf.gz", f"{sample}.annotated.vcf.gz"):
+            vcf = Path("results") / "vcf" / name
+            assert vcf_records(outdir / vcf) == vcf_records(reference / vcf), vcf
+    shutil.rmtree(reference)
