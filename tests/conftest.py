@@ -295,3 +295,23 @@ def lock_is_free(outdir: Path) -> bool:
             return False
         fcntl.flock(handle, fcntl.LOCK_UN)
         return True
+
+
+@pytest.fixture(scope="session")
+def uninterrupted_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo run once, start to end, uninterrupted: what a resumed run must equal."""
+    import subprocess
+    import sys
+
+    from labpipe.demo import prepare_demo
+
+    outdir = tmp_path_factory.mktemp("uninterrupted") / "run"
+    config = prepare_demo(outdir, overwrite=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "labpipe.cli", "run", str(config), "--cores", "2"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return outdir

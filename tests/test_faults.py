@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -347,28 +346,26 @@ def test_full_disk_run_refused_then_failed_then_resumed(demo: Path, tmp_path: Pa
 # --- kill -9: of labpipe at several points, of a tool it runs ---------------------------------
 
 
-def _descendants(root: int) -> dict[int, str]:
-    """Process id to command name of every process below ``root``."""
-    parents: dict[int, int] = {}
-    names: dict[int, str] = {}
+def _parent(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat[stat.rindex(")") + 2 :].split()[1])
+
+
+def _kill_descendant(root: int, name: str) -> bool:
+    """kill -9 one running process called ``name`` below ``root``; whether one was."""
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
         try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        parents[int(entry)] = int(stat[stat.rindex(")") + 2 :].split()[1])
-        names[int(entry)] = name
-    found: dict[int, str] = {}
-    for pid in parents:
-        ancestor = parents.get(pid)
-        while ancestor and ancestor != root:
-            ancestor = parents.get(ancestor)
-        if ancestor == root:
-            found[pid] = names[pid]
-    return found
+            if not entry.isdigit() or Path(f"/proc/{entry}/comm").read_text().strip() != name:
+                continue
+            ancestor = _parent(int(entry))
+            while ancestor > 1 and ancestor != root:
+                ancestor = _parent(ancestor)
+            if ancestor == root:
+                os.kill(int(entry), signal.SIGKILL)
+                return True
+        except (OSError, ValueError):
+            continue  # the process ended meanwhile
+    return False
 
 
 def _wait_for_lock(outdir: Path) -> None:
@@ -400,11 +397,9 @@ def _run_until(config: Path, outdir: Path, marker: str) -> bool:
 
 
 def test_killed_tool_then_kill_9_at_several_points_resume_to_the_same_calls(
-    demo: Path, tmp_path: Path
+    demo: Path, tmp_path: Path, uninterrupted_demo: Path
 ) -> None:
-    reference = tmp_path / "uninterrupted"
-    done = labpipe("run", demo, "--outdir", reference, "--cores", "2")
-    assert done.returncode == 0, done.stderr
+    reference = uninterrupted_demo
 
     outdir = tmp_path / "faults"
     # An aligner killed under labpipe: the step fails by name, the other sample goes on.
@@ -414,14 +409,11 @@ def test_killed_tool_then_kill_9_at_several_points_resume_to_the_same_calls(
         stderr=subprocess.PIPE,
         text=True,
     )
-    victim = None
-    deadline = time.monotonic() + 120
-    while victim is None and run.poll() is None and time.monotonic() < deadline:
-        victim = next((p for p, name in _descendants(run.pid).items() if name == "bwa"), None)
-        if victim is None:
-            time.sleep(0.005)
-    assert victim is not None, "no bwa process was seen to kill"
-    os.kill(victim, signal.SIGKILL)
+    killed = False
+    while not killed and run.poll() is None:
+        killed = _kill_descendant(run.pid, "bwa")
+        time.sleep(0.002)
+    assert killed, "no bwa process was seen to kill"
     stdout, stderr = run.communicate(timeout=300)
     failed = subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
     assert_error(failed, 1, "labpipe: error: the run failed", "step 'align' failed for sample")
@@ -441,4 +433,3 @@ def test_killed_tool_then_kill_9_at_several_points_resume_to_the_same_calls(
         for name in (f"{sample}.vcf.gz", f"{sample}.annotated.vcf.gz"):
             vcf = Path("results") / "vcf" / name
             assert vcf_records(outdir / vcf) == vcf_records(reference / vcf), vcf
-    shutil.rmtree(reference)

@@ -45,14 +45,8 @@ def start_run_until(config: Path, marker: str) -> subprocess.Popen[str]:
     raise AssertionError(f"labpipe run ended before printing {marker!r}:\n{seen}")
 
 
-def test_kill_resume_and_concurrent_run(tmp_path: Path) -> None:
-    reference_run = tmp_path / "uninterrupted"
-    config = prepare_demo(reference_run, overwrite=False)
-    done = subprocess.run(
-        [*LABPIPE, "run", str(config), "--cores", "2"], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-
+def test_kill_resume_and_concurrent_run(tmp_path: Path, uninterrupted_demo: Path) -> None:
+    reference_run = uninterrupted_demo
     outdir = tmp_path / "killed"
     config = prepare_demo(outdir, overwrite=False)
     first = start_run_until(config, "done  align")
