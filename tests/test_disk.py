@@ -143,6 +143,11 @@ def test_out_of_space_found_in_a_log(tmp_path: Path) -> None:
             "/in.vcf: No such file or directory",
         ),
         (
+            OSError("error when opening file `genome.fa`"),
+            InputFormatError,
+            "a file could not be read (error when opening file `genome.fa`)",
+        ),
+        (
             gzip.BadGzipFile("Not a gzipped file (b'ab')"),
             InputFormatError,
             "a compressed input is corrupt or cut short (Not a gzipped file (b'ab'))",

@@ -148,6 +148,20 @@ def test_evaluate_gzip_that_is_not_vcf(tmp_path: Path) -> None:
     assert_error(result, 1, f"{bad}: the calls file is not a readable VCF")
 
 
+def test_evaluate_reference_that_is_not_fasta(tmp_path: Path) -> None:
+    vcf = _vcf(tmp_path / "calls.vcf", [])
+    fasta = tmp_path / "genome.fa"
+    fasta.write_text("not a FASTA\n")
+    result = labpipe("evaluate", "-t", vcf, "-c", vcf, "-r", fasta)
+    assert_error(result, 1, f"{fasta}: the reference cannot be read as FASTA")
+
+
+def test_config_that_is_not_text(tmp_path: Path) -> None:
+    config = tmp_path / "lab.yaml"
+    config.write_bytes(bytes(range(128, 256)) * 4)
+    assert_error(labpipe("validate", config), 2, f"config file {config} is not UTF-8 text")
+
+
 def test_evaluate_prints_na_where_there_is_nothing_to_score(tmp_path: Path) -> None:
     reference = demo_data_dir() / "reference.fa"
     base = {1000 + i: b for i, b in enumerate(_bases(reference, "chr1", 1000, 2))}

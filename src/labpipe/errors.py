@@ -8,6 +8,7 @@ line, sample) and what the user should do.
 from __future__ import annotations
 
 import errno
+import gzip
 import zlib
 from collections.abc import Iterable
 from types import TracebackType
@@ -111,8 +112,13 @@ def from_os_or_format_error(exc: BaseException) -> LabpipeError | None:
         if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EISDIR):
             return InputFormatError(f"{exc.filename or 'a file'}: {exc.strerror}")
         return RunError(f"{exc.filename or 'a file'}: {exc.strerror or exc}")
+    if isinstance(exc, OSError) and not isinstance(exc, gzip.BadGzipFile):
+        # htslib's "error when opening file" and the like: an OSError without errno.
+        return InputFormatError(
+            f"a file could not be read ({exc}); check that it is the kind of file asked for"
+        )
     if isinstance(exc, (OSError, EOFError, zlib.error)):
-        # gzip.BadGzipFile (an OSError without errno), a truncated gzip, a bad deflate stream.
+        # gzip.BadGzipFile, a truncated gzip, a bad deflate stream.
         return InputFormatError(
             f"a compressed input is corrupt or cut short ({exc}); "
             "run again with --debug to see which file"

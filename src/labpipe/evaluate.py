@@ -477,7 +477,13 @@ class _Reference:
     """Reference bases by 1-based position, one contig held in memory at a time."""
 
     def __init__(self, fasta: Path) -> None:
-        self._fasta = pysam.FastaFile(str(fasta))
+        try:
+            self._fasta = pysam.FastaFile(str(fasta))
+        except (OSError, ValueError) as exc:
+            raise InputFormatError(
+                f"{fasta}: the reference cannot be read as FASTA ({exc}); give the FASTA the "
+                "VCFs were made against, indexed with `samtools faidx` (bgzip: also its .gzi)"
+            ) from None
         self._contig = ""
         self._seq = ""
 
