@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import gzip
+import os
 import random
 import subprocess
 import sys
@@ -307,11 +308,13 @@ def uninterrupted_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     outdir = tmp_path_factory.mktemp("uninterrupted") / "run"
     config = prepare_demo(outdir, overwrite=False)
+    # Under the usual umask: results must come out 0644 (tests/test_faults.py).
     done = subprocess.run(
         [sys.executable, "-m", "labpipe.cli", "run", str(config), "--cores", "2"],
         capture_output=True,
         text=True,
         check=False,
+        preexec_fn=lambda: os.umask(0o022),
     )
     assert done.returncode == 0, done.stderr
     return outdir

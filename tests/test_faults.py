@@ -73,6 +73,23 @@ def unfinished_results(outdir: Path) -> list[str]:
     return problems
 
 
+def modes_not_from_umask_022(outdir: Path) -> dict[str, str]:
+    """Results whose mode is not what umask 022 gives (0644 files, 0755 folders)."""
+    wrong = {}
+    for path in (outdir / "results").rglob("*"):
+        mode = path.stat().st_mode & 0o777
+        if mode != (0o755 if path.is_dir() else 0o644):
+            wrong[str(path.relative_to(outdir))] = oct(mode)
+    return wrong
+
+
+def test_results_follow_the_umask(uninterrupted_demo: Path) -> None:
+    # Run under umask 022: whichever tool or labpipe step wrote a result, it is 0644
+    # (the annotated VCF once came out 0600).
+    assert (uninterrupted_demo / "results" / "vcf" / "PK001.annotated.vcf.gz").is_file()
+    assert modes_not_from_umask_022(uninterrupted_demo) == {}
+
+
 @contextmanager
 def tmpfs(where: Path, size: str, read_only: bool = False) -> Iterator[Path]:
     """A small file system mounted at ``where`` for the duration; skips when not possible."""
@@ -344,17 +361,7 @@ def test_full_disk_run_refused_then_failed_then_resumed(demo: Path, tmp_path: Pa
         assert unfinished_results(outdir) == []
         for sample in SAMPLES:
             assert (outdir / "results" / "vcf" / f"{sample}.annotated.vcf.gz").is_file()
-        # Every result follows the umask, whichever tool or labpipe step wrote it.
-        modes = {
-            str(p.relative_to(outdir)): oct(p.stat().st_mode & 0o777)
-            for p in (outdir / "results").rglob("*")
-        }
-        wrong = {
-            p: mode
-            for p, mode in modes.items()
-            if mode != (oct(0o755) if (outdir / p).is_dir() else oct(0o644))
-        }
-        assert wrong == {}
+        assert modes_not_from_umask_022(outdir) == {}
 
 
 # --- kill -9: of labpipe at several points, of a tool it runs ---------------------------------
