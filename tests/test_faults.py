@@ -170,7 +170,7 @@ def test_evaluate_reference_that_is_not_fasta(tmp_path: Path) -> None:
     fasta = tmp_path / "genome.fa"
     fasta.write_text("not a FASTA\n")
     result = labpipe("evaluate", "-t", vcf, "-c", vcf, "-r", fasta)
-    assert_error(result, 1, f"{fasta}: the reference cannot be read as FASTA")
+    assert_error(result, 1, f"{fasta}: cannot be read as an indexed FASTA")
 
 
 def test_config_that_is_not_text(tmp_path: Path) -> None:

@@ -48,6 +48,7 @@ import pysam
 from labpipe import __version__
 from labpipe.atomic import atomic_path, write_text_atomic
 from labpipe.errors import InputFormatError, MissingToolError, UsageError
+from labpipe.reference import open_fasta
 from labpipe.regions import Interval, read_bed
 from labpipe.tools import find_executable
 
@@ -477,13 +478,7 @@ class _Reference:
     """Reference bases by 1-based position, one contig held in memory at a time."""
 
     def __init__(self, fasta: Path) -> None:
-        try:
-            self._fasta = pysam.FastaFile(str(fasta))
-        except (OSError, ValueError) as exc:
-            raise InputFormatError(
-                f"{fasta}: the reference cannot be read as FASTA ({exc}); give the FASTA the "
-                "VCFs were made against, indexed with `samtools faidx` (bgzip: also its .gzi)"
-            ) from None
+        self._fasta = open_fasta(fasta)
         self._contig = ""
         self._seq = ""
 

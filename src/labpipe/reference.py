@@ -24,11 +24,14 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labpipe import __version__
 from labpipe.atomic import write_text_atomic
 from labpipe.errors import InputFormatError, MissingToolError
+
+if TYPE_CHECKING:
+    import pysam
 
 BWA_SUFFIXES = (".amb", ".ann", ".bwt", ".pac", ".sa")
 STAMP_SUFFIX = ".labpipe-index.json"
@@ -265,3 +268,20 @@ def _build(tool: str, fasta: Path, files: list[Path]) -> None:
             raise InputFormatError(f"{tool} on {fasta} did not write {', '.join(absent)}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def open_fasta(fasta: Path) -> pysam.FastaFile:
+    """Open an indexed FASTA (plain, or bgzip with its .gzi) for random access.
+
+    Raises:
+        InputFormatError: It is not a FASTA, or its index is missing and cannot be made.
+    """
+    import pysam
+
+    try:
+        return pysam.FastaFile(str(fasta))
+    except (OSError, ValueError) as exc:
+        raise InputFormatError(
+            f"{fasta}: cannot be read as an indexed FASTA ({exc}); index it with "
+            "`samtools faidx` (bgzip-compressed FASTA also needs its .gzi)"
+        ) from None

@@ -77,6 +77,7 @@ from labpipe.read_simulator import (
     write_gzip,
     write_reads,
 )
+from labpipe.reference import open_fasta
 from labpipe.regions import read_bed
 from labpipe.variant_spectrum import Segment as SpectrumSegment
 from labpipe.variant_spectrum import (
@@ -728,13 +729,7 @@ class _ReferenceSequences:
     """Uppercase sequence of the reference's segments, read once per contig."""
 
     def __init__(self, fasta: Path) -> None:
-        try:
-            self._fasta = pysam.FastaFile(str(fasta))
-        except (OSError, ValueError) as exc:
-            raise InputFormatError(
-                f"{fasta}: cannot be read as an indexed FASTA ({exc}); index it with "
-                "`samtools faidx` (bgzip-compressed FASTA also needs its .gzi)"
-            ) from exc
+        self._fasta = open_fasta(fasta)
         self.lengths = dict(zip(self._fasta.references, self._fasta.lengths, strict=True))
         self._cache: dict[str, str] = {}
 
