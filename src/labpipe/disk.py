@@ -186,7 +186,8 @@ def out_of_space_problems(outdir: Path, logs: Sequence[Path]) -> list[str]:
     """Why a failed run was probably out of disk space, or nothing.
 
     A tool cut short by a full disk may say so in its log, or report a misleading
-    error, or nothing at all; so the output file system's free space is looked at too.
+    error ("Illegal seek"), or nothing at all; so the output file system's free space
+    is looked at too.
     """
     said = [log for log in logs if _says_no_space(log)]
     folder = existing_folder(outdir)

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from labpipe.atomic import write_text_atomic
+from labpipe.atomic import remove_partials, write_text_atomic
 from labpipe.disk import out_of_space_problems
 from labpipe.errors import RunError
 from labpipe.resources import snakefile
@@ -71,6 +71,8 @@ class RunOutcome:
     log_path: Path
     tail: list[str]
     planned: int = 0
+    # Why the run was probably out of disk space (labpipe.disk), or nothing.
+    out_of_space: list[str] = field(default_factory=list)
 
     def logs_of_failed(self, outdir: Path) -> list[Path]:
         """The log files of the failed steps."""
@@ -195,7 +197,14 @@ def run_workflow(
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         log_path = log_dir / f"labpipe-run-{stamp}{'-dryrun' if dry_run else ''}.log"
         command = snakemake_command(config_path, outdir, cores, dry_run, use_conda)
+        if not dry_run:
+            remove_partials(outdir / "results")  # left by a killed run
         outcome = _stream(command, log_path, echo, dry_run, lock_fd)
+        if outcome.returncode != 0 and not dry_run:
+            # Before the step's .partial files are removed: they may be what filled the disk.
+            logs = [log_path, *outcome.logs_of_failed(outdir)]
+            outcome.out_of_space = out_of_space_problems(outdir, logs)
+            remove_partials(outdir / "results")
     if dry_run and outcome.returncode == 0:
         echo(dry_run_line(outcome.planned))
     return outcome
@@ -423,8 +432,7 @@ def _write_state(path: Path, cores: int) -> None:
 
 def failure_message(outcome: RunOutcome, outdir: Path) -> RunError:
     """A RunError naming each failed step, its sample and the log to read."""
-    # Tools cut short by a full disk often say something else ("Illegal seek") or nothing.
-    space = out_of_space_problems(outdir, [outcome.log_path, *outcome.logs_of_failed(outdir)])
+    space = outcome.out_of_space
     if not outcome.failed:
         return RunError(
             f"the workflow stopped (exit {outcome.returncode}); full log: {outcome.log_path}",
