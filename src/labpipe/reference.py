@@ -108,7 +108,14 @@ def index_state(fasta: Path) -> IndexState:
     if recorded is None:
         return IndexState([f"{stamp}: unreadable index stamp; {prepare}"], [])
     if _same_content(fasta, recorded):
-        return IndexState([], [])
+        return IndexState(
+            [
+                f"reference {fasta}: {change}; the index is damaged or from another FASTA"
+                f" (a killed prepare or copy?): {prepare} to rebuild it"
+                for change in _index_size_changes(fasta, recorded)
+            ],
+            [],
+        )
     return IndexState(
         [
             f"reference {fasta} changed after its indexes were built (its content differs"
@@ -126,6 +133,25 @@ def _read_stamp(stamp: Path) -> dict[str, Any] | None:
         return None
     keys = ("size", "mtime_ns", "sha256")
     return data if isinstance(data, dict) and all(k in data for k in keys) else None
+
+
+def _index_sizes(fasta: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_size for files in index_files(fasta).values() for p in files}
+
+
+def _index_size_changes(fasta: Path, recorded: dict[str, Any]) -> list[str]:
+    """Index files whose size is not the one ``prepare`` stamped (cut short, replaced).
+
+    Stamps written before sizes were recorded have none to compare: nothing is said.
+    """
+    sizes = recorded.get("index_sizes")
+    if not isinstance(sizes, dict):
+        return []
+    changes = []
+    for name, size in _index_sizes(fasta).items():
+        if name in sizes and sizes[name] != size:
+            changes.append(f"{name} is {size} bytes, {sizes[name]} when it was built")
+    return changes
 
 
 def _same_content(fasta: Path, recorded: dict[str, Any]) -> bool:
@@ -156,6 +182,8 @@ def _write_stamp(fasta: Path) -> None:
         "sha256": sha256_file(fasta),
         "labpipe_version": __version__,
         "indexes": [p.name for files in index_files(fasta).values() for p in files],
+        # A later check finds an index cut short or replaced after it was built.
+        "index_sizes": _index_sizes(fasta),
     }
     write_text_atomic(stamp_path(fasta), json.dumps(record, indent=2) + "\n")
 
@@ -195,13 +223,15 @@ def prepare_reference(fasta: Path) -> list[str]:
         for files in index_files(fasta).values():
             for path in files:
                 path.unlink(missing_ok=True)
+    built = False
     for tool, files in index_files(fasta).items():
         if all(p.exists() for p in files):
             report.append(f"{tool}: present ({', '.join(p.name for p in files)})")
             continue
         _build(tool, fasta, files)
+        built = True
         report.append(f"{tool}: built ({', '.join(p.name for p in files)})")
-    if not stamp_path(fasta).exists():
+    if built or not stamp_path(fasta).exists():  # the stamp records the new files' sizes
         _write_stamp(fasta)
         report.append(f"stamp: {stamp_path(fasta).name} ties the indexes to this FASTA")
     return report
@@ -216,7 +246,10 @@ def _stale_reason(fasta: Path) -> str | None:
         recorded = _read_stamp(stamp)
         if recorded is None:
             return f"{stamp.name} is unreadable"
-        return None if _same_content(fasta, recorded) else "the FASTA changed since they were built"
+        if not _same_content(fasta, recorded):
+            return "the FASTA changed since they were built"
+        changes = _index_size_changes(fasta, recorded)
+        return f"{changes[0]} (damaged or replaced)" if changes else None
     from labpipe.inputs_check import check_reference
 
     if check_reference(fasta):
