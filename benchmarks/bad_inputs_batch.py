@@ -622,10 +622,9 @@ def c_init_barcodes_crlf_bom_duplicate(d: Path) -> list[str]:
     d.mkdir(parents=True)
     run = d / "run"
     (run / "L01").mkdir(parents=True)
-    for bc in ("1", "2"):
-        for mate in ("1", "2"):
-            shutil.copy(DEMO / "reads" / f"V350012345_L02_PK002_{mate}.fq.gz",
-                        run / "L01" / f"V350099999_L01_{bc}_{mate}.fq.gz")
+    for bc, source in (("1", (PK2_R1, PK2_R2)), ("2", (PK1_R1, PK1_R2))):
+        for mate, name in zip(("1", "2"), source, strict=True):
+            shutil.copy(DEMO / "reads" / name, run / "L01" / f"V350099999_L01_{bc}_{mate}.fq.gz")
     (d / "barcodes.tsv").write_text("\ufeffbarcode\tsample\r\n1\tPK010\r\n2\tPK010\r\n",
                                     newline="")
     return [LABPIPE, "init", "--fastq-dir", str(run), "--reference", str(DEMO / "reference.fa"),
@@ -640,12 +639,11 @@ def c_init_no_fastq(d: Path) -> list[str]:
 
 
 def c_truth_plain_chr_mismatch(d: Path) -> list[str]:
-    d.mkdir(parents=True)
-    shutil.copy(DEMO / "reference.fa", d / "reference.fa")
-    subprocess.run(["samtools", "faidx", str(d / "reference.fa")], check=True)
-    text = vcf_text(DEMO / "clinvar.vcf.gz")  # contigs 1,2,3 against chr1..3
-    (d / "truth.vcf").write_text(text)
-    return [LABPIPE, "evaluate", "-t", str(d / "truth.vcf"), "-c", str(d / "truth.vcf"),
+    """Truth names contig '1' where the reference (and the calls) say 'chr1'."""
+    calls = small_vcf(d)
+    truth = d / "truth-b37.vcf"
+    truth.write_text(calls.read_text().replace("ID=chr1,", "ID=1,").replace("\nchr1\t", "\n1\t"))
+    return [LABPIPE, "evaluate", "-t", str(truth), "-c", str(calls),
             "-r", str(d / "reference.fa"), "-o", str(d / "eval")]
 
 
@@ -729,9 +727,9 @@ def check_html_run(d: Path, outcome: Outcome) -> list[str]:
             if bad in text:
                 problems.append(f"{html.relative_to(d)} holds raw {bad!r}")
     for path in out.rglob("*"):
-        if path.is_file() and not path.is_symlink() and path.stat().st_mode & 0o007:
-            problems.append(f"{path.relative_to(d)} is world-accessible under umask 027")
-            break
+        mode = path.stat().st_mode & 0o777 if path.is_file() and not path.is_symlink() else None
+        if mode is not None and mode & 0o111 == 0 and mode != 0o640:
+            problems.append(f"{path.relative_to(d)} has mode {mode:o}, not 640 (umask 027)")
     for vcf in out.rglob("*.vcf.gz"):
         res = subprocess.run(["bcftools", "view", "-H", "-f", "PASS", "-i", 'GT="RR"', str(vcf)],
                              capture_output=True, text=True)

@@ -307,6 +307,8 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        if "'\\t'" in problem:  # PyYAML's words for a tab do not say what to do
+            problem += "; that is a tab character: YAML needs spaces there, replace it with spaces"
         raise ConfigError(f"{path}{where}: not valid YAML ({problem})") from None
     repeated = duplicate_key_problems(root)
     if repeated:

@@ -442,6 +442,16 @@ def normalise_vcf(vcf: Path, reference: Path, out_vcf: Path, what: str) -> None:
                 f" -o {_new_name(vcf)} {vcf}`, then use {_new_name(vcf)}",
                 said,
             )
+        absent = sorted(set(re.findall(r'The sequence "([^"]+)" was not found', result.stderr)))
+        if absent:
+            from labpipe.inputs_check import reference_contigs
+            from labpipe.regions import contig_mismatch_problems
+
+            raise InputFormatError(
+                f"{vcf}: the {what} VCF names contigs that {reference} does not have",
+                contig_mismatch_problems(absent, list(reference_contigs(reference)), "its records")
+                + said,
+            )
         undefined = sorted(set(re.findall(r"(\w+ '\w+') at \S+ is not defined", result.stderr)))
         if undefined:
             raise InputFormatError(
@@ -615,6 +625,8 @@ class RegionIndex:
 
 
 def _require_file(path: Path, what: str) -> None:
+    if path.is_dir():
+        raise InputFormatError(f"{path}: is a folder; give the {what} file itself")
     if not path.is_file():
         raise InputFormatError(f"{path}: {what} not found")
 

@@ -175,8 +175,41 @@ def check_fastq_pair(
             f"{fq1} and {fq2} start with the same read: R2 is a copy of R1; give the R2 file as fq2"
         )
         return problems
-    problems.extend(_pairing_problems(fq1, fq2, scan1, scan2))
+    pairing = _pairing_problems(fq1, fq2, scan1, scan2)
+    problems.extend(pairing or _mate_problems(fq1, fq2, scan1, scan2))
     return problems
+
+
+def _mate_number(scan: _FastqScan) -> int | None:
+    """The mate the first read's name declares: ``name/2`` or Illumina's ``name 2:N:0:…``."""
+    if scan.first_record is None:
+        return None
+    words = scan.first_record[0][1:].split(maxsplit=1)
+    if words and words[0][-2:] in (b"/1", b"/2"):
+        return int(words[0][-1:])
+    match = re.match(rb"([12]):[YN]:", words[1]) if len(words) > 1 else None
+    return int(match.group(1)) if match else None
+
+
+def _mate_problems(fq1: Path, fq2: Path, scan1: _FastqScan, scan2: _FastqScan) -> list[str]:
+    """R1 and R2 whose read names say they are the other mate (columns swapped) or both one."""
+    mate1, mate2 = _mate_number(scan1), _mate_number(scan2)
+    if mate1 is None or mate2 is None or (mate1, mate2) == (1, 2):
+        return []
+    assert scan1.first_record is not None and scan2.first_record is not None
+    said = (
+        f"read names say so: '{_show(scan1.first_record[0], 60)}' in fq1,"
+        f" '{_show(scan2.first_record[0], 60)}' in fq2"
+    )
+    if (mate1, mate2) == (2, 1):
+        return [
+            f"{fq1} holds read 2 and {fq2} read 1 ({said}): swap fq1 and fq2 in the sample"
+            " sheet (adapters and quality trimming differ between R1 and R2)"
+        ]
+    return [
+        f"{fq1} and {fq2} both hold read {mate1} ({said}): give the read 1 file as fq1 and"
+        " the read 2 file as fq2"
+    ]
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -1123,6 +1156,20 @@ def _bases(block: bytes, start: int, end: int) -> int:
     return end - start - block.count(b"\n", start, end) - block.count(b"\r", start, end)
 
 
+# The SAM specification's rule for reference names (VCF 4.3 uses the same for contigs).
+_CONTIG_NAME = re.compile(r"[0-9A-Za-z!#$%&+./:;?@^_|~-][0-9A-Za-z!#$%&*+./:;=?@^_|~-]*")
+
+
+def _contig_name_characters(name: str) -> str:
+    """The characters that make ``name`` an illegal SAM/VCF contig name, quoted; '' if legal."""
+    if _CONTIG_NAME.fullmatch(name):
+        return ""
+    if name[0] in "*=":
+        return f"'{name[0]}' first"
+    bad = sorted({c for c in name if not _CONTIG_NAME.fullmatch("A" + c)})
+    return ", ".join(repr(c) for c in bad)
+
+
 def _contig_name_problems(fasta: Path, contigs: list[_Contig]) -> list[str]:
     problems = _Listed()
     first_seen: dict[str, int] = {}
@@ -1135,6 +1182,13 @@ def _contig_name_problems(fasta: Path, contigs: list[_Contig]) -> list[str]:
             problems.add(
                 f"{where}: the name '{contig.name}' follows a space after '>'; bwa and samtools"
                 " would name it differently: remove the space"
+            )
+        bad = _contig_name_characters(contig.name)
+        if bad:
+            problems.add(
+                f"{where}: contig name '{contig.name}' has {bad}, which SAM and VCF do not allow"
+                " in a contig name (BAM and VCF headers would be unreadable): rename it (letters,"
+                " digits and !#$%&+./:;?@^_|~- are allowed)"
             )
         if contig.name in first_seen:
             problems.add(
@@ -1518,7 +1572,10 @@ def check_targets(bed: Path, contigs: dict[str, int] | None) -> list[str]:
     try:
         read_bed(bed, contigs)
     except InputFormatError as exc:
-        return [f"{bed}: {p}" for p in exc.problems] or [str(exc)]
+        listed = _Listed()  # a whole exome BED written with spaces: not 20,000 lines
+        for problem in exc.problems:
+            listed.add(f"{bed}: {problem}")
+        return listed.shown() or [str(exc)]
     except UnicodeDecodeError:
         return [f"{bed}: not a text file; a BED has tab-separated text lines"]
     except (OSError, EOFError, zlib.error) as exc:

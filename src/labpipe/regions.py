@@ -59,15 +59,22 @@ def read_bed(path: Path, contigs: dict[str, int] | None = None) -> list[Interval
                 continue
             fields = line.rstrip("\r\n").split("\t")
             if len(fields) < 3:
+                spaced = len(line.split()) >= 3
                 problems.append(
                     f"line {number}: {len(fields)} column(s); a BED line needs contig, start, end "
-                    "separated by tabs"
+                    "separated by tabs" + (" (this one uses spaces)" if spaced else "")
                 )
                 continue
             contig, start_text, end_text = fields[:3]
             try:
                 start, end = int(start_text), int(end_text)
             except ValueError:
+                if not intervals and not problems and not start_text.lstrip("-").isdigit():
+                    problems.append(
+                        f"line {number}: {line.strip()!r} looks like a column header; a BED has"
+                        " none: remove the line or start it with '#'"
+                    )
+                    continue
                 problems.append(
                     f"line {number}: start {start_text!r} and end {end_text!r} "
                     "must be whole numbers"

@@ -117,18 +117,14 @@ def load_sample_sheet(path: Path, default_platform: str = "ILLUMINA") -> list[Un
     except OSError as exc:
         raise SampleSheetError(f"sample sheet {path} cannot be read: {exc.strerror}") from None
 
-    rows = [
-        (n, line)
-        for n, line in enumerate(text.splitlines(), start=1)
-        if line.strip() and not line.startswith("#")
-    ]
+    rows = _rows(text)
     if not rows:
         raise SampleSheetError(
             f"{path}: the sample sheet is empty; it needs a header row "
             f"({', '.join(REQUIRED_COLUMNS)}) and one row per unit"
         )
-    header_line, header_text = rows[0]
-    header = [h.strip() for h in header_text.split("\t")]
+    header_line = rows[0][0]
+    header = _cells(rows[0][1])
     problems = _header_problems(header, header_line)
     if problems:
         raise SampleSheetError(f"{path}: the sample sheet header is not valid", problems)
@@ -138,14 +134,14 @@ def load_sample_sheet(path: Path, default_platform: str = "ILLUMINA") -> list[Un
     seen_units: Counter[tuple[str, str]] = Counter()
     seen_files: dict[Path, int] = {}
     for number, line in rows[1:]:
-        cells = next(csv.reader([line], delimiter="\t"))
+        cells = _cells(line, len(header))
         if len(cells) != len(header):
             problems.append(
                 f"line {number}: {len(cells)} columns, the header has {len(header)}"
                 " (columns must be separated by tabs)"
             )
             continue
-        row = {key: value.strip() for key, value in zip(header, cells, strict=True)}
+        row = dict(zip(header, cells, strict=True))
         unit = _check_row(row, number, base, default_platform, problems)
         key = (row["sample"], row["unit"])
         seen_units[key] += 1
@@ -184,19 +180,15 @@ def patient_fields(path: Path) -> dict[str, dict[str, str]]:
         SampleSheetError: Two units of a sample give different values, naming both lines.
     """
     wanted = (*PATIENT_COLUMNS, "sex")
-    rows = [
-        (n, line)
-        for n, line in enumerate(Path(path).read_text().splitlines(), start=1)
-        if line.strip() and not line.startswith("#")
-    ]
+    rows = _rows(Path(path).read_text(encoding="utf-8-sig"))
     if not rows:
         return {}
-    header = [h.strip() for h in rows[0][1].split("\t")]
+    header = _cells(rows[0][1])
     found: dict[str, dict[str, tuple[str, int]]] = {}
     problems = []
     for number, line in rows[1:]:
-        cells = next(csv.reader([line], delimiter="\t"))
-        row = {key: value.strip() for key, value in zip(header, cells, strict=False)}
+        cells = _cells(line, len(header))
+        row = dict(zip(header, cells, strict=False))
         sample = found.setdefault(row.get("sample", ""), {})
         for column in wanted:
             value = row.get(column, "")
@@ -211,6 +203,24 @@ def patient_fields(path: Path) -> dict[str, dict[str, str]]:
     if problems:
         raise SampleSheetError(f"{path}: patient columns disagree", problems)
     return {name: {k: v for k, (v, _) in values.items()} for name, values in found.items()}
+
+
+def _rows(text: str) -> list[tuple[int, str]]:
+    """The sheet's lines with their numbers, blank and '#' lines left out."""
+    return [
+        (n, line)
+        for n, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.startswith("#")
+    ]
+
+
+def _cells(line: str, width: int = 0) -> list[str]:
+    """A line's tab-separated cells, stripped; empty cells past ``width`` dropped (a
+    spreadsheet saves trailing tabs after a column that was once used)."""
+    cells = [cell.strip() for cell in next(csv.reader([line], delimiter="\t"))]
+    while len(cells) > width and not cells[-1]:
+        cells.pop()
+    return cells
 
 
 def samples_of(units: list[Unit]) -> list[str]:
