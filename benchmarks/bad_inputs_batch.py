@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gzip
+import json
 import os
 import re
 import shutil
@@ -285,7 +286,8 @@ def c_clinvar_plain_named_vcf(d: Path) -> list[str]:
 def c_clinvar_headerless_gz(d: Path) -> list[str]:
     config = lab(d)
     body = "".join(
-        line for line in vcf_text(d / "data" / "clinvar.vcf.gz").splitlines(True)
+        line
+        for line in vcf_text(d / "data" / "clinvar.vcf.gz").splitlines(True)
         if not line.startswith("#")
     )
     path = d / "data" / "clinvar.vcf.gz"
@@ -332,11 +334,20 @@ def c_evaluate_bam_calls(d: Path) -> list[str]:
     subprocess.run(["samtools", "faidx", str(d / "reference.fa")], check=True)
     sam = d / "x.sam"
     sam.write_text("@SQ\tSN:chr1\tLN:120000\nr1\t4\t*\t0\t0\t*\t*\t0\t0\tACGT\tIIII\n")
-    subprocess.run(["samtools", "view", "-b", "-o", str(d / "calls.vcf.gz"), str(sam)],
-                   check=True)
+    subprocess.run(["samtools", "view", "-b", "-o", str(d / "calls.vcf.gz"), str(sam)], check=True)
     shutil.copy(DEMO.parent / "test_data" / "clinvar.vcf.gz", d / "truth.vcf.gz")
-    return [LABPIPE, "evaluate", "-t", str(d / "truth.vcf.gz"), "-c", str(d / "calls.vcf.gz"),
-            "-r", str(d / "reference.fa"), "-o", str(d / "eval")]
+    return [
+        LABPIPE,
+        "evaluate",
+        "-t",
+        str(d / "truth.vcf.gz"),
+        "-c",
+        str(d / "calls.vcf.gz"),
+        "-r",
+        str(d / "reference.fa"),
+        "-o",
+        str(d / "eval"),
+    ]
 
 
 def c_evaluate_fastq_truth_dir_calls(d: Path) -> list[str]:
@@ -344,8 +355,18 @@ def c_evaluate_fastq_truth_dir_calls(d: Path) -> list[str]:
     shutil.copy(DEMO / "reference.fa", d / "reference.fa")
     subprocess.run(["samtools", "faidx", str(d / "reference.fa")], check=True)
     (d / "calls").mkdir()
-    return [LABPIPE, "evaluate", "-t", str(DEMO / "reads" / PK1_R1), "-c", str(d / "calls"),
-            "-r", str(d / "reference.fa"), "-o", str(d / "eval")]
+    return [
+        LABPIPE,
+        "evaluate",
+        "-t",
+        str(DEMO / "reads" / PK1_R1),
+        "-c",
+        str(d / "calls"),
+        "-r",
+        str(d / "reference.fa"),
+        "-o",
+        str(d / "eval"),
+    ]
 
 
 def small_vcf(d: Path) -> Path:
@@ -367,17 +388,36 @@ def small_vcf(d: Path) -> Path:
 def c_evaluate_out_is_file(d: Path) -> list[str]:
     truth = small_vcf(d)
     (d / "eval").write_text("a file, not a folder\n")
-    return [LABPIPE, "evaluate", "-t", str(truth), "-c", str(truth),
-            "-r", str(d / "reference.fa"), "-o", str(d / "eval")]
+    return [
+        LABPIPE,
+        "evaluate",
+        "-t",
+        str(truth),
+        "-c",
+        str(truth),
+        "-r",
+        str(d / "reference.fa"),
+        "-o",
+        str(d / "eval"),
+    ]
 
 
 def c_evaluate_shared_empty_vcf(d: Path) -> list[str]:
     d.mkdir(parents=True)
     shutil.copy(DEMO / "reference.fa", d / "reference.fa")
     subprocess.run(["samtools", "faidx", str(d / "reference.fa")], check=True)
-    return [LABPIPE, "evaluate", "-t", str(SHARED / "cyvcf2" / "empty.vcf"),
-            "-c", str(SHARED / "htslib" / "formatmissing.vcf"),
-            "-r", str(d / "reference.fa"), "-o", str(d / "eval")]
+    return [
+        LABPIPE,
+        "evaluate",
+        "-t",
+        str(SHARED / "cyvcf2" / "empty.vcf"),
+        "-c",
+        str(SHARED / "htslib" / "formatmissing.vcf"),
+        "-r",
+        str(d / "reference.fa"),
+        "-o",
+        str(d / "eval"),
+    ]
 
 
 def c_outdir_under_a_file(d: Path) -> list[str]:
@@ -429,8 +469,16 @@ def c_read_only_init_out(d: Path) -> list[str]:
     (d / "run").mkdir()
     for name in (PK2_R1, PK2_R2):
         shutil.copy(DEMO / "reads" / name, d / "run" / name)
-    return [LABPIPE, "init", "--fastq-dir", str(d / "run"), "--reference",
-            str(DEMO / "reference.fa"), "--out", str(folder / "lab")]
+    return [
+        LABPIPE,
+        "init",
+        "--fastq-dir",
+        str(d / "run"),
+        "--reference",
+        str(DEMO / "reference.fa"),
+        "--out",
+        str(folder / "lab"),
+    ]
 
 
 def c_full_disk_evaluate_out(d: Path) -> list[str]:
@@ -438,8 +486,18 @@ def c_full_disk_evaluate_out(d: Path) -> list[str]:
     with open(folder / "filler", "wb") as handle, contextlib.suppress(OSError):
         handle.write(b"x" * 40000)
     truth = small_vcf(d)
-    return [LABPIPE, "evaluate", "-t", str(truth), "-c", str(truth), "-r", str(d / "reference.fa"),
-            "-o", str(folder / "eval")]
+    return [
+        LABPIPE,
+        "evaluate",
+        "-t",
+        str(truth),
+        "-c",
+        str(truth),
+        "-r",
+        str(d / "reference.fa"),
+        "-o",
+        str(folder / "eval"),
+    ]
 
 
 def c_validate_output_on_read_only(d: Path) -> list[str]:
@@ -452,14 +510,30 @@ def c_validate_output_on_read_only(d: Path) -> list[str]:
 def c_simulate_outdir_is_file(d: Path) -> list[str]:
     d.mkdir(parents=True)
     (d / "sim").write_text("x\n")
-    return [LABPIPE, "simulate", "-o", str(d / "sim"), "-r", str(DEMO / "reference.fa"),
-            "--depth", "1"]
+    return [
+        LABPIPE,
+        "simulate",
+        "-o",
+        str(d / "sim"),
+        "-r",
+        str(DEMO / "reference.fa"),
+        "--depth",
+        "1",
+    ]
 
 
 def c_simulate_reference_not_fasta(d: Path) -> list[str]:
     d.mkdir(parents=True)
-    return [LABPIPE, "simulate", "-o", str(d / "sim"), "-r", str(DEMO / "genes.gff3"),
-            "--depth", "1"]
+    return [
+        LABPIPE,
+        "simulate",
+        "-o",
+        str(d / "sim"),
+        "-r",
+        str(DEMO / "genes.gff3"),
+        "--depth",
+        "1",
+    ]
 
 
 # ---------------------------------------------------------- class 5: almost right
@@ -468,7 +542,7 @@ def c_simulate_reference_not_fasta(d: Path) -> list[str]:
 def c_ref_dup_contig_bgzip(d: Path) -> list[str]:
     d.mkdir(parents=True)
     text = (DEMO / "reference.fa").read_text()
-    chr3 = text[text.index(">chr3"):]
+    chr3 = text[text.index(">chr3") :]
     (d / "ref.fa").write_text(text + chr3.replace(">chr3", ">chr3 duplicate"))
     subprocess.run(["bgzip", "-f", str(d / "ref.fa")], check=True)
     return [LABPIPE, "reference", "prepare", str(d / "ref.fa.gz")]
@@ -478,12 +552,12 @@ def c_ref_lowercase_iupac(d: Path) -> list[str]:
     config = lab(d)
     fasta = d / "data" / "reference.fa"
     lines = fasta.read_text().splitlines()
-    lines = [ln.lower() if i % 7 == 3 and not ln.startswith(">") else ln
-             for i, ln in enumerate(lines)]
+    lines = [
+        ln.lower() if i % 7 == 3 and not ln.startswith(">") else ln for i, ln in enumerate(lines)
+    ]
     lines = [ln[:10] + "RYKM" + ln[14:] if i == 1500 else ln for i, ln in enumerate(lines)]
     fasta.write_text("\n".join(lines) + "\n")
-    subprocess.run([LABPIPE, "reference", "prepare", str(fasta)], check=True,
-                   capture_output=True)
+    subprocess.run([LABPIPE, "reference", "prepare", str(fasta)], check=True, capture_output=True)
     return validate(config)
 
 
@@ -511,8 +585,11 @@ def c_ref_crlf(d: Path) -> list[str]:
 
 def c_yaml_nested_duplicate(d: Path) -> list[str]:
     config = lab(d)
-    edit_config(d, "      population: South Asian\n",
-                "      population: South Asian\n      population: Punjabi\n")
+    edit_config(
+        d,
+        "      population: South Asian\n",
+        "      population: South Asian\n      population: Punjabi\n",
+    )
     return validate(config)
 
 
@@ -547,8 +624,9 @@ def c_sheet_commas(d: Path) -> list[str]:
 def c_bed_track_and_header(d: Path) -> list[str]:
     config = lab(d)
     bed = d / "data" / "targets.bed"
-    bed.write_text('track name="panel v2" description="x"\nchrom\tstart\tend\tname\n'
-                   + bed.read_text())
+    bed.write_text(
+        'track name="panel v2" description="x"\nchrom\tstart\tend\tname\n' + bed.read_text()
+    )
     return validate(config)
 
 
@@ -588,8 +666,11 @@ def c_panel_bom_crlf_unknown_gene(d: Path) -> list[str]:
 def c_gff3_no_genes_on_contigs(d: Path) -> list[str]:
     config = lab(d)
     gff = d / "data" / "genes.gff3"
-    gff.write_text(re.sub(r"^chr", "NC_00000", gff.read_text(), flags=re.M)
-                   .replace("sequence-region   chr", "sequence-region   NC_00000"))
+    gff.write_text(
+        re.sub(r"^chr", "NC_00000", gff.read_text(), flags=re.M).replace(
+            "sequence-region   chr", "sequence-region   NC_00000"
+        )
+    )
     return validate(config)
 
 
@@ -625,17 +706,34 @@ def c_init_barcodes_crlf_bom_duplicate(d: Path) -> list[str]:
     for bc, source in (("1", (PK2_R1, PK2_R2)), ("2", (PK1_R1, PK1_R2))):
         for mate, name in zip(("1", "2"), source, strict=True):
             shutil.copy(DEMO / "reads" / name, run / "L01" / f"V350099999_L01_{bc}_{mate}.fq.gz")
-    (d / "barcodes.tsv").write_text("\ufeffbarcode\tsample\r\n1\tPK010\r\n2\tPK010\r\n",
-                                    newline="")
-    return [LABPIPE, "init", "--fastq-dir", str(run), "--reference", str(DEMO / "reference.fa"),
-            "--barcodes", str(d / "barcodes.tsv"), "--out", str(d / "lab")]
+    (d / "barcodes.tsv").write_text("\ufeffbarcode\tsample\r\n1\tPK010\r\n2\tPK010\r\n", newline="")
+    return [
+        LABPIPE,
+        "init",
+        "--fastq-dir",
+        str(run),
+        "--reference",
+        str(DEMO / "reference.fa"),
+        "--barcodes",
+        str(d / "barcodes.tsv"),
+        "--out",
+        str(d / "lab"),
+    ]
 
 
 def c_init_no_fastq(d: Path) -> list[str]:
     (d / "run").mkdir(parents=True)
     (d / "run" / "notes.txt").write_text("x\n")
-    return [LABPIPE, "init", "--fastq-dir", str(d / "run"), "--reference",
-            str(DEMO / "reference.fa"), "--out", str(d / "lab")]
+    return [
+        LABPIPE,
+        "init",
+        "--fastq-dir",
+        str(d / "run"),
+        "--reference",
+        str(DEMO / "reference.fa"),
+        "--out",
+        str(d / "lab"),
+    ]
 
 
 def c_truth_plain_chr_mismatch(d: Path) -> list[str]:
@@ -643,8 +741,18 @@ def c_truth_plain_chr_mismatch(d: Path) -> list[str]:
     calls = small_vcf(d)
     truth = d / "truth-b37.vcf"
     truth.write_text(calls.read_text().replace("ID=chr1,", "ID=1,").replace("\nchr1\t", "\n1\t"))
-    return [LABPIPE, "evaluate", "-t", str(truth), "-c", str(calls),
-            "-r", str(d / "reference.fa"), "-o", str(d / "eval")]
+    return [
+        LABPIPE,
+        "evaluate",
+        "-t",
+        str(truth),
+        "-c",
+        str(calls),
+        "-r",
+        str(d / "reference.fa"),
+        "-o",
+        str(d / "eval"),
+    ]
 
 
 # -------------------------------------------------------- class 6: results follow inputs
@@ -653,8 +761,7 @@ def c_truth_plain_chr_mismatch(d: Path) -> list[str]:
 def c_fasta_touched_not_changed(d: Path) -> list[str]:
     config = lab(d)
     fasta = d / "data" / "reference.fa"
-    subprocess.run([LABPIPE, "reference", "prepare", str(fasta)], check=True,
-                   capture_output=True)
+    subprocess.run([LABPIPE, "reference", "prepare", str(fasta)], check=True, capture_output=True)
     time.sleep(1.1)
     os.utime(fasta)
     return validate(config)
@@ -663,8 +770,7 @@ def c_fasta_touched_not_changed(d: Path) -> list[str]:
 def c_killed_prepare_truncated_bwt(d: Path) -> list[str]:
     config = lab(d)
     fasta = d / "data" / "reference.fa"
-    subprocess.run([LABPIPE, "reference", "prepare", str(fasta)], check=True,
-                   capture_output=True)
+    subprocess.run([LABPIPE, "reference", "prepare", str(fasta)], check=True, capture_output=True)
     bwt = fasta.with_name("reference.fa.bwt")
     bwt.write_bytes(bwt.read_bytes()[: bwt.stat().st_size // 3])
     return validate(config)
@@ -674,8 +780,7 @@ def c_killed_prepare_no_stamp(d: Path) -> list[str]:
     """prepare killed between the bwa index and its stamp: .sa missing, stamp absent."""
     config = lab(d)
     fasta = d / "data" / "reference.fa"
-    subprocess.run([LABPIPE, "reference", "prepare", str(fasta)], check=True,
-                   capture_output=True)
+    subprocess.run([LABPIPE, "reference", "prepare", str(fasta)], check=True, capture_output=True)
     fasta.with_name("reference.fa.sa").unlink()
     for stamp in d.glob("data/*labpipe*"):
         stamp.unlink()
@@ -688,8 +793,7 @@ def c_fasta_symlink_swapped(d: Path) -> list[str]:
     real = d / "data" / "reference.fa"
     real.rename(d / "data" / "ref-v1.fa")
     real.symlink_to("ref-v1.fa")
-    subprocess.run([LABPIPE, "reference", "prepare", str(real)], check=True,
-                   capture_output=True)
+    subprocess.run([LABPIPE, "reference", "prepare", str(real)], check=True, capture_output=True)
     text = (d / "data" / "ref-v1.fa").read_text()
     (d / "data" / "ref-v2.fa").write_text(text.replace("ACGT", "ACGA", 1))
     real.unlink()
@@ -731,160 +835,566 @@ def check_html_run(d: Path, outcome: Outcome) -> list[str]:
         if mode is not None and mode & 0o111 == 0 and mode != 0o640:
             problems.append(f"{path.relative_to(d)} has mode {mode:o}, not 640 (umask 027)")
     for vcf in out.rglob("*.vcf.gz"):
-        res = subprocess.run(["bcftools", "view", "-H", "-f", "PASS", "-i", 'GT="RR"', str(vcf)],
-                             capture_output=True, text=True)
+        res = subprocess.run(
+            ["bcftools", "view", "-H", "-f", "PASS", "-i", 'GT="RR"', str(vcf)],
+            capture_output=True,
+            text=True,
+        )
         count = len(res.stdout.splitlines())
         if count:
             problems.append(f"{vcf.relative_to(d)}: {count} 0/0 records with FILTER PASS")
     return problems
 
 
-def c_kill_mid_run(d: Path) -> list[str]:
-    """SIGKILL the run's process group once alignment has started; then run again."""
-    return lab(d) and []  # built and driven by drive_kill
-
-
 CASES: list[Case] = []
 
 
-def add(id: str, klass: str, what: str, build: Callable[[Path], list[str]], expected: str,
-        rc: str, message: str = "", check: Callable[[Path, Outcome], list[str]] | None = None,
-        run: bool = False) -> None:
+def add(
+    id: str,
+    klass: str,
+    what: str,
+    build: Callable[[Path], list[str]],
+    expected: str,
+    rc: str,
+    message: str = "",
+    check: Callable[[Path, Outcome], list[str]] | None = None,
+    run: bool = False,
+) -> None:
     CASES.append(Case(id, klass, what, build, expected, rc, message, check, run))
 
 
-add("1a", "1", "same FASTQ pair listed for two units of a sample", c_same_fastq_two_units,
-    "error: the same files twice (reads counted twice)", "nonzero", r"already used on line 2")
-add("1b", "1", "one FASTQ pair listed for two samples", c_same_fastq_two_samples,
-    "error: one pair for two samples", "nonzero", r"already used on line 2")
-add("1c", "1", "R1 of lane 1 given as R2 of lane 2", c_r1_as_r2,
-    "error: fq2 is an R1 file / names mismatch", "nonzero", r"(?i)R1|mate|pair|name")
-add("1d", "1", "fq1/fq2 columns swapped (R2 in fq1)", c_swapped_columns,
-    "error or warning naming the swap", "any", r"(?i)swap|R2|mate|order|/2|_2")
-add("1e", "1", "R2 is FASTA (gzipped, .fq.gz name)", c_r2_fasta_gz,
-    "error: R2 is FASTA, not FASTQ", "nonzero", r"(?i)fasta")
-add("1f", "1", "R1 plain .fq, R2 .fq.gz (legal mix)", c_mixed_plain_gz,
-    "accepted", "0", r"valid")
-add("1g", "1", "one lane of a sample has two empty gzip files", c_one_unit_empty,
-    "error naming the empty unit", "nonzero", r"(?i)(no reads|empty).*|L002")
-add("1h", "1", "R2 is a symlink to R1", c_r2_symlink_to_r1,
-    "error: same file", "nonzero", r"(?i)same")
-add("1i", "1", "FASTQ paths with spaces in the folder name", c_paths_with_spaces,
-    "accepted (or clear refusal)", "any", r"valid|space")
-add("1j", "1", "only R2 has CRLF line ends (gz)", c_r2_crlf_only,
-    "error naming R2 and CRLF, or accepted", "any", r"(?i)windows|CRLF|\\r|valid")
-add("1k", "1", "R1 interleaved (both mates) and R2 empty: two problems", c_interleaved_in_r1_r2_empty,
-    "error naming interleaving and the empty R2", "nonzero", r"(?i)interleav")
-add("1l", "1", "R2 names diverge in its last 2000 records (past validate's look)",
-    c_names_diverge_late, "run: that sample NO RESULT with record named; PK002 reported",
-    "nonzero", r"(?i)PK001", run=True)
-add("1m", "1", "PK001 R1 500 reads short at the end + PK002 all Q2 with quality filter",
+add(
+    "1a",
+    "1",
+    "same FASTQ pair listed for two units of a sample",
+    c_same_fastq_two_units,
+    "error: the same files twice (reads counted twice)",
+    "nonzero",
+    r"already used on line 2",
+)
+add(
+    "1b",
+    "1",
+    "one FASTQ pair listed for two samples",
+    c_same_fastq_two_samples,
+    "error: one pair for two samples",
+    "nonzero",
+    r"already used on line 2",
+)
+add(
+    "1c",
+    "1",
+    "R1 of lane 1 given as R2 of lane 2",
+    c_r1_as_r2,
+    "error: fq2 is an R1 file / names mismatch",
+    "nonzero",
+    r"(?i)R1|mate|pair|name",
+)
+add(
+    "1d",
+    "1",
+    "fq1/fq2 columns swapped (R2 in fq1)",
+    c_swapped_columns,
+    "error or warning naming the swap",
+    "any",
+    r"(?i)swap|R2|mate|order|/2|_2",
+)
+add(
+    "1e",
+    "1",
+    "R2 is FASTA (gzipped, .fq.gz name)",
+    c_r2_fasta_gz,
+    "error: R2 is FASTA, not FASTQ",
+    "nonzero",
+    r"(?i)fasta",
+)
+add("1f", "1", "R1 plain .fq, R2 .fq.gz (legal mix)", c_mixed_plain_gz, "accepted", "0", r"valid")
+add(
+    "1g",
+    "1",
+    "one lane of a sample has two empty gzip files",
+    c_one_unit_empty,
+    "error naming the empty unit",
+    "nonzero",
+    r"(?i)(no reads|empty).*|L002",
+)
+add(
+    "1h",
+    "1",
+    "R2 is a symlink to R1",
+    c_r2_symlink_to_r1,
+    "error: same file",
+    "nonzero",
+    r"(?i)same",
+)
+add(
+    "1i",
+    "1",
+    "FASTQ paths with spaces in the folder name",
+    c_paths_with_spaces,
+    "accepted (or clear refusal)",
+    "any",
+    r"valid|space",
+)
+add(
+    "1j",
+    "1",
+    "only R2 has CRLF line ends (gz)",
+    c_r2_crlf_only,
+    "error naming R2 and CRLF, or accepted",
+    "any",
+    r"(?i)windows|CRLF|\\r|valid",
+)
+add(
+    "1k",
+    "1",
+    "R1 interleaved (both mates) and R2 empty: two problems",
+    c_interleaved_in_r1_r2_empty,
+    "error naming interleaving and the empty R2",
+    "nonzero",
+    r"(?i)interleav",
+)
+add(
+    "1l",
+    "1",
+    "R2 names diverge in its last 2000 records (past validate's look)",
+    c_names_diverge_late,
+    "run: that sample NO RESULT with record named; PK002 reported",
+    "nonzero",
+    r"(?i)PK001",
+    run=True,
+)
+add(
+    "1m",
+    "1",
+    "PK001 R1 500 reads short at the end + PK002 all Q2 with quality filter",
     c_lengths_differ_late_and_lowq,
-    "run: PK001 count mismatch named, PK002 filter removed all named", "nonzero",
-    r"(?i)PK001.*|PK002", run=True)
+    "run: PK001 count mismatch named, PK002 filter removed all named",
+    "nonzero",
+    r"(?i)PK001.*|PK002",
+    run=True,
+)
 
-add("2a", "2", "ClinVar plain uncompressed .vcf", c_clinvar_plain_named_vcf,
-    "error: bgzip + index, with command", "nonzero", r"(?i)bgzip")
-add("2b", "2", "ClinVar bgzipped without any header", c_clinvar_headerless_gz,
-    "error: no VCF header", "nonzero", r"(?i)header|not a (readable )?VCF")
-add("2c", "2", "population AF_sas Type=String and no .tbi: two problems",
-    c_pop_field_string_and_no_index, "error listing both", "nonzero",
-    r"(?is)(?=.*(String|Float|type))(?=.*(index|tbi))")
-add("2d", "2", "population VCF with CRLF line ends (bgzip+tabix)", c_pop_crlf_vcf,
-    "error or accepted, no traceback", "any", r".")
-add("2e", "2", "ClinVar path holds a GFF3 text", c_clinvar_is_gff3,
-    "error: not bgzip/VCF", "nonzero", r"(?i)clinvar")
-add("2f", "2", "evaluate: calls is a BAM renamed .vcf.gz", c_evaluate_bam_calls,
-    "error: BAM, not VCF", "nonzero", r"(?i)BAM|not a (readable )?VCF")
-add("2g", "2", "evaluate: truth is a FASTQ, calls a folder", c_evaluate_fastq_truth_dir_calls,
-    "error naming both", "nonzero", r"(?i)(folder|directory)")
-add("2h", "2", "evaluate: -o is an existing file", c_evaluate_out_is_file,
-    "error: not a folder", "nonzero", r"(?i)eval")
-add("2i", "2", "evaluate: shared empty.vcf truth vs formatmissing calls",
-    c_evaluate_shared_empty_vcf, "error: empty truth", "nonzero", r"(?i)empty|no header|header")
-add("2j", "2", "run: output_dir below a regular file", c_outdir_under_a_file,
-    "error: cannot create output folder", "nonzero", r"(?i)blocker")
-add("2k", "2", "run -o names an existing file", c_run_outdir_flag_is_file,
-    "error: not a folder", "nonzero", r"(?i)results.txt")
-add("2l", "2", "validate a folder as CONFIG", c_config_is_directory,
-    "error: a folder", "nonzero", r"(?i)folder|directory")
-add("2m", "2", "config.yaml gzipped", c_config_is_gzip,
-    "error: not YAML text", "nonzero", r"(?i)config")
-add("3a", "3", "reference prepare on a nearly full disk (400k tmpfs)",
-    c_full_disk_reference_prepare, "error: no space; no index left that looks finished",
-    "nonzero", r"(?i)space")
-add("3b", "2", "init --out on a read-only file system", c_read_only_init_out,
-    "error: cannot write there", "nonzero", r"(?i)read-only|writ")
-add("3c", "3", "evaluate -o on a full file system", c_full_disk_evaluate_out,
-    "error: no space, names the folder", "nonzero", r"(?i)space")
-add("3d", "2", "validate: output_dir on a read-only file system", c_validate_output_on_read_only,
-    "error: output folder cannot be written", "nonzero", r"(?i)read-only|writ")
-add("2n", "2", "simulate -o is an existing file", c_simulate_outdir_is_file,
-    "error: not a folder", "nonzero", r"(?i)sim")
-add("2o", "2", "simulate -r is a GFF3", c_simulate_reference_not_fasta,
-    "error: not FASTA", "nonzero", r"(?i)fasta")
+add(
+    "2a",
+    "2",
+    "ClinVar plain uncompressed .vcf",
+    c_clinvar_plain_named_vcf,
+    "error: bgzip + index, with command",
+    "nonzero",
+    r"(?i)bgzip",
+)
+add(
+    "2b",
+    "2",
+    "ClinVar bgzipped without any header",
+    c_clinvar_headerless_gz,
+    "error: no VCF header",
+    "nonzero",
+    r"(?i)header|not a (readable )?VCF",
+)
+add(
+    "2c",
+    "2",
+    "population AF_sas Type=String and no .tbi: two problems",
+    c_pop_field_string_and_no_index,
+    "error listing both",
+    "nonzero",
+    r"(?is)(?=.*(String|Float|type))(?=.*(index|tbi))",
+)
+add(
+    "2d",
+    "2",
+    "population VCF with CRLF line ends (bgzip+tabix)",
+    c_pop_crlf_vcf,
+    "error or accepted, no traceback",
+    "any",
+    r".",
+)
+add(
+    "2e",
+    "2",
+    "ClinVar path holds a GFF3 text",
+    c_clinvar_is_gff3,
+    "error: not bgzip/VCF",
+    "nonzero",
+    r"(?i)clinvar",
+)
+add(
+    "2f",
+    "2",
+    "evaluate: calls is a BAM renamed .vcf.gz",
+    c_evaluate_bam_calls,
+    "error: BAM, not VCF",
+    "nonzero",
+    r"(?i)BAM|not a (readable )?VCF",
+)
+add(
+    "2g",
+    "2",
+    "evaluate: truth is a FASTQ, calls a folder",
+    c_evaluate_fastq_truth_dir_calls,
+    "error naming both",
+    "nonzero",
+    r"(?i)(folder|directory)",
+)
+add(
+    "2h",
+    "2",
+    "evaluate: -o is an existing file",
+    c_evaluate_out_is_file,
+    "error: not a folder",
+    "nonzero",
+    r"(?i)eval",
+)
+add(
+    "2i",
+    "2",
+    "evaluate: shared empty.vcf truth vs formatmissing calls",
+    c_evaluate_shared_empty_vcf,
+    "error: empty truth",
+    "nonzero",
+    r"(?i)empty|no header|header",
+)
+add(
+    "2j",
+    "2",
+    "run: output_dir below a regular file",
+    c_outdir_under_a_file,
+    "error: cannot create output folder",
+    "nonzero",
+    r"(?i)blocker",
+)
+add(
+    "2k",
+    "2",
+    "run -o names an existing file",
+    c_run_outdir_flag_is_file,
+    "error: not a folder",
+    "nonzero",
+    r"(?i)results.txt",
+)
+add(
+    "2l",
+    "2",
+    "validate a folder as CONFIG",
+    c_config_is_directory,
+    "error: a folder",
+    "nonzero",
+    r"(?i)folder|directory",
+)
+add(
+    "2m",
+    "2",
+    "config.yaml gzipped",
+    c_config_is_gzip,
+    "error: not YAML text",
+    "nonzero",
+    r"(?i)config",
+)
+add(
+    "3a",
+    "3",
+    "reference prepare on a nearly full disk (400k tmpfs)",
+    c_full_disk_reference_prepare,
+    "error: no space; no index left that looks finished",
+    "nonzero",
+    r"(?i)space",
+)
+add(
+    "3b",
+    "2",
+    "init --out on a read-only file system",
+    c_read_only_init_out,
+    "error: cannot write there",
+    "nonzero",
+    r"(?i)read-only|writ",
+)
+add(
+    "3c",
+    "3",
+    "evaluate -o on a full file system",
+    c_full_disk_evaluate_out,
+    "error: no space, names the folder",
+    "nonzero",
+    r"(?i)space",
+)
+add(
+    "3d",
+    "2",
+    "validate: output_dir on a read-only file system",
+    c_validate_output_on_read_only,
+    "error: output folder cannot be written",
+    "nonzero",
+    r"(?i)read-only|writ",
+)
+add(
+    "2n",
+    "2",
+    "simulate -o is an existing file",
+    c_simulate_outdir_is_file,
+    "error: not a folder",
+    "nonzero",
+    r"(?i)sim",
+)
+add(
+    "2o",
+    "2",
+    "simulate -r is a GFF3",
+    c_simulate_reference_not_fasta,
+    "error: not FASTA",
+    "nonzero",
+    r"(?i)fasta",
+)
 
-add("5a", "5", "reference prepare: bgzipped FASTA with a duplicate contig", c_ref_dup_contig_bgzip,
-    "error: duplicate chr3, nothing indexed", "nonzero", r"(?i)chr3")
-add("5b", "5", "reference lowercase (soft-masked) lines and IUPAC codes", c_ref_lowercase_iupac,
-    "accepted", "0", r"valid")
-add("5c", "5", "reference prepare: 305-character contig name", c_ref_long_contig_name,
-    "accepted or clear refusal", "any", r".")
-add("5d", "5", "reference prepare: contig name with , < >", c_ref_contig_illegal_chars,
-    "error: name illegal in SAM/VCF", "nonzero", r"(?i)chr3,alt")
-add("5e", "5", "reference prepare: FASTA with CRLF line ends", c_ref_crlf,
-    "error or accepted (bwa/samtools reads CRLF?)", "any", r".")
-add("5f", "5", "duplicate key inside a population_af item", c_yaml_nested_duplicate,
-    "error naming both lines", "nonzero", r"(?i)population.*(twice|duplicate)|line")
-add("5g", "5", "config with a tab for indentation", c_yaml_tab,
-    "error: line, tab", "nonzero", r"(?i)tab")
-add("5h", "5", "config copied to another folder (relative paths)", c_config_relative_elsewhere,
-    "error naming the resolved paths", "nonzero", r"(?i)other")
-add("5i", "5", "sheet: BOM, CRLF, trailing tab and blank lines", c_sheet_bom_crlf_trailing_blank_and_tabs,
-    "accepted", "0", r"valid")
-add("5j", "5", "sheet written with commas (CSV)", c_sheet_commas,
-    "error: comma, not tab", "nonzero", r"(?i)comma|tab")
-add("5k", "5", "BED with a track line and a header line", c_bed_track_and_header,
-    "accepted", "0", r"valid")
-add("5l", "5", "BED row with end < start", c_bed_end_before_start,
-    "error naming the line", "nonzero", r"(?i)line 5")
-add("5m", "5", "BED with spaces instead of tabs", c_bed_spaces,
-    "error or accepted, named", "any", r"(?i)valid|tab|space")
-add("5n", "5", "targets BED bgzipped", c_bed_gz,
-    "accepted or clear refusal", "any", r"(?i)valid|gzip|compress")
-add("5o", "5", "panel with BOM, CRLF and a gene not in the GFF3", c_panel_bom_crlf_unknown_gene,
-    "error/warning naming NOTAGENE1", "any", r"NOTAGENE1")
-add("5p", "5", "GFF3 with no genes on the reference's contigs (NC_ names)",
-    c_gff3_no_genes_on_contigs, "error: contigs do not match", "nonzero", r"(?i)NC_0000")
+add(
+    "5a",
+    "5",
+    "reference prepare: bgzipped FASTA with a duplicate contig",
+    c_ref_dup_contig_bgzip,
+    "error: duplicate chr3, nothing indexed",
+    "nonzero",
+    r"(?i)chr3",
+)
+add(
+    "5b",
+    "5",
+    "reference lowercase (soft-masked) lines and IUPAC codes",
+    c_ref_lowercase_iupac,
+    "accepted",
+    "0",
+    r"valid",
+)
+add(
+    "5c",
+    "5",
+    "reference prepare: 305-character contig name",
+    c_ref_long_contig_name,
+    "accepted or clear refusal",
+    "any",
+    r".",
+)
+add(
+    "5d",
+    "5",
+    "reference prepare: contig name with , < >",
+    c_ref_contig_illegal_chars,
+    "error: name illegal in SAM/VCF",
+    "nonzero",
+    r"(?i)chr3,alt",
+)
+add(
+    "5e",
+    "5",
+    "reference prepare: FASTA with CRLF line ends",
+    c_ref_crlf,
+    "error or accepted (bwa/samtools reads CRLF?)",
+    "any",
+    r".",
+)
+add(
+    "5f",
+    "5",
+    "duplicate key inside a population_af item",
+    c_yaml_nested_duplicate,
+    "error naming both lines",
+    "nonzero",
+    r"(?i)population.*(twice|duplicate)|line",
+)
+add(
+    "5g",
+    "5",
+    "config with a tab for indentation",
+    c_yaml_tab,
+    "error: line, tab",
+    "nonzero",
+    r"(?i)tab",
+)
+add(
+    "5h",
+    "5",
+    "config copied to another folder (relative paths)",
+    c_config_relative_elsewhere,
+    "error naming the resolved paths",
+    "nonzero",
+    r"(?i)other",
+)
+add(
+    "5i",
+    "5",
+    "sheet: BOM, CRLF, trailing tab and blank lines",
+    c_sheet_bom_crlf_trailing_blank_and_tabs,
+    "accepted",
+    "0",
+    r"valid",
+)
+add(
+    "5j",
+    "5",
+    "sheet written with commas (CSV)",
+    c_sheet_commas,
+    "error: comma, not tab",
+    "nonzero",
+    r"(?i)comma|tab",
+)
+add(
+    "5k",
+    "5",
+    "BED with a track line and a header line",
+    c_bed_track_and_header,
+    "accepted, or the header line named with the fix",
+    "any",
+    r"valid|header",
+)
+add(
+    "5l",
+    "5",
+    "BED row with end < start",
+    c_bed_end_before_start,
+    "error naming the line",
+    "nonzero",
+    r"(?i)line 5",
+)
+add(
+    "5m",
+    "5",
+    "BED with spaces instead of tabs",
+    c_bed_spaces,
+    "error or accepted, named",
+    "any",
+    r"(?i)valid|tab|space",
+)
+add(
+    "5n",
+    "5",
+    "targets BED bgzipped",
+    c_bed_gz,
+    "accepted or clear refusal",
+    "any",
+    r"(?i)valid|gzip|compress",
+)
+add(
+    "5o",
+    "5",
+    "panel with BOM, CRLF and a gene not in the GFF3",
+    c_panel_bom_crlf_unknown_gene,
+    "error/warning naming NOTAGENE1",
+    "any",
+    r"NOTAGENE1",
+)
+add(
+    "5p",
+    "5",
+    "GFF3 with no genes on the reference's contigs (NC_ names)",
+    c_gff3_no_genes_on_contigs,
+    "error: contigs do not match",
+    "nonzero",
+    r"(?i)NC_0000",
+)
 add("5q", "5", "GFF3 with BOM and CRLF", c_gff3_crlf_bom, "accepted or named", "any", r".")
-add("5r", "5", "MGI read names declared ILLUMINA", c_mgi_names_said_illumina,
-    "warning naming PK002", "0", r"(?i)warning.*(MGI|DNBSEQ)")
-add("5s", "5", "platform 'bgiseq-500' (lowercase, model suffix)", c_platform_lowercase_alias,
-    "accepted as DNBSEQ or named", "any", r"(?i)valid|bgiseq")
-add("5t", "5", "sample name with é", c_sample_name_unicode,
-    "error: letters, digits, -_.", "nonzero", r"(?i)PK.002")
-add("5u", "5", "init: barcode table BOM+CRLF, one sample name for two barcodes",
-    c_init_barcodes_crlf_bom_duplicate, "error or merge as two units, named", "any",
-    r"(?i)PK010")
-add("5v", "5", "init: folder with no FASTQ", c_init_no_fastq,
-    "error: no FASTQ found", "nonzero", r"(?i)fastq")
-add("5w", "5", "evaluate: plain truth with contigs 1,2,3 against chr reference",
-    c_truth_plain_chr_mismatch, "error naming contig names", "nonzero", r"(?i)chr|contig")
+add(
+    "5r",
+    "5",
+    "MGI read names declared ILLUMINA",
+    c_mgi_names_said_illumina,
+    "warning naming PK002",
+    "0",
+    r"(?i)warning.*(MGI|DNBSEQ)",
+)
+add(
+    "5s",
+    "5",
+    "platform 'bgiseq-500' (lowercase, model suffix)",
+    c_platform_lowercase_alias,
+    "accepted as DNBSEQ or named",
+    "any",
+    r"(?i)valid|bgiseq",
+)
+add(
+    "5t",
+    "5",
+    "sample name with é",
+    c_sample_name_unicode,
+    "error: letters, digits, -_.",
+    "nonzero",
+    r"(?i)PK.002",
+)
+add(
+    "5u",
+    "5",
+    "init: barcode table BOM+CRLF, one sample name for two barcodes",
+    c_init_barcodes_crlf_bom_duplicate,
+    "error or merge as two units, named",
+    "any",
+    r"(?i)PK010",
+)
+add(
+    "5v",
+    "5",
+    "init: folder with no FASTQ",
+    c_init_no_fastq,
+    "error: no FASTQ found",
+    "nonzero",
+    r"(?i)fastq",
+)
+add(
+    "5w",
+    "5",
+    "evaluate: plain truth with contigs 1,2,3 against chr reference",
+    c_truth_plain_chr_mismatch,
+    "error naming contig names",
+    "nonzero",
+    r"(?i)chr|contig",
+)
 
-add("6a", "6", "FASTA touched (mtime) but not changed after prepare", c_fasta_touched_not_changed,
-    "accepted, nothing rebuilt", "0", r"valid")
-add("6b", "6", "killed reference prepare: .bwt cut to a third", c_killed_prepare_truncated_bwt,
-    "error: index incomplete, rerun prepare", "nonzero", r"(?i)prepare")
-add("6c", "6", "killed reference prepare: .sa and stamp missing", c_killed_prepare_no_stamp,
-    "error/notice: index missing, rerun prepare", "any", r"(?i)prepare|index")
-add("6d", "6", "reference symlink re-pointed at an edited FASTA after prepare",
-    c_fasta_symlink_swapped, "error: FASTA changed since prepare", "nonzero",
-    r"(?i)changed|prepare")
+add(
+    "6a",
+    "6",
+    "FASTA touched (mtime) but not changed after prepare",
+    c_fasta_touched_not_changed,
+    "accepted, nothing rebuilt",
+    "0",
+    r"valid",
+)
+add(
+    "6b",
+    "6",
+    "killed reference prepare: .bwt cut to a third",
+    c_killed_prepare_truncated_bwt,
+    "error: index incomplete, rerun prepare",
+    "nonzero",
+    r"(?i)prepare",
+)
+add(
+    "6c",
+    "6",
+    "killed reference prepare: .sa and stamp missing",
+    c_killed_prepare_no_stamp,
+    "error/notice: index missing, rerun prepare",
+    "any",
+    r"(?i)prepare|index",
+)
+add(
+    "6d",
+    "6",
+    "reference symlink re-pointed at an edited FASTA after prepare",
+    c_fasta_symlink_swapped,
+    "error: FASTA changed since prepare",
+    "nonzero",
+    r"(?i)changed|prepare",
+)
 
-add("8a", "4/7/8", "markup in lab name, library, patient fields, GFF3 Name, ClinVar CLNDN; "
-    "umask 027; 0/0 PASS", c_html_injection_run,
-    "run ok; no raw markup; files not world-readable; no 0/0 PASS", "0", r".",
-    check=check_html_run, run=True)
+add(
+    "8a",
+    "4/7/8",
+    "markup in lab name, library, patient fields, GFF3 Name, ClinVar CLNDN; umask 027; 0/0 PASS",
+    c_html_injection_run,
+    "run ok; no raw markup; files not world-readable; no 0/0 PASS",
+    "0",
+    r".",
+    check=check_html_run,
+    run=True,
+)
 
 
 def leftovers(d: Path) -> list[str]:
@@ -899,19 +1409,24 @@ def leftovers(d: Path) -> list[str]:
         if name.endswith((".bam", ".vcf.gz", ".bcf")):
             with open(path, "rb") as handle:
                 handle.seek(max(0, path.stat().st_size - 28))
-                if not handle.read().endswith(bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")):
+                if not handle.read().endswith(
+                    bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+                ):
                     found.append(f"no BGZF EOF {path.relative_to(d)}")
     return found
 
 
-def drive(case: Case, work: Path) -> Outcome:
+def drive(case: Case, work: Path) -> tuple[Outcome, str]:
+    """Build the case in work/<id>, run its command; the outcome and the command as shown."""
     d = work / case.id
     if d.exists():
         shutil.rmtree(d)
     cmd = case.build(d)
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
-    res = subprocess.run(cmd, capture_output=True, text=True, cwd=d if d.exists() else work,
-                         env=env, check=False)
+    shown = " ".join(cmd).replace(str(d), "$CASE").replace(LABPIPE, "labpipe")
+    shown = shown.replace(str(DEMO), "test_data").replace(str(SHARED), "bad-inputs")
+    res = subprocess.run(
+        cmd, capture_output=True, text=True, cwd=d if d.exists() else work, check=False
+    )
     text = (res.stdout + res.stderr).strip()
     (work / f"{case.id}.output.txt").write_text(text + "\n")
     out = Outcome(res.returncode, text, "Traceback" in text)
@@ -920,39 +1435,59 @@ def drive(case: Case, work: Path) -> Outcome:
         out.notes = case.check(d, out)
     while MOUNTS:
         subprocess.run(["umount", "-l", str(MOUNTS.pop())], capture_output=True, check=False)
-    return out
+    return out, shown
 
 
-def drive_kill(work: Path) -> tuple[Outcome, Outcome]:
-    """Kill a run with SIGKILL once its first BAM is being written, then run again."""
+def drive_kill(work: Path) -> Outcome:
+    """Kill a run (SIGKILL, whole process group) once it has written its first BAM, then run
+    the same command again: nothing half-written may be left, and the rerun must finish."""
     d = work / "4a"
     if d.exists():
         shutil.rmtree(d)
     config = lab(d)
-    proc = subprocess.Popen(run_cmd(config), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            cwd=d, start_new_session=True)
+    proc = subprocess.Popen(
+        run_cmd(config),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=d,
+        start_new_session=True,
+    )
     deadline = time.time() + 300
-    while time.time() < deadline:
-        if any((d / "out").rglob("*.bam*")) or any((d / "out").rglob("*.sorted*")):
-            break
+    while time.time() < deadline and not any((d / "out").rglob("*.bam*")):
         time.sleep(0.2)
     time.sleep(1.0)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    first = Outcome(proc.returncode, "(killed with SIGKILL)", False, leftovers(d))
-    complete_looking = [str(p.relative_to(d)) for p in (d / "out").rglob("*")
-                        if p.is_file() and p.suffix in (".bam", ".gz") and "tmp" not in p.name]
-    first.notes = [f"after kill: {len(complete_looking)} .bam/.gz files: "
-                   + ", ".join(sorted(complete_looking)[:6])]
+    after_kill = leftovers(d)
     res = subprocess.run(run_cmd(config), capture_output=True, text=True, cwd=d, check=False)
     text = (res.stdout + res.stderr).strip()
-    second = Outcome(res.returncode, text, "Traceback" in text, leftovers(d))
-    return first, second
+    (work / "4a.output.txt").write_text(text + "\n")
+    out = Outcome(res.returncode, text, "Traceback" in text, leftovers(d))
+    out.notes = [f"after the kill: {x}" for x in after_kill]
+    return out
+
+
+KILL = Case(
+    "4a",
+    "4",
+    "run killed with SIGKILL after its first BAM, then run again",
+    lambda d: [],
+    "rerun finishes; nothing half-written after the kill or the rerun",
+    "0",
+    r"(?i)report",
+    run=True,
+)
 
 
 def short(text: str, width: int = 260) -> str:
+    """The message as the user reads it, from labpipe's first line, on one line."""
     lines = [ln for ln in text.splitlines() if ln.strip()]
-    start = next((i for i, ln in enumerate(lines) if "labpipe: " in ln), max(0, len(lines) - 3))
+    errors = [i for i, ln in enumerate(lines) if "labpipe: error" in ln or "Traceback" in ln]
+    start = (
+        errors[0]
+        if errors
+        else next((i for i, ln in enumerate(lines) if "labpipe: " in ln), max(0, len(lines) - 3))
+    )
     flat = " / ".join(ln.strip() for ln in lines[start:])
     flat = flat.replace("|", "\\|")
     return flat[:width] + ("…" if len(flat) > width else "")
@@ -973,37 +1508,80 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/adv11-batch"))
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--no-runs", action="store_true")
-    parser.add_argument("--table", type=Path, default=REPO / "benchmarks" / "bad_inputs_batch.md")
+    parser.add_argument("--json", type=Path, help="write the outcomes here")
+    parser.add_argument(
+        "--table",
+        nargs=2,
+        type=Path,
+        metavar=("BEFORE_JSON", "AFTER_JSON"),
+        help="write benchmarks/bad_inputs_batch.md from two outcome files",
+    )
     args = parser.parse_args()
+    if args.table:
+        write_table(REPO / "benchmarks" / "bad_inputs_batch.md", *args.table)
+        return
     args.work.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for case in CASES:
-        if args.only and case.id not in args.only:
+    results: dict[str, dict[str, object]] = {}
+    for case in [*CASES, KILL]:
+        if (args.only and case.id not in args.only) or (args.no_runs and case.run):
             continue
-        if args.no_runs and case.run:
-            continue
-        out = drive(case, args.work)
+        if case is KILL:
+            out, shown = drive_kill(args.work), "labpipe run config.yaml --cores 2 (killed), again"
+        else:
+            out, shown = drive(case, args.work)
         ok = clean(case, out)
-        cmd = " ".join(case.build.__doc__ and [] or [])
-        print(f"{case.id}\trc={out.rc}\ttb={out.traceback}\tclean={ok}\t{short(out.text, 400)}"
-              f"\t{out.leftovers}\t{out.notes}", flush=True)
-        rows.append((case, out, ok, cmd))
-    if not args.no_runs and (not args.only or "4a" in args.only):
-        first, second = drive_kill(args.work)
-        print(f"4a\tkill: {first.notes} {first.leftovers}\trerun rc={second.rc} "
-              f"tb={second.traceback} {short(second.text)} {second.leftovers}", flush=True)
-    if not args.only:
-        write_table(args.table, rows)
+        print(
+            f"{case.id}\trc={out.rc}\ttb={out.traceback}\tclean={ok}\t{short(out.text, 400)}"
+            f"\t{out.leftovers}\t{out.notes}",
+            flush=True,
+        )
+        results[case.id] = {
+            "rc": out.rc,
+            "message": short(out.text),
+            "traceback": out.traceback,
+            "left": out.leftovers + out.notes,
+            "clean": ok,
+            "command": shown,
+        }
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
 
 
-def write_table(path: Path, rows: list[tuple[Case, Outcome, bool, str]]) -> None:
-    lines = ["| case | class | input | expected | exit | got | traceback | left behind | clean |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for case, out, ok, _ in rows:
-        left = "; ".join(out.leftovers + out.notes) or "—"
-        lines.append(f"| {case.id} | {case.klass} | {case.what} | {case.expected} | {out.rc} | "
-                     f"{short(out.text)} | {'yes' if out.traceback else 'no'} | {left} | "
-                     f"{'yes' if ok else 'NO'} |")
+def write_table(path: Path, before_json: Path, after_json: Path) -> None:
+    before = json.loads(before_json.read_text())
+    after = json.loads(after_json.read_text())
+    lines = [
+        "# An independent batch of bad inputs (issue 11), before and after its fixes",
+        "",
+        "Written by `benchmarks/bad_inputs_batch.py --table BEFORE.json AFTER.json`; each case",
+        "is built from the demo data (or the shared bad-input files) and run through the real",
+        "CLI (`labpipe validate|run|init|reference prepare|evaluate|simulate`). *before*: main",
+        "at 9f68e65 (before the fault-handling work landed and before this batch's fixes);",
+        "*after*: this branch. *clean*: exit code as expected, the message says what and where,",
+        "no traceback, nothing half-written left (temporary files, BGZF without EOF block), and",
+        "for the run with markup: no raw markup in any HTML, files following umask 027, no 0/0",
+        "call with FILTER PASS. `$CASE` is the case's folder.",
+        "",
+        "| case | class | input | command | expected | before: exit, clean | after: exit |"
+        " after: message (start) | traceback | left behind | clean |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    counts = [0, 0]
+    for case in [*CASES, KILL]:
+        b, a = before.get(case.id), after.get(case.id)
+        if a is None:
+            continue
+        counts[0] += bool(b and b["clean"])
+        counts[1] += bool(a["clean"])
+        was = f"{b['rc']}, {'yes' if b['clean'] else 'NO'}" if b else "not run"
+        left = "; ".join(a["left"]) or "—"
+        lines.append(
+            f"| {case.id} | {case.klass} | {case.what} | `{a['command']}` | {case.expected} |"
+            f" {was} | {a['rc']} | {a['message']} | {'yes' if a['traceback'] else 'no'} |"
+            f" {left} | {'yes' if a['clean'] else 'NO'} |"
+        )
+    total = sum(1 for c in [*CASES, KILL] if c.id in after)
+    lines += ["", f"Clean: {counts[0]} of {total} before, {counts[1]} of {total} after."]
     path.write_text("\n".join(lines) + "\n")
 
 
