@@ -3,7 +3,8 @@ they were built from.
 
 Indexes are tied to their FASTA by a stamp file beside it
 (``<fasta>.labpipe-index.json``): the FASTA's size, mtime and sha256 when the
-indexes were built. A FASTA edited afterwards no longer matches, and ``validate``
+indexes were built, and each index file's size. A FASTA edited afterwards, or an
+index file cut short or replaced (a killed copy), no longer matches, and ``validate``
 and ``run`` refuse it until ``labpipe reference prepare`` rebuilds. Indexes are
 built in a temporary folder and moved into place, then the stamp is written, so a
 killed ``prepare`` leaves nothing that counts as a finished index.
