@@ -125,6 +125,16 @@ PK2_R1 = "V350012345_L02_PK002_1.fq.gz"
 PK2_R2 = "V350012345_L02_PK002_2.fq.gz"
 
 
+def evaluate_cmd(truth: str, calls: str, reference: str, out: str) -> list[str]:
+    return [LABPIPE, "evaluate", "-t", truth, "-c", calls, "-r", reference, "-o", out]
+
+
+def init_cmd(run: str, reference: str, out: str, extra: list[str] | None = None) -> list[str]:
+    return [LABPIPE, "init", "--fastq-dir", run, "--reference", reference, "--out", out] + (
+        extra or []
+    )
+
+
 def validate(config: Path) -> list[str]:
     return [LABPIPE, "validate", str(config)]
 
@@ -160,11 +170,33 @@ def vcf_text(path: Path) -> str:
 # ---------------------------------------------------------------- class 1: read pairs
 
 
-def c_same_fastq_two_units(d: Path) -> list[str]:
-    config = lab(d)
-    edit_sheet(d, "reads/PK001_S1_L002_R1_001", "reads/PK001_S1_L001_R1_001")
-    edit_sheet(d, "reads/PK001_S1_L002_R2_001", "reads/PK001_S1_L001_R2_001")
-    return validate(config)
+def sheet_edited(*edits: tuple[str, str]) -> Callable[[Path], list[str]]:
+    """A case: the demo lab with its sample sheet edited (old, new), then validated."""
+
+    def build(d: Path) -> list[str]:
+        config = lab(d)
+        for old, new in edits:
+            edit_sheet(d, old, new)
+        return validate(config)
+
+    return build
+
+
+c_same_fastq_two_units = sheet_edited(
+    ("reads/PK001_S1_L002_R1_001", "reads/PK001_S1_L001_R1_001"),
+    ("reads/PK001_S1_L002_R2_001", "reads/PK001_S1_L001_R2_001"),
+)
+# fq2 names the R1 file of another lane (R1 given as R2).
+c_r1_as_r2 = sheet_edited(("reads/PK001_S1_L002_R2_001", "reads/PK001_S1_L001_R1_001"))
+c_swapped_columns = sheet_edited(
+    (
+        "reads/V350012345_L02_PK002_1.fq.gz\treads/V350012345_L02_PK002_2.fq.gz",
+        "reads/V350012345_L02_PK002_2.fq.gz\treads/V350012345_L02_PK002_1.fq.gz",
+    )
+)
+c_mgi_names_said_illumina = sheet_edited(("DNBSEQ", "ILLUMINA"))
+c_platform_lowercase_alias = sheet_edited(("\tDNBSEQ\t", "\tbgiseq-500\t"))
+c_sample_name_unicode = sheet_edited(("PK002\tL02", "PK\u00e9002\tL02"))
 
 
 def c_same_fastq_two_samples(d: Path) -> list[str]:
@@ -174,23 +206,6 @@ def c_same_fastq_two_samples(d: Path) -> list[str]:
         "\tILLUMINA\tPK003-lib1\n"
     )
     sheet(d).write_text(text)
-    return validate(config)
-
-
-def c_r1_as_r2(d: Path) -> list[str]:
-    """fq2 column names the R1 file of another lane (R1 given as R2)."""
-    config = lab(d)
-    edit_sheet(d, "reads/PK001_S1_L002_R2_001", "reads/PK001_S1_L001_R1_001")
-    return validate(config)
-
-
-def c_swapped_columns(d: Path) -> list[str]:
-    config = lab(d)
-    edit_sheet(
-        d,
-        "reads/V350012345_L02_PK002_1.fq.gz\treads/V350012345_L02_PK002_2.fq.gz",
-        "reads/V350012345_L02_PK002_2.fq.gz\treads/V350012345_L02_PK002_1.fq.gz",
-    )
     return validate(config)
 
 
@@ -336,18 +351,9 @@ def c_evaluate_bam_calls(d: Path) -> list[str]:
     sam.write_text("@SQ\tSN:chr1\tLN:120000\nr1\t4\t*\t0\t0\t*\t*\t0\t0\tACGT\tIIII\n")
     subprocess.run(["samtools", "view", "-b", "-o", str(d / "calls.vcf.gz"), str(sam)], check=True)
     shutil.copy(DEMO.parent / "test_data" / "clinvar.vcf.gz", d / "truth.vcf.gz")
-    return [
-        LABPIPE,
-        "evaluate",
-        "-t",
-        str(d / "truth.vcf.gz"),
-        "-c",
-        str(d / "calls.vcf.gz"),
-        "-r",
-        str(d / "reference.fa"),
-        "-o",
-        str(d / "eval"),
-    ]
+    return evaluate_cmd(
+        str(d / "truth.vcf.gz"), str(d / "calls.vcf.gz"), str(d / "reference.fa"), str(d / "eval")
+    )
 
 
 def c_evaluate_fastq_truth_dir_calls(d: Path) -> list[str]:
@@ -355,18 +361,9 @@ def c_evaluate_fastq_truth_dir_calls(d: Path) -> list[str]:
     shutil.copy(DEMO / "reference.fa", d / "reference.fa")
     subprocess.run(["samtools", "faidx", str(d / "reference.fa")], check=True)
     (d / "calls").mkdir()
-    return [
-        LABPIPE,
-        "evaluate",
-        "-t",
-        str(DEMO / "reads" / PK1_R1),
-        "-c",
-        str(d / "calls"),
-        "-r",
-        str(d / "reference.fa"),
-        "-o",
-        str(d / "eval"),
-    ]
+    return evaluate_cmd(
+        str(DEMO / "reads" / PK1_R1), str(d / "calls"), str(d / "reference.fa"), str(d / "eval")
+    )
 
 
 def small_vcf(d: Path) -> Path:
@@ -388,36 +385,19 @@ def small_vcf(d: Path) -> Path:
 def c_evaluate_out_is_file(d: Path) -> list[str]:
     truth = small_vcf(d)
     (d / "eval").write_text("a file, not a folder\n")
-    return [
-        LABPIPE,
-        "evaluate",
-        "-t",
-        str(truth),
-        "-c",
-        str(truth),
-        "-r",
-        str(d / "reference.fa"),
-        "-o",
-        str(d / "eval"),
-    ]
+    return evaluate_cmd(str(truth), str(truth), str(d / "reference.fa"), str(d / "eval"))
 
 
 def c_evaluate_shared_empty_vcf(d: Path) -> list[str]:
     d.mkdir(parents=True)
     shutil.copy(DEMO / "reference.fa", d / "reference.fa")
     subprocess.run(["samtools", "faidx", str(d / "reference.fa")], check=True)
-    return [
-        LABPIPE,
-        "evaluate",
-        "-t",
+    return evaluate_cmd(
         str(SHARED / "cyvcf2" / "empty.vcf"),
-        "-c",
         str(SHARED / "htslib" / "formatmissing.vcf"),
-        "-r",
         str(d / "reference.fa"),
-        "-o",
         str(d / "eval"),
-    ]
+    )
 
 
 def c_outdir_under_a_file(d: Path) -> list[str]:
@@ -469,16 +449,7 @@ def c_read_only_init_out(d: Path) -> list[str]:
     (d / "run").mkdir()
     for name in (PK2_R1, PK2_R2):
         shutil.copy(DEMO / "reads" / name, d / "run" / name)
-    return [
-        LABPIPE,
-        "init",
-        "--fastq-dir",
-        str(d / "run"),
-        "--reference",
-        str(DEMO / "reference.fa"),
-        "--out",
-        str(folder / "lab"),
-    ]
+    return init_cmd(str(d / "run"), str(DEMO / "reference.fa"), str(folder / "lab"))
 
 
 def c_full_disk_evaluate_out(d: Path) -> list[str]:
@@ -486,18 +457,7 @@ def c_full_disk_evaluate_out(d: Path) -> list[str]:
     with open(folder / "filler", "wb") as handle, contextlib.suppress(OSError):
         handle.write(b"x" * 40000)
     truth = small_vcf(d)
-    return [
-        LABPIPE,
-        "evaluate",
-        "-t",
-        str(truth),
-        "-c",
-        str(truth),
-        "-r",
-        str(d / "reference.fa"),
-        "-o",
-        str(folder / "eval"),
-    ]
+    return evaluate_cmd(str(truth), str(truth), str(d / "reference.fa"), str(folder / "eval"))
 
 
 def c_validate_output_on_read_only(d: Path) -> list[str]:
@@ -507,33 +467,19 @@ def c_validate_output_on_read_only(d: Path) -> list[str]:
     return validate(config)
 
 
+def simulate_cmd(out: Path, reference: Path) -> list[str]:
+    return [LABPIPE, "simulate", "-o", str(out), "-r", str(reference), "--depth", "1"]
+
+
 def c_simulate_outdir_is_file(d: Path) -> list[str]:
     d.mkdir(parents=True)
     (d / "sim").write_text("x\n")
-    return [
-        LABPIPE,
-        "simulate",
-        "-o",
-        str(d / "sim"),
-        "-r",
-        str(DEMO / "reference.fa"),
-        "--depth",
-        "1",
-    ]
+    return simulate_cmd(d / "sim", DEMO / "reference.fa")
 
 
 def c_simulate_reference_not_fasta(d: Path) -> list[str]:
     d.mkdir(parents=True)
-    return [
-        LABPIPE,
-        "simulate",
-        "-o",
-        str(d / "sim"),
-        "-r",
-        str(DEMO / "genes.gff3"),
-        "--depth",
-        "1",
-    ]
+    return simulate_cmd(d / "sim", DEMO / "genes.gff3")
 
 
 # ---------------------------------------------------------- class 5: almost right
@@ -681,24 +627,6 @@ def c_gff3_crlf_bom(d: Path) -> list[str]:
     return validate(config)
 
 
-def c_mgi_names_said_illumina(d: Path) -> list[str]:
-    config = lab(d)
-    edit_sheet(d, "DNBSEQ", "ILLUMINA")
-    return validate(config)
-
-
-def c_platform_lowercase_alias(d: Path) -> list[str]:
-    config = lab(d)
-    edit_sheet(d, "\tDNBSEQ\t", "\tbgiseq-500\t")
-    return validate(config)
-
-
-def c_sample_name_unicode(d: Path) -> list[str]:
-    config = lab(d)
-    edit_sheet(d, "PK002\tL02", "PK\u00e9002\tL02")
-    return validate(config)
-
-
 def c_init_barcodes_crlf_bom_duplicate(d: Path) -> list[str]:
     d.mkdir(parents=True)
     run = d / "run"
@@ -707,33 +635,18 @@ def c_init_barcodes_crlf_bom_duplicate(d: Path) -> list[str]:
         for mate, name in zip(("1", "2"), source, strict=True):
             shutil.copy(DEMO / "reads" / name, run / "L01" / f"V350099999_L01_{bc}_{mate}.fq.gz")
     (d / "barcodes.tsv").write_text("\ufeffbarcode\tsample\r\n1\tPK010\r\n2\tPK010\r\n", newline="")
-    return [
-        LABPIPE,
-        "init",
-        "--fastq-dir",
+    return init_cmd(
         str(run),
-        "--reference",
         str(DEMO / "reference.fa"),
-        "--barcodes",
-        str(d / "barcodes.tsv"),
-        "--out",
         str(d / "lab"),
-    ]
+        ["--barcodes", str(d / "barcodes.tsv")],
+    )
 
 
 def c_init_no_fastq(d: Path) -> list[str]:
     (d / "run").mkdir(parents=True)
     (d / "run" / "notes.txt").write_text("x\n")
-    return [
-        LABPIPE,
-        "init",
-        "--fastq-dir",
-        str(d / "run"),
-        "--reference",
-        str(DEMO / "reference.fa"),
-        "--out",
-        str(d / "lab"),
-    ]
+    return init_cmd(str(d / "run"), str(DEMO / "reference.fa"), str(d / "lab"))
 
 
 def c_truth_plain_chr_mismatch(d: Path) -> list[str]:
@@ -741,18 +654,7 @@ def c_truth_plain_chr_mismatch(d: Path) -> list[str]:
     calls = small_vcf(d)
     truth = d / "truth-b37.vcf"
     truth.write_text(calls.read_text().replace("ID=chr1,", "ID=1,").replace("\nchr1\t", "\n1\t"))
-    return [
-        LABPIPE,
-        "evaluate",
-        "-t",
-        str(truth),
-        "-c",
-        str(calls),
-        "-r",
-        str(d / "reference.fa"),
-        "-o",
-        str(d / "eval"),
-    ]
+    return evaluate_cmd(str(truth), str(calls), str(d / "reference.fa"), str(d / "eval"))
 
 
 # -------------------------------------------------------- class 6: results follow inputs
@@ -784,7 +686,7 @@ def c_killed_prepare_no_stamp(d: Path) -> list[str]:
     fasta.with_name("reference.fa.sa").unlink()
     for stamp in d.glob("data/*labpipe*"):
         stamp.unlink()
-    return validate(config)
+    return [LABPIPE, "run", "-n", str(config), "--cores", "1"]
 
 
 def c_fasta_symlink_swapped(d: Path) -> list[str]:
@@ -798,7 +700,7 @@ def c_fasta_symlink_swapped(d: Path) -> list[str]:
     (d / "data" / "ref-v2.fa").write_text(text.replace("ACGT", "ACGA", 1))
     real.unlink()
     real.symlink_to("ref-v2.fa")
-    return validate(config)
+    return [LABPIPE, "run", "-n", str(config), "--cores", "1"]
 
 
 # ------------------------------------------- runs: 4 half-written, 6, 7 and 8 together
@@ -1370,18 +1272,18 @@ add(
     "6",
     "killed reference prepare: .sa and stamp missing",
     c_killed_prepare_no_stamp,
-    "error/notice: index missing, rerun prepare",
-    "any",
-    r"(?i)prepare|index",
+    "the run (dry run shown) rebuilds the bwa index first",
+    "0",
+    r"reference_index",
 )
 add(
     "6d",
     "6",
     "reference symlink re-pointed at an edited FASTA after prepare",
     c_fasta_symlink_swapped,
-    "error: FASTA changed since prepare",
-    "nonzero",
-    r"(?i)changed|prepare",
+    "error, or the run (dry run shown) indexes the new target first",
+    "any",
+    r"(?i)changed|reference_index",
 )
 
 add(
@@ -1438,6 +1340,21 @@ def drive(case: Case, work: Path) -> tuple[Outcome, str]:
     return out, shown
 
 
+def descendants(root: int) -> list[int]:
+    """Every process below ``root`` (from /proc), children before their own children."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
 def drive_kill(work: Path) -> Outcome:
     """Kill a run (SIGKILL, whole process group) once it has written its first BAM, then run
     the same command again: nothing half-written may be left, and the rerun must finish."""
@@ -1456,7 +1373,12 @@ def drive_kill(work: Path) -> Outcome:
     while time.time() < deadline and not any((d / "out").rglob("*.bam*")):
         time.sleep(0.2)
     time.sleep(1.0)
-    os.killpg(proc.pid, signal.SIGKILL)
+    # As a power cut or a cgroup kill would: labpipe and every process under it (Snakemake
+    # runs in a session of its own), by id, all at once.
+    tree = descendants(proc.pid)
+    for pid in [proc.pid, *tree]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     proc.wait()
     after_kill = leftovers(d)
     res = subprocess.run(run_cmd(config), capture_output=True, text=True, cwd=d, check=False)

@@ -166,3 +166,24 @@ def test_evaluate_folder_given_and_contigs_named_another_way(
     assert code == 1
     assert f"{truth}: the truth VCF names contigs that {fasta} does not have" in err
     assert "its records use '1', the reference uses 'chr1'" in err
+
+
+def test_lock_held_by_the_steps_of_a_killed_labpipe_says_so(tmp_path: Path) -> None:
+    """labpipe killed with SIGKILL: its Snakemake (own session) goes on holding the lock."""
+    import fcntl
+    import subprocess
+
+    from labpipe.errors import RunError
+    from labpipe.runner import _exclusive
+
+    lock = tmp_path / ".labpipe.lock"
+    dead = subprocess.Popen(["true"])  # a pid that has ended
+    dead.wait()
+    lock.write_text(f"pid {dead.pid}, started 2026-12-07 10:00:00\n")
+    with open(lock) as holder:  # the steps still running hold the lock
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        with pytest.raises(RunError) as raised, _exclusive(lock, tmp_path):
+            pass
+    message = str(raised.value)
+    assert f"already using {tmp_path} (pid {dead.pid}, started 2026-12-07 10:00:00)" in message
+    assert "that labpipe has ended, but the steps it started are still running" in message

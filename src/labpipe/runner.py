@@ -396,6 +396,27 @@ def _lines(stream: IO[str]) -> Iterator[str]:
     yield from iter(stream.readline, "")
 
 
+def _orphaned(holder: str) -> str:
+    """What to add when the labpipe that took the lock is gone but its workflow still runs.
+
+    Snakemake runs in a session of its own (so Ctrl-C reaches it through labpipe), so when
+    labpipe itself is killed its steps go on, holding the lock, until they finish.
+    """
+    match = re.match(r"pid (\d+)", holder)
+    if match is None:
+        return ""
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return (
+            ": that labpipe has ended, but the steps it started are still running (they"
+            " finish on their own; `ps -ef | grep snakemake` shows them)"
+        )
+    except OSError:
+        return ""
+    return ""
+
+
 @contextmanager
 def _exclusive(lock_path: Path, outdir: Path) -> Iterator[int]:
     handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
@@ -406,7 +427,7 @@ def _exclusive(lock_path: Path, outdir: Path) -> Iterator[int]:
         holder = handle.read().strip() or "another process"
         handle.close()
         raise RunError(
-            f"another labpipe run is already using {outdir} ({holder}); "
+            f"another labpipe run is already using {outdir} ({holder}){_orphaned(holder)}; "
             "wait for it to finish, or choose another output directory"
         ) from None
     try:
