@@ -733,6 +733,8 @@ def check_html_run(d: Path, outcome: Outcome) -> list[str]:
             if bad in text:
                 problems.append(f"{html.relative_to(d)} holds raw {bad!r}")
     for path in out.rglob("*"):
+        if ".snakemake" in path.parts:
+            continue  # Snakemake's own bookkeeping (it sets group-write itself), not results
         mode = path.stat().st_mode & 0o777 if path.is_file() and not path.is_symlink() else None
         if mode is not None and mode & 0o111 == 0 and mode != 0o640:
             problems.append(f"{path.relative_to(d)} has mode {mode:o}, not 640 (umask 027)")
@@ -1380,9 +1382,11 @@ def drive_kill(work: Path) -> Outcome:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     proc.wait()
-    after_kill = leftovers(d)
+    # A .partial name marks a file as unfinished (the rerun must remove or replace it).
+    after_kill = [x for x in leftovers(d) if not x.endswith(".partial")]
+    marked = sum(1 for x in leftovers(d) if x.endswith(".partial"))
     res = subprocess.run(run_cmd(config), capture_output=True, text=True, cwd=d, check=False)
-    text = (res.stdout + res.stderr).strip()
+    text = f"(after the kill: {marked} .partial file(s))\n" + (res.stdout + res.stderr).strip()
     (work / "4a.output.txt").write_text(text + "\n")
     out = Outcome(res.returncode, text, "Traceback" in text, leftovers(d))
     out.notes = [f"after the kill: {x}" for x in after_kill]
