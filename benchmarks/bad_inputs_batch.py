@@ -1291,9 +1291,9 @@ add(
 add(
     "8a",
     "4/7/8",
-    "markup in lab name, library, patient fields, GFF3 Name, ClinVar CLNDN; umask 027; 0/0 PASS",
+    "markup in lab name, patient fields, GFF3 Name, ClinVar CLNDN; umask 027; 0/0 PASS",
     c_html_injection_run,
-    "run ok; no raw markup; files not world-readable; no 0/0 PASS",
+    "run ok; no raw markup; result files 640; no 0/0 PASS",
     "0",
     r".",
     check=check_html_run,
@@ -1409,6 +1409,7 @@ def short(text: str, width: int = 260) -> str:
     """The message as the user reads it, from labpipe's first line, on one line."""
     lines = [ln for ln in text.splitlines() if ln.strip()]
     errors = [i for i, ln in enumerate(lines) if "labpipe: error" in ln or "Traceback" in ln]
+    errors = errors or [i for i, ln in enumerate(lines) if ln.startswith("Run summary")]
     start = (
         errors[0]
         if errors
@@ -1473,6 +1474,9 @@ def main() -> None:
         args.json.write_text(json.dumps(results, indent=1) + "\n")
 
 
+NOTES = "\n## Notes (written by hand, kept when the table is written again)\n"
+
+
 def write_table(path: Path, before_json: Path, after_json: Path) -> None:
     before = json.loads(before_json.read_text())
     after = json.loads(after_json.read_text())
@@ -1501,14 +1505,18 @@ def write_table(path: Path, before_json: Path, after_json: Path) -> None:
         counts[1] += bool(a["clean"])
         was = f"{b['rc']}, {'yes' if b['clean'] else 'NO'}" if b else "not run"
         left = "; ".join(a["left"]) or "—"
+        message = re.sub(rf"/tmp/[^/ ]+/{case.id}\b", "$CASE", a["message"])
         lines.append(
             f"| {case.id} | {case.klass} | {case.what} | `{a['command']}` | {case.expected} |"
-            f" {was} | {a['rc']} | {a['message']} | {'yes' if a['traceback'] else 'no'} |"
+            f" {was} | {a['rc']} | {message} | {'yes' if a['traceback'] else 'no'} |"
             f" {left} | {'yes' if a['clean'] else 'NO'} |"
         )
     total = sum(1 for c in [*CASES, KILL] if c.id in after)
     lines += ["", f"Clean: {counts[0]} of {total} before, {counts[1]} of {total} after."]
-    path.write_text("\n".join(lines) + "\n")
+    notes = (
+        path.read_text().split(NOTES, 1)[1] if path.exists() and NOTES in path.read_text() else ""
+    )
+    path.write_text("\n".join(lines) + "\n" + (NOTES + notes if notes else ""))
 
 
 if __name__ == "__main__":
