@@ -1195,7 +1195,15 @@ add(
     "nonzero",
     r"(?i)NC_0000",
 )
-add("5q", "5", "GFF3 with BOM and CRLF", c_gff3_crlf_bom, "accepted or named", "any", r".")
+add(
+    "5q",
+    "5",
+    "GFF3 with BOM and CRLF",
+    c_gff3_crlf_bom,
+    "error naming the byte-order mark, with a fix (CRLF alone is read by csq)",
+    "nonzero",
+    r"byte-order mark",
+)
 add(
     "5r",
     "5",

@@ -187,3 +187,29 @@ def test_lock_held_by_the_steps_of_a_killed_labpipe_says_so(tmp_path: Path) -> N
     message = str(raised.value)
     assert f"already using {tmp_path} (pid {dead.pid}, started 2026-12-07 10:00:00)" in message
     assert "that labpipe has ended, but the steps it started are still running" in message
+
+
+def test_gff3_with_a_byte_order_mark_is_named_with_a_fix_that_works(
+    lab: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CRLF alone is read by bcftools csq and labpipe alike; a BOM breaks the first line."""
+    import re
+    import subprocess
+
+    gff3 = lab / "genes.gff3"
+    text = "##gff-version 3\nchr1\t.\tgene\t1\t100\t.\t+\t.\tID=gene:G1;Name=G1\n"
+    gff3.write_text("\ufeff" + text.replace("\n", "\r\n"), newline="")
+    config = lab / "lab.yaml"
+    config.write_text(config.read_text() + "annotation:\n  gff3: genes.gff3\n")
+    code, _, err = run_cli(["validate", str(config)], capsys)
+    assert code == 1
+    assert f"{gff3}: starts with a byte-order mark" in err
+    command = re.search(r"`([^`]*nobom[^`]*)`", err)
+    assert command is not None
+    subprocess.run(["bash", "-c", command.group(1)], check=True)
+    config.write_text(config.read_text().replace("genes.gff3", "genes.nobom.gff3"))
+    code, out, _ = run_cli(["validate", str(config)], capsys)
+    assert code == 0, out
+    gff3.write_text(text.replace("\n", "\r\n"), newline="")  # CRLF without a BOM: accepted
+    config.write_text(config.read_text().replace("genes.nobom.gff3", "genes.gff3"))
+    assert run_cli(["validate", str(config)], capsys)[0] == 0

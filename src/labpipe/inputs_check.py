@@ -1354,6 +1354,9 @@ class _Listed:
         return self.items + ([f"... and {self.hidden} more"] if self.hidden else [])
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def check_gff3_contigs(gff3: Path, contigs: dict[str, int]) -> list[str]:
     """Check that a GFF3's sequence names are the reference's and its lines have 9 columns.
 
@@ -1385,6 +1388,14 @@ def check_gff3_contigs(gff3: Path, contigs: dict[str, int]) -> list[str]:
         return [f"{gff3}: cannot be read ({exc.strerror})"]
     except _GzipDamage as exc:
         return [f"{gff3}: {_with_fix(str(exc), gff3, 'set annotation.gff3 to it')}"]
+    if head.startswith(_UTF8_BOM):
+        new = new_file_name(gff3, "nobom", ".gff3")
+        return [
+            f"{gff3}: starts with a byte-order mark (saved by a Windows editor), so bcftools csq"
+            " would read its first line as a broken feature: write a copy without it with"
+            f" `{_text_of(gff3)} | sed '1s/^\\xEF\\xBB\\xBF//' > {_q(new)}`, then set"
+            " annotation.gff3 to it"
+        ]
     if not features:
         return [f"{gff3}: the GFF3 file has no feature lines"]
     if gtf_line:
