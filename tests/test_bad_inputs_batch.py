@@ -6,12 +6,18 @@ the message, and that no traceback is printed.
 
 from __future__ import annotations
 
+import fcntl
 import gzip
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from labpipe.errors import RunError
+from labpipe.runner import _exclusive
+from labpipe.samplesheet import patient_fields
 from test_cli import run_cli as cli
 
 needs_tools = pytest.mark.skipif(
@@ -24,6 +30,13 @@ def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     code, out, err = cli(args, capsys)
     assert "Traceback" not in out + err
     return code, out, err
+
+
+def with_config_lines(lab: Path, lines: str) -> Path:
+    """The lab's config with ``lines`` added at its end."""
+    config = lab / "lab.yaml"
+    config.write_text(config.read_text() + lines)
+    return config
 
 
 @needs_tools
@@ -97,7 +110,6 @@ def test_sheet_from_a_spreadsheet_trailing_tabs_bom_and_patient_fields(
     lab: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Trailing empty cells are no extra column; the patient reader reads a BOM sheet too."""
-    from labpipe.samplesheet import patient_fields
 
     sheet = lab / "samples.tsv"
     sheet.write_text(
@@ -127,8 +139,7 @@ def test_bed_header_line_and_space_separated_bed(
     lab: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bed = lab / "targets.bed"
-    config = lab / "lab.yaml"
-    config.write_text(config.read_text() + "targets: targets.bed\n")
+    config = with_config_lines(lab, "targets: targets.bed\n")
     bed.write_text("track name=panel\nchrom\tstart\tend\nchr1\t10\t50\n")
     code, _, err = run_cli(["validate", str(config)], capsys)
     assert code == 1
@@ -170,11 +181,6 @@ def test_evaluate_folder_given_and_contigs_named_another_way(
 
 def test_lock_held_by_the_steps_of_a_killed_labpipe_says_so(tmp_path: Path) -> None:
     """labpipe killed with SIGKILL: its Snakemake (own session) goes on holding the lock."""
-    import fcntl
-    import subprocess
-
-    from labpipe.errors import RunError
-    from labpipe.runner import _exclusive
 
     lock = tmp_path / ".labpipe.lock"
     dead = subprocess.Popen(["true"])  # a pid that has ended
@@ -193,14 +199,11 @@ def test_gff3_with_a_byte_order_mark_is_named_with_a_fix_that_works(
     lab: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """CRLF alone is read by bcftools csq and labpipe alike; a BOM breaks the first line."""
-    import re
-    import subprocess
 
     gff3 = lab / "genes.gff3"
     text = "##gff-version 3\nchr1\t.\tgene\t1\t100\t.\t+\t.\tID=gene:G1;Name=G1\n"
     gff3.write_text("\ufeff" + text.replace("\n", "\r\n"), newline="")
-    config = lab / "lab.yaml"
-    config.write_text(config.read_text() + "annotation:\n  gff3: genes.gff3\n")
+    config = with_config_lines(lab, "annotation:\n  gff3: genes.gff3\n")
     code, _, err = run_cli(["validate", str(config)], capsys)
     assert code == 1
     assert f"{gff3}: starts with a byte-order mark" in err
