@@ -133,6 +133,7 @@ def load_sample_sheet(path: Path, default_platform: str = "ILLUMINA") -> list[Un
     units: list[Unit] = []
     seen_units: Counter[tuple[str, str]] = Counter()
     seen_files: dict[Path, int] = {}
+    parsed: list[tuple[int, dict[str, str]]] = []
     for number, line in rows[1:]:
         cells = _cells(line, len(header))
         if len(cells) != len(header):
@@ -142,6 +143,7 @@ def load_sample_sheet(path: Path, default_platform: str = "ILLUMINA") -> list[Un
             )
             continue
         row = dict(zip(header, cells, strict=True))
+        parsed.append((number, row))
         unit = _check_row(row, number, base, default_platform, problems)
         key = (row["sample"], row["unit"])
         seen_units[key] += 1
@@ -163,6 +165,9 @@ def load_sample_sheet(path: Path, default_platform: str = "ILLUMINA") -> list[Un
         if unit is not None:
             units.append(unit)
     problems += _sex_problems(units)
+    # Caught here (validate), not first when a report is written: one sample's
+    # disagreeing lines would otherwise stop every sample's report at the end of the run.
+    problems += _patient_values(parsed, PATIENT_COLUMNS)[1]
     if not rows[1:]:
         problems.append("the sample sheet has a header but no rows")
     if problems:
@@ -179,18 +184,30 @@ def patient_fields(path: Path) -> dict[str, dict[str, str]]:
     Raises:
         SampleSheetError: Two units of a sample give different values, naming both lines.
     """
-    wanted = (*PATIENT_COLUMNS, "sex")
     rows = _rows(Path(path).read_text(encoding="utf-8-sig"))
     if not rows:
         return {}
     header = _cells(rows[0][1])
+    parsed = [
+        (number, dict(zip(header, _cells(line, len(header)), strict=False)))
+        for number, line in rows[1:]
+    ]
+    found, problems = _patient_values(parsed, (*PATIENT_COLUMNS, "sex"))
+    if problems:
+        raise SampleSheetError(f"{path}: patient columns disagree", problems)
+    return {name: {k: v for k, (v, _) in values.items()} for name, values in found.items()}
+
+
+def _patient_values(
+    rows: list[tuple[int, dict[str, str]]], columns: tuple[str, ...]
+) -> tuple[dict[str, dict[str, tuple[str, int]]], list[str]]:
+    """Each sample's non-empty values of ``columns`` with the line first giving each, and a
+    problem for every line whose value differs from that first one."""
     found: dict[str, dict[str, tuple[str, int]]] = {}
     problems = []
-    for number, line in rows[1:]:
-        cells = _cells(line, len(header))
-        row = dict(zip(header, cells, strict=False))
+    for number, row in rows:
         sample = found.setdefault(row.get("sample", ""), {})
-        for column in wanted:
+        for column in columns:
             value = row.get(column, "")
             if not value:
                 continue
@@ -200,9 +217,7 @@ def patient_fields(path: Path) -> dict[str, dict[str, str]]:
                     f"line {sample[column][1]} for the same sample; give one value"
                 )
             sample.setdefault(column, (value, number))
-    if problems:
-        raise SampleSheetError(f"{path}: patient columns disagree", problems)
-    return {name: {k: v for k, (v, _) in values.items()} for name, values in found.items()}
+    return found, problems
 
 
 def _rows(text: str) -> list[tuple[int, str]]:
