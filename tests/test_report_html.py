@@ -281,6 +281,27 @@ def test_qc_failure_is_not_reportable(inputs: Inputs, tmp_path: Path) -> None:
     assert report.tier_counts() is None
 
 
+def test_a_failed_check_is_named_with_its_reason(inputs: Inputs, tmp_path: Path) -> None:
+    """Banner, summary.json (run summary, index) say why a check failed, not only which."""
+    config, settings, report_inputs = inputs
+    swapped = replace(
+        GOOD, sex_declared="male", sex_inferred="female", sex_note="chrX depth 1.01× autosomes"
+    )
+    write_qc_table([swapped], report_inputs.qc_table)
+    out = tmp_path / "report"
+    write_sample_report(config, settings, report_inputs, out / "PK001.html", out / "PK001.json")
+    summary = json.loads((out / "PK001.json").read_text())
+    reason = (
+        "Sex (sample sheet vs data) female (sheet: male): sex mismatch: sample sheet says male,"
+        " data say female (chrX depth 1.01× autosomes)"
+    )
+    assert summary["status"] == NOT_REPORTABLE
+    assert summary["problems"] == [f"{reason} (fail)"] == summary["qc_reasons"]
+    assert summary["status_reasons"] == [f"QC FAIL: {reason}"]
+    banner = (out / "PK001.html").read_text().split('id="status-banner"')[1].split("</div>")[1]
+    assert "sex mismatch: sample sheet says male, data say female" in banner
+
+
 def test_everything_from_files_is_escaped(inputs: Inputs) -> None:
     html = render(inputs)
     assert "OTHER&lt;b&gt;" in html and "OTHER<b>" not in html

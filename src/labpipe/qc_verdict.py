@@ -319,7 +319,9 @@ def read_ledger_checks(qc: SampleQC, thresholds: Mapping[str, Any]) -> list[QcCh
         status = WARN
     note = ""
     if status != PASS:
-        note = f"{100 * lost:.1f}% of read pairs removed, {_biggest_filter(qc)}"
+        # The value beside it gives the share; a reason quoting the check (report banner,
+        # summary.json) reads "<metric> <value>: <note>".
+        note = _biggest_filter(qc)
     filtered = QcCheck(
         "Read pairs removed before alignment",
         lost,

@@ -53,7 +53,7 @@ from labpipe.gene_coverage import (
     targeted_genes,
 )
 from labpipe.qc import read_qc_table
-from labpipe.qc_verdict import FAIL, PASS, WARN, QcVerdict, qc_verdict, variant_counts
+from labpipe.qc_verdict import FAIL, PASS, WARN, QcCheck, QcVerdict, qc_verdict, variant_counts
 from labpipe.roh import RohSegment, read_roh, reported_segments
 from labpipe.svg_plots import CoverageBar, IdeogramSegment, coverage_bars, roh_ideogram
 from labpipe.tiers import FREQUENCY_UNKNOWN, TIER_TITLES
@@ -291,12 +291,12 @@ class SampleReport:
         return {tier: len(self.in_tier(tier)) for tier in TIER_TITLES}
 
     def qc_reasons(self) -> list[str]:
-        """The metrics that failed or warned, as text."""
-        return [f"{c.metric} {c.shown} ({c.status})" for c in self.verdict.problems()]
+        """The metrics that failed or warned, as text, each with its reason."""
+        return [f"{_check_text(c)} ({c.status})" for c in self.verdict.problems()]
 
     def fail_reasons(self) -> list[str]:
-        """The metrics that failed."""
-        return [f"{c.metric} {c.shown}" for c in self.verdict.checks if c.status == FAIL]
+        """The metrics that failed, each with its reason."""
+        return [_check_text(c) for c in self.verdict.checks if c.status == FAIL]
 
     def not_checked(self) -> list[str]:
         """What this run did not check, for the report's section and summary.json."""
@@ -436,6 +436,13 @@ def _qc_extra(path: Path, sample: str) -> list[tuple[str, str]]:
         for column, label in QC_EXTRA_COLUMNS.items()
         if rows[0].get(column) not in (None, "", "NA")
     ]
+
+
+def _check_text(check: QcCheck) -> str:
+    """A failed or warned QC check as a reason: metric, value and why (a check such as the
+    sex check or the read filters means little without its note)."""
+    text = f"{check.metric} {check.shown}"
+    return f"{text}: {check.note}" if check.note else text
 
 
 def _patient_fields(sample_sheet: Path | None, sample: str) -> list[tuple[str, str]]:
