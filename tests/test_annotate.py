@@ -194,7 +194,7 @@ def test_workbook_has_one_sheet_per_tier(annotated: dict[str, object]) -> None:
     out = annotated["out"]
     assert isinstance(out, Path)
     workbook = load_workbook(out / "S2.xlsx")
-    assert workbook.sheetnames == ["About", "Tier 1", "Tier 2", "Tier 3", "Tier 4"]
+    assert workbook.sheetnames == ["About", "Tier 1", "Tier 2", "Tier 3", "Tier 4", "Incidental"]
     tier1 = workbook["Tier 1"]
     header = [cell.value for cell in tier1[1]]
     rows = [
@@ -204,6 +204,45 @@ def test_workbook_has_one_sheet_per_tier(annotated: dict[str, object]) -> None:
     assert {(r["pos"], r["alt"]) for r in rows} == {(44, "A"), (98, "G")}
     assert all(isinstance(r["pos"], int) and r["tier"] == 1 for r in rows)
     assert tier1.freeze_panes == "A2"
+
+
+def test_incidental_findings_are_marked_and_apart_in_the_workbook(tmp_path: Path) -> None:
+    """A ClinVar P/LP call outside the panel: tier 1 with `incidental` = yes in the table, on
+    the workbook's Incidental sheet (not Tier 1), as the report lists it; a lab opting in to
+    report.incidental_in_tier1 gets it unmarked on Tier 1; without a gene model the gene is
+    unknown, so nothing is called incidental."""
+    from openpyxl import load_workbook
+
+    fasta, gff3 = write_genome(tmp_path)
+    calls = tmp_path / "calls.vcf"
+    calls.write_text(VCF_HEADER + VCF_RECORDS)
+    csq = run_csq(calls, fasta, gff3, tmp_path / "calls.csq.vcf.gz")
+    settings, _ = settings_for(tmp_path, gff3)
+    other = tmp_path / "other_panel.txt"
+    other.write_text("OTHERGENE\n")
+    off_panel = replace(settings, panels=(PanelSpec("Other panel", other),))
+
+    def marks(settings: AnnotationSettings, name: str, vcf: Path) -> tuple[dict[int, str], object]:
+        out = tmp_path / name
+        tsv, xlsx = out / "S2.tsv", out / "S2.xlsx"
+        annotate_sample(vcf, "S2", fasta, settings, out / "S2.vcf.gz", tsv, xlsx)
+        table = read_annotated_table(tsv)
+        tier1 = {v.row.pos: v.clinical.incidental for v in table.variants if v.clinical.tier == 1}
+        return tier1, load_workbook(xlsx)
+
+    tier1, workbook = marks(off_panel, "off", csq)
+    assert tier1 == {44: "yes", 98: "yes"}
+    with pysam.VariantFile(str(tmp_path / "off" / "S2.vcf.gz")) as vcf:
+        assert {r.pos: r.info["LP_INCIDENTAL"] for r in vcf if r.pos == 98} == {98: ("yes",)}
+    sheet_rows = {name: workbook[name].max_row - 1 for name in ("Tier 1", "Incidental")}
+    assert sheet_rows == {"Tier 1": 0, "Incidental": 2}
+    assert "Incidental" in [row[0].value for row in workbook["About"].iter_rows()]
+
+    tier1, workbook = marks(replace(off_panel, incidental_in_tier1=True), "opted", csq)
+    assert tier1 == {44: "", 98: ""} and workbook["Tier 1"].max_row - 1 == 2
+
+    tier1, _ = marks(replace(off_panel, gff3=None), "no_genes", calls)
+    assert set(tier1.values()) == {""}
 
 
 def test_summary_counts(annotated: dict[str, object]) -> None:

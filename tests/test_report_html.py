@@ -85,6 +85,7 @@ VARIANTS = [
     variant(
         5000, "BRCA9", "missense", 1, tier_reason="ClinVar Pathogenic; incidental",
         clinvar_significance="Pathogenic", clinvar_stars=2, clinvar_condition="Cancer",
+        incidental="yes",
     ),
     variant(9000, "OTHER<b>", "synonymous", 4, tier_reason="synonymous: not a coding change"),
 ]  # fmt: skip
@@ -222,7 +223,11 @@ def test_incidental_findings_are_apart_from_tier_1(inputs: Inputs, tmp_path: Pat
     html = render_sample_report(report)
     assert "BRCA9" in section(html, "incidental") and "BRCA9" not in section(html, "variants")
     assert report.tier_counts() == {1: 1, 2: 1, 3: 1, 4: 1}
+    # The annotate step decides (its table's `incidental` column); a lab that opts in gets
+    # a table without the mark, and the report follows it.
     config["report"]["incidental_in_tier1"] = True
+    unmarked = [replace(v, clinical=replace(v.clinical, incidental="")) for v in VARIANTS]
+    write_annotated_table(report_inputs.variants_tsv, ["gnomad_population_af"], unmarked)
     opted = build_sample_report(config, settings, report_inputs, tools={})
     assert opted.tier_counts() == {1: 2, 2: 1, 3: 1, 4: 1} and not opted.incidental()
 

@@ -484,6 +484,7 @@ def test_annotated_table_round_trip(tmp_path: Path) -> None:
         roh_segment="chr1:1-100",
         frequency="rare",
         confidence="confirm orthogonally: depth unknown",
+        incidental="yes",
     )
     out = tmp_path / "t.tsv"
     assert (
@@ -497,17 +498,18 @@ def test_annotated_table_round_trip(tmp_path: Path) -> None:
     assert header[len(COLUMNS) :] == [
         "tier", "tier_reason", "in_panel", "clinvar_significance", "clinvar_review_status",
         "clinvar_stars", "clinvar_condition", "clinvar_id", "max_af", "g_population_af",
-        "g_global_af", "roh_segment", "frequency", "confidence",
+        "g_global_af", "roh_segment", "frequency", "confidence", "incidental",
     ]  # fmt: skip
     table = read_annotated_table(out)
     assert table.af_columns == ("g_population_af", "g_global_af")
     assert table.variants == [AnnotatedVariant(row, clinical)]
-    # A table written before the frequency and confidence columns still reads.
-    old = [line.split("\t")[:-2] for line in out.read_text().splitlines()]
-    out.write_text("".join("\t".join(cells) + "\n" for cells in old))
-    assert read_annotated_table(out).variants == [
-        AnnotatedVariant(row, replace(clinical, frequency="", confidence=""))
-    ]
+    # Tables written before the later tail columns still read.
+    lines = out.read_text().splitlines()
+    for dropped, blank in ((1, {"incidental": ""}), (3, {"frequency": "", "confidence": ""})):
+        old = [line.split("\t")[:-dropped] for line in lines]
+        out.write_text("".join("\t".join(cells) + "\n" for cells in old))
+        expected = replace(clinical, **{"incidental": "", **blank})
+        assert read_annotated_table(out).variants == [AnnotatedVariant(row, expected)]
 
 
 def test_plain_table_is_not_an_annotated_one(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ from labpipe.confidence import ConfidenceRules, confidence_flag
 from labpipe.errors import InputFormatError
 from labpipe.panels import PanelSpec, load_panel, panel_specs, sample_panel_genes
 from labpipe.roh import RohSettings, SegmentIndex, read_roh, reported_segments
-from labpipe.tiers import TierRules, assign_tier, frequency_class
+from labpipe.tiers import INCIDENTAL_MARK, TierRules, assign_tier, frequency_class, is_incidental
 from labpipe.transcripts import TranscriptModel, load_transcripts
 from labpipe.variant_table import (
     AnnotatedVariant,
@@ -67,6 +67,8 @@ class AnnotationSettings:
         tiers: Tier thresholds.
         roh: Run-of-homozygosity settings.
         confidence: Thresholds of the "confirm orthogonally" flag.
+        incidental_in_tier1: ``report.incidental_in_tier1``: the lab reports off-panel
+            ClinVar P/LP calls in tier 1, so the table does not mark them incidental.
     """
 
     gff3: Path | None
@@ -76,6 +78,7 @@ class AnnotationSettings:
     tiers: TierRules
     roh: RohSettings
     confidence: ConfidenceRules = field(default_factory=ConfidenceRules)
+    incidental_in_tier1: bool = False
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], base_dir: Path) -> AnnotationSettings:
@@ -115,6 +118,9 @@ class AnnotationSettings:
             tiers=TierRules.from_config(section["tiers"]),
             roh=RohSettings.from_config(section["roh"]),
             confidence=ConfidenceRules.from_config(section["confidence"]),
+            incidental_in_tier1=bool(
+                (config.get("report") or {}).get("incidental_in_tier1", False)
+            ),
         )
 
     @property
@@ -166,6 +172,11 @@ _TRAILING_FIELDS: tuple[_Info, ...] = (
     ),
     _Info("LP_TIER_REASON", "String", "Why the tier was assigned"),
     _Info("LP_ROH", "String", "Run of homozygosity (chrom:start-end) holding this homozygous call"),
+    _Info(
+        "LP_INCIDENTAL",
+        "String",
+        "yes: incidental finding (ClinVar P/LP outside the sample's panels), apart from tier 1",
+    ),
 )
 
 # Characters VCF does not allow unescaped in an INFO value (VCF 4.3, section 1.2).
@@ -208,6 +219,7 @@ def _info_values(variant: AnnotatedVariant, af_columns: Sequence[AfColumn]) -> d
             "LP_TIER": clinical.tier,
             "LP_TIER_REASON": clinical.tier_reason,
             "LP_ROH": clinical.roh_segment,
+            "LP_INCIDENTAL": clinical.incidental,
         }
     )
     return values
@@ -363,8 +375,9 @@ def _annotate_row(
 ) -> AnnotatedVariant:
     match = matcher.lookup(row.chrom, row.pos, row.ref, row.alt)
     in_panels = [name for name, genes in panel_genes.items() if row.gene and row.gene in genes]
-    # Without a panel for this sample the whole assay is the test: every gene counts.
-    panel_gene = bool(in_panels) if panel_genes else True
+    # Without a panel for this sample the whole assay is the test: every gene counts. Without
+    # a gene model the gene is unknown: no call is taken as outside the panel (incidental).
+    panel_gene = bool(in_panels) if panel_genes and settings.gff3 is not None else True
     clinvar = match.clinvar
     tier = assign_tier(
         row.consequence,
@@ -393,6 +406,9 @@ def _annotate_row(
         confidence=confidence_flag(
             row.zygosity, row.depth, row.allele_fraction, settings.confidence
         ),
+        incidental=INCIDENTAL_MARK
+        if is_incidental(tier.tier, panel_gene, settings.incidental_in_tier1)
+        else "",
     )
     return AnnotatedVariant(row, clinical)
 

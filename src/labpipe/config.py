@@ -208,7 +208,10 @@ def _sha256_json(value: Any) -> str:
 STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "trimming": ("trimming",),
     "calling": ("lab.id", "reference", "targets", "calling"),
-    "annotation": ("reference", "annotation"),
+    # The variant table marks incidental findings as the report lists them.
+    "annotation": ("reference", "annotation", "report.incidental_in_tier1"),
+    # The sex check reads the build and PAR table (and the sheet's sex, a rule param).
+    "sex": ("reference",),
 }
 
 

@@ -56,7 +56,7 @@ from labpipe.qc import read_qc_table
 from labpipe.qc_verdict import FAIL, PASS, WARN, QcCheck, QcVerdict, qc_verdict, variant_counts
 from labpipe.roh import RohSegment, read_roh, reported_segments
 from labpipe.svg_plots import CoverageBar, IdeogramSegment, coverage_bars, roh_ideogram
-from labpipe.tiers import FREQUENCY_UNKNOWN, TIER_TITLES
+from labpipe.tiers import FREQUENCY_UNKNOWN, INCIDENTAL_MARK, TIER_TITLES
 from labpipe.transcripts import TranscriptModel, load_transcripts
 from labpipe.variant_table import AnnotatedVariant, read_annotated_table
 
@@ -265,12 +265,8 @@ class SampleReport:
 
     def is_incidental(self, variant: AnnotatedVariant) -> bool:
         """A tier-1 finding in a gene outside the sample's panels (unless the lab opts in)."""
-        return (
-            variant.clinical.tier == 1
-            and bool(self.panels)
-            and not variant.clinical.in_panel
-            and not self.incidental_in_tier1
-        )
+        # Decided once, by the annotate step, so the table and workbook say the same.
+        return variant.clinical.incidental == INCIDENTAL_MARK
 
     def passing(self) -> list[AnnotatedVariant]:
         """PASS calls."""

@@ -56,6 +56,22 @@ TIER_TITLES: dict[int, str] = {
 }
 
 INCIDENTAL_REASON = "gene outside the ordered panel: incidental finding"
+#: The variant table's ``incidental`` column for an incidental finding (empty otherwise).
+INCIDENTAL_MARK = "yes"
+
+
+def is_incidental(tier: int, in_panel: bool, in_tier1: bool) -> bool:
+    """Whether a call is an incidental finding, listed apart from tier 1 (report, table and
+    workbook alike).
+
+    Args:
+        tier: Its tier.
+        in_panel: As :func:`assign_tier` took it: the gene is in a panel of the sample, or
+            no panel applies, or the gene is unknown (no gene model).
+        in_tier1: The lab reports such findings in tier 1 (``report.incidental_in_tier1``).
+    """
+    return tier == 1 and not in_panel and not in_tier1
+
 
 # What the table's ``frequency`` column says of an allele (see :func:`frequency_class`).
 FREQUENCY_UNKNOWN = "unknown"

@@ -194,6 +194,8 @@ class ClinicalAnnotation:
             source), ``rare`` or ``common`` (see :func:`labpipe.tiers.frequency_class`).
         confidence: Empty, or why the call needs orthogonal confirmation
             (:mod:`labpipe.confidence`).
+        incidental: ``yes`` for an incidental finding (ClinVar P/LP in a gene outside the
+            sample's panels, listed apart from tier 1 as in the report), else empty.
     """
 
     tier: int
@@ -209,10 +211,11 @@ class ClinicalAnnotation:
     roh_segment: str = ""
     frequency: str = ""
     confidence: str = ""
+    incidental: str = ""
 
 
 # Columns before and after the per-source AF columns, which sit after max_af.
-_CLINICAL_TAIL: tuple[str, ...] = ("roh_segment", "frequency", "confidence")
+_CLINICAL_TAIL: tuple[str, ...] = ("roh_segment", "frequency", "confidence", "incidental")
 _CLINICAL_HEAD: tuple[str, ...] = tuple(
     f.name
     for f in fields(ClinicalAnnotation)
@@ -288,8 +291,16 @@ def read_annotated_table(path: Path) -> AnnotatedTable:
         raise InputFormatError(f"{path}: cannot read the variant table: {exc}") from exc
     header = (lines[0] if lines else "").rstrip("\r\n").split("\t")
     fixed = len(COLUMNS) + len(_CLINICAL_HEAD)
-    # Tables written before the frequency and confidence columns end at roh_segment.
-    tail = _CLINICAL_TAIL if header[-1:] != ["roh_segment"] else _CLINICAL_TAIL[:1]
+    # Tables written before the later tail columns (frequency, confidence, incidental)
+    # end earlier in the tail.
+    tail = next(
+        (
+            _CLINICAL_TAIL[:n]
+            for n in range(len(_CLINICAL_TAIL), 0, -1)
+            if header[-1:] == [_CLINICAL_TAIL[n - 1]]
+        ),
+        _CLINICAL_TAIL,
+    )
     if (
         tuple(header[: len(COLUMNS)]) != COLUMNS
         or tuple(header[len(COLUMNS) : fixed]) != _CLINICAL_HEAD

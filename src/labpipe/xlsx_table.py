@@ -2,7 +2,8 @@
 
 Many partner labs review variants in a spreadsheet. The workbook holds the
 same rows and columns as ``results/variants/<sample>.tsv``, split into the
-sheets ``Tier 1`` to ``Tier 4`` (each with a frozen header row and filters),
+sheets ``Tier 1`` to ``Tier 4`` and ``Incidental`` (incidental findings, apart
+from tier 1 as in the report; each sheet with a frozen header row and filters),
 plus ``About``: the sample, the tier rules and what each column means.
 Numbers are stored as numbers, so a lab can sort and filter on them.
 """
@@ -15,8 +16,10 @@ from pathlib import Path
 
 from labpipe import __version__
 from labpipe.atomic import atomic_path
-from labpipe.tiers import TIER_TITLES
+from labpipe.tiers import INCIDENTAL_MARK, TIER_TITLES
 from labpipe.variant_table import AnnotatedVariant, annotated_columns
+
+INCIDENTAL_SHEET = "Incidental"
 
 # Widths (characters) for columns whose content is long; others fit their header.
 _WIDTHS = {
@@ -60,9 +63,17 @@ def write_variant_workbook(
     about.append(["labpipe variant table", sample])
     about.append(["labpipe version", __version__])
     about.append([])
+    sheets = _sheets(variants)
     for tier, title in TIER_TITLES.items():
-        count = sum(1 for v in variants if v.clinical.tier == tier)
+        count = len(sheets[f"Tier {tier}"])
         about.append([f"Tier {tier}", f"{title} ({count} variants)"])
+    about.append(
+        [
+            INCIDENTAL_SHEET,
+            f"ClinVar P/LP in a gene outside the ordered panel, not part of tier 1"
+            f" ({len(sheets[INCIDENTAL_SHEET])} variants)",
+        ]
+    )
     about.append([])
     about.append(["Each tier sheet has the columns of the TSV variant table."])
     about.append(["Only FILTER = PASS calls should be reported without confirmation."])
@@ -76,15 +87,13 @@ def write_variant_workbook(
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 70
 
-    for tier in TIER_TITLES:
-        sheet = workbook.create_sheet(f"Tier {tier}")
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
         sheet.append(list(columns))
         for cell in sheet[1]:
             cell.font = bold
             cell.fill = header_fill
-        for variant in variants:
-            if variant.clinical.tier != tier:
-                continue
+        for variant in rows:
             sheet.append(_cells(variant, columns))
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = sheet.dimensions
@@ -94,6 +103,16 @@ def write_variant_workbook(
 
     with atomic_path(out, suffix=".xlsx") as temporary:
         workbook.save(temporary)
+
+
+def _sheets(variants: Sequence[AnnotatedVariant]) -> dict[str, list[AnnotatedVariant]]:
+    """The rows of each sheet, in sheet order: the tiers, then the incidental findings."""
+    sheets: dict[str, list[AnnotatedVariant]] = {f"Tier {tier}": [] for tier in TIER_TITLES}
+    sheets[INCIDENTAL_SHEET] = []
+    for variant in variants:
+        incidental = variant.clinical.incidental == INCIDENTAL_MARK
+        sheets[INCIDENTAL_SHEET if incidental else f"Tier {variant.clinical.tier}"].append(variant)
+    return sheets
 
 
 def _cells(variant: AnnotatedVariant, columns: Sequence[str]) -> list[object]:

@@ -218,6 +218,10 @@ rule sex_check:
         ploidy="results/vcf/ploidy/{sample}.sex.txt",
     output:
         "results/qc/sex/{sample}.sex.json",
+    params:
+        # What the check reads besides its inputs: the sheet's sex, the build and PAR table.
+        sex=lambda wc: SEX[wc.sample],
+        sex_sha256=STAGE_SHA["sex"],
     priority: 60
     log:
         "logs/sex_check/{sample}.log",
