@@ -50,15 +50,24 @@ def test_table_reads_the_summaries_and_names_the_index(tmp_path: Path) -> None:
         json.dumps({"verdict": "pass", "tiers": TIERS, "incidental": 1})
     )
     (reports / "PK002.summary.json").write_text(json.dumps({"verdict": "fail", "tiers": TIERS}))
+    failed = {
+        "qc_verdict": "fail",
+        "status": "NOT_REPORTABLE",
+        "tiers": None,
+        "status_reasons": ["QC FAIL: Read pairs removed 100.00%: mostly the length filter"],
+    }
+    (reports / "PK003.summary.json").write_text(json.dumps(failed))
     (reports / "BROKEN.summary.json").write_text('{"verdict": "pa')
     (reports / "index.html").write_text("<html></html>")
-    lines = run_summary(tmp_path, ["PK001", "PK002", "BROKEN", "GONE"]).splitlines()
+    lines = run_summary(tmp_path, ["PK001", "PK002", "PK003", "BROKEN", "GONE"]).splitlines()
     assert lines[1:] == [
         "sample  QC     Tier 1  Tier 2  Tier 3  Incidental",
         "PK001   PASS        4      11       5           1",
         "PK002   FAIL   NOT REPORTABLE",
+        "PK003   FAIL   NOT REPORTABLE",
         "BROKEN  -      NO RESULT",
         "GONE    -      NO RESULT",
+        "  PK003: QC FAIL: Read pairs removed 100.00%: mostly the length filter",
         f"Reports: {reports / 'index.html'}",
     ]
 

@@ -39,6 +39,8 @@ class SampleOutcome:
         status: NO RESULT, NOT INTERPRETED or NOT REPORTABLE when there are no counts.
         incidental: PASS incidental findings (ClinVar P/LP outside the ordered panel)
             when the report counts them.
+        reasons: Why there are no counts, as the report's banner says (its summary's
+            ``status_reasons``, or ``problems`` of a sample without a result).
     """
 
     sample: str
@@ -46,6 +48,7 @@ class SampleOutcome:
     tiers: tuple[int, int, int] | None
     status: str = ""
     incidental: int | None = None
+    reasons: tuple[str, ...] = ()
 
 
 def sample_outcome(sample: str, summary: Mapping[str, Any] | None) -> SampleOutcome:
@@ -55,15 +58,18 @@ def sample_outcome(sample: str, summary: Mapping[str, Any] | None) -> SampleOutc
     step writes them; without ``status``, a QC fail is taken as not reportable
     and absent counts as not interpreted.
     """
-    if summary is None or summary.get("status") == NO_RESULT_STATUS:
+    if summary is None:
         return SampleOutcome(sample, "-", None, NO_RESULT)
+    if summary.get("status") == NO_RESULT_STATUS:
+        return SampleOutcome(sample, "-", None, NO_RESULT, reasons=_texts(summary, "problems"))
     verdict = str(summary.get("qc_verdict") or summary.get("verdict") or "-").upper()
     status = summary.get("status")
     if status is None:
         status = "NOT_REPORTABLE" if verdict == "FAIL" else "REPORTABLE"
     counts = summary.get("tiers")
     if status in _STATUS_WORDS:
-        return SampleOutcome(sample, verdict, None, _STATUS_WORDS[status])
+        reasons = _texts(summary, "status_reasons")
+        return SampleOutcome(sample, verdict, None, _STATUS_WORDS[status], reasons=reasons)
     if not isinstance(counts, Mapping) or any(counts.get(t) is None for t in _TIERS):
         return SampleOutcome(sample, verdict, None, NOT_INTERPRETED)
     first, second, third = (int(counts[t]) for t in _TIERS)
@@ -74,6 +80,11 @@ def sample_outcome(sample: str, summary: Mapping[str, Any] | None) -> SampleOutc
         (first, second, third),
         incidental=int(incidental) if isinstance(incidental, int) else None,
     )
+
+
+def _texts(summary: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    values = summary.get(key)
+    return tuple(str(v) for v in values) if isinstance(values, list) else ()
 
 
 def read_outcomes(outdir: Path, samples: list[str]) -> list[SampleOutcome]:
@@ -112,6 +123,9 @@ def format_run_summary(outcomes: list[SampleOutcome], index_html: Path | None) -
             incidental = "-" if o.incidental is None else str(o.incidental)
             result = "  ".join(f"{count:>6}" for count in o.tiers) + f"  {incidental:>10}"
         lines.append(f"{o.sample:<{width}}  {o.verdict:<5}  {result}")
+    # Why a sample has no counts, as its report's banner says it (a bare NOT REPORTABLE
+    # sends the user into the report to learn whether to repeat the sample).
+    lines += [f"  {o.sample}: {reason}" for o in outcomes for reason in o.reasons]
     if index_html is not None:
         lines.append(f"Reports: {index_html}")
     else:
