@@ -289,8 +289,8 @@ def test_qc_failure_is_not_reportable(failing: Path) -> None:
     )
     passing = (report_dir(failing) / "PK001.html").read_text()
     assert "status-banner" not in passing and 'id="tier-1"' in passing
-    assert "<dt>Patient ID</dt><dd>MRN-PK001</dd>" in passing
-    assert "<dt>Referral reason</dt><dd>Anaemia; ?thal</dd>" in passing
+    assert "<dt>Patient ID</dt><dd><bdi>MRN-PK001</bdi></dd>" in passing
+    assert "<dt>Referral reason</dt><dd><bdi>Anaemia; ?thal</bdi></dd>" in passing
     assert "PKT (UTC+0500)" in passing
     assert summary(failing, "PK001")["status"] == "REPORTABLE"
     index = (report_dir(failing) / "index.html").read_text()
