@@ -24,9 +24,16 @@ def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 
 
 def test_validate_ok(lab: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(["validate", str(lab / "lab.yaml")], capsys)
+    code, out, err = run_cli(["validate", str(lab / "lab.yaml")], capsys)
     assert code == 0
     assert "valid — 1 sample(s), 1 unit(s)" in out
+    # A config without annotation sources is valid, but says before any run what its
+    # reports will be (issue 10: validate said valid, the report read as a negative).
+    assert (
+        "labpipe: warning: no gene model (annotation.gff3), ClinVar (annotation.clinvar),"
+        " population frequency (annotation.population_af) source: every report will say"
+        " NOT INTERPRETED"
+    ) in err
 
 
 def test_missing_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -141,6 +148,7 @@ def test_init_then_validate_on_run_folders(
     code, out, err = run_cli(["validate", str(tmp_path / "lab" / "config.yaml")], capsys)
     assert code == 0, err
     assert "valid — 2 sample(s), 3 unit(s)" in out
+    assert "every report will say NOT INTERPRETED" in err  # init was given no sources
 
 
 def test_workflow_steps_run_as_commands(lab: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -66,7 +66,25 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
     problems += output_folder_problems(Path(config["output_dir"]))
     if problems:
         raise InputFormatError(f"{config_path}: inputs cannot be used", problems)
+    warnings += _interpretation_warnings(config, base)
     return CheckedInputs(config, units, warnings + _sex_warnings(config, units))
+
+
+def _interpretation_warnings(config: dict[str, Any], base: Path) -> list[str]:
+    """Said before a run, not first in its reports: sources whose absence leaves every
+    report NOT INTERPRETED."""
+    from labpipe.annotate import AnnotationSettings
+    from labpipe.report_html import missing_sources
+
+    missing = missing_sources(AnnotationSettings.from_config(config, base))
+    if not missing:
+        return []
+    named = ", ".join(f"{m.name} ({m.key})" for m in missing)
+    return [
+        f"no {named} source: every report will say NOT INTERPRETED and give no tier counts"
+        " (a run without them cannot rule a finding in or out); docs/offline-annotation.md"
+        " says how to build them offline"
+    ]
 
 
 def _sex_warnings(config: dict[str, Any], units: list[Unit]) -> list[str]:
