@@ -185,6 +185,10 @@ def test_reportable_report_shows_verdict_tiers_and_names(inputs: Inputs) -> None
         assert f'id="tier-{tier}"' in html
     # HGVS on the versioned transcript, predicted protein change in brackets, g. with the build.
     assert "ENST1100.3:c.1100C&gt;T" in html and "p.(Arg12Ter)" in html
+    # In the tables the name breaks only after the transcript (print: "IDs never break").
+    hgvs = '<span class="id">ENST1100.3:</span><wbr><span class="id">c.1100C&gt;T</span>'
+    assert hgvs in section(html, "variants")
+    assert '<span class="id">p.(Arg12Ter)</span>' in section(html, "variants")
     assert "GRCh38 chr1:g.1100C&gt;T" in html and "MANE Select, NM_000518.5" in html
     assert "beta Thalassemia" in html and "★★★☆" in html and "ClinVar <span" in html
     assert "in ROH" in html  # the homozygous call inside the run

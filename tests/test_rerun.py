@@ -55,6 +55,12 @@ def test_report_settings_do_not_recall_but_calling_settings_do(tmp_path: Path) -
     renamed = config.with_name("copy of the config.yaml")
     renamed.write_text(original)
     assert planned_jobs(renamed) == {}
+    # A report removed after the run is rebuilt (and the manifest that lists it), nothing else.
+    html = outdir / "results" / "report" / "PK001.html"
+    html.rename(html.with_suffix(".kept"))
+    rebuilt = {"sample_report": 1, "report_index": 1, "input_checksums": 1, "manifest": 1}
+    assert planned_jobs(config) == rebuilt
+    html.with_suffix(".kept").rename(html)
 
     # A QC threshold and a tier rule: reports and annotation rerun, nothing upstream.
     data = yaml.safe_load(original)
