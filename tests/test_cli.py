@@ -142,6 +142,8 @@ def test_init_then_validate_on_run_folders(
     )
     assert code == 0, err
     assert "Undetermined_S0_L001_R1_001.fastq.gz" in out + err
+    # The demo's synthetic genome is no known build: init says so instead of staying silent.
+    assert "the genome build could not be told from the contig lengths" in out + err
     sheet = (tmp_path / "lab" / "samples.tsv").read_text().splitlines()
     rows = [line.split("\t")[:2] for line in sheet if not line.startswith("#")][1:]
     assert rows == [["PK001", "L001"], ["PK001", "L002"], ["PK002", "L02"]]

@@ -750,8 +750,11 @@ def test_init_writes_a_sheet_and_config_that_load(tmp_path: Path, reference: Pat
         ("NA24385", "L02", "DNBSEQ"),
     ]
     assert result.warnings == [
+        f"the genome build could not be told from the contig lengths of {reference}: set"
+        " reference.build in the config (or pass --build), so that reports and HGVS g. names"
+        " state it",
         f"reference {reference} is not indexed yet: run `labpipe reference prepare {reference}`"
-        " before `labpipe run`"
+        " before `labpipe run`",
     ]
     undecoded = [
         f"{MGI_FLOWCELL}/L0{lane}/{MGI_FLOWCELL}_L0{lane}_undecoded_{read}.fq.gz"
@@ -765,8 +768,8 @@ def test_init_writes_a_sheet_and_config_that_load(tmp_path: Path, reference: Pat
         f"Wrote {result.sample_sheet} and {result.config}",
         "Skipped (4):",
         f"  {', '.join(undecoded[:3])}, ... (4 files): {UNDETERMINED}",
-        "Warnings (1):",
-        f"  {result.warnings[0]}",
+        "Warnings (2):",
+        *(f"  {warning}" for warning in result.warnings),
         f"Next: check the sheet, then run `labpipe validate {result.config}`",
     ]
 

@@ -848,7 +848,14 @@ def _with_build(sources: InitSources, reference: Path) -> tuple[InitSources, lis
     except LabpipeError:
         told = None  # `labpipe validate` says what is wrong with the reference
     if told is None:
-        return sources, []
+        if sources.build is not None:
+            return sources, []
+        # Said now: otherwise the first sign is a report whose reference names no build.
+        return sources, [
+            f"the genome build could not be told from the contig lengths of {reference}:"
+            " set reference.build in the config (or pass --build), so that reports and"
+            " HGVS g. names state it"
+        ]
     build, contig, length = told
     if sources.build is None:
         return replace(sources, build=build), []
