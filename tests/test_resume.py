@@ -28,13 +28,24 @@ pytestmark = pytest.mark.e2e
 LABPIPE = [sys.executable, "-m", "labpipe.cli"]
 
 
-def start_run_until(config: Path, marker: str) -> subprocess.Popen[str]:
-    """Start `labpipe run` and read its output up to the first line holding ``marker``."""
+def start_run_until(
+    config: Path, marker: str, ignore_sigint: bool = False
+) -> subprocess.Popen[str]:
+    """Start `labpipe run` and read its output up to the first line holding ``marker``.
+
+    ignore_sigint: start it as a shell script's `labpipe run … &` (or nohup) does, with
+    SIGINT ignored, which its children inherit.
+    """
+
+    def ignoring_sigint() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     run = subprocess.Popen(
         [*LABPIPE, "run", str(config), "--cores", "2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ignoring_sigint if ignore_sigint else None,
     )
     assert run.stdout is not None
     seen = ""
@@ -169,3 +180,18 @@ def test_sigterm_and_ctrl_c_stop_the_run_with_a_message_and_it_resumes(tmp_path:
     assert done == total
     assert "PK001   PASS" in resumed.stdout
     assert (outdir / "results" / "run_manifest.json").exists()
+
+
+def test_sigterm_stops_a_run_started_in_the_background(tmp_path: Path) -> None:
+    """`labpipe run … &` from a script starts with SIGINT ignored; SIGTERM must still stop
+    Snakemake (labpipe passes the stop on as SIGINT), not let it finish the run unseen
+    after labpipe said "interrupted"."""
+    config = prepare_demo(tmp_path / "background", overwrite=False)
+    run = start_run_until(config, "done  align", ignore_sigint=True)
+    started = time.monotonic()
+    run.send_signal(signal.SIGTERM)
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 143 and "labpipe: interrupted" in stderr
+    assert time.monotonic() - started < 30  # stopped, not killed after the minute's grace
+    assert lock_is_free(tmp_path / "background")
+    assert not (tmp_path / "background" / "results" / "run_manifest.json").exists()

@@ -256,7 +256,7 @@ def snakemake_command(
 
 
 def _die_with_parent() -> None:
-    """In the child: get SIGTERM when labpipe dies, even by kill -9 (Linux only).
+    """In the child: get SIGTERM when labpipe dies, even by kill -9 (Linux only); heed SIGINT.
 
     Snakemake then stops its jobs and exits, instead of running on unseen and
     racing the next `labpipe run` on the same output directory.
@@ -266,6 +266,10 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except OSError:
         pass
+    # labpipe stops Snakemake with SIGINT (_stop_workflow). A run started in the background
+    # by a script (`labpipe run … &`, nohup) has SIGINT ignored, and an ignored signal is
+    # inherited: Snakemake would finish the whole run after labpipe said "interrupted".
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _stream(
