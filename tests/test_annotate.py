@@ -206,18 +206,19 @@ def test_workbook_has_one_sheet_per_tier(annotated: dict[str, object]) -> None:
     assert tier1.freeze_panes == "A2"
 
 
-def test_incidental_findings_are_marked_and_apart_in_the_workbook(tmp_path: Path) -> None:
+def test_incidental_findings_are_marked_and_apart_in_the_workbook(
+    annotated: dict[str, object], tmp_path: Path
+) -> None:
     """A ClinVar P/LP call outside the panel: tier 1 with `incidental` = yes in the table, on
     the workbook's Incidental sheet (not Tier 1), as the report lists it; a lab opting in to
     report.incidental_in_tier1 gets it unmarked on Tier 1; without a gene model the gene is
     unknown, so nothing is called incidental."""
     from openpyxl import load_workbook
 
-    fasta, gff3 = write_genome(tmp_path)
-    calls = tmp_path / "calls.vcf"
-    calls.write_text(VCF_HEADER + VCF_RECORDS)
-    csq = run_csq(calls, fasta, gff3, tmp_path / "calls.csq.vcf.gz")
-    settings, _ = settings_for(tmp_path, gff3)
+    directory, settings, fasta = annotated["dir"], annotated["settings"], annotated["fasta"]
+    assert isinstance(directory, Path) and isinstance(fasta, Path)
+    assert isinstance(settings, AnnotationSettings)
+    calls, csq = directory / "calls.vcf", directory / "calls.csq.vcf.gz"
     other = tmp_path / "other_panel.txt"
     other.write_text("OTHERGENE\n")
     off_panel = replace(settings, panels=(PanelSpec("Other panel", other),))
