@@ -190,10 +190,15 @@ def test_variant_tables_and_workbooks_agree(demo: Path) -> None:
         with open(demo / "results" / "variants" / f"{sample}.tsv") as handle:
             rows = list(csv.DictReader(handle, delimiter="\t"))
         workbook = load_workbook(demo / "results" / "variants" / f"{sample}.xlsx", read_only=True)
+        # Incidental findings (tier 1, marked) have their own sheet, as the report lists them.
+        incidental = sum(1 for row in rows if row["incidental"] == "yes")
+        assert workbook["Incidental"].max_row - 1 == incidental
         for tier in (1, 2, 3, 4):
-            in_tsv = sum(1 for row in rows if row["tier"] == str(tier))
+            in_tsv = sum(1 for row in rows if row["tier"] == str(tier) and not row["incidental"])
             assert workbook[f"Tier {tier}"].max_row - 1 == in_tsv
             assert in_tsv > 0, f"{sample} has no tier {tier} variant: the demo should show each"
+        summary = json.loads((report_dir(demo) / f"{sample}.summary.json").read_text())
+        assert summary["incidental"] == incidental  # PASS ones in the report; the demo's all PASS
 
 
 # ---------------------------------------------------------------------------- statuses
