@@ -454,11 +454,12 @@ def test_killed_tool_then_kill_9_at_several_points_resume_to_the_same_calls(
 
     outdir = tmp_path / "faults"
     # An aligner killed under labpipe: the step fails by name, the other sample goes on.
-    # (A bwa that ends between being found and being killed is not hurt: try again.)
+    # (A bwa that ends between being found and being killed is not hurt, and one killed
+    # while labpipe reads its version is not the aligner: try again.)
     for _attempt in range(3):
         shutil.rmtree(outdir, ignore_errors=True)
         failed = _run_killing(demo, outdir, "bwa")
-        if failed.returncode != 0:
+        if failed.returncode != 0 and "cannot read its version" not in failed.stderr:
             break
     assert_error(failed, 1, "labpipe: error: the run failed", "step 'align' failed for sample")
     assert "no space left on device" not in failed.stderr
