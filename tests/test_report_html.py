@@ -216,6 +216,17 @@ def test_no_finding_sentence_counts_the_genes(inputs: Inputs, tmp_path: Path) ->
     assert "No pathogenic or likely pathogenic variant was found in the 1 genes analysed" in html
 
 
+def test_print_names_where_tier_4_is_only_when_it_has_variants(
+    inputs: Inputs, tmp_path: Path
+) -> None:
+    assert "Tier 4 is not printed: its 1 variants are in" in render(inputs)
+    config, settings, report_inputs = inputs
+    without_tier_4 = [v for v in VARIANTS if v.clinical.tier != 4]
+    write_annotated_table(report_inputs.variants_tsv, ["gnomad_population_af"], without_tier_4)
+    html = render_sample_report(build_sample_report(config, settings, report_inputs, tools={}))
+    assert 'id="tier-4"' in html and "tier4-print-note" not in html
+
+
 def test_confidence_flag_is_shown(inputs: Inputs) -> None:
     html = render(inputs)
     assert "confirm orthogonally" in section(html, "variants") and "depth 9 &lt; 15" in html

@@ -14,6 +14,7 @@ from labpipe.sex import (
     MALE,
     NOT_INFERRED,
     SexEvidence,
+    check_sex,
     infer_sex,
     is_heterozygous,
     measure_sex_evidence,
@@ -293,3 +294,12 @@ def test_evidence_from_depths_and_the_chrx_calls(tmp_path: Path) -> None:
     assert (found.autosome_depth, found.x_depth, found.y_depth) == (40.0, 20.0, 0.0)
     assert (found.x_ratio, found.y_ratio) == (0.5, 0.0)
     assert (found.x_snvs, found.x_het_snvs, found.het_fraction) == (3, 1, 0.3333)
+
+
+def test_a_male_on_a_reference_without_chrx_is_told_why_once(tmp_path: Path) -> None:
+    chromosomes = sex_chromosomes({"chr1": 1000}, "GRCh38", None)
+    missing = tmp_path / "absent"
+    check = check_sex("S1", MALE, chromosomes, missing, missing, missing)
+    assert check.note == "the reference has no chrX (or X) contig"
+    assert check.ploidy_note == "chrX and chrY called diploid"
+    assert not check.haploid_calling

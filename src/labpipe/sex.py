@@ -575,7 +575,9 @@ def check_sex(
     haploid = calls_haploid(declared, chromosomes)
     ploidy_note = ""
     if declared == MALE and not haploid:
-        ploidy_note = f"chrX and chrY called diploid: {chromosomes.problem}"
+        # The inference's note often gives the same reason already: say it once.
+        reason = "" if chromosomes.problem in call.note else f": {chromosomes.problem}"
+        ploidy_note = f"chrX and chrY called diploid{reason}"
     return SexCheck(
         sample=sample,
         sex_declared=declared,
