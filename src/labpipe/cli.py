@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -38,6 +39,23 @@ def cli(debug: bool) -> None:
         os.environ[_DEBUG_ENV] = "1"
 
 
+def _executor_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--executor and --profile: where the workflow's steps run (labpipe.cluster)."""
+    command = click.option(
+        "--profile",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Run steps as this Snakemake profile says (any executor plugin: SGE, PBS, LSF, …).",
+    )(command)
+    return click.option(
+        "--executor",
+        type=click.Choice(["local", "slurm"]),
+        default="local",
+        show_default=True,
+        help="Where steps run: here, or as SLURM jobs (config `cluster:`, docs/cluster.md).",
+    )(command)
+
+
 @cli.command()
 @click.argument("config", type=click.Path(path_type=Path))
 @click.option(
@@ -61,6 +79,7 @@ def cli(debug: bool) -> None:
     is_flag=True,
     help="Start even when the output file system has less free space than the run's estimate.",
 )
+@_executor_options
 def run(
     config: Path,
     cores: int | None,
@@ -68,14 +87,23 @@ def run(
     dry_run: bool,
     use_conda: bool,
     no_space_check: bool,
+    executor: str,
+    profile: Path | None,
 ) -> None:
     """Run the whole analysis for the samples of a lab CONFIG."""
     from labpipe.pipeline import run_pipeline
 
     run_pipeline(
-        config, outdir, cores or _default_cores(), dry_run, use_conda,
-        echo=click.echo, space_check=not no_space_check,
-    )  # fmt: skip
+        config,
+        outdir,
+        cores or _default_cores(),
+        dry_run,
+        use_conda,
+        echo=click.echo,
+        space_check=not no_space_check,
+        executor=executor,
+        profile=profile,
+    )
 
 
 @cli.command()
@@ -284,11 +312,14 @@ def reference_prepare(fasta: Path) -> None:
     help="CPU cores to use (default: all available).",
 )
 @click.option("--overwrite", is_flag=True, help="Empty OUTDIR first if it holds an earlier demo.")
-def demo(outdir: Path, cores: int | None, overwrite: bool) -> None:
+@_executor_options
+def demo(
+    outdir: Path, cores: int | None, overwrite: bool, executor: str, profile: Path | None
+) -> None:
     """Run the whole pipeline on the embedded demo data and summarise it."""
     from labpipe.demo import run_demo
 
-    run_demo(outdir, cores or _default_cores(), overwrite, echo=click.echo)
+    run_demo(outdir, cores or _default_cores(), overwrite, click.echo, executor, profile)
 
 
 @cli.command()

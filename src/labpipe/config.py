@@ -104,6 +104,15 @@ DEFAULTS: dict[str, Any] = {
         "roh": {"enabled": True, "af_default": 0.4, "min_length_bp": 1000000, "min_markers": 10},
         "confidence": {"min_depth": 15, "het_af_min": 0.25, "het_af_max": 0.75, "hom_af_min": 0.85},
     },
+    # Where steps run: never part of what they compute (see config_sha256).
+    "cluster": {
+        "partition": None,
+        "account": None,
+        "max_jobs": 50,
+        "samples_per_job": 8,
+        "latency_wait": 60,
+        "steps": {},
+    },
     "report": {
         "enabled": True,
         "sign_off": ["Analysed by", "Reviewed and authorised by"],
@@ -193,7 +202,7 @@ def config_sha256(config: Mapping[str, Any]) -> str:
     Key order does not matter, and neither does ``output_dir``: the same
     analysis written elsewhere has the same hash.
     """
-    return _sha256_json({k: v for k, v in config.items() if k != "output_dir"})
+    return _sha256_json({k: v for k, v in config.items() if k not in ("output_dir", "cluster")})
 
 
 def _sha256_json(value: Any) -> str:

@@ -26,6 +26,8 @@ _WIDTH = 96
 
 # Values shown for keys that have no default, and for the items of lists that are empty by default.
 EXAMPLE_VALUES: dict[str, Any] = {
+    "cluster.partition": "main",
+    "cluster.steps": {"align": {"mem_mb": 16000, "runtime": 240}},
     "reference.build": "GRCh38",
     "reference.par_regions": "/data/reference/par_regions.tsv",
     "trimming.adapters": {

@@ -92,13 +92,20 @@ def prepare_demo(outdir: Path, overwrite: bool) -> Path:
     return config_path
 
 
-def run_demo(outdir: Path, cores: int, overwrite: bool, echo: Echo) -> None:
+def run_demo(
+    outdir: Path,
+    cores: int,
+    overwrite: bool,
+    echo: Echo,
+    executor: str = "local",
+    profile: Path | None = None,
+) -> None:
     """Run the pipeline on the demo data and print the per-sample summary."""
     from labpipe.pipeline import run_pipeline
 
     started = time.monotonic()
     config_path = prepare_demo(outdir, overwrite)
-    run_pipeline(config_path, None, cores, dry_run=False, use_conda=False, echo=echo)
+    run_pipeline(config_path, None, cores, False, False, echo, executor=executor, profile=profile)
     echo("")
     echo(demo_summary(outdir.resolve(), demo_data_dir()))
     echo(f"\nDemo finished in {time.monotonic() - started:.0f} s on {cores} core(s).")

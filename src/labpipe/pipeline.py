@@ -112,12 +112,16 @@ def run_pipeline(
     use_conda: bool,
     echo: Echo,
     space_check: bool = True,
+    executor: str = "local",
+    profile: Path | None = None,
 ) -> Path:
     """Validate, then run the workflow; print where each sample's results are.
 
     Args:
         space_check: Refuse to start when the output file system has less free space
             than the run is estimated to need (:mod:`labpipe.disk`).
+        executor: ``slurm`` runs the heavy steps as SLURM jobs (:mod:`labpipe.cluster`).
+        profile: A Snakemake profile to run the steps as it says.
 
     Returns:
         The output directory.
@@ -125,6 +129,7 @@ def run_pipeline(
     Raises:
         LabpipeError: Validation problems, missing tools, too little space, or a failed step.
     """
+    from labpipe.cluster import executor_arguments
     from labpipe.disk import estimate_space, require_space
     from labpipe.no_result import clear_no_result
     from labpipe.runner import failure_message, run_workflow
@@ -136,23 +141,29 @@ def run_pipeline(
         calling = checked.config["calling"]
         require_tools(calling["caller"], second_opinion_enabled(calling))
     target = Path(checked.config["output_dir"])
+    executor_args = executor_arguments(executor, profile, checked.config["cluster"])
     for warning in checked.warnings:
         echo(f"labpipe: warning: {warning}")
     echo(
         f"labpipe: {len(checked.samples)} sample(s) "
         f"({', '.join(checked.samples)}), {cores} core(s), output in {target}"
+        + (
+            f", steps run by {'profile ' + str(profile) if profile else executor}"
+            if executor_args
+            else ""
+        )
     )
     if space_check and not dry_run:
         estimate = estimate_space(checked.units, target, cores, checked.config["threads"])
         require_space(estimate, target)
     if not dry_run:
         clear_no_result(target)
-    outcome = run_workflow(config_path, target, cores, dry_run, use_conda, echo)
+    outcome = run_workflow(config_path, target, cores, dry_run, use_conda, echo, executor_args)
     if outcome.returncode != 0:
         failure: LabpipeError = failure_message(outcome, target)
         if not dry_run:
             again = functools.partial(
-                run_workflow, config_path, target, cores, False, use_conda, echo
+                run_workflow, config_path, target, cores, False, use_conda, echo, executor_args
             )
             failure = _finish_without_failed(outcome, target, checked.samples, failure, again, echo)
             _echo_run_summary(target, checked.samples, echo)

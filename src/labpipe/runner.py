@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,8 +34,17 @@ Echo = Callable[[str], None]
 _PR_SET_PDEATHSIG = 1
 _STOP_SECONDS = 60.0
 
-_RULE = re.compile(r"^(?:local)?rule (?P<rule>\w+):$")
-_FIELD = re.compile(r"^\s+(?P<key>jobid|wildcards|log|input): (?P<value>.*)$")
+# Indented inside a group job (several steps run as one cluster job).
+_RULE = re.compile(r"^\s*(?:local)?rule (?P<rule>\w+):$")
+_FIELD = re.compile(r"^\s+(?P<key>jobid|wildcards|log|input|message): (?P<value>.*)$")
+# The SLURM plugin's line for each job it submits (a group job has a UUID, not a number).
+_SUBMITTED = re.compile(
+    r"^Job (?P<jobid>\S+) has been submitted with SLURM jobid (?P<slurm>\d+)"
+    r" \(log: (?P<log>.+)\)\.$"
+)
+# How often a step that runs for long says it is still alive, and from when.
+HEARTBEAT_SECONDS = 60.0
+_HEARTBEAT_SHOWN = 3
 _FINISHED = re.compile(r"^Finished jobid: (?P<jobid>\d+)")
 _PROGRESS = re.compile(r"^(?P<done>\d+) of (?P<total>\d+) steps")
 _JOB_STATS = re.compile(r"^Job stats:$")
@@ -55,6 +64,10 @@ class Job:
     wildcards: dict[str, str] = field(default_factory=dict)
     logs: list[str] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
+    # Snakemake's own message about the failure (e.g. SLURM's verdict on the job).
+    message: str = ""
+    # The cluster's id for the job that ran this step, if it ran on a cluster.
+    cluster_jobid: str = ""
 
     def label(self) -> str:
         """'bwa_mem PK001 L001' — the step and what it works on."""
@@ -80,11 +93,21 @@ class RunOutcome:
 
 
 class ProgressParser:
-    """Turns Snakemake's log lines into progress and failure events."""
+    """Turns Snakemake's log lines into progress and failure events.
 
-    def __init__(self, echo: Echo) -> None:
+    Each finished step is shown with how long it took, and :meth:`heartbeat`
+    (called by a timer while the run lasts) shows the steps that have been
+    running for a while, so a step of many minutes does not look like a hang.
+    """
+
+    def __init__(self, echo: Echo, clock: Callable[[], float] = time.monotonic) -> None:
         self.echo = echo
+        self.clock = clock
         self.jobs: dict[str, Job] = {}
+        # Steps announced and not finished: Snakemake's jobid → when it was announced.
+        self.running: dict[str, float] = {}
+        # Job blocks of the group job being read (their SLURM id comes after them).
+        self._group: list[Job] = []
         self.failed: list[Job] = []
         self._current: Job | None = None
         self._in_error = False
@@ -94,6 +117,7 @@ class ProgressParser:
         self._hidden_total = 0
         self._hidden_done = 0
         self._pending: Job | None = None
+        self._took: float | None = None
         # Steps Snakemake plans to run, hidden jobs left out.
         self.planned = 0
 
@@ -107,9 +131,21 @@ class ProgressParser:
             self._in_error = True
             self.failed.append(self._current)
             return
+        if line.startswith("[") and "Group job" in line:
+            self._group = []
         if m := _RULE.match(line):
             self._current = Job(m["rule"])
             self._in_error = False
+            if line.startswith(" "):
+                self._group.append(self._current)
+            else:
+                self._group = [self._current]
+            return
+        if m := _SUBMITTED.match(line):
+            # Numbered jobs are known by jobid; a group job's UUID means the blocks just read.
+            known = self.jobs.get(m["jobid"])
+            for submitted in [known] if known else self._group:
+                submitted.cluster_jobid = m["slurm"]
             return
         if self._current is not None and (m := _FIELD.match(line)):
             key, value = m["key"], m["value"]
@@ -117,11 +153,17 @@ class ProgressParser:
                 self._current.jobid = value
                 if not self._in_error:
                     self.jobs[value] = self._current
+                    self.running[value] = self.clock()
                 else:
+                    self.running.pop(value, None)
                     known = self.jobs.get(value)
                     if known:
                         self._current.wildcards = dict(known.wildcards)
                         self._current.logs = self._current.logs or known.logs
+                        self._current.inputs = self._current.inputs or known.inputs
+                        self._current.cluster_jobid = known.cluster_jobid
+            elif key == "message":
+                self._current.message = "" if value == "None" else value.strip()
             elif key == "wildcards":
                 self._current.wildcards = dict(
                     part.split("=", 1) for part in value.split(", ") if "=" in part
@@ -135,6 +177,8 @@ class ProgressParser:
         if m := _FINISHED.match(line):
             job = self.jobs.get(m["jobid"])
             self._pending = job
+            started = self.running.pop(m["jobid"], None)
+            self._took = None if started is None else self.clock() - started
             return
         if m := _PROGRESS.match(line):
             job, self._pending = self._pending, None
@@ -147,7 +191,28 @@ class ProgressParser:
             if job is None or job.rule not in _HIDDEN_RULES:
                 label = job.label() if job else "a step"
                 width = len(str(self.total))
-                self.echo(f"[{self.done:>{width}}/{self.total}] done  {label}")
+                took = "" if self._took is None else f" ({format_duration(self._took)})"
+                self.echo(f"[{self.done:>{width}}/{self.total}] done  {label}{took}")
+
+    def heartbeat(self, min_seconds: float = HEARTBEAT_SECONDS) -> None:
+        """Show the steps running for at least ``min_seconds``: the longest few, then a count.
+
+        On a cluster a step's time includes its wait in the queue; its job id is shown.
+        """
+        now = self.clock()
+        long = sorted(
+            ((now - started, jobid) for jobid, started in self.running.items()),
+            reverse=True,
+        )
+        long = [(age, jobid) for age, jobid in long if age >= min_seconds and jobid in self.jobs]
+        shown = [job for _, job in long if self.jobs[job].rule not in _HIDDEN_RULES]
+        for jobid in shown[:_HEARTBEAT_SHOWN]:
+            job = self.jobs[jobid]
+            where = f" [SLURM job {job.cluster_jobid}]" if job.cluster_jobid else ""
+            age = format_duration(now - self.running[jobid], coarse=True)
+            self.echo(f"… running {age}: {job.label()}{where}")
+        if len(shown) > _HEARTBEAT_SHOWN:
+            self.echo(f"… and {len(shown) - _HEARTBEAT_SHOWN} more step(s) running")
 
     def _count_jobs(self, line: str) -> bool:
         """Read Snakemake's 'Job stats' table: how many jobs of each rule it plans."""
@@ -173,6 +238,18 @@ class ProgressParser:
         return True
 
 
+def format_duration(seconds: float, coarse: bool = False) -> str:
+    """'45s', '2m14s', '1h03m'; ``coarse`` drops the seconds after the first minute ('3m')."""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m" if coarse else f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
 def run_workflow(
     config_path: Path,
     outdir: Path,
@@ -180,8 +257,12 @@ def run_workflow(
     dry_run: bool = False,
     use_conda: bool = False,
     echo: Echo = print,
+    executor_args: Sequence[str] = (),
 ) -> RunOutcome:
     """Run (or dry-run) the workflow into ``outdir``.
+
+    ``executor_args`` are Snakemake's options for running steps elsewhere
+    (:func:`labpipe.cluster.executor_arguments`); none runs them here.
 
     Raises:
         RunError: If another run holds the output directory.
@@ -196,7 +277,10 @@ def run_workflow(
         log_dir.mkdir(exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         log_path = log_dir / f"labpipe-run-{stamp}{'-dryrun' if dry_run else ''}.log"
-        command = snakemake_command(config_path, outdir, cores, dry_run, use_conda)
+        command = [
+            *snakemake_command(config_path, outdir, cores, dry_run, use_conda),
+            *executor_args,
+        ]
         if not dry_run:
             remove_partials(outdir / "results")  # left by a killed run
         outcome = _stream(command, log_path, echo, dry_run, lock_fd)
@@ -301,7 +385,7 @@ def _stream(
             stdin=subprocess.DEVNULL,
         )
         assert process.stdout is not None
-        with _raise_on_sigterm():
+        with _raise_on_sigterm(), _heartbeat(parser, enabled=not dry_run):
             try:
                 for line in _lines(process.stdout):
                     _write_quietly(log, line)
@@ -315,6 +399,26 @@ def _stream(
                 raise RunInterrupted(signum) from None
         returncode = process.wait()
     return RunOutcome(returncode, parser.failed, log_path, tail, parser.planned)
+
+
+@contextmanager
+def _heartbeat(parser: ProgressParser, enabled: bool) -> Iterator[None]:
+    """While the run lasts, every HEARTBEAT_SECONDS show the steps still running."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            parser.heartbeat()
+
+    thread = threading.Thread(target=beat, name="labpipe-heartbeat", daemon=True)
+    if enabled:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        if enabled:
+            thread.join()
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -470,6 +574,8 @@ def failure_message(outcome: RunOutcome, outdir: Path) -> RunError:
         fastqs = [i for i in job.inputs if re.search(r"\.(fastq|fq)(\.gz)?$", i)]
         if fastqs:
             detail += f" reading {' and '.join(fastqs)}"
+        if job.cluster_jobid or "SLURM" in job.message:
+            detail += f" ({_cluster_verdict(job)})"
         logs = [outdir / log for log in job.logs]
         if logs:
             detail += f"; read {' and '.join(map(str, logs))}"
@@ -479,6 +585,29 @@ def failure_message(outcome: RunOutcome, outdir: Path) -> RunError:
                 detail += "\n      " + "\n      ".join(last)
         problems.append(detail)
     return RunError(f"the run failed; full log: {outcome.log_path}", [*space, *problems])
+
+
+_SLURM_STATE = re.compile(r"SLURM status is: '(?P<state>\w+)'")
+# What SLURM's job states mean to someone reading why a step failed.
+_SLURM_MEANING = {
+    "CANCELLED": "cancelled (scancel, or by an administrator)",
+    "OUT_OF_MEMORY": "killed by SLURM for using more memory than asked for; "
+    "raise cluster.steps.<step>.mem_mb",
+    "TIMEOUT": "killed by SLURM at its time limit; raise cluster.steps.<step>.runtime",
+    "NODE_FAIL": "its node failed",
+    "PREEMPTED": "preempted by another job",
+    "FAILED": "the command in it failed",
+}
+
+
+def _cluster_verdict(job: Job) -> str:
+    """'SLURM job 12 was cancelled (scancel, …)' from the plugin's message."""
+    state = m["state"] if (m := _SLURM_STATE.search(job.message)) else ""
+    meaning = _SLURM_MEANING.get(state, f"ended {state}" if state else "failed")
+    if job.rule and "<step>" in meaning:
+        meaning = meaning.replace("<step>", job.rule)
+    name = f"SLURM job {job.cluster_jobid}" if job.cluster_jobid else "its SLURM job"
+    return f"{name}: {meaning}"
 
 
 def _telling_lines(path: Path, count: int = 6) -> list[str]:

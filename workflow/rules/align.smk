@@ -23,6 +23,10 @@ rule align:
         fastp="logs/fastp/{sample}.{unit}.log",
         bwa="logs/bwa_mem/{sample}.{unit}.log",
     threads: THREADS
+    # Cluster jobs only (labpipe.cluster): the index's size, the sort buffers, the reads.
+    resources:
+        mem_mb=lambda wc, threads: align_resources(REF, unit_fastqs(wc), threads).mem_mb,
+        runtime=lambda wc, threads: align_resources(REF, unit_fastqs(wc), threads).runtime,
     conda:
         str(ENVS / "align.yaml")
     # fastp streams trimmed pairs (interleaved) straight into bwa: no trimmed
@@ -55,6 +59,9 @@ rule check_pairs:
     log:
         "logs/check_pairs/{sample}.{unit}.log",
     threads: 1
+    resources:
+        mem_mb=lambda wc: reads_resources(unit_fastqs(wc)).mem_mb,
+        runtime=lambda wc: reads_resources(unit_fastqs(wc)).runtime,
     # Beside the alignment, not before it: markdup waits for both, so a unit whose R1
     # and R2 disagree stops its sample before anything is called from it.
     shell:
@@ -91,6 +98,9 @@ rule markdup:
     log:
         "logs/markdup/{sample}.log",
     threads: THREADS
+    resources:
+        mem_mb=lambda wc, threads: markdup_resources(sample_fastqs(wc.sample), threads).mem_mb,
+        runtime=lambda wc, threads: markdup_resources(sample_fastqs(wc.sample), threads).runtime,
     conda:
         str(ENVS / "align.yaml")
     shell:

@@ -62,6 +62,9 @@ rule call_chunk:
     log:
         "logs/call_chunk/{sample}.{chunk}.log",
     threads: 1
+    resources:
+        mem_mb=lambda wc: reads_resources(sample_fastqs(wc.sample)).mem_mb,
+        runtime=lambda wc: reads_resources(sample_fastqs(wc.sample)).runtime,
     conda:
         str(ENVS / "call.yaml")
     # A chunk's calls are exactly the calls at its positions in one whole run
@@ -96,6 +99,9 @@ rule indel_second_opinion:
     log:
         "logs/indel_second_opinion/{sample}.log",
     threads: 1
+    resources:
+        mem_mb=lambda wc: reads_resources(sample_fastqs(wc.sample)).mem_mb,
+        runtime=lambda wc: reads_resources(sample_fastqs(wc.sample)).runtime,
     conda:
         str(ENVS / "call.yaml")
     # freebayes with the caller's settings, only in the windows (labpipe.second_opinion);
@@ -195,6 +201,9 @@ rule sex_depth:
     log:
         "logs/sex_depth/{sample}.log",
     threads: 1
+    resources:
+        mem_mb=lambda wc: depth_resources(REF + ".fai", sample_fastqs(wc.sample)).mem_mb,
+        runtime=lambda wc: depth_resources(REF + ".fai", sample_fastqs(wc.sample)).runtime,
     conda:
         str(ENVS / "qc.yaml")
     # Depth over the targets cut at the PARs (labpipe.sex.sex_depth_regions); -x: only

@@ -2,6 +2,14 @@
 import shlex
 from pathlib import Path
 
+from labpipe.cluster import (
+    LOCAL_RULES,
+    align_resources,
+    depth_resources,
+    markdup_resources,
+    reads_resources,
+    reference_index_resources,
+)
 from labpipe.config import STAGE_SECTIONS, config_sha256, load_config, stage_config_sha256
 from labpipe.inputs_check import reference_contigs
 from labpipe.manifest import content_sha256
@@ -88,3 +96,13 @@ def units_of_sample(sample):
 
 def final_outputs():
     return final_output_paths(SAMPLES, annotate=GFF3 is not None)
+
+
+def sample_fastqs(sample):
+    """The FASTQs of a sample: what sizes its cluster jobs (labpipe.cluster)."""
+    return [fq for u in units_of_sample(sample) for fq in (u.fq1, u.fq2)]
+
+
+def unit_fastqs(wildcards):
+    u = unit_of(wildcards)
+    return [u.fq1, u.fq2]

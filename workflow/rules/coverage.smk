@@ -15,6 +15,9 @@ rule samtools_stats:
     log:
         "logs/samtools_stats/{sample}.log",
     threads: 1
+    resources:
+        mem_mb=lambda wc: reads_resources(sample_fastqs(wc.sample)).mem_mb,
+        runtime=lambda wc: reads_resources(sample_fastqs(wc.sample)).runtime,
     conda:
         str(ENVS / "align.yaml")
     shell:
@@ -43,6 +46,9 @@ rule mosdepth:
     # One thread: off the critical path, it then fits beside a calling chunk
     # instead of waiting for every core (measured in benchmarks/RESULTS.md).
     threads: 1
+    resources:
+        mem_mb=lambda wc: depth_resources(REF + ".fai", sample_fastqs(wc.sample)).mem_mb,
+        runtime=lambda wc: depth_resources(REF + ".fai", sample_fastqs(wc.sample)).runtime,
     conda:
         str(ENVS / "qc.yaml")
     shell:

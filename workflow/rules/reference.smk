@@ -13,6 +13,9 @@ rule reference_index:
     log:
         "logs/reference/index.log",
     threads: 1
+    resources:
+        mem_mb=reference_index_resources(REF).mem_mb,
+        runtime=reference_index_resources(REF).runtime,
     conda:
         str(ENVS / "align.yaml")
     shell:
