@@ -63,7 +63,8 @@ want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     say "installing labpipe and its Python dependencies into $VENV"
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
+    # slurm: Snakemake's SLURM executor plugin, for `labpipe run --executor slurm`.
+    "$VENV/bin/python" -m pip install --quiet -e '.[dev,slurm]'
     echo "$want" > "$stamp"
 fi
 
@@ -105,6 +106,18 @@ if [ "$FOR_TESTS" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
     else
         say "chromium is not installed: the browser tests will be skipped" \
             "(sudo apt-get install chromium)"
+    fi
+fi
+
+# A single-node SLURM (slurm-wlm, munge) for the test that runs the demo through
+# `--executor slurm` (tests/test_slurm.py); the test starts and stops the daemons itself.
+if [ "$FOR_TESTS" = 1 ] && ! command -v slurmctld >/dev/null 2>&1; then
+    if is_root && has_apt; then
+        say "installing slurm-wlm and munge for the SLURM test"
+        apt_install slurm-wlm munge
+    else
+        say "SLURM is not installed: the SLURM test will be skipped" \
+            "(sudo apt-get install slurm-wlm munge)"
     fi
 fi
 

@@ -192,3 +192,20 @@ def test_slurm_jobs_are_named_and_a_cancelled_one_is_explained(tmp_path: Path) -
         "/data/PK002_R2.fastq.gz (SLURM job 12: cancelled (scancel, or by an administrator))"
     ) in text
     assert "/out/.snakemake/slurm_logs/rule_align/12.log" in text
+
+
+def test_a_group_jobs_steps_are_each_counted() -> None:
+    """A cluster group job reports its finished steps together, then one count."""
+    echoed: list[str] = []
+    parser = ProgressParser(echoed.append, FakeClock())
+    for n, unit in ((5, "L001"), (6, "L002")):
+        parser.feed("    rule check_pairs:")
+        parser.feed(f"        jobid: {n}")
+        parser.feed(f"        wildcards: sample=PK001, unit={unit}")
+    for line in ("Finished jobid: 5 (Rule: check_pairs)", "Finished jobid: 6 (Rule: check_pairs)"):
+        parser.feed(line)
+    parser.feed("9 of 54 steps (17%) done")
+    assert echoed == [
+        "[ 8/54] done  check_pairs PK001 L001 (0s)",
+        "[ 9/54] done  check_pairs PK001 L002 (0s)",
+    ]

@@ -42,8 +42,9 @@ _SUBMITTED = re.compile(
     r"^Job (?P<jobid>\S+) has been submitted with SLURM jobid (?P<slurm>\d+)"
     r" \(log: (?P<log>.+)\)\.$"
 )
-# How often a step that runs for long says it is still alive, and from when.
+# Every minute, the steps that have run for at least half a minute say they are alive.
 HEARTBEAT_SECONDS = 60.0
+HEARTBEAT_MIN_AGE = 30.0
 _HEARTBEAT_SHOWN = 3
 _FINISHED = re.compile(r"^Finished jobid: (?P<jobid>\d+)")
 _PROGRESS = re.compile(r"^(?P<done>\d+) of (?P<total>\d+) steps")
@@ -116,8 +117,9 @@ class ProgressParser:
         self._job_counts: dict[str, int] | None = None
         self._hidden_total = 0
         self._hidden_done = 0
-        self._pending: Job | None = None
-        self._took: float | None = None
+        # Steps finished since the last progress line, with how long each took: a group
+        # job (several steps as one cluster job) reports all its steps, then one count.
+        self._pending: list[tuple[Job | None, float | None]] = []
         # Steps Snakemake plans to run, hidden jobs left out.
         self.planned = 0
 
@@ -175,26 +177,29 @@ class ProgressParser:
                 self._current.logs = [part.strip() for part in listed.split(", ") if part.strip()]
             return
         if m := _FINISHED.match(line):
-            job = self.jobs.get(m["jobid"])
-            self._pending = job
             started = self.running.pop(m["jobid"], None)
-            self._took = None if started is None else self.clock() - started
+            took = None if started is None else self.clock() - started
+            self._pending.append((self.jobs.get(m["jobid"]), took))
             return
         if m := _PROGRESS.match(line):
-            job, self._pending = self._pending, None
-            if job is not None and job.rule in _HIDDEN_RULES:
-                self._hidden_done += 1
+            finished, self._pending = self._pending or [(None, None)], []
+            shown = [
+                (job, took)
+                for job, took in finished
+                if job is None or job.rule not in _HIDDEN_RULES
+            ]
+            self._hidden_done += len(finished) - len(shown)
             # Steps the user sees: Snakemake's counts without the hidden jobs, so
             # that a finished run ends at [N/N] (also a resumed one).
             self.done = int(m["done"]) - self._hidden_done
             self.total = int(m["total"]) - self._hidden_total
-            if job is None or job.rule not in _HIDDEN_RULES:
+            width = len(str(self.total))
+            for n, (job, took) in enumerate(shown, start=self.done - len(shown) + 1):
                 label = job.label() if job else "a step"
-                width = len(str(self.total))
-                took = "" if self._took is None else f" ({format_duration(self._took)})"
-                self.echo(f"[{self.done:>{width}}/{self.total}] done  {label}{took}")
+                duration = "" if took is None else f" ({format_duration(took)})"
+                self.echo(f"[{n:>{width}}/{self.total}] done  {label}{duration}")
 
-    def heartbeat(self, min_seconds: float = HEARTBEAT_SECONDS) -> None:
+    def heartbeat(self, min_seconds: float = HEARTBEAT_MIN_AGE) -> None:
         """Show the steps running for at least ``min_seconds``: the longest few, then a count.
 
         On a cluster a step's time includes its wait in the queue; its job id is shown.
