@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import pytest
+
+from labpipe import runner
 from labpipe.runner import (
     ProgressParser,
     RunOutcome,
@@ -209,3 +213,22 @@ def test_a_group_jobs_steps_are_each_counted() -> None:
         "[ 8/54] done  check_pairs PK001 L001 (0s)",
         "[ 9/54] done  check_pairs PK001 L002 (0s)",
     ]
+
+
+def test_heartbeat_timer_speaks_while_a_step_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The timer the run uses: a step started long ago is reported without any new output."""
+    monkeypatch.setattr(runner, "HEARTBEAT_SECONDS", 0.05)
+    echoed: list[str] = []
+    parser = ProgressParser(echoed.append)
+    parser.feed("rule align:")
+    parser.feed("    jobid: 3")
+    parser.feed("    wildcards: sample=PK001, unit=L001")
+    parser.running["3"] -= 200  # started 200 s ago
+    with runner._heartbeat(parser, enabled=True):
+        deadline = time.monotonic() + 5
+        while not echoed and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert echoed and echoed[0] == "… running 3m: align PK001 L001"
+    count = len(echoed)
+    time.sleep(0.15)
+    assert len(echoed) == count  # stopped with the run
