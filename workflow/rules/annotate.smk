@@ -23,6 +23,9 @@ rule annotation_sources:
     log:
         "logs/annotation_sources.log",
     threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     shell:
         "{STEP} annotation-sources --config {CONFIG_FILE} --out {output} 2> {log}"
 
@@ -40,6 +43,10 @@ rule bcftools_csq:
     priority: 60
     log:
         "logs/bcftools_csq/{sample}.log",
+    threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     conda:
         str(ENVS / "call.yaml")
     # -l: each record's own consequence (a report lists variants one by one);
@@ -63,6 +70,9 @@ rule roh_allele_frequencies:
     log:
         "logs/roh_allele_frequencies/{sample}.log",
     threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     shell:
         "{STEP} roh-af --config {CONFIG_FILE} --vcf {input.vcf:q} --out {output.af} 2> {log}"
 
@@ -80,6 +90,10 @@ rule bcftools_roh:
     priority: 60
     log:
         "logs/bcftools_roh/{sample}.log",
+    threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     conda:
         str(ENVS / "call.yaml")
     # Only PASS calls are markers; sites without a population AF get --AF-dflt.
@@ -114,6 +128,9 @@ rule annotate:
     log:
         "logs/annotate/{sample}.log",
     threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     shell:
         "{STEP} annotate --config {CONFIG_FILE} --sample {wildcards.sample}"
         " --vcf {input.vcf:q} {params.roh} --out-vcf {output.vcf} --out-tsv {output.tsv}"

@@ -12,6 +12,9 @@ rule provenance_header:
     log:
         "logs/provenance_header.log",
     threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     shell:
         "{STEP} vcf-header --config {CONFIG_FILE} --out {output} 2> {log}"
 
@@ -32,6 +35,9 @@ rule ploidy:
     log:
         "logs/ploidy/{sample}.log",
     threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     shell:
         "{STEP} ploidy --config {CONFIG_FILE} --fai {input.fai:q}"
         " --sample {wildcards.sample} --ploidy-out {output.ploidy}"
@@ -141,6 +147,9 @@ rule call_variants:
     log:
         "logs/call_variants/{sample}.log",
     threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     conda:
         str(ENVS / "call.yaml")
     # Chunks are in reference order, so plain concatenation keeps records sorted.
@@ -164,6 +173,9 @@ rule bcftools_stats:
     log:
         "logs/bcftools_stats/{sample}.log",
     threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     conda:
         str(ENVS / "call.yaml")
     shell:
@@ -183,6 +195,9 @@ rule sex_regions:
     log:
         "logs/reference/sex_regions.log",
     threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     shell:
         "{STEP} sex-regions --config {CONFIG_FILE} --fai {input.fai:q}"
         " --targets {input.targets:q} --out {output} 2> {log}"
@@ -235,6 +250,9 @@ rule sex_check:
     log:
         "logs/sex_check/{sample}.log",
     threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     # Sex from depth and chrX heterozygosity (labpipe.sex), against the sample sheet.
     shell:
         "{STEP} sex-check --config {CONFIG_FILE} --fai {input.fai:q}"

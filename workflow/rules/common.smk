@@ -4,6 +4,8 @@ from pathlib import Path
 
 from labpipe.cluster import (
     LOCAL_RULES,
+    SMALL_MEM_MB,
+    SMALL_RUNTIME_MIN,
     align_resources,
     depth_resources,
     markdup_resources,

@@ -40,6 +40,9 @@ rule regions:
     log:
         "logs/reference/regions.log",
     threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     shell:
         "{STEP} regions --fai {input.fai:q} {params.targets} --padding {params.padding}"
         " --targets-out {output.targets} --calling-out {output.calling}"

@@ -22,6 +22,9 @@ rule qc_summary:
     log:
         "logs/qc_summary.log",
     threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     shell:
         "{STEP} qc-summary --config {CONFIG_FILE} --qc-dir results/qc --out {output.table}"
         " --ledger-mqc {output.ledger} 2> {log}"
@@ -40,6 +43,9 @@ rule multiqc_general_stats:
     log:
         "logs/multiqc_general_stats.log",
     threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     shell:
         "{STEP} multiqc-general-stats --config {CONFIG_FILE} --qc {input.qc:q}"
         " --out {output} {input.variants:q} 2> {log}"
@@ -63,6 +69,10 @@ rule multiqc:
     priority: 75
     log:
         "logs/multiqc.log",
+    threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     conda:
         str(ENVS / "report.yaml")
     shell:
@@ -104,6 +114,9 @@ rule sample_report:
     log:
         "logs/sample_report/{sample}.log",
     threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     shell:
         "{STEP} sample-report --config {CONFIG_FILE} --outdir {OUTDIR}"
         " --sample {wildcards.sample} --qc {input.qc:q} --variants {input.variants:q}"
@@ -125,6 +138,9 @@ rule report_index:
     log:
         "logs/report_index.log",
     threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     shell:
         "{STEP} report-index --config {CONFIG_FILE} --outdir {OUTDIR}"
         " --multiqc-link ../qc/multiqc_report.html --out {output} {input.summaries:q} 2> {log}"
@@ -137,6 +153,9 @@ rule input_checksums:
     log:
         "logs/input_checksums.log",
     threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     # Runs first, beside alignment: hashing large FASTQs must not wait at the end of the run.
     shell:
         "{STEP} input-checksums --config {CONFIG_FILE} --outdir {OUTDIR}"
@@ -155,5 +174,8 @@ rule manifest:
     log:
         "logs/manifest.log",
     threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
     shell:
         "{STEP} manifest --config {CONFIG_FILE} --outdir {OUTDIR} --out {output} 2> {log}"
