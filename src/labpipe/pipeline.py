@@ -142,6 +142,10 @@ def run_pipeline(
         require_tools(calling["caller"], second_opinion_enabled(calling))
     target = Path(checked.config["output_dir"])
     executor_args = executor_arguments(executor, profile, checked.config["cluster"])
+    if executor_args:
+        # Snakemake caps every job's threads at --cores, a cluster job's too: the login
+        # node's few cores must not shrink what the jobs ask for.
+        cores = max(cores, checked.config["threads"])
     for warning in checked.warnings:
         echo(f"labpipe: warning: {warning}")
     echo(
