@@ -84,6 +84,9 @@ CONFEOF
 start() {
     install
     [ "$(id -u)" = 0 ] || die "starting the daemons needs root"
+    # slurmctld and slurmd find each other by this name.
+    getent hosts "$(hostname -s)" >/dev/null \
+        || die "this host's name $(hostname -s) does not resolve; add it to /etc/hosts"
     [ -f "$CONF" ] || write_conf
     if [ -L "$SYSTEM_CONF" ] && [ "$(readlink "$SYSTEM_CONF")" = "$CONF" ]; then
         :
