@@ -65,17 +65,18 @@ GROUPS: Mapping[str, tuple[str, ...]] = {
 }
 
 # bwa mem holds the index (.bwt, .sa, .pac: about 1.6 times the FASTA) in memory; 2x
-# leaves room for its read batches. Measured on GRCh38 (3.1 GB FASTA): 5.3 GB resident.
+# leaves room for its read batches. Estimates, not measured here on a human genome (no
+# GRCh38 index on the test machine): docs/cluster.md says how to override them.
 _BWA_MEM_PER_FASTA_BYTE = 2.0
 # samtools sort -m 512M per thread, plus its own buffers.
 _SORT_MB_PER_THREAD = 600
 # fastp, samtools fixmate and the pipes between them.
 _ALIGN_OVERHEAD_MB = 1500
-# bwa mem aligns about 1 GB of gzipped FASTQ (both reads) per CPU-hour on a current
-# server core; the limit is three times that, with a floor for queueing and start-up.
+# Assumed: bwa mem aligns about 1 GB of gzipped FASTQ (both reads) per CPU-hour; the
+# limit is three times that, with a floor for queueing and start-up.
 _ALIGN_MIN_PER_GB_PER_THREAD = 180
 _MIN_RUNTIME_MIN = 30
-# bwa index builds in about 1 hour per GB of FASTA and needs about 5.4 bytes per base.
+# Assumed: bwa index (bwtsw) builds in about 1 hour per GB of FASTA, ~5.4 bytes per base.
 _INDEX_MEM_PER_FASTA_BYTE = 6.0
 _INDEX_MIN_PER_GB = 180
 # mosdepth keeps one 32-bit counter per base of the longest chromosome.
