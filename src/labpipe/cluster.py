@@ -64,7 +64,7 @@ GROUPS: Mapping[str, tuple[str, ...]] = {
     "annotation": ("bcftools_csq", "roh_allele_frequencies", "bcftools_roh", "annotate"),
 }
 
-# bwa mem holds the index (.bwt, .sa, .pac: about 1.6 times the FASTA) in memory; 2x
+# bwa mem holds the index (.bwt, .sa, .pac: about 1.7 times the FASTA) in memory; 2x
 # leaves room for its read batches. Estimates, not measured here on a human genome (no
 # GRCh38 index on the test machine): docs/cluster.md says how to override them.
 _BWA_MEM_PER_FASTA_BYTE = 2.0
