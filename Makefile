@@ -14,6 +14,7 @@ test:
 	bash scripts/setup.sh --test
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 # Everything but the end-to-end runs of the real workflow (seconds, not minutes).
@@ -23,10 +24,11 @@ test-fast: setup
 lint: setup
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Regenerate the embedded synthetic data set (fixed seed: same bytes every time).
 test-data: setup
-	$(BIN)/python -m labpipe.simulate --outdir test_data
+	$(BIN)/python -m labpipe.simulation.simulate --outdir test_data
 
 clean:
 	rm -rf demo-output .pytest_cache .mypy_cache .ruff_cache

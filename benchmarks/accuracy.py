@@ -2,7 +2,7 @@
 """Accuracy of labpipe on real and simulated data, next to bare bcftools and freebayes.
 
 Runs ``labpipe run`` on each data set (see datasets.py), then every requested caller
-configuration (see callers.py), scores each call set with ``labpipe.evaluate`` against
+configuration (see callers.py), scores each call set with ``labpipe.evaluation.evaluate`` against
 the truth inside the data set's regions, and prints SNV and indel precision, recall and F1
 per data set and configuration, then the accuracy targets and whether they hold.
 
@@ -47,8 +47,8 @@ from datasets import (
     require_shared_data,
 )
 
-from labpipe.config import config_schema
-from labpipe.evaluate import Evaluation, evaluate, rate, write_evaluation
+from labpipe.config.settings import config_schema
+from labpipe.evaluation.evaluate import Evaluation, evaluate, rate, write_evaluation
 
 POLY_G = {"giab": False, "easy": True, "nheavy": True, "hard": False}
 
@@ -343,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
                 }
                 if ours != second:
                     log(
-                        f"{dataset.name} {caller.name}: labpipe.evaluate {ours} but bcftools "
+                        f"{dataset.name} {caller.name}: labpipe evaluate {ours} but bcftools "
                         f"alone {second}"
                     )
     print_table(rows, titles)

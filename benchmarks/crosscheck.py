@@ -1,6 +1,6 @@
 """A second opinion on the counts, with bcftools alone.
 
-``labpipe.evaluate`` does its own decomposition and matching. This recounts TP/FP/FN per
+``labpipe.evaluation.evaluate`` does its own decomposition and matching. This recounts TP/FP/FN per
 class the plain bcftools way, so that a bug in one shows up as a disagreement:
 
     bcftools view -s SAMPLE [-f PASS,.]        (calls: PASS only)

@@ -234,7 +234,7 @@ def simulated_dataset(scratch: Path, name: str, seed: int) -> Dataset:
         command = [
             str(PYTHON),
             "-m",
-            "labpipe.simulate",
+            "labpipe.simulation.simulate",
             "--reference",
             str(GIAB_FASTA),
             "--outdir",

@@ -2,7 +2,7 @@
 """Do fastp's N and quality filters help calling? labpipe with and without them.
 
 Runs ``labpipe run`` on each data set (datasets.py) with three trimming settings and
-scores the PASS calls with ``labpipe.evaluate``; prints, per data set and setting, the
+scores the PASS calls with ``labpipe.evaluation.evaluate``; prints, per data set and setting, the
 read ledger (pairs in, removed by each filter, aligned) and SNV/indel recall and
 precision. The settings:
 

@@ -45,9 +45,9 @@ from datasets import (
 )
 from measure import Measurement, measure, median
 
-from labpipe.evaluate import evaluate
-from labpipe.samplesheet import load_sample_sheet
-from labpipe.workflow_support import ADAPTERS
+from labpipe.config.samplesheet import load_sample_sheet
+from labpipe.evaluation.evaluate import evaluate
+from labpipe.run.workflow_support import ADAPTERS
 
 GB = 1024**3
 

@@ -110,7 +110,7 @@ if [ "$FOR_TESTS" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
 fi
 
 # A single-node SLURM (slurm-wlm, munge) for the test that runs the demo through
-# `--executor slurm` (tests/test_slurm.py); the test starts and stops the daemons itself.
+# `--executor slurm` (tests/run/test_slurm.py); the test starts and stops the daemons itself.
 if [ "$FOR_TESTS" = 1 ] && ! command -v slurmctld >/dev/null 2>&1; then
     if is_root && has_apt; then
         say "installing slurm-wlm and munge for the SLURM test"

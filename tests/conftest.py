@@ -308,7 +308,7 @@ def uninterrupted_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     outdir = tmp_path_factory.mktemp("uninterrupted") / "run"
     config = prepare_demo(outdir, overwrite=False)
-    # Under the usual umask: results must come out 0644 (tests/test_faults.py).
+    # Under the usual umask: results must come out 0644 (tests/run/test_faults.py).
     done = subprocess.run(
         [sys.executable, "-m", "labpipe.cli", "run", str(config), "--cores", "2"],
         capture_output=True,

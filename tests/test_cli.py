@@ -111,7 +111,7 @@ def test_dry_run_lists_every_stage(lab: Path, capsys: pytest.CaptureFixture[str]
 def test_init_then_validate_on_run_folders(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from labpipe.resources import demo_data_dir
+    from labpipe.core.resources import demo_data_dir
 
     data = demo_data_dir()
     run = tmp_path / "run"
@@ -237,7 +237,7 @@ def test_run_refuses_truncated_fastq_before_any_tool(
 def test_evaluate_command_scores_and_writes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from labpipe.resources import demo_data_dir
+    from labpipe.core.resources import demo_data_dir
 
     data = demo_data_dir()
     reference = tmp_path / "ref.fa"

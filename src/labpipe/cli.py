@@ -1,6 +1,6 @@
 """The ``labpipe`` command line.
 
-This is the one place that turns :class:`~labpipe.errors.LabpipeError` into
+This is the one place that turns :class:`~labpipe.core.errors.LabpipeError` into
 ``labpipe: error: …`` and an exit code. Heavy modules are imported inside the
 commands so that ``labpipe --help`` answers at once.
 """
@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 import click
 
 from labpipe import __version__
-from labpipe.errors import LabpipeError, UsageError, from_os_or_format_error
+from labpipe.core.errors import LabpipeError, UsageError, from_os_or_format_error
 
 _DEBUG_ENV = "LABPIPE_DEBUG"
 
@@ -40,7 +40,7 @@ def cli(debug: bool) -> None:
 
 
 def _executor_options(command: Callable[..., None]) -> Callable[..., None]:
-    """--executor and --profile: where the workflow's steps run (labpipe.cluster)."""
+    """--executor and --profile: where the workflow's steps run (labpipe.run.cluster)."""
     command = click.option(
         "--profile",
         type=click.Path(path_type=Path, file_okay=False),
@@ -91,7 +91,7 @@ def run(
     profile: Path | None,
 ) -> None:
     """Run the whole analysis for the samples of a lab CONFIG."""
-    from labpipe.pipeline import run_pipeline
+    from labpipe.run.pipeline import run_pipeline
 
     run_pipeline(
         config,
@@ -110,7 +110,7 @@ def run(
 @click.argument("config", type=click.Path(path_type=Path))
 def validate(config: Path) -> None:
     """Check a lab CONFIG, its sample sheet and input files; run nothing."""
-    from labpipe.pipeline import validate_inputs
+    from labpipe.run.pipeline import validate_inputs
 
     checked = validate_inputs(config)
     for warning in checked.warnings:
@@ -124,7 +124,7 @@ def validate(config: Path) -> None:
 @cli.command()
 def doctor() -> None:
     """List the external tools with the version found and the minimum needed."""
-    from labpipe.tools import ToolStatus, check_all, install_hint
+    from labpipe.core.tools import ToolStatus, check_all, install_hint
 
     statuses = check_all()
     width = max(len(s.tool.name) for s in statuses)
@@ -252,7 +252,7 @@ def init(
     The config shows every setting labpipe has (those not given commented out,
     with their defaults); the annotation options fill its annotation section.
     """
-    from labpipe.discover import InitSources, init_lab, load_barcode_table
+    from labpipe.inputs.discover import InitSources, init_lab, load_barcode_table
 
     sources = InitSources(
         build=build,
@@ -289,7 +289,7 @@ def reference() -> None:
 @click.argument("fasta", type=click.Path(path_type=Path))
 def reference_prepare(fasta: Path) -> None:
     """Build the samtools and bwa indexes of FASTA beside it (skips ones present)."""
-    from labpipe.reference import prepare_reference
+    from labpipe.inputs.reference import prepare_reference
 
     for line in prepare_reference(fasta):
         click.echo(line)
@@ -400,9 +400,9 @@ def evaluate(
     into primitives, indels left-aligned against the reference), so one change written two
     ways counts once.
     """
-    from labpipe.disk import output_folder_problems
-    from labpipe.evaluate import evaluate as score
-    from labpipe.evaluate import format_evaluation, write_evaluation
+    from labpipe.evaluation.evaluate import evaluate as score
+    from labpipe.evaluation.evaluate import format_evaluation, write_evaluation
+    from labpipe.inputs.disk import output_folder_problems
 
     # Before the scoring, not after it.
     if out is not None and (problems := output_folder_problems(out)):
@@ -509,9 +509,9 @@ def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Pa
     With --reference: one sample on that FASTA, with a germline-like variant spectrum
     (or the variants of --variants) and an Illumina- or DNBSEQ-like library.
     """
-    from labpipe import simulate as sim
-    from labpipe.errors import RunError
-    from labpipe.platform import canonical_platform
+    from labpipe.config.platform import canonical_platform
+    from labpipe.core.errors import RunError
+    from labpipe.simulation import simulate as sim
 
     seed = sim.DEFAULT_SEED if seed is None else seed
     if reference is None:
@@ -537,7 +537,7 @@ def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Pa
 
 
 def _add_workflow_steps() -> None:
-    from labpipe.steps import step
+    from labpipe.run.steps import step
 
     cli.add_command(step)
 
@@ -577,7 +577,7 @@ def main(argv: list[str] | None = None) -> Any:
 
 def _interrupted(stop: KeyboardInterrupt) -> NoReturn:
     click.echo("labpipe: interrupted; run the same command again to resume", err=True)
-    # 130 for Ctrl-C, 143 for SIGTERM (labpipe.runner.RunInterrupted).
+    # 130 for Ctrl-C, 143 for SIGTERM (labpipe.run.runner.RunInterrupted).
     sys.exit(getattr(stop, "exit_code", 130))
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from labpipe.errors import InputFormatError, UsageError
-from labpipe.resources import demo_data_dir
+from labpipe.core.errors import InputFormatError, UsageError
+from labpipe.core.resources import demo_data_dir
 
 Echo = Callable[[str], None]
 DEMO_FILES = (
@@ -41,7 +41,7 @@ def demo_config(data: Path, reference: Path, outdir: Path) -> dict[str, object]:
         "threads": 2,
         "annotation": {
             "gff3": str(data / "genes.gff3"),
-            # Synthetic sources (labpipe.demo_annotation); ClinVar names contigs 1, 2, 3.
+            # Synthetic sources (labpipe.simulation.demo_annotation); ClinVar names contigs 1, 2, 3.
             "clinvar": str(data / "clinvar.vcf.gz"),
             "population_af": [
                 {
@@ -101,7 +101,7 @@ def run_demo(
     profile: Path | None = None,
 ) -> None:
     """Run the pipeline on the demo data and print the per-sample summary."""
-    from labpipe.pipeline import run_pipeline
+    from labpipe.run.pipeline import run_pipeline
 
     started = time.monotonic()
     config_path = prepare_demo(outdir, overwrite)
@@ -114,11 +114,11 @@ def run_demo(
 def demo_summary(outdir: Path, data: Path) -> str:
     """QC figures and truth comparison per sample, as a small table.
 
-    The comparison is :func:`labpipe.evaluate.evaluate` (as ``labpipe evaluate`` runs it):
+    The comparison is :func:`labpipe.evaluation.evaluate.evaluate`, as ``labpipe evaluate`` runs it:
     PASS calls inside the targets against the planted truth, both normalised.
     """
-    from labpipe.evaluate import evaluate, rate
-    from labpipe.qc import read_qc_table
+    from labpipe.evaluation.evaluate import evaluate, rate
+    from labpipe.qc.metrics import read_qc_table
 
     rows = read_qc_table(outdir / "results" / "qc" / "qc_summary.tsv")
     reference = outdir / "reference" / "demo_reference.fa"

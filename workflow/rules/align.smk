@@ -23,7 +23,7 @@ rule align:
         fastp="logs/fastp/{sample}.{unit}.log",
         bwa="logs/bwa_mem/{sample}.{unit}.log",
     threads: THREADS
-    # Cluster jobs only (labpipe.cluster): the index's size, the sort buffers, the reads.
+    # Cluster jobs only (labpipe.run.cluster): the index's size, the sort buffers, the reads.
     resources:
         mem_mb=lambda wc, threads: align_resources(REF, unit_fastqs(wc), threads).mem_mb,
         runtime=lambda wc, threads: align_resources(REF, unit_fastqs(wc), threads).runtime,
@@ -45,7 +45,7 @@ rule align:
         " 2> {log.bwa}"
         "; " + FINISH + " {output} 2>> {log.bwa}"
         # Whether fastp read every pair is not taken from its messages (0.23 misspells
-        # them): check_pairs counts the files, and the read ledger (labpipe.qc) checks
+        # them): check_pairs counts the files, and the read ledger (labpipe.qc.metrics) checks
         # that every pair counted is either aligned or removed by a named filter.
 
 

@@ -1,6 +1,6 @@
 # Consequences with bcftools csq, runs of homozygosity with bcftools roh, then
 # labpipe's clinical annotation: ClinVar, population AFs, panels and tiers.
-from labpipe.annotate import AnnotationSettings
+from labpipe.annotation.annotate import AnnotationSettings
 
 # Relative source paths are taken from the config's folder, like every other path.
 ANNOTATION = AnnotationSettings.from_config(LP, Path(config["labpipe_config"]).resolve().parent)
@@ -98,7 +98,7 @@ rule bcftools_roh:
         str(ENVS / "call.yaml")
     # Only PASS calls are markers; sites without a population AF get --AF-dflt.
     # -G 30: genotypes, not PLs, so that every caller's output serves (freebayes writes no PL).
-    # Haploid calls (a male's chrX, labpipe.sex) say nothing of homozygosity, and bcftools
+    # Haploid calls (a male's chrX, labpipe.qc.sex) say nothing of homozygosity, and bcftools
     # roh 1.16 crashes on them with -G.
     shell:
         "(bcftools roh -G 30 --AF-dflt {params.af_default} {params.af_file} -s {wildcards.sample}"

@@ -74,7 +74,7 @@ rule call_chunk:
     conda:
         str(ENVS / "call.yaml")
     # A chunk's calls are exactly the calls at its positions in one whole run
-    # (see labpipe.regions.split_regions).
+    # (see labpipe.core.regions.split_regions).
     shell:
         "(" + caller_command(CALLING["caller"], SECOND_OPINION)
         + " | bcftools view -Ob -o {output.bcf}.partial"
@@ -110,7 +110,7 @@ rule indel_second_opinion:
         runtime=lambda wc: reads_resources(sample_fastqs(wc.sample)).runtime,
     conda:
         str(ENVS / "call.yaml")
-    # freebayes with the caller's settings, only in the windows (labpipe.second_opinion);
+    # freebayes with the caller's settings, only in the windows (labpipe.calling.second_opinion);
     # no candidates, no windows: freebayes refuses an empty targets file.
     shell:
         "({STEP} indel-windows --calling {input.calling:q} --out {output.windows}"
@@ -221,7 +221,7 @@ rule sex_depth:
         runtime=lambda wc: depth_resources(REF + ".fai", sample_fastqs(wc.sample)).runtime,
     conda:
         str(ENVS / "qc.yaml")
-    # Depth over the targets cut at the PARs (labpipe.sex.sex_depth_regions); -x: only
+    # Depth over the targets cut at the PARs (labpipe.qc.sex.sex_depth_regions); -x: only
     # ratios are used, so mosdepth's faster counting serves; only the summary is read.
     # No regions (no chrX, no PARs known): nothing to measure, an empty summary.
     shell:
@@ -253,7 +253,7 @@ rule sex_check:
     resources:
         mem_mb=SMALL_MEM_MB,
         runtime=SMALL_RUNTIME_MIN,
-    # Sex from depth and chrX heterozygosity (labpipe.sex), against the sample sheet.
+    # Sex from depth and chrX heterozygosity (labpipe.qc.sex), against the sample sheet.
     shell:
         "{STEP} sex-check --config {CONFIG_FILE} --fai {input.fai:q}"
         " --sample {wildcards.sample} --regions {input.regions:q} --depth-summary {input.depth:q}"

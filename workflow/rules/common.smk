@@ -2,7 +2,7 @@
 import shlex
 from pathlib import Path
 
-from labpipe.cluster import (
+from labpipe.run.cluster import (
     LOCAL_RULES,
     SMALL_MEM_MB,
     SMALL_RUNTIME_MIN,
@@ -12,14 +12,14 @@ from labpipe.cluster import (
     reads_resources,
     reference_index_resources,
 )
-from labpipe.config import STAGE_SECTIONS, config_sha256, load_config, stage_config_sha256
-from labpipe.inputs_check import reference_contigs
-from labpipe.manifest import content_sha256
-from labpipe.no_result import analysable, read_no_result
-from labpipe.regions import calling_chunk_count
-from labpipe.resources import envs_dir
-from labpipe.samplesheet import load_sample_sheet, samples_of
-from labpipe.workflow_support import (
+from labpipe.config.settings import STAGE_SECTIONS, config_sha256, load_config, stage_config_sha256
+from labpipe.inputs.checks import reference_contigs
+from labpipe.provenance.manifest import content_sha256
+from labpipe.provenance.no_result import analysable, read_no_result
+from labpipe.core.regions import calling_chunk_count
+from labpipe.core.resources import envs_dir
+from labpipe.config.samplesheet import load_sample_sheet, samples_of
+from labpipe.run.workflow_support import (
     CARRIES_ALT_STAGE,
     fastp_plan,
     caller_command,
@@ -41,19 +41,19 @@ LP = load_config(Path(config["labpipe_config"]))
 if config.get("labpipe_outdir"):
     LP["output_dir"] = str(config["labpipe_outdir"])
 SHEET_UNITS = load_sample_sheet(Path(LP["samples"]), LP["platform"])
-# Samples that failed earlier in this `labpipe run` are left out (see labpipe.no_result):
+# Samples that failed earlier in this `labpipe run` are left out (see labpipe.provenance.no_result):
 # the run-level outputs are built from the others, the index shows these as NO RESULT.
 NO_RESULT = read_no_result()
 UNITS = unit_table(analysable(SHEET_UNITS))
 SAMPLES = samples_of(list(UNITS.values()))
 SHEET_SAMPLES = samples_of(SHEET_UNITS)
-# The sample sheet's sex of each sample (labpipe.sex): it sets the ploidy of chrX/chrY.
+# The sample sheet's sex of each sample (labpipe.qc.sex): it sets the ploidy of chrX/chrY.
 SEX = {u.sample: u.sex for u in UNITS.values()}
 PAR_FILE = LP["reference"].get("par_regions")
 # Quoted once here: user paths may hold spaces and must reach the shell intact.
 CONFIG_FILE = shlex.quote(str(Path(config["labpipe_config"]).resolve()))
 OUTDIR = shlex.quote(LP["output_dir"])
-# Python steps run as `labpipe step …` commands, not `run:` blocks (see labpipe.steps).
+# Python steps run as `labpipe step …` commands, not `run:` blocks (see labpipe.run.steps).
 STEP = labpipe_step_command()
 LABPIPE = labpipe_command()
 # Shell commands name LABPIPE, STEP, CONFIG_FILE and OUTDIR as {placeholders}, not as joined
@@ -61,7 +61,7 @@ LABPIPE = labpipe_command()
 # before placeholders are filled in, so another config file name, output folder or
 # installation path does not rerun every step (the params' config hashes do that).
 # Shell rules write `<output>.partial` and finish with this: checked, then moved into
-# place (labpipe.atomic.finish_outputs), so a cut-short tool leaves nothing finished-looking.
+# place (labpipe.core.atomic.finish_outputs), so a cut-short tool leaves nothing finished-looking.
 FINISH = "{STEP} finish"
 REF = LP["reference"]["fasta"]
 GFF3 = LP["annotation"]["gff3"]
@@ -101,7 +101,7 @@ def final_outputs():
 
 
 def sample_fastqs(sample):
-    """The FASTQs of a sample: what sizes its cluster jobs (labpipe.cluster)."""
+    """The FASTQs of a sample: what sizes its cluster jobs (labpipe.run.cluster)."""
     return [fq for u in units_of_sample(sample) for fq in (u.fq1, u.fq2)]
 
 

@@ -1,0 +1,659 @@
+"""``labpipe annotate``: a sample's calls with everything a clinical scientist reads.
+
+Input is the sample's VCF after ``bcftools csq`` (or the plain calls when the
+lab gives no GFF3). For each ALT allele this step:
+
+1. chooses the transcript to report (MANE Select, else Ensembl canonical,
+   else the most severe consequence, then the longest CDS) and writes HGVS c./p.
+   (:mod:`labpipe.annotation.variant_table`);
+2. looks the normalised allele up in the lab's ClinVar and population-AF VCFs
+   (:mod:`labpipe.annotation.sources`);
+3. flags genes in the sample's panels (:mod:`labpipe.annotation.panels`);
+4. assigns a tier (:mod:`labpipe.annotation.tiers`);
+5. flags homozygous calls inside a run of homozygosity (:mod:`labpipe.annotation.roh`).
+
+It writes the VCF again with ``LP_*`` INFO fields (declared in the header,
+with ``##labpipe_annotation_source`` lines naming each source), the variant
+table (TSV) and the same table as an XLSX workbook with one sheet per tier.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import cyvcf2
+import pysam
+
+from labpipe.annotation.confidence import ConfidenceRules, confidence_flag
+from labpipe.annotation.panels import PanelSpec, load_panel, panel_specs, sample_panel_genes
+from labpipe.annotation.roh import RohSettings, SegmentIndex, read_roh, reported_segments
+from labpipe.annotation.sources import (
+    AfColumn,
+    PopulationSource,
+    SourceMatcher,
+    SourceReport,
+    check_source,
+    describe_source,
+    source_checks,
+)
+from labpipe.annotation.tiers import (
+    INCIDENTAL_MARK,
+    TierRules,
+    assign_tier,
+    frequency_class,
+    is_incidental,
+)
+from labpipe.annotation.transcripts import TranscriptModel, load_transcripts
+from labpipe.annotation.variant_table import (
+    AnnotatedVariant,
+    ClinicalAnnotation,
+    VariantReader,
+    VariantRow,
+    write_annotated_table,
+)
+from labpipe.core.atomic import atomic_path, write_text_atomic
+from labpipe.core.errors import InputFormatError
+
+
+@dataclass(frozen=True)
+class AnnotationSettings:
+    """The ``annotation`` section of a lab config, paths resolved.
+
+    Attributes:
+        gff3: Ensembl GFF3 given to csq, or None.
+        clinvar: ClinVar VCF, or None.
+        population: Population AF sources, in config order.
+        panels: Gene panels.
+        tiers: Tier thresholds.
+        roh: Run-of-homozygosity settings.
+        confidence: Thresholds of the "confirm orthogonally" flag.
+        incidental_in_tier1: ``report.incidental_in_tier1``: the lab reports off-panel
+            ClinVar P/LP calls in tier 1, so the table does not mark them incidental.
+    """
+
+    gff3: Path | None
+    clinvar: Path | None
+    population: tuple[PopulationSource, ...]
+    panels: tuple[PanelSpec, ...]
+    tiers: TierRules
+    roh: RohSettings
+    confidence: ConfidenceRules = field(default_factory=ConfidenceRules)
+    incidental_in_tier1: bool = False
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], base_dir: Path) -> AnnotationSettings:
+        """Settings from a loaded config.
+
+        Args:
+            config: The resolved config (:func:`labpipe.config.settings.load_config`).
+            base_dir: The config file's folder; relative source paths are taken from it.
+        """
+        section = config["annotation"]
+
+        def resolved(value: str | None) -> Path | None:
+            if not value:
+                return None
+            path = Path(value).expanduser()
+            return path if path.is_absolute() else (base_dir / path).resolve()
+
+        population = []
+        for entry in section.get("population_af") or []:
+            vcf = resolved(entry["vcf"])
+            assert vcf is not None  # the schema requires a non-empty vcf
+            population.append(
+                PopulationSource(
+                    id=entry["id"],
+                    name=entry.get("name") or entry["id"],
+                    vcf=vcf,
+                    population=entry.get("population", ""),
+                    population_field=entry.get("population_field"),
+                    global_field=entry.get("global_field"),
+                )
+            )
+        return cls(
+            gff3=resolved(section.get("gff3")),
+            clinvar=resolved(section.get("clinvar")),
+            population=tuple(population),
+            panels=panel_specs(config, base_dir),
+            tiers=TierRules.from_config(section["tiers"]),
+            roh=RohSettings.from_config(section["roh"]),
+            confidence=ConfidenceRules.from_config(section["confidence"]),
+            incidental_in_tier1=bool(
+                (config.get("report") or {}).get("incidental_in_tier1", False)
+            ),
+        )
+
+    @property
+    def af_columns(self) -> tuple[AfColumn, ...]:
+        """Every AF column, source by source."""
+        return tuple(column for source in self.population for column in source.af_columns)
+
+    def source_files(self) -> dict[str, Path]:
+        """Every annotation file by role, for checks and provenance."""
+        files: dict[str, Path] = {}
+        if self.gff3 is not None:
+            files["gff3"] = self.gff3
+        if self.clinvar is not None:
+            files["clinvar"] = self.clinvar
+        for source in self.population:
+            files[f"population_af:{source.id}"] = source.vcf
+        for panel in self.panels:
+            files[f"panel:{panel.name}"] = panel.file
+        return files
+
+
+@dataclass(frozen=True)
+class _Info:
+    id: str
+    type: str
+    description: str
+
+
+_INFO_FIELDS: tuple[_Info, ...] = (
+    _Info("LP_GENE", "String", "Gene of the reported transcript"),
+    _Info("LP_TRANSCRIPT", "String", "Reported transcript (MANE Select, canonical, or longest)"),
+    _Info("LP_CONSEQUENCE", "String", "bcftools csq consequence on the reported transcript"),
+    _Info("LP_HGVSC", "String", "HGVS c. (n.) on the reported transcript, 3'-shifted"),
+    _Info("LP_HGVSP", "String", "HGVS p. on the reported transcript"),
+    _Info("LP_CLNSIG", "String", "ClinVar clinical significance (CLNSIG)"),
+    _Info("LP_CLNREVSTAT", "String", "ClinVar review status (CLNREVSTAT)"),
+    _Info("LP_CLNSTARS", "Integer", "ClinVar review stars (0-4)"),
+    _Info("LP_CLNDN", "String", "ClinVar condition names (CLNDN)"),
+    _Info("LP_CLNID", "String", "ClinVar VariationID"),
+)
+_TRAILING_FIELDS: tuple[_Info, ...] = (
+    _Info("LP_MAX_AF", "Float", "Highest population allele frequency over every source and field"),
+    _Info("LP_PANEL", "String", "Gene panels of this sample that hold the gene, joined by |"),
+    _Info(
+        "LP_TIER",
+        "Integer",
+        "labpipe tier: 1 ClinVar P/LP; 2 rare LoF/missense in panel gene; "
+        "3 other rare coding change in panel gene; 4 other",
+    ),
+    _Info("LP_TIER_REASON", "String", "Why the tier was assigned"),
+    _Info("LP_ROH", "String", "Run of homozygosity (chrom:start-end) holding this homozygous call"),
+    _Info(
+        "LP_INCIDENTAL",
+        "String",
+        "yes: incidental finding (ClinVar P/LP outside the sample's panels), apart from tier 1",
+    ),
+)
+
+# Characters VCF does not allow unescaped in an INFO value (VCF 4.3, section 1.2).
+_ESCAPES = {"%": "%25", ",": "%2C", ";": "%3B", "=": "%3D", " ": "%20", "\t": "%09", "\n": "%0A"}
+
+
+def vcf_escape(text: str) -> str:
+    """Percent-encode the characters VCF reserves in INFO values."""
+    return "".join(_ESCAPES.get(char, char) for char in text)
+
+
+def _info_value(value: object) -> str:
+    if value is None or value == "":
+        return "."
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return vcf_escape(str(value))
+
+
+def _info_values(variant: AnnotatedVariant, af_columns: Sequence[AfColumn]) -> dict[str, object]:
+    row, clinical = variant.row, variant.clinical
+    values: dict[str, object] = {
+        "LP_GENE": row.gene,
+        "LP_TRANSCRIPT": row.transcript,
+        "LP_CONSEQUENCE": row.consequence,
+        "LP_HGVSC": row.hgvs_c,
+        "LP_HGVSP": row.hgvs_p,
+        "LP_CLNSIG": clinical.clinvar_significance,
+        "LP_CLNREVSTAT": clinical.clinvar_review_status,
+        "LP_CLNSTARS": clinical.clinvar_stars,
+        "LP_CLNDN": clinical.clinvar_condition,
+        "LP_CLNID": clinical.clinvar_id,
+    }
+    for column, af in zip(af_columns, clinical.population_afs, strict=True):
+        values[column.info_id] = af
+    values.update(
+        {
+            "LP_MAX_AF": clinical.max_af,
+            "LP_PANEL": clinical.in_panel.replace(",", "|"),
+            "LP_TIER": clinical.tier,
+            "LP_TIER_REASON": clinical.tier_reason,
+            "LP_ROH": clinical.roh_segment,
+            "LP_INCIDENTAL": clinical.incidental,
+        }
+    )
+    return values
+
+
+def _header_infos(af_columns: Sequence[AfColumn]) -> list[_Info]:
+    afs = [_Info(c.info_id, "Float", f"Allele frequency: {c.label}") for c in af_columns]
+    return [*_INFO_FIELDS, *afs, *_TRAILING_FIELDS]
+
+
+@dataclass(frozen=True)
+class AnnotationSummary:
+    """What :func:`annotate_sample` wrote, for the log.
+
+    Attributes:
+        variants: Rows written.
+        by_tier: Rows per tier.
+        clinvar_matches: Alleles found in ClinVar.
+        af_matches: Alleles with any population AF.
+        roh_segments: Runs reported.
+        source_notes: One line per source: how its contigs were matched.
+    """
+
+    variants: int
+    by_tier: dict[int, int]
+    clinvar_matches: int
+    af_matches: int
+    roh_segments: int
+    source_notes: tuple[str, ...]
+
+    def lines(self) -> list[str]:
+        """The summary as log lines."""
+        tiers = ", ".join(f"tier {t}: {n}" for t, n in sorted(self.by_tier.items()))
+        return [
+            f"{self.variants} variant alleles annotated ({tiers or 'none'})",
+            f"{self.clinvar_matches} found in ClinVar, {self.af_matches} with a population AF",
+            f"{self.roh_segments} runs of homozygosity reported",
+            *self.source_notes,
+        ]
+
+
+def annotate_sample(
+    vcf: Path,
+    sample: str,
+    reference: Path,
+    settings: AnnotationSettings,
+    out_vcf: Path,
+    out_tsv: Path,
+    out_xlsx: Path | None = None,
+    roh_output: Path | None = None,
+    header_lines: Sequence[str] = (),
+) -> AnnotationSummary:
+    """Annotate one sample's calls and write its VCF, variant table and workbook.
+
+    Args:
+        vcf: The sample's calls, after ``bcftools csq -l`` when ``settings.gff3`` is set.
+        sample: The sample (a column of the VCF).
+        reference: The indexed FASTA the calls were made against.
+        settings: The lab's annotation settings.
+        out_vcf: The annotated VCF (``.vcf.gz``; a ``.tbi`` is written beside it).
+        out_tsv: The variant table.
+        out_xlsx: The variant table as a workbook, one sheet per tier; None skips it.
+        roh_output: ``bcftools roh`` output for the sample, or None.
+        header_lines: Extra ``##`` lines for the VCF header (provenance).
+
+    Returns:
+        Counts for the log.
+
+    Raises:
+        InputFormatError, ConfigError: An input or source cannot be used; the
+            message names the file and what to do.
+    """
+    models: dict[str, TranscriptModel] = (
+        load_transcripts(settings.gff3) if settings.gff3 is not None else {}
+    )
+    panels = [
+        load_panel(spec, models if settings.gff3 is not None else None) for spec in settings.panels
+    ]
+    panel_genes = sample_panel_genes(panels, settings.panels, sample)
+    segments = reported_segments(read_roh(roh_output, sample), settings.roh) if roh_output else []
+    roh_index = SegmentIndex(segments)
+    matcher = SourceMatcher(reference, settings.clinvar, settings.population)
+    af_columns = matcher.af_columns
+    variants: list[AnnotatedVariant] = []
+    try:
+        with VariantReader(vcf, settings.gff3, reference, sample, models) as reader:
+            for info in _header_infos(af_columns):
+                reader.vcf.add_info_to_header(
+                    {
+                        "ID": info.id,
+                        "Number": "A",
+                        "Type": info.type,
+                        "Description": info.description,
+                    }
+                )
+            for line in [*header_lines, *_source_header_lines(matcher, settings)]:
+                reader.vcf.add_to_header(line)
+            # The index is written beside the VCF and moved into place with it.
+            with atomic_path(out_vcf, suffix=".vcf.gz", companions=(".tbi",)) as temporary:
+                writer = cyvcf2.Writer(str(temporary), reader.vcf, mode="wz")
+                try:
+                    for record, rows in reader.records():
+                        annotated = [
+                            _annotate_row(row, matcher, panel_genes, settings, roh_index)
+                            for row in rows
+                        ]
+                        _set_info(record, annotated, af_columns)
+                        writer.write_record(record)
+                        variants += annotated
+                except OSError as exc:
+                    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                        raise  # a full disk while writing, not a damaged input
+                    # htslib's "truncated file" from cyvcf2; the sources raise their own.
+                    raise InputFormatError(
+                        f"{vcf}: cannot be read to the end ({exc}); the calls file is damaged:"
+                        " delete it and run again to remake it"
+                    ) from None
+                finally:
+                    writer.close()
+                pysam.tabix_index(str(temporary), preset="vcf", force=True)
+        notes = tuple(f"{s.role}: {s.naming_note()}" for s in matcher.sources())
+        if matcher.ref_mismatches:
+            notes += (
+                f"{matcher.ref_mismatches} source records skipped: their REF differs from "
+                "the reference",
+            )
+    finally:
+        matcher.close()
+    write_annotated_table(out_tsv, [c.column for c in af_columns], variants)
+    if out_xlsx is not None:
+        from labpipe.annotation.xlsx_table import write_variant_workbook
+
+        write_variant_workbook(out_xlsx, sample, [c.column for c in af_columns], variants)
+    by_tier: dict[int, int] = {}
+    for variant in variants:
+        by_tier[variant.clinical.tier] = by_tier.get(variant.clinical.tier, 0) + 1
+    return AnnotationSummary(
+        variants=len(variants),
+        by_tier=by_tier,
+        clinvar_matches=sum(1 for v in variants if v.clinical.clinvar_significance),
+        af_matches=sum(1 for v in variants if v.clinical.max_af is not None),
+        roh_segments=len(segments),
+        source_notes=notes,
+    )
+
+
+def _annotate_row(
+    row: VariantRow,
+    matcher: SourceMatcher,
+    panel_genes: Mapping[str, frozenset[str]],
+    settings: AnnotationSettings,
+    roh_index: SegmentIndex,
+) -> AnnotatedVariant:
+    match = matcher.lookup(row.chrom, row.pos, row.ref, row.alt)
+    in_panels = [name for name, genes in panel_genes.items() if row.gene and row.gene in genes]
+    # Without a panel for this sample the whole assay is the test: every gene counts. Without
+    # a gene model the gene is unknown: no call is taken as outside the panel (incidental).
+    panel_gene = bool(in_panels) if panel_genes and settings.gff3 is not None else True
+    clinvar = match.clinvar
+    tier = assign_tier(
+        row.consequence,
+        panel_gene,
+        clinvar.significance if clinvar else "",
+        clinvar.stars if clinvar else None,
+        match.max_af,
+        settings.tiers,
+        frequency_known=bool(settings.population),
+        consequence_known=settings.gff3 is not None,
+    )
+    segment = roh_index.find(row.chrom, row.pos) if row.zygosity == "hom_alt" else None
+    clinical = ClinicalAnnotation(
+        tier=tier.tier,
+        tier_reason=tier.reason,
+        in_panel=",".join(in_panels),
+        clinvar_significance=clinvar.significance if clinvar else "",
+        clinvar_review_status=clinvar.review_status if clinvar else "",
+        clinvar_stars=clinvar.stars if clinvar else None,
+        clinvar_condition=clinvar.condition if clinvar else "",
+        clinvar_id=clinvar.variation_id if clinvar else "",
+        max_af=match.max_af,
+        population_afs=match.afs,
+        roh_segment=f"{segment.chrom}:{segment.start}-{segment.end}" if segment else "",
+        frequency=frequency_class(match.max_af, bool(settings.population), settings.tiers),
+        confidence=confidence_flag(
+            row.zygosity, row.depth, row.allele_fraction, settings.confidence
+        ),
+        incidental=INCIDENTAL_MARK
+        if is_incidental(tier.tier, panel_gene, settings.incidental_in_tier1)
+        else "",
+    )
+    return AnnotatedVariant(row, clinical)
+
+
+def _set_info(
+    record: cyvcf2.Variant, annotated: list[AnnotatedVariant], af_columns: Sequence[AfColumn]
+) -> None:
+    """Set the LP_* INFO fields, one value per ALT (``.`` for ``*`` alleles)."""
+    if not annotated:
+        return
+    by_alt = {variant.row.alt: _info_values(variant, af_columns) for variant in annotated}
+    keys = next(iter(by_alt.values())).keys()
+    for key in keys:
+        values = [_info_value(by_alt[alt][key]) if alt in by_alt else "." for alt in record.ALT]
+        if all(value == "." for value in values):
+            continue
+        # Written as text: cyvcf2 cannot set a list, and the header gives the type.
+        record.INFO[key] = ",".join(values)
+
+
+def _quoted(text: str) -> str:
+    """A header value as a VCF quoted string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _source_header_lines(matcher: SourceMatcher, settings: AnnotationSettings) -> list[str]:
+    lines = []
+    for source in matcher.sources():
+        facts = {"Role": source.role, "Path": str(source.path), **describe_source(source)}
+        described = ",".join(f"{key}={_quoted(str(value))}" for key, value in facts.items())
+        lines.append(f"##labpipe_annotation_source=<{described}>")
+    for panel in settings.panels:
+        lines.append(
+            f"##labpipe_panel=<Name={_quoted(panel.name)},Path={_quoted(str(panel.file))}>"
+        )
+    rules = settings.tiers
+    lines.append(
+        f"##labpipe_tiers=max_af:{rules.max_af:g},clinvar_min_stars:{rules.clinvar_min_stars},"
+        f"lof:{'|'.join(sorted(rules.lof_consequences))},"
+        f"other_coding:{'|'.join(sorted(rules.other_coding_consequences))}"
+    )
+    return lines
+
+
+# Files larger than this are identified by size and time rather than hashed:
+# hashing a whole gnomAD release would take longer than the analysis.
+HASH_LIMIT_BYTES = 4 * 1024**3
+
+
+def _file_facts(path: Path) -> dict[str, Any]:
+    from labpipe.core.checksums import sha256_file
+
+    stat = path.stat()
+    return {
+        "path": str(path),
+        "bytes": stat.st_size,
+        "modified": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds"),
+        "sha256": sha256_file(path) if stat.st_size <= HASH_LIMIT_BYTES else None,
+    }
+
+
+def check_annotation_inputs(
+    settings: AnnotationSettings,
+    reference: Path,
+    samples: Sequence[str],
+    out_json: Path,
+    build: str | None = None,
+) -> dict[str, Any]:
+    """Check every annotation source once per run and describe it for the reports.
+
+    The same checks as ``labpipe validate`` (:func:`source_problems`: index,
+    contigs, configured INFO fields, build, every record read), and each panel
+    (genes the GFF3 lacks), so that a problem stops the run before any sample
+    is annotated, with one message listing them all. The description (paths,
+    sizes, sha256, file dates) becomes the report's provenance.
+
+    Args:
+        settings: The lab's annotation settings.
+        reference: The reference FASTA.
+        samples: The sample sheet's samples (panels may name some).
+        out_json: ``results/annotation/sources.json``.
+        build: ``reference.build`` from the config, or None.
+
+    Returns:
+        The description written.
+
+    Raises:
+        ConfigError, InputFormatError: A source or panel cannot be used.
+    """
+    from labpipe.annotation.panels import check_panels
+
+    check_panels(settings.panels, samples)
+    problems, reports = source_problems(settings, reference, build)
+    if problems:
+        raise InputFormatError("the annotation sources cannot be used", problems)
+    description: dict[str, Any] = {"sources": [], "panels": []}
+    matcher = SourceMatcher(reference, settings.clinvar, settings.population)
+    try:
+        names = ["clinvar"] * (settings.clinvar is not None) + [s.id for s in settings.population]
+        for name, source, report in zip(names, matcher.sources(), reports, strict=True):
+            entry = {
+                "id": name,
+                "role": source.role,
+                **_file_facts(source.path),
+                **describe_source(source),
+                "records_read": report.records,
+                "read_to_end": report.read_whole,
+                "not_checked": report.notes,
+                "ref_checked": report.ref_checked,
+                "ref_agree": report.ref_agree,
+            }
+            population = next((s for s in settings.population if s.id == name), None)
+            if population is not None:
+                entry["name"] = population.name
+                entry["fields"] = [c.label for c in population.af_columns]
+            description["sources"].append(entry)
+    finally:
+        matcher.close()
+    models = load_transcripts(settings.gff3) if settings.gff3 is not None else None
+    if settings.gff3 is not None:
+        description["gff3"] = _file_facts(settings.gff3)
+    for spec in settings.panels:
+        panel = load_panel(spec, models)
+        description["panels"].append(
+            {
+                "name": panel.name,
+                **_file_facts(panel.file),
+                "genes": sorted(panel.genes),
+                "unknown_genes": list(panel.unknown_genes),
+                "samples": list(spec.samples),
+            }
+        )
+    description["tiers"] = settings.tiers.describe()
+    write_text_atomic(out_json, json.dumps(description, indent=2) + "\n")
+    return description
+
+
+def annotation_file_problems(
+    config: Mapping[str, Any],
+    base_dir: Path,
+    samples: Sequence[str] | None = None,
+    warnings: list[str] | None = None,
+) -> list[str]:
+    """Every annotation problem ``labpipe run`` would meet, for ``labpipe validate``.
+
+    The reference build against ``reference.build``, each source VCF read
+    through (:func:`labpipe.annotation.sources.check_source`), the GFF3 and
+    panel files present, panels readable and naming known samples. The GFF3's
+    contigs and lengths are checked with the other inputs
+    (:func:`labpipe.inputs.checks.check_gff3_contigs`).
+
+    Args:
+        config: The resolved config.
+        base_dir: The config file's folder.
+        samples: The sample sheet's samples (panels may name some); None skips that check.
+        warnings: Given, what could not be checked is added to it.
+
+    Returns:
+        One line per problem, naming the config key and the fix.
+    """
+    from labpipe.annotation.panels import panel_problems
+
+    settings = AnnotationSettings.from_config(config, base_dir)
+    problems, reports = source_problems(
+        settings, Path(config["reference"]["fasta"]), config["reference"].get("build")
+    )
+    if warnings is not None:
+        warnings += [note for report in reports for note in report.notes]
+    if settings.gff3 is not None and not settings.gff3.is_file():
+        problems.append(f"'annotation.gff3': {settings.gff3} does not exist")
+    if samples is not None:
+        problems += panel_problems(settings.panels, samples)
+    else:
+        problems += [
+            f"'annotation.panels[{index}]': panel file {spec.file} does not exist"
+            for index, spec in enumerate(settings.panels)
+            if not spec.file.is_file()
+        ]
+    for spec in settings.panels:
+        if spec.file.is_file():
+            try:
+                load_panel(spec, None)
+            except InputFormatError as exc:
+                # A BED panel without gene names gets its genes from the GFF3 at run time.
+                if settings.gff3 is None or "lists no gene" not in str(exc):
+                    problems.append(str(exc))
+    return problems
+
+
+def source_problems(
+    settings: AnnotationSettings, reference: Path, config_build: str | None
+) -> tuple[list[str], list[SourceReport]]:
+    """The reference's build and every source VCF checked; all problems at once.
+
+    Args:
+        settings: The lab's annotation settings.
+        reference: The reference FASTA.
+        config_build: ``reference.build`` from the config, or None.
+
+    Returns:
+        The problems, and one report per source (ClinVar first, then population sources).
+    """
+    from labpipe.core.genome_builds import build_label, build_of_lengths, describe_length
+    from labpipe.inputs.checks import compression_of, reference_contigs
+
+    checks = source_checks(settings.clinvar, settings.population)
+    try:
+        contigs = reference_contigs(reference)
+    except InputFormatError:
+        contigs = None  # the reference's own checks say why
+    problems: list[str] = []
+    told = build_of_lengths(contigs) if contigs else None
+    stated = build_label(config_build)
+    if told is not None and stated is not None and told[0] != stated:
+        build, name, length = told
+        problems.append(
+            f"'reference.build' is {config_build!r} ({stated}) but in {reference}"
+            f" {describe_length(name, length)}: set reference.build to {build}, or give the"
+            f" {stated} FASTA"
+        )
+    if contigs is None:
+        return problems + [
+            f"'{c.key}': {c.path} does not exist" for c in checks if not c.path.is_file()
+        ], []
+    fai_ready = Path(f"{reference}.fai").is_file()
+    try:
+        if fai_ready and compression_of(reference) == "bgzf":
+            fai_ready = Path(f"{reference}.gzi").is_file()
+    except OSError:
+        fai_ready = False
+    reports = [
+        check_source(
+            check,
+            contigs,
+            reference if fai_ready else None,
+            told[0] if told is not None else stated,
+        )
+        for check in checks
+    ]
+    for report in reports:
+        problems += report.problems
+    return problems, reports

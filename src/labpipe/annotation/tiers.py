@@ -1,0 +1,215 @@
+"""Variant tiers: the order in which a lab scientist reads a patient's variants.
+
+The rules, first match wins (thresholds from ``annotation.tiers`` in the config):
+
+1. ClinVar classifies the allele Pathogenic or Likely pathogenic (with at least
+   ``clinvar_min_stars`` review stars) - whatever the frequency or consequence. In a
+   gene outside the sample's panel the reason says "incidental finding", and the
+   report lists it apart from tier 1 unless the lab opts in.
+2. Rare, in a panel gene, and predicted loss of function (``lof_consequences``:
+   stop_gained, frameshift, splice_donor, splice_acceptor, start_lost) or missense.
+3. Rare, in a panel gene, and another coding or splice-region change
+   (``other_coding_consequences``).
+4. Everything else: common, outside the panel, synonymous, intronic, intergenic.
+
+*Rare* means the highest allele frequency over every configured population
+source and field is below ``max_af``; an allele absent from every source is
+rare. Without any population source the frequency is *unknown*, never rare:
+rules 2 and 3 need rarity, so they do not fire and such a variant stays in
+tier 4 with "frequency unknown" as its reason. When no panel applies to a
+sample, every gene counts as a panel gene.
+The consequence is the one reported for the chosen transcript (MANE Select,
+else Ensembl canonical, else the most severe), as ``bcftools csq`` spells it;
+every ``&``-joined term counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from labpipe.annotation.sources import is_pathogenic
+
+DEFAULT_LOF: tuple[str, ...] = (
+    "stop_gained",
+    "frameshift",
+    "splice_donor",
+    "splice_acceptor",
+    "start_lost",
+)
+DEFAULT_OTHER_CODING: tuple[str, ...] = (
+    "inframe_insertion",
+    "inframe_deletion",
+    "inframe_altering",
+    "stop_lost",
+    "coding_sequence",
+    "feature_elongation",
+    "splice_region",
+)
+
+TIER_TITLES: dict[int, str] = {
+    1: "ClinVar pathogenic / likely pathogenic",
+    2: "Rare loss-of-function or missense in a panel gene",
+    3: "Other rare coding change in a panel gene",
+    4: "Everything else",
+}
+
+INCIDENTAL_REASON = "gene outside the ordered panel: incidental finding"
+#: The variant table's ``incidental`` column for an incidental finding (empty otherwise).
+INCIDENTAL_MARK = "yes"
+
+
+def is_incidental(tier: int, in_panel: bool, in_tier1: bool) -> bool:
+    """Whether a call is an incidental finding, listed apart from tier 1 (report, table and
+    workbook alike).
+
+    Args:
+        tier: Its tier.
+        in_panel: As :func:`assign_tier` took it: the gene is in a panel of the sample, or
+            no panel applies, or the gene is unknown (no gene model).
+        in_tier1: The lab reports such findings in tier 1 (``report.incidental_in_tier1``).
+    """
+    return tier == 1 and not in_panel and not in_tier1
+
+
+# What the table's ``frequency`` column says of an allele (see :func:`frequency_class`).
+FREQUENCY_UNKNOWN = "unknown"
+FREQUENCY_ABSENT = "absent"
+FREQUENCY_RARE = "rare"
+FREQUENCY_COMMON = "common"
+
+
+@dataclass(frozen=True)
+class TierRules:
+    """The lab's tier thresholds.
+
+    Attributes:
+        max_af: An allele is rare when its highest population AF is below this.
+        clinvar_min_stars: Review stars a ClinVar P/LP assertion needs for tier 1.
+        lof_consequences: csq terms counted as predicted loss of function.
+        other_coding_consequences: csq terms that make a rare panel-gene variant tier 3.
+    """
+
+    max_af: float = 0.01
+    clinvar_min_stars: int = 0
+    lof_consequences: frozenset[str] = frozenset(DEFAULT_LOF)
+    other_coding_consequences: frozenset[str] = frozenset(DEFAULT_OTHER_CODING)
+
+    @classmethod
+    def from_config(cls, tiers: Mapping[str, Any]) -> TierRules:
+        """Rules from the config's ``annotation.tiers`` (defaults filled in)."""
+        return cls(
+            max_af=float(tiers["max_af"]),
+            clinvar_min_stars=int(tiers["clinvar_min_stars"]),
+            lof_consequences=frozenset(tiers["lof_consequences"]),
+            other_coding_consequences=frozenset(tiers["other_coding_consequences"]),
+        )
+
+    def describe(self) -> list[str]:
+        """The rules in words, thresholds included, for the report's methods."""
+        stars = (
+            f" with at least {self.clinvar_min_stars} review star(s)"
+            if self.clinvar_min_stars
+            else ""
+        )
+        return [
+            f"Tier 1: ClinVar Pathogenic or Likely pathogenic{stars}, whatever the frequency "
+            "or consequence (outside the sample's panel: an incidental finding).",
+            f"Tier 2: rare (highest population AF < {self.max_af:g}, or absent from every "
+            f"source) in a panel gene, and predicted loss of function "
+            f"({', '.join(sorted(self.lof_consequences))}) or missense.",
+            f"Tier 3: rare in a panel gene, and another coding change "
+            f"({', '.join(sorted(self.other_coding_consequences))}).",
+            "Tier 4: everything else (common, outside the panel, synonymous, non-coding).",
+        ]
+
+
+@dataclass(frozen=True)
+class TierCall:
+    """A tier and why.
+
+    Attributes:
+        tier: 1-4.
+        reason: Short text, e.g. ``rare frameshift in panel gene``.
+    """
+
+    tier: int
+    reason: str
+
+
+def consequence_terms(consequence: str) -> list[str]:
+    """csq terms of a consequence string (``*`` marks and ``&`` joins removed)."""
+    return [t for t in consequence.lstrip("*").split("&") if t]
+
+
+def frequency_class(max_af: float | None, frequency_known: bool, rules: TierRules) -> str:
+    """``unknown`` (no population source), ``absent`` (in none), ``rare`` or ``common``."""
+    if not frequency_known:
+        return FREQUENCY_UNKNOWN
+    if max_af is None:
+        return FREQUENCY_ABSENT
+    return FREQUENCY_RARE if max_af < rules.max_af else FREQUENCY_COMMON
+
+
+def assign_tier(
+    consequence: str,
+    in_panel: bool,
+    clinvar_significance: str,
+    clinvar_stars: int | None,
+    max_af: float | None,
+    rules: TierRules,
+    frequency_known: bool = True,
+    consequence_known: bool = True,
+) -> TierCall:
+    """The tier of one allele.
+
+    Args:
+        consequence: csq consequence of the reported transcript, e.g.
+            ``stop_gained&splice_region``; empty when none.
+        in_panel: The gene is in a panel that applies to the sample (or no panel does).
+        clinvar_significance: ClinVar CLNSIG, empty when not in ClinVar.
+        clinvar_stars: Review stars of that assertion; None when unknown.
+        max_af: Highest population AF, None when absent from every source.
+        rules: The lab's thresholds.
+        frequency_known: False when the run has no population source: then no
+            allele is rare, and the rules that need rarity do not fire.
+        consequence_known: False when the run has no gene model: an empty consequence
+            then means "not annotated", not "no coding consequence".
+
+    Returns:
+        The tier with a one-line reason a reviewer can check.
+    """
+    if clinvar_significance and is_pathogenic(clinvar_significance):
+        stars = clinvar_stars or 0
+        shown = clinvar_significance.replace("_", " ")
+        if stars >= rules.clinvar_min_stars:
+            # Outside the ordered panel it is an incidental finding; the report lists it apart.
+            where = "" if in_panel else f"; {INCIDENTAL_REASON}"
+            return TierCall(1, f"ClinVar {shown}{where}")
+        weak = f"ClinVar {shown} with {stars} star(s), below {rules.clinvar_min_stars}"
+    else:
+        weak = ""
+    terms = consequence_terms(consequence)
+    frequency = frequency_class(max_af, frequency_known, rules)
+    lof = [t for t in terms if t in rules.lof_consequences]
+    missense = "missense" in terms
+    other = [t for t in terms if t in rules.other_coding_consequences]
+    prefix = f"{weak}; " if weak else ""
+    if not terms:
+        if not consequence_known:
+            return TierCall(4, prefix + "consequence unknown (no gene model)")
+        return TierCall(4, prefix + "no coding consequence")
+    described = "&".join(terms)
+    if not (lof or missense or other):
+        return TierCall(4, prefix + f"{described}: not a coding change")
+    if not in_panel:
+        return TierCall(4, prefix + f"{described} outside the panel")
+    if frequency == FREQUENCY_UNKNOWN:
+        return TierCall(4, prefix + f"{described} in panel gene, frequency unknown")
+    if frequency == FREQUENCY_COMMON:
+        return TierCall(4, prefix + f"{described}, common (AF {max_af:.3g} >= {rules.max_af:g})")
+    if lof or missense:
+        kind = lof[0] if lof else "missense"
+        return TierCall(2, prefix + f"rare {kind} in panel gene")
+    return TierCall(3, prefix + f"rare {other[0]} in panel gene")

@@ -1,0 +1,132 @@
+"""The variant table as an Excel workbook, one sheet per tier.
+
+Many partner labs review variants in a spreadsheet. The workbook holds the
+same rows and columns as ``results/variants/<sample>.tsv``, split into the
+sheets ``Tier 1`` to ``Tier 4`` and ``Incidental`` (incidental findings, apart
+from tier 1 as in the report; each sheet with a frozen header row and filters),
+plus ``About``: the sample, the tier rules and what each column means.
+Numbers are stored as numbers, so a lab can sort and filter on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from labpipe import __version__
+from labpipe.annotation.tiers import INCIDENTAL_MARK, TIER_TITLES
+from labpipe.annotation.variant_table import AnnotatedVariant, annotated_columns
+from labpipe.core.atomic import atomic_path
+
+INCIDENTAL_SHEET = "Incidental"
+
+# Widths (characters) for columns whose content is long; others fit their header.
+_WIDTHS = {
+    "other_consequences": 40,
+    "clinvar_condition": 40,
+    "clinvar_review_status": 30,
+    "tier_reason": 36,
+    "protein_change": 24,
+    "hgvs_c": 22,
+    "hgvs_p": 22,
+    "callers": 18,
+    "confidence": 40,
+}
+
+
+def write_variant_workbook(
+    out: Path, sample: str, af_columns: Sequence[str], variants: Sequence[AnnotatedVariant]
+) -> None:
+    """Write the workbook atomically.
+
+    Args:
+        out: ``<sample>.xlsx``.
+        sample: The sample, named on the About sheet.
+        af_columns: The table's AF column names.
+        variants: The annotated rows, in table order.
+    """
+    from openpyxl import Workbook  # deferred: only this step needs it
+    from openpyxl.styles import Font, PatternFill
+
+    columns = annotated_columns(af_columns)
+    workbook = Workbook()
+    # A fixed creation time keeps the file the same for the same input.
+    workbook.properties.created = datetime(2000, 1, 1)
+    workbook.properties.modified = datetime(2000, 1, 1)
+    workbook.properties.creator = f"labpipe {__version__}"
+    about = workbook.active
+    assert about is not None  # a new workbook always has one sheet
+    about.title = "About"
+    bold = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DDE4EE")
+    about.append(["labpipe variant table", sample])
+    about.append(["labpipe version", __version__])
+    about.append([])
+    sheets = _sheets(variants)
+    for tier, title in TIER_TITLES.items():
+        count = len(sheets[f"Tier {tier}"])
+        about.append([f"Tier {tier}", f"{title} ({count} variants)"])
+    about.append(
+        [
+            INCIDENTAL_SHEET,
+            f"ClinVar P/LP in a gene outside the ordered panel, not part of tier 1"
+            f" ({len(sheets[INCIDENTAL_SHEET])} variants)",
+        ]
+    )
+    about.append([])
+    about.append(["Each tier sheet has the columns of the TSV variant table."])
+    about.append(["Only FILTER = PASS calls should be reported without confirmation."])
+    about.append(
+        ["Column 'confidence': calls below the lab's depth or allele-fraction thresholds."]
+    )
+    about.append(
+        ["Column 'frequency': 'unknown' when the run had no population source (never 'rare')."]
+    )
+    about["A1"].font = bold
+    about.column_dimensions["A"].width = 22
+    about.column_dimensions["B"].width = 70
+
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        sheet.append(list(columns))
+        for cell in sheet[1]:
+            cell.font = bold
+            cell.fill = header_fill
+        for variant in rows:
+            sheet.append(_cells(variant, columns))
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+        for index, name in enumerate(columns, start=1):
+            letter = sheet.cell(row=1, column=index).column_letter
+            sheet.column_dimensions[letter].width = max(_WIDTHS.get(name, 0), len(name) + 2)
+
+    with atomic_path(out, suffix=".xlsx") as temporary:
+        workbook.save(temporary)
+
+
+def _sheets(variants: Sequence[AnnotatedVariant]) -> dict[str, list[AnnotatedVariant]]:
+    """The rows of each sheet, in sheet order: the tiers, then the incidental findings."""
+    sheets: dict[str, list[AnnotatedVariant]] = {f"Tier {tier}": [] for tier in TIER_TITLES}
+    sheets[INCIDENTAL_SHEET] = []
+    for variant in variants:
+        incidental = variant.clinical.incidental == INCIDENTAL_MARK
+        sheets[INCIDENTAL_SHEET if incidental else f"Tier {variant.clinical.tier}"].append(variant)
+    return sheets
+
+
+def _cells(variant: AnnotatedVariant, columns: Sequence[str]) -> list[object]:
+    """The row's values: numbers as numbers, missing values as empty cells."""
+    texts = variant.tsv_fields()
+    values: list[object] = []
+    for name, text in zip(columns, texts, strict=True):
+        if text == "":
+            values.append(None)
+            continue
+        value: object = text
+        if name in ("pos", "depth", "ref_depth", "alt_depth", "tier", "clinvar_stars"):
+            value = int(text)
+        elif name in ("qual", "allele_fraction", "max_af") or name.endswith("_af"):
+            value = float(text)
+        values.append(value)
+    return values

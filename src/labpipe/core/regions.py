@@ -1,0 +1,260 @@
+"""Target regions: read a BED, check it against the reference, pad and merge.
+
+Coordinates are BED's: 0-based, half-open.
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+from pathlib import Path
+
+from labpipe.core.atomic import write_text_atomic
+from labpipe.core.errors import InputFormatError
+
+
+@dataclass(frozen=True, order=True)
+class Interval:
+    """A region on one contig (0-based, half-open)."""
+
+    contig: str
+    start: int
+    end: int
+    name: str = ""
+
+    @property
+    def length(self) -> int:
+        """Number of bases covered."""
+        return self.end - self.start
+
+
+def read_fai(fai: Path) -> dict[str, int]:
+    """Contig lengths from a FASTA index, in reference order."""
+    lengths: dict[str, int] = {}
+    with open(fai) as handle:
+        for line in handle:
+            fields = line.split("\t")
+            lengths[fields[0]] = int(fields[1])
+    return lengths
+
+
+def read_bed(path: Path, contigs: dict[str, int] | None = None) -> list[Interval]:
+    """Read a BED file, reporting every malformed line at once.
+
+    Args:
+        path: BED (plain or gzip); ``track``/``browser``/``#`` lines are skipped.
+        contigs: Reference contig lengths; when given, contigs and ends are checked.
+
+    Raises:
+        InputFormatError: Naming the file, each bad line and the fix.
+    """
+    opener = gzip.open if str(path).endswith(".gz") else open
+    intervals: list[Interval] = []
+    problems: list[str] = []
+    missing: dict[str, int] = {}
+    # utf-8-sig: a BED saved from a spreadsheet on Windows starts with a byte-order mark.
+    with opener(path, "rt", encoding="utf-8-sig") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip() or line.startswith(("#", "track", "browser")):
+                continue
+            fields = line.rstrip("\r\n").split("\t")
+            if len(fields) < 3:
+                spaced = len(line.split()) >= 3
+                problems.append(
+                    f"line {number}: {len(fields)} column(s); a BED line needs contig, start, end "
+                    "separated by tabs" + (" (this one uses spaces)" if spaced else "")
+                )
+                continue
+            contig, start_text, end_text = fields[:3]
+            try:
+                start, end = int(start_text), int(end_text)
+            except ValueError:
+                if not intervals and not problems and not start_text.lstrip("-").isdigit():
+                    problems.append(
+                        f"line {number}: {line.strip()!r} looks like a column header; a BED has"
+                        " none: remove the line or start it with '#'"
+                    )
+                    continue
+                problems.append(
+                    f"line {number}: start {start_text!r} and end {end_text!r} "
+                    "must be whole numbers"
+                )
+                continue
+            if start < 0:
+                problems.append(f"line {number}: start {start} is negative")
+            if end <= start:
+                problems.append(f"line {number}: end {end} is not after start {start}")
+            if contigs is not None:
+                if contig not in contigs:
+                    missing.setdefault(contig, number)
+                elif end > contigs[contig]:
+                    problems.append(
+                        f"line {number}: end {end} is past the end of {contig} "
+                        f"({contigs[contig]} bp in the reference)"
+                    )
+            name = fields[3] if len(fields) > 3 else ""
+            intervals.append(Interval(contig, start, end, name))
+    if missing and contigs is not None:
+        problems.extend(contig_mismatch_problems(list(missing), list(contigs), "targets", missing))
+    if problems:
+        raise InputFormatError(f"{path}: the BED file has problems", problems)
+    if not intervals:
+        raise InputFormatError(f"{path}: the BED file has no regions")
+    return intervals
+
+
+def contig_mismatch_problems(
+    names: list[str], reference: list[str], what: str, first_line: dict[str, int] | None = None
+) -> list[str]:
+    """Explain contigs absent from the reference, naming a chr-prefix mismatch as such."""
+    problems = []
+    ref = set(reference)
+    for name in names:
+        where = f"line {first_line[name]}: " if first_line and name in first_line else ""
+        alt = name[3:] if name.startswith("chr") else f"chr{name}"
+        if alt in ref:
+            problems.append(
+                f"{where}{what} use '{name}', the reference uses '{alt}': rename the contigs "
+                "(chr-prefix mismatch)"
+            )
+        else:
+            problems.append(f"{where}contig '{name}' is not in the reference")
+    return problems
+
+
+def merge(intervals: list[Interval], order: list[str]) -> list[Interval]:
+    """Sort by reference order and merge overlapping or touching intervals."""
+    rank = {contig: i for i, contig in enumerate(order)}
+    ordered = sorted(intervals, key=lambda iv: (rank.get(iv.contig, len(rank)), iv.start, iv.end))
+    merged: list[Interval] = []
+    for iv in ordered:
+        last = merged[-1] if merged else None
+        if last and last.contig == iv.contig and iv.start <= last.end:
+            merged[-1] = Interval(last.contig, last.start, max(last.end, iv.end), last.name)
+        else:
+            merged.append(Interval(iv.contig, iv.start, iv.end, iv.name))
+    return merged
+
+
+def pad(intervals: list[Interval], padding: int, contigs: dict[str, int]) -> list[Interval]:
+    """Widen every interval by ``padding`` on each side, clipped to the contig."""
+    return [
+        Interval(
+            iv.contig,
+            max(0, iv.start - padding),
+            min(contigs[iv.contig], iv.end + padding),
+            iv.name,
+        )
+        for iv in intervals
+    ]
+
+
+def write_bed(intervals: list[Interval], out: Path, with_names: bool = False) -> None:
+    """Write intervals as BED, atomically."""
+    lines = []
+    for iv in intervals:
+        name = f"\t{iv.name}" if with_names and iv.name else ""
+        lines.append(f"{iv.contig}\t{iv.start}\t{iv.end}{name}\n")
+    write_text_atomic(out, "".join(lines))
+
+
+def calling_intervals(
+    targets: list[Interval] | None, contigs: dict[str, int], padding: int
+) -> list[Interval]:
+    """The regions calling covers: the targets padded and merged, or every contig whole.
+
+    Args:
+        targets: The targets BED's intervals, or None to call the whole reference.
+        contigs: Contig lengths, in reference order (pads are clipped to them).
+        padding: Bases added on each side of every target.
+    """
+    if targets is None:
+        return [Interval(name, 0, length) for name, length in contigs.items()]
+    return merge(pad(targets, padding, contigs), list(contigs))
+
+
+def prepare_regions(
+    fai: Path, targets: Path | None, padding: int, targets_out: Path, calling_out: Path
+) -> None:
+    """Write the checked targets and the padded, merged calling regions.
+
+    Without a targets BED, both are the whole reference.
+    """
+    contigs = read_fai(fai)
+    if targets is None:
+        whole = [Interval(c, 0, n, c) for c, n in contigs.items()]
+        write_bed(whole, targets_out, with_names=True)
+        write_bed(calling_intervals(None, contigs, padding), calling_out)
+        return
+    intervals = read_bed(targets, contigs)
+    # Merged so that coverage figures never count a base twice.
+    write_bed(merge(intervals, list(contigs)), targets_out, with_names=True)
+    write_bed(calling_intervals(intervals, contigs, padding), calling_out)
+
+
+#: Calling is scattered only as far as every chunk keeps at least this many bases: a
+#: chunk of a small panel would cost more to launch than it saves.
+MIN_CHUNK_BASES = 50_000
+
+
+def calling_chunk_count(
+    targets: Path | None, contigs: dict[str, int], padding: int, wanted: int
+) -> int:
+    """How many calling chunks a run gets: ``wanted``, or fewer for small regions.
+
+    A chunk may cut a region (see :func:`split_regions`), so the count is limited by the
+    bases to call (:data:`MIN_CHUNK_BASES` each) but never below the number of regions.
+    Known before any job runs (Snakemake needs the number to plan the jobs) and
+    independent of ``--cores``, so that results never depend on the core count.
+    """
+    if targets is None:
+        intervals = calling_intervals(None, contigs, padding)
+    else:
+        targets_bed = read_bed(targets)
+        # Contigs missing from ``contigs`` (not yet indexed) are not clipped: an end
+        # padded past the contig only makes the estimate a little larger.
+        lengths = contigs | {iv.contig: 1 << 62 for iv in targets_bed if iv.contig not in contigs}
+        intervals = calling_intervals(targets_bed, lengths, padding)
+    bases = sum(iv.length for iv in intervals)
+    return max(1, min(wanted, max(len(intervals), bases // MIN_CHUNK_BASES)))
+
+
+def split_regions(intervals: list[Interval], chunks: int) -> list[list[Interval]]:
+    """Cut sorted regions into ``chunks`` runs of equal length (to a base), in order.
+
+    A region is cut where a chunk's share ends. That changes no call: a caller reports
+    a variant at its position, using every read over it, so each site lands in exactly
+    one chunk whatever the cut (measured on real and simulated data for bcftools and
+    freebayes; see benchmarks/RESULTS.md). Chunks keep reference order, so their calls,
+    concatenated in chunk order, are in reference order too.
+
+    Raises:
+        ValueError: There are fewer bases than chunks.
+    """
+    total = sum(iv.length for iv in intervals)
+    if total < chunks:
+        raise ValueError(f"{total} bases cannot make {chunks} chunks")
+    # Chunk k holds the bases from offset total*k//chunks up to total*(k+1)//chunks.
+    groups: list[list[Interval]] = [[] for _ in range(chunks)]
+    offset = 0
+    for iv in intervals:
+        start = iv.start
+        while start < iv.end:
+            index = min((offset + start - iv.start) * chunks // total, chunks - 1)
+            chunk_end = -(-total * (index + 1) // chunks)  # ceiling division
+            end = min(iv.end, iv.start + chunk_end - offset)
+            groups[index].append(Interval(iv.contig, start, end, iv.name))
+            start = end
+        offset += iv.length
+    return groups
+
+
+def write_calling_chunks(calling: Path, chunks: int, out_dir: Path) -> list[Path]:
+    """Write ``chunk<i>.bed`` files splitting the calling regions (see :func:`split_regions`)."""
+    intervals = read_bed(calling)
+    paths = []
+    for i, group in enumerate(split_regions(intervals, chunks)):
+        path = out_dir / f"chunk{i}.bed"
+        write_bed(group, path)
+        paths.append(path)
+    return paths

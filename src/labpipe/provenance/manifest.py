@@ -1,0 +1,160 @@
+"""The run manifest: everything needed to say where a result came from.
+
+``results/run_manifest.json`` records the labpipe version, the resolved config
+and its hash, every tool's version, the sha256 of every input file and of the
+main outputs, and when the run started and ended.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import platform
+import sys
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from labpipe import __version__
+from labpipe.config.samplesheet import Unit
+from labpipe.config.settings import STAGE_SECTIONS, config_sha256, stage_config_sha256
+from labpipe.core.atomic import write_text_atomic
+from labpipe.core.checksums import sha256_file
+from labpipe.core.tools import check_all
+from labpipe.provenance.no_result import read_no_result
+
+MANIFEST_SCHEMA_VERSION = 1
+RUN_STATE = Path(".labpipe/run.json")
+_PYTHON_PACKAGES = ("snakemake", "pysam", "cyvcf2", "multiqc", "click", "pyyaml", "jsonschema")
+_HASHED_OUTPUT_SUFFIXES = (".vcf.gz", ".tsv", ".html", ".txt", ".json", ".bed")
+
+
+CHECKSUM_CACHE = Path(".labpipe/checksums.json")
+
+
+def content_sha256(paths: list[Path]) -> str:
+    """One sha256 over the contents of ``paths``, for a rule param that changes with them.
+
+    The workflow reads inputs such as the targets BED through ``ancient()``, so a
+    touched file reruns nothing; a rule also taking this digest as a param reruns
+    when the content changes (Snakemake's ``params`` trigger), and only then. Hashes
+    are cached by size and mtime in the run's checksum cache, shared with the manifest.
+    """
+    cache: dict[str, Any] = {}
+    if CHECKSUM_CACHE.exists():
+        try:
+            cache = json.loads(CHECKSUM_CACHE.read_text())
+        except (OSError, json.JSONDecodeError):
+            cache = {}
+    digests = [sha256_file(Path(p), cache) for p in paths]
+    with contextlib.suppress(OSError):  # only a cache: a read-only outdir is reported elsewhere
+        _write_json(CHECKSUM_CACHE, cache)
+    return hashlib.sha256("".join(digests).encode()).hexdigest() if digests else ""
+
+
+def input_files(config_path: Path, config: dict[str, Any], units: list[Unit]) -> dict[str, Path]:
+    """Every input file of a run, keyed by the role it plays."""
+    files: dict[str, Path] = {
+        "config": config_path.resolve(),
+        "sample_sheet": Path(config["samples"]),
+    }
+    files["reference_fasta"] = Path(config["reference"]["fasta"])
+    if config.get("targets"):
+        files["targets_bed"] = Path(config["targets"])
+    from labpipe.annotation.annotate import AnnotationSettings
+
+    settings = AnnotationSettings.from_config(config, config_path.resolve().parent)
+    for role, path in settings.source_files().items():
+        files[f"annotation:{role}"] = path
+    for unit in units:
+        files[f"fastq:{unit.sample}.{unit.unit}.R1"] = unit.fq1
+        files[f"fastq:{unit.sample}.{unit.unit}.R2"] = unit.fq2
+    return files
+
+
+def input_checksums(
+    config_path: Path, config: dict[str, Any], units: list[Unit]
+) -> dict[str, dict[str, Any]]:
+    """Path, sha256 and size of every input file, by role.
+
+    Checksums are cached in ``.labpipe/checksums.json`` by size and mtime, so the
+    workflow can hash the inputs early, while alignment runs, and the manifest at
+    the end of the run only looks them up.
+    """
+    cache_path = CHECKSUM_CACHE
+    cache: dict[str, Any] = {}
+    if cache_path.exists():
+        try:
+            cache = json.loads(cache_path.read_text())
+        except json.JSONDecodeError:
+            cache = {}
+    inputs = {
+        role: {"path": str(path), "sha256": sha256_file(path, cache), "bytes": path.stat().st_size}
+        for role, path in input_files(config_path, config, units).items()
+    }
+    _write_json(cache_path, cache)
+    return inputs
+
+
+def write_manifest(
+    config_path: Path, config: dict[str, Any], units: list[Unit], out: Path
+) -> dict[str, Any]:
+    """Write the run manifest atomically and return it.
+
+    Args:
+        config_path: The lab config file the run was started with.
+        config: The resolved config.
+        units: The sample sheet's units.
+        out: Where to write, normally ``results/run_manifest.json``.
+    """
+    inputs = input_checksums(config_path, config, units)
+    outputs = {
+        str(path): sha256_file(path)
+        for path in sorted(Path("results").rglob("*"))
+        if path.is_file() and path != out and path.name.endswith(_HASHED_OUTPUT_SUFFIXES)
+    }
+    state: dict[str, Any] = {}
+    if RUN_STATE.exists():
+        state = json.loads(RUN_STATE.read_text())
+    manifest = {
+        "schema_version": MANIFEST_SCHEMA_VERSION,
+        "labpipe_version": __version__,
+        "started": state.get("started"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": state.get("command"),
+        "cores": state.get("cores"),
+        "config_file": str(config_path.resolve()),
+        "config_sha256": config_sha256(config),
+        # What each stage's outputs depend on, as VCF headers record it for calling.
+        "stage_config_sha256": {
+            stage: stage_config_sha256(config, stage) for stage in STAGE_SECTIONS
+        },
+        "config": config,
+        "samples": sorted({u.sample for u in units}),
+        # Samples of the sheet that failed in this run, with the step and log (no results).
+        "no_result": read_no_result(),
+        "read_groups": [u.read_group().replace("\\t", "\t") for u in units],
+        "tools": {
+            s.tool.name: {"version": s.version, "path": s.path, "minimum": s.tool.minimum}
+            for s in check_all()
+        },
+        "python": {"version": platform.python_version(), "executable": sys.executable},
+        "python_packages": {name: _package_version(name) for name in _PYTHON_PACKAGES},
+        "inputs": inputs,
+        "outputs": outputs,
+    }
+    _write_json(out, manifest)
+    return manifest
+
+
+def _package_version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _write_json(path: Path, data: Any) -> None:
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=False) + "\n")

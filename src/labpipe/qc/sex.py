@@ -1,0 +1,630 @@
+"""Sex chromosomes: where they are haploid, how each sample is called, and the sex the data show.
+
+* **PARs.** The pseudoautosomal regions of each build are data files shipped with the
+  package (``labpipe/data/par_<build>.tsv``, coordinates from the Genome Reference
+  Consortium), or a lab's own file (``reference.par_regions``). Without them labpipe does
+  not know where chrX is haploid in a male, so it calls chrX and chrY diploid and says so.
+* **Ploidy.** A sample the sample sheet says is male is called haploid on chrX outside the
+  PARs and on chrY outside the PARs (bcftools ``--ploidy-file``/``--samples-file``,
+  freebayes ``--cnv-map``); every other sample is called diploid everywhere. The sheet
+  decides, not the data: a female called haploid would lose her heterozygous X variants,
+  while a male called diploid only shows his X variants as homozygous; so an unknown sex
+  is called diploid and the QC verdict flags it.
+* **Inference.** From depth and heterozygosity, after calling (:func:`infer_sex`, thresholds
+  below); when the data cannot tell, the answer is "not inferred" with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from labpipe.config.samplesheet import FEMALE, MALE, UNKNOWN
+from labpipe.core.atomic import write_text_atomic
+from labpipe.core.errors import InputFormatError
+from labpipe.core.records import read_record, write_record
+from labpipe.core.regions import Interval
+
+#: What ``sex_inferred`` holds when the data cannot tell.
+NOT_INFERRED = "not inferred"
+
+#: Builds with shipped PAR files (a config may name them hg38, b37, ...: see
+#: :func:`labpipe.core.genome_builds.build_label`).
+SHIPPED_PAR_BUILDS = ("GRCh37", "GRCh38")
+
+# --- inference thresholds (documented in docs/sex_and_ploidy.md) -------------------------
+#: Mean depth over the autosomal targets below which no ratio is trusted.
+MIN_AUTOSOME_DEPTH = 10.0
+#: Target bases (outside the PARs) a sex chromosome needs for its depth to count.
+MIN_TARGET_BASES = 1000
+#: chrX depth / autosomal depth at or below which the sample has one X.
+X_ONE_COPY_MAX = 0.65
+#: ... and at or above which it has two.
+X_TWO_COPIES_MIN = 0.85
+#: chrY depth / autosomal depth at or above which a Y is present.
+Y_PRESENT_MIN = 0.2
+#: ... and at or below which it is absent (mis-mapped reads give females a little).
+Y_ABSENT_MAX = 0.1
+#: PASS chrX SNVs (outside the PARs) needed before their heterozygosity counts.
+MIN_X_SNVS = 10
+#: Share of those SNVs heterozygous above which one X copy is contradicted.
+MALE_MAX_HET_FRACTION = 0.2
+#: A site is heterozygous when each allele has at least this share of its reads.
+HET_MIN_ALLELE_FRACTION = 0.2
+
+_AUTOSOME = re.compile(r"^(chr)?([1-9]|1[0-9]|2[0-2])$")
+
+
+# --- PARs ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Par:
+    """One pseudoautosomal region as the GRC gives it.
+
+    Attributes:
+        chrom: ``X`` or ``Y`` (without ``chr``).
+        start: First base, 1-based.
+        end: Last base, inclusive.
+        name: e.g. ``PAR1``.
+    """
+
+    chrom: str
+    start: int
+    end: int
+    name: str
+
+
+def read_par_file(path: Path) -> list[Par]:
+    """Read a PAR table: ``contig start end name``, tab-separated, 1-based inclusive.
+
+    ``#`` lines are comments; the contig is ``X``/``Y`` or ``chrX``/``chrY``.
+
+    Raises:
+        InputFormatError: Naming the file and every bad line.
+    """
+    try:
+        text = Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFormatError(f"{path}: cannot read the PAR table ({exc})") from None
+    pars: list[Par] = []
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.rstrip("\r").split("\t")
+        chrom = fields[0].removeprefix("chr")
+        try:
+            start, end = int(fields[1]), int(fields[2])
+        except (IndexError, ValueError):
+            problems.append(f"line {number}: expected 'contig<TAB>start<TAB>end<TAB>name'")
+            continue
+        if chrom not in ("X", "Y"):
+            problems.append(f"line {number}: contig {fields[0]!r} is not chrX or chrY")
+        elif not 1 <= start <= end:
+            problems.append(f"line {number}: start {start} and end {end} are not 1 <= start <= end")
+        else:
+            pars.append(Par(chrom, start, end, fields[3] if len(fields) > 3 else ""))
+    if problems:
+        raise InputFormatError(f"{path}: {len(problems)} problem(s) in the PAR table", problems)
+    if not pars:
+        raise InputFormatError(f"{path}: no PARs listed")
+    return pars
+
+
+def shipped_par_file(build: str) -> Path | None:
+    """The packaged PAR table of a build (``GRCh38``, ``hg19``, ...); None when none ships."""
+    from labpipe.core.genome_builds import build_label
+
+    canonical = build_label(build.strip())
+    if canonical not in SHIPPED_PAR_BUILDS:
+        return None
+    return Path(str(resources.files("labpipe").joinpath(f"data/par_{canonical}.tsv")))
+
+
+@dataclass(frozen=True)
+class SexChromosomes:
+    """The reference's sex chromosomes and their haploid (male) parts.
+
+    Attributes:
+        x: The reference's name for chrX (``chrX`` or ``X``); None when it has none.
+        y: The same for chrY.
+        haploid: chrX and chrY outside the PARs, in the reference's names (0-based,
+            half-open); empty when ``problem`` is set.
+        pars: The PARs in the reference's names.
+        problem: Why the sex chromosomes cannot be told apart from the PARs ('' if they can).
+    """
+
+    x: str | None
+    y: str | None
+    haploid: tuple[Interval, ...]
+    pars: tuple[Interval, ...]
+    problem: str = ""
+
+
+def sex_chromosomes(
+    contigs: Mapping[str, int], build: str | None, par_file: Path | None
+) -> SexChromosomes:
+    """Find chrX/chrY in the reference and their parts outside the PARs.
+
+    Args:
+        contigs: The reference's contig lengths (its ``.fai``).
+        build: The config's ``reference.build`` (selects a shipped PAR table).
+        par_file: The config's ``reference.par_regions``, which wins over the build.
+
+    Raises:
+        InputFormatError: The PAR table is malformed.
+    """
+    x = next((name for name in ("chrX", "X") if name in contigs), None)
+    y = next((name for name in ("chrY", "Y") if name in contigs), None)
+    if x is None:
+        return SexChromosomes(None, y, (), (), "the reference has no chrX (or X) contig")
+    source = par_file or (shipped_par_file(build) if build else None)
+    if source is None:
+        known = ", ".join(SHIPPED_PAR_BUILDS)
+        said = f"build '{build}'" if build else "no reference.build"
+        return SexChromosomes(
+            x,
+            y,
+            (),
+            (),
+            f"{said} in the config, so labpipe does not know where the pseudoautosomal "
+            f"regions are (shipped: {known}; or give reference.par_regions)",
+        )
+    names = {"X": x, "Y": y}
+    pars = [
+        Interval(str(names[p.chrom]), p.start - 1, min(p.end, contigs[str(names[p.chrom])]), p.name)
+        for p in read_par_file(source)
+        if names[p.chrom] is not None
+    ]
+    beyond = [p for p in pars if p.start >= contigs[p.contig]]
+    if beyond:
+        return SexChromosomes(
+            x,
+            y,
+            (),
+            (),
+            f"{beyond[0].name or 'a PAR'} at {beyond[0].contig}:{beyond[0].start + 1} lies beyond "
+            f"the end of {beyond[0].contig} ({contigs[beyond[0].contig]:,} bp): the PAR table "
+            f"({source}) is not for this reference",
+        )
+    haploid: list[Interval] = []
+    for contig in (c for c in (x, y) if c is not None):
+        haploid += _outside(contig, contigs[contig], [p for p in pars if p.contig == contig])
+    return SexChromosomes(x, y, tuple(haploid), tuple(sorted(pars)))
+
+
+def _outside(contig: str, length: int, pars: list[Interval]) -> list[Interval]:
+    parts, at = [], 0
+    for par in sorted(pars):
+        if par.start > at:
+            parts.append(Interval(contig, at, par.start))
+        at = max(at, par.end)
+    if at < length:
+        parts.append(Interval(contig, at, length))
+    return parts
+
+
+# --- ploidy files --------------------------------------------------------------------------
+
+
+def calls_haploid(declared: str, chromosomes: SexChromosomes) -> bool:
+    """Whether a sample is called haploid outside the PARs: the sheet says male and the
+    PARs are known."""
+    return declared == MALE and not chromosomes.problem
+
+
+def write_ploidy_files(
+    sample: str,
+    declared: str,
+    chromosomes: SexChromosomes,
+    ploidy_out: Path,
+    samples_out: Path,
+    cnv_map_out: Path,
+) -> None:
+    """The ploidy inputs of both callers for one sample.
+
+    bcftools: a ploidy file (CHROM FROM TO SEX PLOIDY, 1-based inclusive; ``M`` haploid
+    outside the PARs, everything else diploid) and a samples file giving the sample ``M``
+    or ``F``. freebayes: a ``--cnv-map`` BED (0-based; copy number 1 outside the PARs) for a
+    male, empty otherwise. Regions are by position, so every calling chunk sees the same
+    ploidy at the same base.
+    """
+    haploid = chromosomes.haploid if calls_haploid(declared, chromosomes) else ()
+    ploidy = [f"{r.contig}\t{r.start + 1}\t{r.end}\tM\t1" for r in chromosomes.haploid]
+    ploidy += ["*\t*\t*\tM\t2", "*\t*\t*\tF\t2"]
+    write_text_atomic(ploidy_out, "\n".join(ploidy) + "\n")
+    write_text_atomic(samples_out, f"{sample}\t{'M' if haploid else 'F'}\n")
+    write_text_atomic(
+        cnv_map_out, "".join(f"{r.contig}\t{r.start}\t{r.end}\t{sample}\t1\n" for r in haploid)
+    )
+
+
+# --- inference -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SexEvidence:
+    """What the data say about a sample's sex chromosomes.
+
+    Attributes:
+        autosome_depth: Mean depth over the autosomal targets; None without any.
+        x_depth: Mean depth over chrX targets outside the PARs; None with fewer than
+            :data:`MIN_TARGET_BASES` of them.
+        y_depth: The same for chrY.
+        x_snvs: PASS chrX SNVs outside the PARs.
+        x_het_snvs: Of those, heterozygous by their reads (see :func:`is_heterozygous`).
+        problem: Why nothing could be measured ('' when it could).
+    """
+
+    autosome_depth: float | None
+    x_depth: float | None
+    y_depth: float | None
+    x_snvs: int = 0
+    x_het_snvs: int = 0
+    problem: str = ""
+
+    @property
+    def x_ratio(self) -> float | None:
+        """chrX depth / autosomal depth."""
+        return _ratio(self.x_depth, self.autosome_depth)
+
+    @property
+    def y_ratio(self) -> float | None:
+        """chrY depth / autosomal depth."""
+        return _ratio(self.y_depth, self.autosome_depth)
+
+    @property
+    def het_fraction(self) -> float | None:
+        """Heterozygous share of the chrX SNVs; None without SNVs."""
+        return round(self.x_het_snvs / self.x_snvs, 4) if self.x_snvs else None
+
+    def figures(self) -> str:
+        """The evidence in words, e.g. ``chrX depth 0.51× autosomes, chrY 0.48×, ...``."""
+        parts = []
+        if self.x_ratio is not None:
+            parts.append(f"chrX depth {self.x_ratio:.2f}× autosomes")
+        if self.y_ratio is not None:
+            parts.append(f"chrY {self.y_ratio:.2f}×")
+        elif self.x_ratio is not None:
+            parts.append("chrY not targeted")
+        snvs = f"{self.x_het_snvs} of {self.x_snvs} chrX SNVs heterozygous"
+        if self.x_snvs < MIN_X_SNVS:
+            snvs += f" (too few to judge; {MIN_X_SNVS} needed)"
+        parts.append(snvs)
+        return ", ".join(parts)
+
+
+def _ratio(part: float | None, whole: float | None) -> float | None:
+    if part is None or not whole:
+        return None
+    return round(part / whole, 4)
+
+
+@dataclass(frozen=True)
+class SexCall:
+    """The sex the data show.
+
+    Attributes:
+        inferred: ``male``, ``female`` or :data:`NOT_INFERRED`.
+        note: The figures behind it, or why it was not inferred.
+    """
+
+    inferred: str
+    note: str
+
+
+def infer_sex(evidence: SexEvidence) -> SexCall:
+    """Decide male, female or not inferred from depth ratios and X heterozygosity.
+
+    One X (chrX/autosome <= 0.65) with a Y (chrY/autosome >= 0.2, or chrY not targeted)
+    and X heterozygosity not above 0.2 (when >= 10 SNVs) is male; two X (>= 0.85)
+    without a Y (<= 0.1, or not targeted) is female. Anything else is not inferred, with
+    the reason: values between the limits, or signals that disagree (45,X, 47,XXY and
+    contamination look like this). Low X heterozygosity never argues against female:
+    children of related parents have long homozygous stretches.
+    """
+    if evidence.problem:
+        return SexCall(NOT_INFERRED, evidence.problem)
+    if evidence.autosome_depth is None:
+        return SexCall(NOT_INFERRED, "the targets include no autosome (chr1-chr22) to compare with")
+    if evidence.autosome_depth < MIN_AUTOSOME_DEPTH:
+        return SexCall(
+            NOT_INFERRED,
+            f"the autosomal targets' mean depth is {evidence.autosome_depth:.1f}×; "
+            f"inference needs {MIN_AUTOSOME_DEPTH:g}×",
+        )
+    x, y = evidence.x_ratio, evidence.y_ratio
+    if x is None:
+        return SexCall(
+            NOT_INFERRED,
+            f"the targets include less than {MIN_TARGET_BASES:,} bp of chrX outside the "
+            "pseudoautosomal regions",
+        )
+    figures = evidence.figures()
+    het = evidence.het_fraction if evidence.x_snvs >= MIN_X_SNVS else None
+    if x <= X_ONE_COPY_MAX:
+        if y is not None and y <= Y_ABSENT_MAX:
+            return SexCall(NOT_INFERRED, f"one X by depth but no Y ({figures}): 45,X, or a lost Y?")
+        if y is not None and y < Y_PRESENT_MIN:
+            return SexCall(NOT_INFERRED, f"chrY depth between absent and present ({figures})")
+        if het is not None and het > MALE_MAX_HET_FRACTION:
+            return SexCall(
+                NOT_INFERRED,
+                f"one X by depth, but its SNVs are heterozygous ({figures}): contamination?",
+            )
+        return SexCall(MALE, figures)
+    if x >= X_TWO_COPIES_MIN:
+        if y is not None and y >= Y_PRESENT_MIN:
+            return SexCall(NOT_INFERRED, f"two X by depth and a Y ({figures}): 47,XXY?")
+        if y is not None and y > Y_ABSENT_MAX:
+            return SexCall(NOT_INFERRED, f"chrY depth between absent and present ({figures})")
+        return SexCall(FEMALE, figures)
+    return SexCall(
+        NOT_INFERRED,
+        f"chrX depth between one copy (<= {X_ONE_COPY_MAX}×) and two (>= {X_TWO_COPIES_MIN}×) "
+        f"({figures})",
+    )
+
+
+def is_heterozygous(allele_depths: Iterable[int] | None, genotype: list[int]) -> bool:
+    """Whether a site looks heterozygous: both alleles in >= 20% of its reads.
+
+    Read counts, not the genotype, decide where they are given: a haploid call cannot be
+    heterozygous, and the question is whether the reads show two X copies. Without read
+    counts, a genotype with two different alleles counts.
+    """
+    depths = [d for d in (allele_depths or []) if d >= 0]
+    total = sum(depths)
+    if len(depths) >= 2 and total > 0:
+        return sum(d / total >= HET_MIN_ALLELE_FRACTION for d in depths) >= 2
+    called = [a for a in genotype if a >= 0]
+    return len(set(called)) > 1
+
+
+def sex_depth_regions(targets: Iterable[Interval], chromosomes: SexChromosomes) -> list[Interval]:
+    """The targets mosdepth measures the sex depths over: autosomal targets as they are,
+    chrX/chrY targets cut to their parts outside the PARs; nothing else.
+
+    Cut, because a target that spans a PAR boundary (or a whole chrX when there are no
+    targets) would mix diploid PAR depth into a male's haploid X. Empty when the sex
+    chromosomes cannot be told from the PARs (``chromosomes.problem``).
+    """
+    if chromosomes.problem:
+        return []
+    regions: list[Interval] = []
+    for target in targets:
+        if target.contig in (chromosomes.x, chromosomes.y):
+            regions += [
+                Interval(target.contig, max(part.start, target.start), min(part.end, target.end))
+                for part in chromosomes.haploid
+                if part.contig == target.contig
+                and part.start < target.end
+                and target.start < part.end
+            ]
+        elif _AUTOSOME.match(target.contig):
+            regions.append(Interval(target.contig, target.start, target.end))
+    return regions
+
+
+def read_region_bases(summary: Path) -> dict[str, int]:
+    """``{contig: bases}`` from the ``<contig>_region`` rows of a mosdepth summary (mosdepth
+    run with ``--by``); mosdepth leaves out a contig without reads, and an empty file (no
+    regions measured) gives nothing.
+
+    Raises:
+        InputFormatError: Naming the file when it is not a mosdepth summary.
+    """
+    try:
+        lines = Path(summary).read_text().splitlines()
+    except OSError as exc:
+        raise InputFormatError(f"{summary}: cannot read the mosdepth summary ({exc})") from None
+    if not lines:
+        return {}
+    if lines[0].split("\t")[:3] != ["chrom", "length", "bases"]:
+        raise InputFormatError(f"{summary} line 1: not a mosdepth summary header")
+    bases: dict[str, int] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        fields = line.split("\t")
+        if not fields[0].endswith("_region") or fields[0] == "total_region":
+            continue
+        try:
+            bases[fields[0].removesuffix("_region")] = int(fields[2])
+        except (IndexError, ValueError):
+            raise InputFormatError(f"{summary} line {number}: expected whole numbers") from None
+    return bases
+
+
+def measure_sex_evidence(
+    chromosomes: SexChromosomes, regions: Path, depth_summary: Path, vcf: Path, sample: str
+) -> SexEvidence:
+    """Depths from mosdepth over :func:`sex_depth_regions`; chrX SNVs from the VCF.
+
+    Args:
+        chromosomes: The reference's sex chromosomes.
+        regions: The BED of :func:`sex_depth_regions`.
+        depth_summary: ``mosdepth --by <regions>`` summary of the sample.
+        vcf: The sample's calls.
+        sample: Its name in the VCF.
+
+    Raises:
+        InputFormatError: The summary or the VCF is missing or malformed.
+    """
+    if chromosomes.problem:
+        return SexEvidence(None, None, None, problem=chromosomes.problem)
+    from labpipe.core.regions import read_bed
+
+    lengths: dict[str, int] = {}
+    for region in read_bed(regions):
+        lengths[region.contig] = lengths.get(region.contig, 0) + region.length
+    bases = read_region_bases(depth_summary)
+
+    def mean(contigs: list[str], minimum: int) -> float | None:
+        length = sum(lengths.get(c, 0) for c in contigs)
+        total = sum(bases.get(c, 0) for c in contigs)
+        return round(total / length, 4) if length >= max(minimum, 1) else None
+
+    autosomes = [c for c in lengths if _AUTOSOME.match(c)]
+    x = [chromosomes.x] if chromosomes.x else []
+    y = [chromosomes.y] if chromosomes.y else []
+    snvs, hets = _x_snvs(chromosomes, vcf, sample)
+    return SexEvidence(
+        mean(autosomes, 1), mean(x, MIN_TARGET_BASES), mean(y, MIN_TARGET_BASES), snvs, hets
+    )
+
+
+def _x_snvs(chromosomes: SexChromosomes, vcf: Path, sample: str) -> tuple[int, int]:
+    """PASS chrX SNVs outside the PARs, and how many of them are heterozygous."""
+    import cyvcf2
+
+    try:
+        reader = cyvcf2.VCF(str(vcf), samples=[sample], lazy=True)
+    except (OSError, ValueError) as exc:
+        raise InputFormatError(f"{vcf}: cannot read the VCF ({exc})") from None
+    pars = [p for p in chromosomes.pars if p.contig == chromosomes.x]
+    snvs = hets = 0
+    try:
+        if sample not in reader.samples:
+            raise InputFormatError(f"{vcf}: no sample '{sample}' in the VCF")
+        has_ad = bool(reader.contains("AD"))
+        records = reader(str(chromosomes.x)) if reader.seqnames else iter(reader)
+        for record in records:
+            if chromosomes.x != record.CHROM or record.FILTER not in (None, "PASS"):
+                continue
+            if len(record.REF) != 1 or len(record.ALT) != 1 or len(record.ALT[0]) != 1:
+                continue
+            if any(p.start <= record.POS - 1 < p.end for p in pars):
+                continue
+            genotype = list(record.genotypes[0][:-1]) if record.genotypes else []
+            ad = record.format("AD") if has_ad else None
+            depths = [int(d) for d in ad[0]] if ad is not None else None
+            snvs += 1
+            hets += is_heterozygous(depths, genotype)
+    finally:
+        reader.close()
+    return snvs, hets
+
+
+# --- the per-sample result -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SexCheck:
+    """One sample's sex check, as ``results/qc/sex/<sample>.sex.json`` holds it.
+
+    Attributes:
+        sample: Sample id.
+        sex_declared: From the sample sheet: male, female or unknown.
+        sex_inferred: male, female or :data:`NOT_INFERRED`.
+        x_autosome_depth_ratio: chrX/autosomal depth; None when not measured.
+        y_autosome_depth_ratio: chrY/autosomal depth; None when not measured.
+        x_het_fraction: Heterozygous share of the chrX SNVs; None without SNVs.
+        x_snvs: PASS chrX SNVs outside the PARs.
+        x_het_snvs: Of those, heterozygous.
+        note: The figures, or why the sex was not inferred.
+        haploid_calling: Whether chrX/chrY outside the PARs were called haploid.
+        ploidy_note: Why they were not, when the sheet says male.
+    """
+
+    sample: str
+    sex_declared: str
+    sex_inferred: str
+    x_autosome_depth_ratio: float | None
+    y_autosome_depth_ratio: float | None
+    x_het_fraction: float | None
+    x_snvs: int
+    x_het_snvs: int
+    note: str
+    haploid_calling: bool
+    ploidy_note: str = ""
+
+
+def check_sex(
+    sample: str,
+    declared: str,
+    chromosomes: SexChromosomes,
+    regions: Path,
+    depth_summary: Path,
+    vcf: Path,
+) -> SexCheck:
+    """Measure, infer and record one sample's sex (see :func:`infer_sex` and
+    :func:`measure_sex_evidence`)."""
+    evidence = measure_sex_evidence(chromosomes, regions, depth_summary, vcf, sample)
+    call = infer_sex(evidence)
+    haploid = calls_haploid(declared, chromosomes)
+    ploidy_note = ""
+    if declared == MALE and not haploid:
+        # The inference's note often gives the same reason already: say it once.
+        reason = "" if chromosomes.problem in call.note else f": {chromosomes.problem}"
+        ploidy_note = f"chrX and chrY called diploid{reason}"
+    return SexCheck(
+        sample=sample,
+        sex_declared=declared,
+        sex_inferred=call.inferred,
+        x_autosome_depth_ratio=evidence.x_ratio,
+        y_autosome_depth_ratio=evidence.y_ratio,
+        x_het_fraction=evidence.het_fraction,
+        x_snvs=evidence.x_snvs,
+        x_het_snvs=evidence.x_het_snvs,
+        note=call.note,
+        haploid_calling=haploid,
+        ploidy_note=ploidy_note,
+    )
+
+
+def write_sex_check(check: SexCheck, out: Path) -> None:
+    """Write a sample's sex check as JSON, atomically."""
+    write_record(check, out)
+
+
+def read_sex_check(path: Path) -> SexCheck:
+    """Read a file written by :func:`write_sex_check`.
+
+    Raises:
+        InputFormatError: Naming the file when it is missing or not a sex check.
+    """
+    return read_record(SexCheck, path, "a labpipe sex check")
+
+
+def ploidy_warnings(
+    contigs: Mapping[str, int],
+    build: str | None,
+    par_file: Path | None,
+    declared: Mapping[str, str],
+    targets: Iterable[Interval] | None,
+) -> list[str]:
+    """What ``labpipe validate``/``run`` should say before calling about chrX ploidy.
+
+    Args:
+        contigs: The reference's contig lengths.
+        build: The config's ``reference.build``.
+        par_file: The config's ``reference.par_regions``.
+        declared: Each sample's sheet sex.
+        targets: The targets, or None for the whole reference.
+
+    Raises:
+        InputFormatError: The PAR table is malformed.
+    """
+    chromosomes = sex_chromosomes(contigs, build, par_file)
+    if chromosomes.x is None:
+        return []
+    if targets is not None and not any(t.contig == chromosomes.x for t in targets):
+        return []
+    males = [s for s, sex in declared.items() if sex == MALE]
+    unknown = [s for s, sex in declared.items() if sex == UNKNOWN]
+    warnings = []
+    if males and chromosomes.problem:
+        warnings.append(
+            f"sample(s) {', '.join(males)} are male in the sample sheet, but chrX and chrY "
+            f"will be called diploid: {chromosomes.problem}"
+        )
+    if unknown:
+        warnings.append(
+            f"no sex in the sample sheet for {', '.join(unknown)}: chrX will be called diploid "
+            "(a male's X variants then read homozygous, not hemizygous); give their sex in the "
+            "sheet's 'sex' column (male/female) to call a male's chrX haploid"
+        )
+    return warnings

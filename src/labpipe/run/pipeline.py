@@ -1,0 +1,253 @@
+"""Checking a lab's inputs and running the workflow on them."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from labpipe.config.samplesheet import Unit, load_sample_sheet, platform_warnings, samples_of
+from labpipe.config.settings import load_config
+from labpipe.core.errors import InputFormatError, LabpipeError
+
+if TYPE_CHECKING:
+    from labpipe.run.runner import RunOutcome
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CheckedInputs:
+    """A config and sample sheet that passed validation."""
+
+    config: dict[str, Any]
+    units: list[Unit]
+    warnings: list[str]
+
+    @property
+    def samples(self) -> list[str]:
+        """Sample names in sheet order."""
+        return samples_of(self.units)
+
+
+def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInputs:
+    """Validate the config, the sample sheet and the input files, all before any tool runs.
+
+    Raises:
+        LabpipeError: A subclass naming every problem found.
+    """
+    from labpipe.annotation.annotate import annotation_file_problems
+    from labpipe.inputs.checks import check_inputs
+    from labpipe.inputs.disk import output_folder_problems
+    from labpipe.inputs.reference import index_problems, index_state
+
+    config = load_config(config_path)
+    if outdir is not None:
+        config["output_dir"] = str(outdir.resolve())
+    units = load_sample_sheet(Path(config["samples"]), config["platform"])
+    fasta = Path(config["reference"]["fasta"])
+    problems = index_problems(fasta)
+    indexes = index_state(fasta)
+    problems += indexes.problems
+    warnings = indexes.warnings + platform_warnings(units)
+    base = config_path.resolve().parent
+    problems += annotation_file_problems(config, base, samples_of(units), warnings)
+    targets, gff3 = config["targets"], config["annotation"].get("gff3")
+    # FASTQ heads and tails, reference, targets and GFF3 contigs: every problem at once.
+    problems += check_inputs(
+        units,
+        fasta,
+        targets=Path(targets) if targets else None,
+        gff3=Path(gff3) if gff3 else None,
+    )
+    # A read-only or forbidden output folder is found now, not by the first step.
+    problems += output_folder_problems(Path(config["output_dir"]))
+    if problems:
+        raise InputFormatError(f"{config_path}: inputs cannot be used", problems)
+    warnings += _interpretation_warnings(config, base)
+    return CheckedInputs(config, units, warnings + _sex_warnings(config, units))
+
+
+def _interpretation_warnings(config: dict[str, Any], base: Path) -> list[str]:
+    """Said before a run, not first in its reports: sources whose absence leaves every
+    report NOT INTERPRETED."""
+    from labpipe.annotation.annotate import AnnotationSettings
+    from labpipe.report.html import missing_sources
+
+    missing = missing_sources(AnnotationSettings.from_config(config, base))
+    if not missing:
+        return []
+    named = ", ".join(f"{m.name} ({m.key})" for m in missing)
+    return [
+        f"no {named} source: every report will say NOT INTERPRETED and give no tier counts"
+        " (a run without them cannot rule a finding in or out); docs/offline-annotation.md"
+        " says how to build them offline"
+    ]
+
+
+def _sex_warnings(config: dict[str, Any], units: list[Unit]) -> list[str]:
+    """chrX ploidy the sheet and config imply (:func:`labpipe.qc.sex.ploidy_warnings`)."""
+    from labpipe.core.regions import read_bed
+    from labpipe.inputs.checks import reference_contigs
+    from labpipe.qc.sex import ploidy_warnings
+
+    reference = config["reference"]
+    par_file = reference.get("par_regions")
+    return ploidy_warnings(
+        reference_contigs(Path(reference["fasta"])),
+        reference.get("build"),
+        Path(par_file) if par_file else None,
+        {u.sample: u.sex for u in units},
+        read_bed(Path(config["targets"])) if config["targets"] else None,
+    )
+
+
+def run_pipeline(
+    config_path: Path,
+    outdir: Path | None,
+    cores: int,
+    dry_run: bool,
+    use_conda: bool,
+    echo: Echo,
+    space_check: bool = True,
+    executor: str = "local",
+    profile: Path | None = None,
+) -> Path:
+    """Validate, then run the workflow; print where each sample's results are.
+
+    Args:
+        space_check: Refuse to start when the output file system has less free space
+            than the run is estimated to need (:mod:`labpipe.inputs.disk`).
+        executor: ``slurm`` runs the heavy steps as SLURM jobs (:mod:`labpipe.run.cluster`).
+        profile: A Snakemake profile to run the steps as it says.
+
+    Returns:
+        The output directory.
+
+    Raises:
+        LabpipeError: Validation problems, missing tools, too little space, or a failed step.
+    """
+    from labpipe.core.tools import require_tools
+    from labpipe.inputs.disk import estimate_space, require_space
+    from labpipe.provenance.no_result import clear_no_result
+    from labpipe.run.cluster import executor_arguments
+    from labpipe.run.runner import failure_message, run_workflow
+    from labpipe.run.workflow_support import second_opinion_enabled
+
+    checked = validate_inputs(config_path, outdir)
+    if not use_conda:
+        calling = checked.config["calling"]
+        require_tools(calling["caller"], second_opinion_enabled(calling))
+    target = Path(checked.config["output_dir"])
+    executor_args = executor_arguments(executor, profile, checked.config["cluster"])
+    if executor_args:
+        # Snakemake caps every job's threads at --cores, a cluster job's too: the login
+        # node's few cores must not shrink what the jobs ask for.
+        cores = max(cores, checked.config["threads"])
+    for warning in checked.warnings:
+        echo(f"labpipe: warning: {warning}")
+    echo(
+        f"labpipe: {len(checked.samples)} sample(s) "
+        f"({', '.join(checked.samples)}), {cores} core(s), output in {target}"
+        + (
+            f", steps run by {'profile ' + str(profile) if profile else executor}"
+            if executor_args
+            else ""
+        )
+    )
+    if space_check and not dry_run:
+        estimate = estimate_space(checked.units, target, cores, checked.config["threads"])
+        require_space(estimate, target)
+    if not dry_run:
+        clear_no_result(target)
+    outcome = run_workflow(config_path, target, cores, dry_run, use_conda, echo, executor_args)
+    if outcome.returncode != 0:
+        failure: LabpipeError = failure_message(outcome, target)
+        if not dry_run:
+            again = functools.partial(
+                run_workflow, config_path, target, cores, False, use_conda, echo, executor_args
+            )
+            failure = _finish_without_failed(outcome, target, checked.samples, failure, again, echo)
+            _echo_run_summary(target, checked.samples, echo)
+        raise failure
+    if not dry_run:
+        echo("")
+        echo(results_overview(target, checked.samples))
+        _echo_run_summary(target, checked.samples, echo)
+    return target
+
+
+def _finish_without_failed(
+    outcome: RunOutcome,
+    outdir: Path,
+    samples: list[str],
+    failure: LabpipeError,
+    run_again: Callable[[], RunOutcome],
+    echo: Echo,
+) -> LabpipeError:
+    """After samples failed: build the others' reports, QC and index without them.
+
+    Returns:
+        The error to raise: the first run's, naming each sample without a result.
+    """
+    from labpipe.provenance.no_result import record_no_result
+
+    reasons = failed_samples(outcome)
+    if not reasons or not set(reasons) < set(samples):
+        return failure  # nothing per sample failed, or nothing is left to report
+    record_no_result(outdir, reasons)
+    echo(
+        f"labpipe: {len(reasons)} sample(s) have no result ({', '.join(reasons)}); finishing"
+        " the run-level outputs (QC table, MultiQC, reports, index, manifest) for the others"
+    )
+    second = run_again()
+    failure.problems.extend(f"{sample}: NO RESULT: {why}" for sample, why in reasons.items())
+    if second.returncode == 0:
+        failure.problems.append(
+            f"the other samples' reports, QC and index are complete; the index marks"
+            f" {', '.join(reasons)} as NO RESULT"
+        )
+    else:
+        failure.problems.append(f"finishing the other samples failed too; see {second.log_path}")
+    return failure
+
+
+def failed_samples(outcome: RunOutcome) -> dict[str, str]:
+    """Samples whose own steps failed, each with the first failed step and its log."""
+    reasons: dict[str, str] = {}
+    for job in outcome.failed:
+        sample = job.wildcards.get("sample")
+        if sample and sample not in reasons:
+            logs = " and ".join(job.logs) or str(outcome.log_path)
+            reasons[sample] = f"step '{job.rule}' failed, see {logs}"
+    return reasons
+
+
+def _echo_run_summary(outdir: Path, samples: list[str], echo: Echo) -> None:
+    """Each sample's verdict and result, last, where the user looks."""
+    from labpipe.run.run_summary import run_summary
+
+    echo("")
+    echo(run_summary(outdir, samples))
+
+
+def results_overview(outdir: Path, samples: list[str]) -> str:
+    """Where each sample's results are, for the end of a run."""
+    lines = ["Results:"]
+    for sample in samples:
+        lines.append(f"  {sample}:")
+        lines.append(f"    variants  {outdir}/results/variants/{sample}.tsv")
+        lines.append(f"    VCF       {outdir}/results/vcf/{sample}.vcf.gz")
+        lines.append(f"    BAM       {outdir}/results/bam/{sample}.bam")
+    report_index = outdir / "results" / "report" / "index.html"
+    if report_index.exists():
+        lines.append(f"  reports    {report_index}  (one page per sample)")
+    lines.append(f"  QC report  {outdir}/results/qc/multiqc_report.html")
+    lines.append(f"  QC table   {outdir}/results/qc/qc_summary.tsv")
+    lines.append(f"  manifest   {outdir}/results/run_manifest.json")
+    return "\n".join(lines)
+
+
+__all__ = ["CheckedInputs", "LabpipeError", "results_overview", "run_pipeline", "validate_inputs"]

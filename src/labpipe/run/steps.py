@@ -1,0 +1,396 @@
+"""``labpipe step …``: the workflow's own Python steps, one command each.
+
+The rules call these from ``shell:`` rather than Snakemake ``run:`` blocks: a
+``run:`` job makes Snakemake start again and re-read the whole workflow (seconds
+per job), while a command only imports what it uses. Each command is thin: it
+reads the lab config when it needs it and calls one function of the package.
+Errors come out as ``labpipe: error: …`` on stderr, which the rule sends to its
+log, where ``labpipe run`` points the user.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+_FILE = click.Path(path_type=Path)
+
+
+def _lab_config(config: Path, outdir: Path | None) -> dict[str, Any]:
+    from labpipe.config.settings import load_config
+
+    lab = load_config(config)
+    if outdir is not None:
+        lab["output_dir"] = str(outdir)
+    return lab
+
+
+def _annotation(config: Path, lab: dict[str, Any]) -> Any:
+    from labpipe.annotation.annotate import AnnotationSettings
+
+    # Relative source paths are taken from the config's folder, like every other path.
+    return AnnotationSettings.from_config(lab, config.resolve().parent)
+
+
+@click.group(hidden=True)
+def step() -> None:
+    """Steps the workflow runs (not for direct use)."""
+
+
+@step.command()
+@click.option("--fai", required=True, type=_FILE)
+@click.option("--targets", type=_FILE, default=None)
+@click.option("--padding", required=True, type=int)
+@click.option("--targets-out", required=True, type=_FILE)
+@click.option("--calling-out", required=True, type=_FILE)
+@click.option("--chunks", required=True, type=int)
+@click.option("--chunks-dir", required=True, type=_FILE)
+def regions(
+    fai: Path,
+    targets: Path | None,
+    padding: int,
+    targets_out: Path,
+    calling_out: Path,
+    chunks: int,
+    chunks_dir: Path,
+) -> None:
+    """Checked targets, padded calling regions, and those cut into calling chunks."""
+    from labpipe.core.regions import prepare_regions, write_calling_chunks
+
+    prepare_regions(fai, targets, padding, targets_out, calling_out)
+    write_calling_chunks(calling_out, chunks, chunks_dir)
+
+
+@step.command("vcf-header")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def vcf_header(config: Path, out: Path) -> None:
+    """The ``##labpipe…`` header lines of every VCF the run writes."""
+    from labpipe.core.atomic import write_text_atomic
+    from labpipe.run.workflow_support import labpipe_header_lines
+
+    write_text_atomic(out, labpipe_header_lines(_lab_config(config, None)))
+
+
+@step.command("annotation-sources")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def annotation_sources(config: Path, out: Path) -> None:
+    """Open every annotation source once and describe it for the reports."""
+    from labpipe.annotation.annotate import check_annotation_inputs
+    from labpipe.config.samplesheet import load_sample_sheet, samples_of
+
+    lab = _lab_config(config, None)
+    units = load_sample_sheet(Path(lab["samples"]), lab["platform"])
+    check_annotation_inputs(
+        _annotation(config, lab),
+        Path(lab["reference"]["fasta"]),
+        samples_of(units),
+        out,
+        lab["reference"].get("build"),
+    )
+
+
+@step.command("roh-af")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--vcf", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def roh_af(config: Path, vcf: Path, out: Path) -> None:
+    """Population allele frequencies at a sample's sites, for bcftools roh."""
+    from labpipe.annotation.roh import write_roh_af_file
+
+    lab = _lab_config(config, None)
+    settings = _annotation(config, lab)
+    write_roh_af_file(vcf, Path(lab["reference"]["fasta"]), settings.population, out)
+
+
+@step.command()
+@click.option("--config", required=True, type=_FILE)
+@click.option("--sample", required=True)
+@click.option("--vcf", required=True, type=_FILE)
+@click.option("--roh", type=_FILE, default=None)
+@click.option("--out-vcf", required=True, type=_FILE)
+@click.option("--out-tsv", required=True, type=_FILE)
+@click.option("--out-xlsx", required=True, type=_FILE)
+def annotate(
+    config: Path,
+    sample: str,
+    vcf: Path,
+    roh: Path | None,
+    out_vcf: Path,
+    out_tsv: Path,
+    out_xlsx: Path,
+) -> None:
+    """ClinVar, population AFs, panels, tiers and ROH flags for one sample."""
+    from labpipe.annotation.annotate import annotate_sample
+
+    lab = _lab_config(config, None)
+    summary = annotate_sample(
+        vcf,
+        sample,
+        Path(lab["reference"]["fasta"]),
+        _annotation(config, lab),
+        out_vcf,
+        out_tsv,
+        out_xlsx,
+        roh_output=roh,
+    )
+    click.echo("\n".join(summary.lines()))
+
+
+@step.command("qc-summary")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--qc-dir", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+@click.option("--ledger-mqc", type=_FILE, default=None)
+def qc_summary(config: Path, qc_dir: Path, out: Path, ledger_mqc: Path | None) -> None:
+    """Every sample's QC figures in one table."""
+    from labpipe.config.samplesheet import load_sample_sheet
+    from labpipe.provenance.no_result import analysable
+    from labpipe.run.workflow_support import write_qc_summary
+
+    lab = _lab_config(config, None)
+    units = analysable(load_sample_sheet(Path(lab["samples"]), lab["platform"]))
+    write_qc_summary(units, qc_dir, out, ledger_mqc)
+
+
+@step.command("multiqc-general-stats")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--qc", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+@click.argument("variants", nargs=-1, type=_FILE)
+def multiqc_general_stats(config: Path, qc: Path, out: Path, variants: tuple[Path, ...]) -> None:
+    """labpipe's General Statistics columns for MultiQC (VARIANTS: <sample>.tsv tables)."""
+    from labpipe.report.multiqc_table import write_general_stats
+
+    lab = _lab_config(config, None)
+    by_sample = {path.name.removesuffix(".tsv"): path for path in variants}
+    write_general_stats(qc, by_sample, lab["qc"], out)
+
+
+@step.command("sample-report")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--outdir", required=True, type=_FILE)
+@click.option("--sample", required=True)
+@click.option("--qc", required=True, type=_FILE)
+@click.option("--variants", required=True, type=_FILE)
+@click.option("--mosdepth-prefix", required=True, type=_FILE)
+@click.option("--sources", required=True, type=_FILE)
+@click.option("--roh", type=_FILE, default=None)
+@click.option("--fai", required=True, type=_FILE)
+@click.option("--out-html", required=True, type=_FILE)
+@click.option("--out-summary", required=True, type=_FILE)
+def sample_report(
+    config: Path,
+    outdir: Path,
+    sample: str,
+    qc: Path,
+    variants: Path,
+    mosdepth_prefix: Path,
+    sources: Path,
+    roh: Path | None,
+    fai: Path,
+    out_html: Path,
+    out_summary: Path,
+) -> None:
+    """One sample's self-contained HTML report."""
+    from labpipe.report.html import ReportInputs, write_sample_report
+
+    lab = _lab_config(config, outdir)
+    inputs = ReportInputs(
+        sample=sample,
+        qc_table=qc,
+        variants_tsv=variants,
+        mosdepth_prefix=mosdepth_prefix,
+        sources_json=sources,
+        roh_output=roh,
+        reference_fai=fai,
+        sample_sheet=Path(lab["samples"]),
+    )
+    write_sample_report(lab, _annotation(config, lab), inputs, out_html, out_summary)
+
+
+@step.command("report-index")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--outdir", required=True, type=_FILE)
+@click.option("--multiqc-link", required=True)
+@click.option("--out", required=True, type=_FILE)
+@click.argument("summaries", nargs=-1, type=_FILE)
+def report_index(
+    config: Path, outdir: Path, multiqc_link: str, out: Path, summaries: tuple[Path, ...]
+) -> None:
+    """The run's index.html linking every sample report and the MultiQC report."""
+    from labpipe.report.html import write_run_index
+
+    write_run_index(_lab_config(config, outdir), list(summaries), multiqc_link, out)
+
+
+@step.command("input-checksums")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--outdir", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def input_checksums(config: Path, outdir: Path, out: Path) -> None:
+    """Hash every input file early, so the manifest at the end only looks them up."""
+    import json
+
+    from labpipe.config.samplesheet import load_sample_sheet
+    from labpipe.core.atomic import write_text_atomic
+    from labpipe.provenance.manifest import input_checksums as checksums
+    from labpipe.provenance.no_result import analysable
+
+    lab = _lab_config(config, outdir)
+    units = analysable(load_sample_sheet(Path(lab["samples"]), lab["platform"]))
+    write_text_atomic(out, json.dumps(checksums(config, lab, units), indent=2) + "\n")
+
+
+@step.command()
+@click.option("--config", required=True, type=_FILE)
+@click.option("--outdir", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def manifest(config: Path, outdir: Path, out: Path) -> None:
+    """The run manifest: versions, parameters, checksums, times."""
+    from labpipe.config.samplesheet import load_sample_sheet
+    from labpipe.provenance.manifest import write_manifest
+    from labpipe.provenance.no_result import analysable
+
+    lab = _lab_config(config, outdir)
+    units = analysable(load_sample_sheet(Path(lab["samples"]), lab["platform"]))
+    write_manifest(config, lab, units, out)
+
+
+@step.command("indel-windows")
+@click.option("--calling", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+@click.argument("candidates", nargs=-1, type=_FILE)
+def indel_windows(calling: Path, out: Path, candidates: tuple[Path, ...]) -> None:
+    """Where freebayes gives its second opinion: windows around indel candidates."""
+    from labpipe.calling.second_opinion import write_windows
+
+    write_windows(candidates, calling, out)
+
+
+@step.command("second-opinion")
+@click.option("--calls", required=True, help="bcftools' filtered calls, or - for stdin")
+@click.option("--freebayes", required=True, type=_FILE)
+@click.option("--out", default="-", show_default=True)
+def second_opinion(calls: str, freebayes: Path, out: str) -> None:
+    """Merge freebayes' indels in the windows into bcftools' calls."""
+    from labpipe.calling.second_opinion import apply_second_opinion, main_report
+
+    main_report(apply_second_opinion(calls, freebayes, out))
+
+
+def _sex_chromosomes(lab: dict[str, Any], fai: Path) -> Any:
+    from labpipe.core.regions import read_fai
+    from labpipe.qc.sex import sex_chromosomes
+
+    reference = lab["reference"]
+    par_file = reference.get("par_regions")
+    return sex_chromosomes(
+        read_fai(fai), reference.get("build"), Path(par_file) if par_file else None
+    )
+
+
+def _declared_sex(lab: dict[str, Any], sample: str) -> str:
+    from labpipe.config.samplesheet import load_sample_sheet
+
+    units = load_sample_sheet(Path(lab["samples"]), lab["platform"])
+    return next(u.sex for u in units if u.sample == sample)
+
+
+@step.command()
+@click.option("--config", required=True, type=_FILE)
+@click.option("--fai", required=True, type=_FILE)
+@click.option("--sample", required=True)
+@click.option("--ploidy-out", required=True, type=_FILE)
+@click.option("--samples-out", required=True, type=_FILE)
+@click.option("--cnv-map-out", required=True, type=_FILE)
+def ploidy(
+    config: Path, fai: Path, sample: str, ploidy_out: Path, samples_out: Path, cnv_map_out: Path
+) -> None:
+    """One sample's ploidy files for bcftools and freebayes (haploid chrX/chrY in a male)."""
+    from labpipe.qc.sex import write_ploidy_files
+
+    lab = _lab_config(config, None)
+    write_ploidy_files(
+        sample,
+        _declared_sex(lab, sample),
+        _sex_chromosomes(lab, fai),
+        ploidy_out,
+        samples_out,
+        cnv_map_out,
+    )
+
+
+@step.command("sex-check")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--fai", required=True, type=_FILE)
+@click.option("--sample", required=True)
+@click.option("--regions", required=True, type=_FILE)
+@click.option("--depth-summary", required=True, type=_FILE)
+@click.option("--vcf", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def sex_check(
+    config: Path, fai: Path, sample: str, regions: Path, depth_summary: Path, vcf: Path, out: Path
+) -> None:
+    """Infer a sample's sex from depth and chrX heterozygosity; compare with the sheet."""
+    from labpipe.qc.sex import check_sex, write_sex_check
+
+    lab = _lab_config(config, None)
+    check = check_sex(
+        sample,
+        _declared_sex(lab, sample),
+        _sex_chromosomes(lab, fai),
+        regions,
+        depth_summary,
+        vcf,
+    )
+    write_sex_check(check, out)
+    click.echo(f"{sample}: sheet {check.sex_declared}, data {check.sex_inferred}: {check.note}")
+
+
+@step.command("sex-regions")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--fai", required=True, type=_FILE)
+@click.option("--targets", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def sex_regions(config: Path, fai: Path, targets: Path, out: Path) -> None:
+    """Autosomal targets and chrX/chrY targets outside the PARs, for the sex depths."""
+    from labpipe.core.regions import read_bed, write_bed
+    from labpipe.qc.sex import sex_depth_regions
+
+    chromosomes = _sex_chromosomes(_lab_config(config, None), fai)
+    write_bed(sex_depth_regions(read_bed(targets), chromosomes), out)
+
+
+@step.command("check-pairs")
+@click.option("--sample", required=True)
+@click.option("--unit", required=True)
+@click.option("--fq1", required=True, type=_FILE)
+@click.option("--fq2", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def check_pairs(sample: str, unit: str, fq1: Path, fq2: Path, out: Path) -> None:
+    """R1 and R2 hold the same reads in the same order: count the pairs."""
+    from labpipe.qc.read_pairs import count_pairs, write_pair_count
+
+    count = count_pairs(sample, unit, fq1, fq2)
+    write_pair_count(count, out)
+    click.echo(f"sample {sample} unit {unit}: {count.pairs:,} read pairs, names agree", err=True)
+
+
+@step.command()
+@click.option(
+    "--prefix",
+    nargs=2,
+    default=None,
+    help="TEMPORARY FINAL: move every file named from TEMPORARY to the FINAL prefix.",
+)
+@click.option("--empty-ok", is_flag=True, help="Accept an empty placeholder as a BGZF output.")
+@click.argument("outputs", nargs=-1, required=True, type=_FILE)
+def finish(prefix: tuple[str, str] | None, empty_ok: bool, outputs: tuple[Path, ...]) -> None:
+    """Move each OUTPUT.partial into place once all are complete (BGZF: with their EOF block)."""
+    from labpipe.core.atomic import finish_outputs
+
+    finish_outputs(list(outputs), prefix or None, empty_ok)

@@ -1,0 +1,301 @@
+"""Plain functions the workflow's rules call: names, parameters and small steps.
+
+Kept out of the rule files so that each decision has a unit test and the
+Snakefile only wires stages together.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from labpipe import __version__
+from labpipe.calling.filters import SoftFilter, soft_filters
+from labpipe.config.samplesheet import Unit
+from labpipe.config.settings import min_qual_of, stage_config_sha256
+
+if TYPE_CHECKING:
+    from labpipe.qc.metrics import SampleQC
+
+# Adapter pairs (read 1, read 2) as the platforms' vendors publish them.
+ADAPTERS: dict[str, tuple[str, str]] = {
+    "ILLUMINA": ("AGATCGGAAGAGCACACGTCTGAACTCCAGTCA", "AGATCGGAAGAGCGTCGTGTAGGGAAAGAGTGT"),
+    "DNBSEQ": ("AAGTCGGAGGCCAAGCGGTCTTAGGAAGACAA", "AAGTCGGATCGTAGCCATGTCGTTCTGTGAGCCAAGGAGTTG"),
+}
+
+
+def unit_table(units: list[Unit]) -> dict[tuple[str, str], Unit]:
+    """Units keyed by (sample, unit), in sheet order."""
+    return {(u.sample, u.unit): u for u in units}
+
+
+def name_pattern(names: list[str]) -> str:
+    """A regex matching exactly these names, for a Snakemake wildcard constraint."""
+    return "|".join(re.escape(name) for name in sorted(set(names), key=len, reverse=True))
+
+
+def adapter_args(platform: str, overrides: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """fastp arguments naming the platform's adapter pair.
+
+    Named explicitly rather than auto-detected so that trimming does not depend
+    on what fastp guesses from the first reads.
+
+    Args:
+        platform: ILLUMINA or DNBSEQ.
+        overrides: The lab config's ``trimming.adapters``, if it sets any.
+    """
+    custom = (overrides or {}).get(platform)
+    r1, r2 = (custom["r1"], custom["r2"]) if custom else ADAPTERS[platform]
+    return f"--adapter_sequence {r1} --adapter_sequence_r2 {r2}"
+
+
+ADAPTER_NAMES = {"ILLUMINA": "Illumina TruSeq", "DNBSEQ": "MGI/DNBSEQ"}
+
+
+@dataclass(frozen=True)
+class FastpPlan:
+    """How fastp trims and filters one unit, and why (the lines go to its log).
+
+    Attributes:
+        options: fastp's trimming and filtering options.
+        log_lines: Which adapters and poly-G trimming were chosen and why, and any
+            warning about the unit's names.
+    """
+
+    options: str
+    log_lines: tuple[str, ...]
+
+    @property
+    def log_text(self) -> str:
+        """The log lines, each prefixed ``labpipe:``."""
+        return "".join(f"labpipe: {line}\n" for line in self.log_lines)
+
+
+def fastp_plan(unit: Unit, trimming: Mapping[str, Any]) -> FastpPlan:
+    """fastp's options for one unit: adapters, poly-G, length, N and quality filters.
+
+    Poly-G trimming follows ``trimming.poly_g``: ``auto`` decides per unit from the
+    instrument its read names show (:func:`labpipe.config.platform.poly_g_decision`).
+    """
+    from labpipe.config.platform import first_read_name, name_style_mismatch, poly_g_decision
+
+    first_name = first_read_name(unit.fq1)
+    poly_g = poly_g_decision(trimming.get("poly_g", "auto"), first_name)
+    custom = unit.platform in (trimming.get("adapters") or {})
+    source = f"trimming.adapters.{unit.platform}" if custom else ADAPTER_NAMES[unit.platform]
+    adapters = f"adapters: {source} for the unit's platform {unit.platform}"
+    if unit.detected_platform and unit.detected_platform != unit.platform:
+        adapters += f" (its read names look like {unit.detected_platform}: check the sheet)"
+    lines = [f"sample {unit.sample} unit {unit.unit}: {adapters}"]
+    lines.append(f"poly-G trimming {'on' if poly_g.trim else 'off'}: {poly_g.reason}")
+    for fastq in (unit.fq1, unit.fq2):
+        mismatch = name_style_mismatch(fastq.name, first_read_name(fastq))
+        if mismatch:
+            lines.append(f"WARNING: {mismatch}; {adapters}")
+    options = [
+        adapter_args(unit.platform, trimming.get("adapters")),
+        poly_g.fastp_option,
+        f"--length_required {int(trimming['min_length'])}",
+    ]
+    if trimming["quality_filter"]:
+        options.append(f"--n_base_limit {int(trimming['max_n_bases'])}")
+    else:
+        # fastp's N limit is part of its quality filter: both go together.
+        options.append("--disable_quality_filtering")
+    return FastpPlan(" ".join(options), tuple(lines))
+
+
+def caller_command(caller: str, indel_candidates: bool = False) -> str:
+    """The calling part of the variant pipeline (Snakemake placeholders), before ``norm``.
+
+    Both callers see the same padded regions, quality floors, depth cap and ploidy (the
+    rule's ``ploidy``/``ploidy_samples`` inputs for bcftools, ``cnv_map`` for freebayes),
+    so switching caller changes only the caller.
+
+    Args:
+        caller: ``bcftools`` or ``freebayes``.
+        indel_candidates: With bcftools, also write the sites where mpileup saw indel
+            candidates to ``{output.candidates}`` (where freebayes gives its second
+            opinion, :mod:`labpipe.calling.second_opinion`).
+    """
+    if caller == "freebayes":
+        # --limit-coverage downsamples like mpileup's -d; freebayes' -g would
+        # instead skip deep sites entirely and lose their variants.
+        return (
+            "freebayes -f {params.ref:q} -t {input.regions} -m {params.mapq} -q {params.baseq}"
+            " --limit-coverage {params.max_depth} --genotype-qualities"
+            " --cnv-map {input.cnv_map} {input.bam}"
+        )
+    if caller == "bcftools":
+        mpileup = (
+            "bcftools mpileup -f {params.ref:q} -R {input.regions} -q {params.mapq}"
+            " -Q {params.baseq} -d {params.max_depth} --indel-bias {params.indel_bias}"
+            " -a FORMAT/AD,FORMAT/DP -Ou {input.bam}"
+        )
+        if indel_candidates:
+            # tee's process substitution is waited for ($! is its pid), so the
+            # candidates are complete, and its failure fails the pipe. ({{ }} is
+            # Snakemake's escape for a brace.)
+            mpileup += (
+                " | {{ tee >(bcftools query -i 'INFO/INDEL=1' -f '%CHROM\\t%POS0\\t%END\\n'"
+                " > {output.candidates}.partial); wait $!; }}"
+            )
+        # Ploidy by position and the sample's sheet sex (labpipe.qc.sex): a male's chrX
+        # outside the PARs is haploid.
+        return mpileup + (
+            " | bcftools call -m -v -a GQ -P {params.prior}"
+            " --ploidy-file {input.ploidy} --samples-file {input.ploidy_samples} -Ou"
+        )
+    raise ValueError(f"unknown caller {caller!r}")
+
+
+#: The ``bcftools view`` stage (ending ``| ``) that keeps only records whose sample carries
+#: an ALT allele. Splitting a multi-allelic site leaves a 0/0 record for the allele the
+#: sample does not have, and a caller may write 0/0 or ./. records: none is a variant,
+#: and none may reach the VCF to pass the filters and be listed or counted as one.
+CARRIES_ALT_STAGE = "bcftools view -i 'GT~\"[1-9]\"' -Ou | "
+
+
+def second_opinion_enabled(calling: Mapping[str, Any]) -> bool:
+    """Whether freebayes gives its second opinion on bcftools' indels."""
+    return calling["caller"] == "bcftools" and bool(calling["indel_second_opinion"])
+
+
+def second_opinion_command() -> str:
+    """freebayes for the second opinion: the caller's own command, in ``{output.windows}``."""
+    return caller_command("freebayes").replace("{input.regions}", "{output.windows}")
+
+
+def second_opinion_filters(calling: Mapping[str, Any]) -> list[SoftFilter]:
+    """The soft filters freebayes' indels must pass to count as its opinion."""
+    return soft_filters({**calling, "caller": "freebayes"})
+
+
+def filter_command(calling: Mapping[str, Any], filters: list[SoftFilter] | None = None) -> str:
+    """The ``bcftools filter`` stages (each ending ``| ``) that apply :func:`soft_filters`
+    (or ``filters``)."""
+    return "".join(
+        f"bcftools filter -m + -s {f.name} -e {shlex.quote(f.expression)} -Ou | "
+        for f in (soft_filters(calling) if filters is None else filters)
+    )
+
+
+def sample_outputs(sample: str, annotate: bool) -> list[str]:
+    """The final files of one sample, relative to the output directory."""
+    outputs = [
+        f"results/bam/{sample}.bam",
+        f"results/bam/{sample}.bam.bai",
+        f"results/vcf/{sample}.vcf.gz",
+        f"results/vcf/{sample}.vcf.gz.tbi",
+        f"results/variants/{sample}.tsv",
+        f"results/qc/mosdepth/{sample}.mosdepth.summary.txt",
+        f"results/qc/bcftools/{sample}.bcftools_stats.txt",
+    ]
+    if annotate:
+        outputs += [
+            f"results/vcf/{sample}.annotated.vcf.gz",
+            f"results/vcf/{sample}.annotated.vcf.gz.tbi",
+        ]
+    return outputs
+
+
+def final_output_paths(samples: list[str], annotate: bool) -> list[str]:
+    """Everything ``rule all`` asks for, the run manifest last."""
+    paths: list[str] = []
+    for sample in samples:
+        paths += sample_outputs(sample, annotate)
+    paths += [
+        "results/qc/qc_summary.tsv",
+        "results/qc/multiqc_report.html",
+        "results/run_manifest.json",
+    ]
+    return paths
+
+
+def labpipe_header_lines(config: Mapping[str, Any]) -> str:
+    """``##labpipe…`` VCF header lines saying where a VCF came from.
+
+    They hold only what the calls depend on (the calling sections' hash, not the
+    whole config's), so that a report setting changed later leaves them true
+    without re-calling; the run manifest records the whole config and its hash.
+    """
+    calling = config["calling"]
+    lines = [
+        f"##labpipe_version={__version__}",
+        f"##labpipe_calling_config_sha256={stage_config_sha256(config, 'calling')}",
+        f"##labpipe_lab={config['lab']['id']}",
+        f"##labpipe_reference={config['reference']['fasta']}",
+        "##labpipe_calling=caller:{caller},min_mapq:{min_mapq},min_baseq:{min_baseq},"
+        "max_depth:{max_depth},prior:{prior},indel_bias:{indel_bias},"
+        "target_padding:{target_padding},min_qual_snv:{snv:g},min_qual_indel:{indel:g},"
+        "min_depth:{min_depth},indel_artefact_filter:{indel_artefact_filter},"
+        "indel_second_opinion:{second_opinion}".format(
+            second_opinion=second_opinion_enabled(calling), **{**calling, **min_qual_of(calling)}
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_qc_summary(
+    units: list[Unit], qc_dir: Path, out: Path, ledger_mqc: Path | None = None
+) -> None:
+    """Collect every sample's QC metrics into one table (and the read ledger for MultiQC)."""
+    from labpipe.qc.metrics import collect_sample_qc, write_ledger_mqc, write_qc_table
+
+    rows = []
+    for sample in dict.fromkeys(u.sample for u in units):
+        own = [u for u in units if u.sample == sample]
+        rows.append(
+            collect_sample_qc(
+                sample,
+                [qc_dir / "fastp" / f"{u.sample}.{u.unit}.fastp.json" for u in own],
+                qc_dir / "samtools" / f"{sample}.flagstat.json",
+                qc_dir / "samtools" / f"{sample}.stats.txt",
+                qc_dir / "mosdepth" / sample,
+                markdup_stats=qc_dir / "samtools" / f"{sample}.markdup.txt",
+                pair_counts=[qc_dir / "pairs" / f"{u.sample}.{u.unit}.pairs.json" for u in own],
+            )
+        )
+    rows = [with_sex_check(row, qc_dir / "sex" / f"{row.sample}.sex.json") for row in rows]
+    write_qc_table(rows, out)
+    if ledger_mqc is not None:
+        write_ledger_mqc(rows, ledger_mqc)
+
+
+def with_sex_check(row: SampleQC, sex_json: Path) -> SampleQC:
+    """A QC row with the sample's sex check (:mod:`labpipe.qc.sex`) filled in, when it ran."""
+    from dataclasses import replace
+
+    from labpipe.qc.sex import read_sex_check
+
+    if not sex_json.exists():
+        return row
+    check = read_sex_check(sex_json)
+    note = "; ".join(n for n in (check.note, check.ploidy_note) if n)
+    return replace(
+        row,
+        sex_declared=check.sex_declared,
+        sex_inferred=check.sex_inferred,
+        x_autosome_depth_ratio=check.x_autosome_depth_ratio,
+        y_autosome_depth_ratio=check.y_autosome_depth_ratio,
+        x_het_fraction=check.x_het_fraction,
+        x_snvs=check.x_snvs,
+        x_het_snvs=check.x_het_snvs,
+        # One table cell: no tabs or line breaks.
+        sex_note=" ".join(note.split()),
+    )
+
+
+def labpipe_command() -> str:
+    """How a rule runs ``labpipe …``: the same Python that runs the workflow."""
+    return f"{shlex.quote(sys.executable)} -m labpipe.cli"
+
+
+def labpipe_step_command() -> str:
+    """How a rule runs ``labpipe step …``."""
+    return f"{labpipe_command()} step"

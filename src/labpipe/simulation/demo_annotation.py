@@ -1,0 +1,491 @@
+"""Synthetic annotation sources for the demo data, so the demo report shows every tier.
+
+Written from the demo's planted variants (``truth.vcf.gz``), its GFF3 and its
+reference, deterministically (same bytes on every run):
+
+* ``clinvar.vcf.gz`` (+ ``.tbi``): ClinVar-style records (CLNSIG, CLNREVSTAT,
+  CLNDN, GENEINFO) with contigs named ``1``, ``2``, ``3`` as ClinVar names
+  them, while the reference says ``chr1``: the pipeline must map the names.
+  Five planted variants are pathogenic or likely pathogenic (tier 1): one of
+  them in the gene left out of the panel, one written at the 3' end of its
+  repeat and one with padding bases (both un-normalised, so matching must
+  normalise). A pathogenic record with another ALT at a planted missense
+  site must *not* match; other planted variants are conflicting, uncertain or
+  benign.
+* ``population_af.vcf.gz`` (+ ``.tbi``): gnomAD-style AF, AF_sas and AF_nfe,
+  contigs named like the reference. Intergenic variants are common; one
+  panel missense is common everywhere and one only in South Asians (both
+  tier 4); one planted missense sits in a multi-allelic record whose other
+  ALT is common; one record lacks AF_sas.
+* ``panel_genes.txt``: every demo gene but the last, so a loss-of-function
+  call outside the panel falls to tier 4 while a ClinVar-pathogenic one
+  there stays tier 1.
+
+Everything here is invented; none of it is real ClinVar or gnomAD data.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pysam
+
+from labpipe.annotation.sources import is_pathogenic
+from labpipe.annotation.transcripts import TranscriptModel, load_transcripts
+
+CLINVAR_NAME = "clinvar.vcf.gz"
+POPULATION_NAME = "population_af.vcf.gz"
+PANEL_NAME = "panel_genes.txt"
+_LOF = ("stop_gained", "frameshift", "splice_donor", "splice_acceptor", "start_lost")
+
+
+@dataclass(frozen=True)
+class Planted:
+    """A planted variant with what the demo annotation needs to know about it."""
+
+    chrom: str
+    pos: int
+    ref: str
+    alt: str
+    consequence: str
+    tract: str
+    gene: str
+    genotypes: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple[str, int, str, str]:
+        """(chrom, pos, ref, alt)."""
+        return (self.chrom, self.pos, self.ref, self.alt)
+
+    @property
+    def carriers(self) -> int:
+        """Samples carrying the ALT."""
+        return sum(1 for gt in self.genotypes if "1" in gt)
+
+    @property
+    def homozygous(self) -> bool:
+        """Some sample is homozygous for the ALT."""
+        return any(gt in ("1/1", "1|1") for gt in self.genotypes)
+
+
+@dataclass(frozen=True)
+class ClinVarEntry:
+    """One record of the demo ClinVar VCF.
+
+    Attributes:
+        planted: The planted variant it describes (for a decoy, the one it sits on).
+        pos, ref, alt: The record as written (possibly un-normalised).
+        fields: CLNSIG, CLNREVSTAT, CLNDN, GENEINFO.
+        same_allele: False for the decoy: another ALT at the planted variant's position.
+    """
+
+    planted: Planted
+    pos: int
+    ref: str
+    alt: str
+    fields: dict[str, str]
+    same_allele: bool = True
+
+    @property
+    def pathogenic(self) -> bool:
+        """A P/LP record of the planted allele: the call must be tier 1."""
+        return self.same_allele and is_pathogenic(self.fields["CLNSIG"])
+
+
+@dataclass
+class DemoAnnotation:
+    """What was written, by role, for tests and the data README.
+
+    Attributes:
+        clinvar: The ClinVar records.
+        common: Planted variants given a common AF (tier 4 by frequency).
+        panel: The panel's genes.
+    """
+
+    clinvar: list[ClinVarEntry] = field(default_factory=list)
+    common: list[Planted] = field(default_factory=list)
+    panel: list[str] = field(default_factory=list)
+
+
+def _planted(truth: Path, models: dict[str, TranscriptModel]) -> list[Planted]:
+    spans: dict[str, tuple[str, int, int]] = {}
+    for model in models.values():
+        chrom, start, end = spans.get(model.gene_name, (model.chrom, model.start, model.end))
+        spans[model.gene_name] = (chrom, min(start, model.start), max(end, model.end))
+    variants = []
+    with pysam.VariantFile(str(truth)) as vcf:
+        samples = list(vcf.header.samples)
+        for record in vcf:
+            gene = next(
+                (g for g, (c, s, e) in spans.items() if c == record.chrom and s <= record.pos <= e),
+                "",
+            )
+            genotypes = []
+            for sample in samples:
+                gt = record.samples[sample]["GT"]
+                genotypes.append("/".join("." if a is None else str(a) for a in gt))
+            assert record.alts is not None and record.ref is not None
+            variants.append(
+                Planted(
+                    chrom=record.chrom,
+                    pos=record.pos,
+                    ref=record.ref,
+                    alt=record.alts[0],
+                    consequence=str(record.info.get("PLANTED", "")),
+                    tract=str(record.info.get("TRACT", "") or ""),
+                    gene=gene,
+                    genotypes=tuple(genotypes),
+                )
+            )
+    return variants
+
+
+def _right_shifted(fasta: pysam.FastaFile, v: Planted) -> tuple[int, str, str]:
+    """The indel written at the 3' end of its repeat (as HGVS would place it)."""
+    sequence = fasta.fetch(v.chrom).upper()
+    pos, ref, alt = v.pos, v.ref, v.alt
+    if len(ref) > len(alt):
+        unit = ref[1:]
+        # While the base after the deleted ones equals the first deleted base, shift by one.
+        while pos + len(unit) < len(sequence) and sequence[pos + len(unit)] == unit[0]:
+            unit = unit[1:] + unit[0]
+            pos += 1
+        return pos, sequence[pos - 1] + unit, sequence[pos - 1]
+    unit = alt[1:]
+    while pos < len(sequence) and sequence[pos] == unit[0]:
+        unit = unit[1:] + unit[0]
+        pos += 1
+    return pos, sequence[pos - 1], sequence[pos - 1] + unit
+
+
+def _padded(fasta: pysam.FastaFile, v: Planted) -> tuple[int, str, str]:
+    """The variant with one extra reference base on each side."""
+    before = fasta.fetch(v.chrom, v.pos - 2, v.pos - 1).upper()
+    after = fasta.fetch(v.chrom, v.pos - 1 + len(v.ref), v.pos + len(v.ref)).upper()
+    return v.pos - 1, before + v.ref + after, before + v.alt + after
+
+
+def _first(
+    variants: Sequence[Planted], used: set[tuple[str, int, str, str]], **wanted: object
+) -> Planted:
+    """The first unused variant with the wanted properties; carriers counted, most first."""
+    candidates = [
+        v
+        for v in variants
+        if v.key not in used
+        and all(
+            (getattr(v, name) in value) if isinstance(value, tuple) else getattr(v, name) == value
+            for name, value in wanted.items()
+        )
+    ]
+    if not candidates:
+        raise ValueError(f"the demo truth has no unused planted variant with {wanted}")
+    chosen = sorted(candidates, key=lambda v: -v.carriers)[0]
+    used.add(chosen.key)
+    return chosen
+
+
+def write_demo_annotation(
+    truth_vcf: Path, gff3: Path, reference: Path, outdir: Path
+) -> DemoAnnotation:
+    """Write the demo's ClinVar-style VCF, population-AF VCF and panel gene list.
+
+    Args:
+        truth_vcf: The planted variants (``truth.vcf.gz``, with PLANTED and TRACT).
+        gff3: The demo genes.
+        reference: The demo reference FASTA (indexed or indexable).
+        outdir: Where to write (normally ``test_data``).
+
+    Returns:
+        What was written, by role.
+    """
+    models = load_transcripts(gff3)
+    genes = list(dict.fromkeys(m.gene_name for m in models.values()))
+    panel = genes[:-1]
+    outside = genes[-1]
+    variants = _planted(truth_vcf, models)
+    result = DemoAnnotation(panel=panel)
+    used: set[tuple[str, int, str, str]] = set()
+    in_panel = tuple(panel)
+
+    def condition(gene: str) -> str:
+        return f"{gene}-related_disorder_(synthetic_demo)|not_provided"
+
+    with pysam.FastaFile(str(reference)) as fasta:
+        lengths = dict(zip(fasta.references, fasta.lengths, strict=True))
+        clinvar: list[ClinVarEntry] = []
+
+        def assert_(
+            v: Planted,
+            significance: str,
+            status: str,
+            where: tuple[int, str, str],
+            same_allele: bool = True,
+        ) -> None:
+            fields = {
+                "CLNSIG": significance,
+                "CLNREVSTAT": status,
+                "CLNDN": condition(v.gene),
+                "GENEINFO": f"{v.gene}:9{genes.index(v.gene) + 1:04d}",
+            }
+            clinvar.append(ClinVarEntry(v, *where, fields, same_allele))
+
+        stop = _first(variants, used, consequence="stop_gained", gene=in_panel)
+        assert_(stop, "Pathogenic", "reviewed_by_expert_panel", (stop.pos, stop.ref, stop.alt))
+        donor = _first(variants, used, consequence="splice_donor", gene=in_panel)
+        assert_(
+            donor,
+            "Likely_pathogenic",
+            "criteria_provided,_single_submitter",
+            (donor.pos, donor.ref, donor.alt),
+        )
+        far = _first(variants, used, consequence=_LOF, gene=outside, homozygous=True)
+        assert_(
+            far,
+            "Pathogenic/Likely_pathogenic",
+            "criteria_provided,_multiple_submitters,_no_conflicts",
+            (far.pos, far.ref, far.alt),
+        )
+        repeat = next(
+            v
+            for v in variants
+            if v.key not in used
+            and v.consequence == "frameshift"
+            and v.tract
+            and v.gene in panel
+            and v.homozygous
+            and _right_shifted(fasta, v)[0] != v.pos
+        )
+        used.add(repeat.key)
+        assert_(
+            repeat,
+            "Pathogenic",
+            "criteria_provided,_multiple_submitters,_no_conflicts",
+            _right_shifted(fasta, repeat),
+        )
+        padded = next(
+            v
+            for v in variants
+            if v.key not in used
+            and v.consequence == "frameshift"
+            and not v.tract
+            and v.gene in panel
+            and len(v.ref) > len(v.alt)
+            and v.homozygous
+        )
+        used.add(padded.key)
+        assert_(padded, "Pathogenic", "criteria_provided,_single_submitter", _padded(fasta, padded))
+        decoy = _first(variants, used, consequence="missense", gene=in_panel)
+        other_alt = next(b for b in "ACGT" if b not in (decoy.ref.upper(), decoy.alt.upper()))
+        assert_(
+            decoy,
+            "Pathogenic",
+            "criteria_provided,_single_submitter",
+            (decoy.pos, decoy.ref, other_alt),
+            same_allele=False,
+        )
+        conflicting = _first(variants, used, consequence="missense", gene=in_panel)
+        assert_(
+            conflicting,
+            "Conflicting_classifications_of_pathogenicity",
+            "criteria_provided,_conflicting_classifications",
+            (conflicting.pos, conflicting.ref, conflicting.alt),
+        )
+        uncertain = _first(variants, used, consequence="missense", gene=in_panel)
+        assert_(
+            uncertain,
+            "Uncertain_significance",
+            "criteria_provided,_single_submitter",
+            (uncertain.pos, uncertain.ref, uncertain.alt),
+        )
+        benign = _first(variants, used, consequence="synonymous", gene=in_panel)
+        assert_(
+            benign,
+            "Benign",
+            "criteria_provided,_multiple_submitters,_no_conflicts",
+            (benign.pos, benign.ref, benign.alt),
+        )
+
+        # Population frequencies: (pos, ref, alts, {field: values}) per planted variant.
+        common = _first(variants, used, consequence="missense", gene=in_panel)
+        south_asian = _first(variants, used, consequence="missense", gene=in_panel)
+        multi = _first(variants, used, consequence="missense", gene=in_panel)
+        no_sas = _first(variants, used, consequence="splice_acceptor", gene=in_panel)
+        result.common = [common, south_asian]
+        population: list[tuple[str, int, str, list[str], dict[str, list[str]]]] = []
+        pathogenic = {entry.planted.key for entry in clinvar if entry.pathogenic}
+        for v in variants:
+            rare = f"{(v.pos % 9 + 1) * 1.1e-5:.3g}"
+            if v.key in pathogenic:
+                continue  # absent from the population: rare by absence
+            if v is common:
+                population.append(
+                    (
+                        v.chrom,
+                        v.pos,
+                        v.ref,
+                        [v.alt],
+                        {"AF": ["0.052"], "AF_sas": ["0.083"], "AF_nfe": ["0.047"]},
+                    )
+                )
+            elif v is south_asian:
+                population.append(
+                    (
+                        v.chrom,
+                        v.pos,
+                        v.ref,
+                        [v.alt],
+                        {"AF": ["0.0009"], "AF_sas": ["0.021"], "AF_nfe": ["0.00002"]},
+                    )
+                )
+            elif v is multi:
+                other = next(b for b in "ACGT" if b not in (v.ref.upper(), v.alt.upper()))
+                population.append(
+                    (
+                        v.chrom,
+                        v.pos,
+                        v.ref,
+                        [other, v.alt],
+                        {
+                            "AF": ["0.12", "4e-05"],
+                            "AF_sas": ["0.15", "0.00012"],
+                            "AF_nfe": ["0.11", "0"],
+                        },
+                    )
+                )
+            elif v is no_sas:
+                population.append(
+                    (
+                        v.chrom,
+                        v.pos,
+                        v.ref,
+                        [v.alt],
+                        {"AF": [rare], "AF_sas": ["."], "AF_nfe": [rare]},
+                    )
+                )
+            elif v.consequence == "intergenic":
+                population.append(
+                    (
+                        v.chrom,
+                        v.pos,
+                        v.ref,
+                        [v.alt],
+                        {"AF": ["0.25"], "AF_sas": ["0.31"], "AF_nfe": ["0.22"]},
+                    )
+                )
+            elif v.consequence == "synonymous":
+                population.append(
+                    (
+                        v.chrom,
+                        v.pos,
+                        v.ref,
+                        [v.alt],
+                        {"AF": ["0.0061"], "AF_sas": ["0.0089"], "AF_nfe": ["0.0052"]},
+                    )
+                )
+            else:
+                population.append(
+                    (
+                        v.chrom,
+                        v.pos,
+                        v.ref,
+                        [v.alt],
+                        {"AF": [rare], "AF_sas": [rare], "AF_nfe": [rare]},
+                    )
+                )
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    _write_clinvar(outdir / CLINVAR_NAME, clinvar, lengths)
+    _write_population(outdir / POPULATION_NAME, population, lengths)
+    (outdir / PANEL_NAME).write_text(
+        "# labpipe demo gene panel (synthetic genes, not human genes).\n"
+        f"# {outside} is left out on purpose: its loss-of-function calls fall to tier 4,\n"
+        "# while a ClinVar-pathogenic variant there stays tier 1.\n" + "\n".join(panel) + "\n"
+    )
+    result.clinvar = clinvar
+    return result
+
+
+def _bgzip_and_index(plain: Path, out: Path) -> None:
+    compressed = pysam.tabix_index(str(plain), preset="vcf", force=True)
+    os.replace(compressed, out)
+    os.replace(compressed + ".tbi", f"{out}.tbi")
+
+
+def _chrom_order(lengths: dict[str, int]) -> dict[str, int]:
+    return {name: index for index, name in enumerate(lengths)}
+
+
+def _write_clinvar(out: Path, records: list[ClinVarEntry], lengths: dict[str, int]) -> None:
+    order = _chrom_order(lengths)
+    rows = []
+    for number, entry in enumerate(records, start=1):
+        # ClinVar names contigs without 'chr', unlike the demo reference.
+        chrom = entry.planted.chrom.removeprefix("chr")
+        rows.append(
+            (
+                order[entry.planted.chrom],
+                entry.pos,
+                chrom,
+                entry.ref,
+                entry.alt,
+                number,
+                entry.fields,
+            )
+        )
+    rows.sort(key=lambda r: (r[0], r[1], r[4]))
+    lines = [
+        "##fileformat=VCFv4.1",
+        "##fileDate=2026-01-01",
+        "##source=labpipe demo: synthetic ClinVar-style records (not real ClinVar data)",
+        "##reference=labpipe synthetic demo reference",
+        *(f"##contig=<ID={c.removeprefix('chr')},length={n}>" for c, n in lengths.items()),
+        '##INFO=<ID=ALLELEID,Number=1,Type=Integer,Description="the ClinVar Allele ID">',
+        "##INFO=<ID=CLNDN,Number=.,Type=String,Description=\"ClinVar's preferred disease name "
+        'for the concept specified by disease identifiers in CLNDISDB">',
+        '##INFO=<ID=CLNREVSTAT,Number=.,Type=String,Description="ClinVar review status of '
+        'germline classification for the Variation ID">',
+        '##INFO=<ID=CLNSIG,Number=.,Type=String,Description="Aggregate germline '
+        'classification for this single variant">',
+        '##INFO=<ID=GENEINFO,Number=1,Type=String,Description="Gene(s) for the variant '
+        'reported as gene symbol:gene id">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO",
+    ]
+    for _, pos, chrom, ref, alt, number, fields in rows:
+        info = ";".join(
+            [f"ALLELEID={1900000 + number}", *(f"{k}={fields[k]}" for k in sorted(fields))]
+        )
+        lines.append(f"{chrom}\t{pos}\t{900000 + number}\t{ref}\t{alt}\t.\t.\t{info}")
+    plain = out.with_name(out.name.removesuffix(".gz"))
+    plain.write_text("\n".join(lines) + "\n")
+    _bgzip_and_index(plain, out)
+
+
+def _write_population(
+    out: Path,
+    records: list[tuple[str, int, str, list[str], dict[str, list[str]]]],
+    lengths: dict[str, int],
+) -> None:
+    order = _chrom_order(lengths)
+    lines = [
+        "##fileformat=VCFv4.2",
+        "##source=labpipe demo: synthetic gnomAD-style allele frequencies (not real data)",
+        *(f"##contig=<ID={c},length={n}>" for c, n in lengths.items()),
+        '##INFO=<ID=AF,Number=A,Type=Float,Description="Alternate allele frequency">',
+        '##INFO=<ID=AF_sas,Number=A,Type=Float,Description="Alternate allele frequency in '
+        'samples of South Asian ancestry">',
+        '##INFO=<ID=AF_nfe,Number=A,Type=Float,Description="Alternate allele frequency in '
+        'samples of non-Finnish European ancestry">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO",
+    ]
+    for chrom, pos, ref, alts, fields in sorted(records, key=lambda r: (order[r[0]], r[1])):
+        info = ";".join(
+            f"{k}={','.join(values)}" for k, values in fields.items() if set(values) != {"."}
+        )
+        lines.append(f"{chrom}\t{pos}\t.\t{ref}\t{','.join(alts)}\t.\tPASS\t{info}")
+    plain = out.with_name(out.name.removesuffix(".gz"))
+    plain.write_text("\n".join(lines) + "\n")
+    _bgzip_and_index(plain, out)

@@ -1,0 +1,108 @@
+"""Tool discovery and version checks behind `labpipe doctor`."""
+
+from __future__ import annotations
+
+import stat
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from labpipe.core import tools
+from labpipe.core.errors import MissingToolError
+from labpipe.core.tools import TOOLS, Tool, ToolStatus, check_all, check_tool, version_tuple
+
+
+def fake_tool(tmp_path: Path, name: str, prints: str) -> None:
+    script = tmp_path / name
+    script.write_text(f"#!/bin/sh\necho '{prints}'\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+
+
+def test_version_tuple() -> None:
+    assert version_tuple("1.16.1") == (1, 16, 1)
+    assert version_tuple("0.7.17-r1188") == (0, 7, 17, 1188)
+    assert version_tuple("1.9") < version_tuple("1.16")
+
+
+def test_too_old_missing_and_ok(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    tool = Tool(
+        "bcftools", "1.16", ("--version",), r"bcftools (\d+(?:\.\d+)+)", "bcftools", "bcftools"
+    )
+    assert check_tool(tool).problem == "not found on PATH"
+    fake_tool(tmp_path, "bcftools", "bcftools 1.9")
+    assert check_tool(tool).problem == "version 1.9 is older than 1.16"
+    fake_tool(tmp_path, "bcftools", "bcftools 1.21")
+    status = check_tool(tool)
+    assert status.ok and status.version == "1.21"
+
+
+def test_console_script_of_labpipes_python_is_read_without_starting_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Python tool installed beside labpipe: its version comes from the package
+    metadata (the script itself, here, would print a wrong one if it were run)."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    script = tmp_path / "pytool"
+    script.write_text(
+        f"#!{Path(sys.executable).parent / 'python3'}\nprint('pytool, version 0.1')\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    tool = Tool(
+        "pytool",
+        "1.0",
+        ("--version",),
+        r"version (\d+(?:\.\d+)+)",
+        "-",
+        "click",
+        python_distribution="click",
+    )
+    status = check_tool(tool)
+    assert status.ok and status.version == metadata.version("click")
+    # Another environment's script is run and its own answer is used.
+    fake_tool(tmp_path, "pytool", "pytool, version 0.1")
+    status = check_tool(tool)
+    assert status.version == "0.1" and status.problem == "version 0.1 is older than 1.0"
+
+
+def test_check_all_keeps_the_table_order() -> None:
+    assert [s.tool.name for s in check_all()] == [t.name for t in TOOLS]
+
+
+def test_freebayes_is_required_for_its_caller_or_its_second_opinion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    statuses = [
+        ToolStatus(t, None, None, "not found on PATH")
+        if t.name == "freebayes"
+        else ToolStatus(t, f"/bin/{t.name}", t.minimum, None)
+        for t in TOOLS
+    ]
+    monkeypatch.setattr(tools, "check_all", lambda: statuses)
+    assert "freebayes" not in tools.require_tools("bcftools")
+    for caller, second_opinion in (("freebayes", False), ("bcftools", True)):
+        with pytest.raises(MissingToolError) as missing:
+            tools.require_tools(caller, second_opinion)
+        assert "freebayes: not found on PATH" in str(missing.value.problems)
+
+
+def test_doctor_reports_freebayes_missing_because_the_defaults_need_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    from labpipe.cli import cli
+
+    statuses = [
+        ToolStatus(t, None, None, "not found on PATH")
+        if t.name == "freebayes"
+        else ToolStatus(t, f"/bin/{t.name}", t.minimum, None)
+        for t in TOOLS
+    ]
+    monkeypatch.setattr(tools, "check_all", lambda: statuses)
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 1
+    line = next(x for x in result.output.splitlines() if "freebayes" in x)
+    assert line.startswith("MISSING") and "calling.indel_second_opinion (on by default)" in line
