@@ -28,7 +28,7 @@ lint: setup
 
 # Regenerate the embedded synthetic data set (fixed seed: same bytes every time).
 test-data: setup
-	$(BIN)/python -m labpipe.simulation.simulate --outdir test_data
+	$(BIN)/labpipe simulate --outdir test_data --overwrite
 
 clean:
 	rm -rf demo-output .pytest_cache .mypy_cache .ruff_cache

@@ -425,7 +425,12 @@ def evaluate(
     "-o",
     required=True,
     type=click.Path(path_type=Path),
-    help="Folder to write into (created; files in it are overwritten).",
+    help="Folder to write into: new or empty, unless --overwrite.",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Write into a non-empty OUTDIR, replacing files of the same name.",
 )
 @click.option(
     "--seed",
@@ -497,12 +502,12 @@ def evaluate(
 @click.option("--indel-fraction", type=float, default=0.15, show_default=True)
 @click.option("--het-fraction", type=float, default=0.6, show_default=True)
 @click.option("--check", is_flag=True, help="Demo only: verify the data with bcftools norm/csq.")
-def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Path | None,
-             variants: Path | None, variants_sample: str | None, sample: str, platform: str,
-             depth: float | None, read_length: int, insert_mean: float, insert_sd: float,
-             short_insert_fraction: float, duplicate_rate: float, error_rate: float,
-             variant_rate: float, indel_fraction: float, het_fraction: float,
-             check: bool) -> None:  # fmt: skip
+def simulate(outdir: Path, overwrite: bool, seed: int | None, reference: Path | None,
+             regions: Path | None, variants: Path | None, variants_sample: str | None,
+             sample: str, platform: str, depth: float | None, read_length: int,
+             insert_mean: float, insert_sd: float, short_insert_fraction: float,
+             duplicate_rate: float, error_rate: float, variant_rate: float,
+             indel_fraction: float, het_fraction: float, check: bool) -> None:  # fmt: skip
     """Write a simulated data set: truth VCF, paired FASTQ and a sample sheet.
 
     Without --reference: labpipe's demo data (test_data/), byte for byte from the seed.
@@ -511,29 +516,32 @@ def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Pa
     """
     from labpipe.config.platform import canonical_platform
     from labpipe.core.errors import RunError
-    from labpipe.simulation import simulate as sim
+    from labpipe.simulation import dataset, demo_data
+    from labpipe.simulation.demo_check import verify_demo_data
+    from labpipe.simulation.read_simulator import LibraryConfig
 
-    seed = sim.DEFAULT_SEED if seed is None else seed
+    seed = demo_data.DEFAULT_SEED if seed is None else seed
     if reference is None:
-        config = sim.SimulationConfig(target_depth=depth) if depth else sim.SimulationConfig()
-        sim.write_demo_data_set(outdir, seed, config)
+        config = demo_data.SimulationConfig(target_depth=depth) if depth else None
+        demo_data.write_demo_data_set(outdir, seed, config, overwrite)
+        click.echo(f"demo data written to {outdir} (seed {seed})")
         if check:
-            problems = sim.verify_demo_data(outdir)
+            problems = verify_demo_data(outdir)
             if problems:
                 raise RunError("generated data fails its checks", problems)
-        click.echo(f"demo data written to {outdir} (seed {seed})")
+            click.echo("checked: truth normalised, expected consequences match bcftools csq")
         return
-    request = sim.dataset_request(
+    request = dataset.dataset_request(
         reference, outdir, seed=seed, sample=sample, platform=canonical_platform(platform),
         regions=regions,
         variants=variants, variants_sample=variants_sample,
-        depth=depth if depth is not None else sim.LibraryConfig.depth,
+        depth=depth if depth is not None else LibraryConfig.depth,
         read_length=read_length, insert_mean=insert_mean, insert_sd=insert_sd,
         short_insert_fraction=short_insert_fraction, duplicate_rate=duplicate_rate,
         error_rate=error_rate, variant_rate=variant_rate, indel_fraction=indel_fraction,
-        het_fraction=het_fraction,
+        het_fraction=het_fraction, overwrite=overwrite,
     )  # fmt: skip
-    click.echo(sim.describe_dataset(sim.simulate_dataset(request)))
+    click.echo(dataset.describe_dataset(dataset.simulate_dataset(request)))
 
 
 def _add_workflow_steps() -> None:

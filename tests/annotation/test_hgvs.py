@@ -34,13 +34,11 @@ from labpipe.annotation.hgvs import (
     hgvs_c,
     hgvs_p,
     protein_reference,
-    reverse_complement,
-    three_letter,
     transcript_position,
-    translate,
 )
 from labpipe.annotation.transcripts import CdsSegment, Exon, TranscriptModel, load_transcripts
 from labpipe.core.errors import InputFormatError
+from labpipe.core.sequence import reverse_complement, translate
 
 CSQ_CASES = Path("/work/shared/data/annotation-af-subsets/bcftools-csq-cases")
 
@@ -352,12 +350,6 @@ def test_hgvs_p_rejects_what_csq_never_prints() -> None:
         hgvs_p("missense", "R42W")
     with pytest.raises(InputFormatError, match="amino-acid change '42R>42#'"):
         hgvs_p("missense", "42R>42#")
-
-
-def test_three_letter_codes() -> None:
-    assert three_letter("MK*X") == "MetLysTerXaa"
-    with pytest.raises(ValueError, match="'#' is not an amino acid code"):
-        three_letter("#")
 
 
 def bundle_expectations(case: str, name: str) -> list[tuple[int, str, str, list[list[str]]]]:

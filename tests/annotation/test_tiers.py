@@ -12,7 +12,6 @@ from labpipe.annotation.tiers import (
     assign_tier,
     frequency_class,
 )
-from labpipe.config.settings import DEFAULTS
 
 RULES = TierRules()
 
@@ -26,10 +25,6 @@ def tier(
     rules: TierRules = RULES,
 ) -> int:
     return assign_tier(consequence, in_panel, clinvar, stars, max_af, rules).tier
-
-
-def test_defaults_match_the_config_defaults() -> None:
-    assert TierRules.from_config(DEFAULTS["annotation"]["tiers"]) == RULES
 
 
 @pytest.mark.parametrize(

@@ -24,9 +24,9 @@ from pathlib import Path
 import pysam
 import pytest
 
-from labpipe.annotation.hgvs import reverse_complement, translate
 from labpipe.annotation.variant_table import COLUMNS, CsqEntry, VariantRow, write_variant_table
 from labpipe.core.errors import InputFormatError
+from labpipe.core.sequence import reverse_complement, translate
 
 CSQ_CASES = Path("/work/shared/data/annotation-af-subsets/bcftools-csq-cases")
 needs_bcftools = pytest.mark.skipif(shutil.which("bcftools") is None, reason="needs bcftools")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from labpipe.core.alleles import AlleleKey, is_sequence_allele, normalise, rightmost_end
+from labpipe.core.alleles import (
+    AlleleKey,
+    is_sequence_allele,
+    normalise,
+    normalise_in,
+    rightmost_end,
+)
 
 #            1         2         3
 #   123456789012345678901234567890
@@ -69,3 +75,30 @@ def test_rightmost_end_covers_the_whole_repeat() -> None:
 )
 def test_sequence_alleles(allele: str, expected: bool) -> None:
     assert is_sequence_allele(allele) is expected
+
+
+@pytest.mark.parametrize(
+    ("pos", "ref", "alt", "expected"),
+    [
+        (7, "A", "G", (7, "A", "G")),  # SNV untouched
+        (6, "AA", "A", (2, "CA", "C")),  # deletion in the A run moves to its left end
+        (8, "A", "AA", (2, "C", "CA")),  # insertion likewise
+        (2, "CAAAAAAG", "CAAAAAG", (2, "CA", "C")),  # padded allele pair trimmed
+        (9, "GTG", "G", (8, "AGT", "A")),  # TG unit shifted across GTGT
+    ],
+)
+def test_normalise_in_a_sequence_counts_from_zero(
+    pos: int, ref: str, alt: str, expected: tuple[int, str, str]
+) -> None:
+    seq = "TTCAAAAAAGTGTC"
+    assert seq[pos : pos + len(ref)] == ref
+    assert normalise_in(seq, pos, ref, alt) == expected
+
+
+def test_an_indel_stops_at_the_first_base_without_an_empty_allele() -> None:
+    # AAAC: deleting one A slides to the contig's first base and no further.
+    start = "AAAC"
+    assert normalise("chrT", 3, "AA", "A", lambda s, e: start[s:e]) == AlleleKey(
+        "chrT", 1, "AA", "A"
+    )
+    assert normalise_in("AAAC", 2, "A", "AA") == (0, "A", "AA")

@@ -24,7 +24,7 @@ import pytest
 from labpipe.core.resources import demo_data_dir
 from labpipe.core.tools import TOOLS
 from labpipe.demo import prepare_demo
-from labpipe.evaluation.truth import compare_to_truth
+from labpipe.evaluation.evaluate import evaluate
 from labpipe.run.workflow_support import ADAPTERS
 from tests.conftest import run_labpipe_run
 
@@ -80,12 +80,13 @@ def test_every_planted_variant_called_no_false_positive(
     demo_run: tuple[Path, str], sample: str
 ) -> None:
     outdir, _ = demo_run
-    comparison = compare_to_truth(
-        outdir / "results" / "vcf" / f"{sample}.vcf.gz",
+    comparison = evaluate(
         DATA / "truth.vcf.gz",
+        outdir / "results" / "vcf" / f"{sample}.vcf.gz",
         outdir / "reference" / "demo_reference.fa",
-        sample,
         regions_bed=DATA / "targets.bed",
+        truth_sample=sample,
+        calls_sample=sample,
     )
     assert comparison.false_negatives == [], "planted variants not called"
     assert comparison.false_positives == [], "false calls passing the filters inside the targets"
@@ -273,12 +274,13 @@ def test_freebayes_caller_finds_the_planted_variants(tmp_path: Path) -> None:
     outdir = tmp_path / "freebayes"
     run_demo_with(outdir, "calling:\n  caller: freebayes\n", cores=2)
     for sample in SAMPLES:
-        comparison = compare_to_truth(
-            outdir / "results" / "vcf" / f"{sample}.vcf.gz",
+        comparison = evaluate(
             DATA / "truth.vcf.gz",
+            outdir / "results" / "vcf" / f"{sample}.vcf.gz",
             outdir / "reference" / "demo_reference.fa",
-            sample,
             regions_bed=DATA / "targets.bed",
+            truth_sample=sample,
+            calls_sample=sample,
         )
         assert comparison.false_negatives == []
         assert comparison.false_positives == []

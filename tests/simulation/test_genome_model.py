@@ -9,20 +9,18 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
+from labpipe.core.alleles import normalise_in
+from labpipe.core.sequence import reverse_complement, translate
+from labpipe.simulation.coding_effect import predict_effect
+from labpipe.simulation.demo_variants import PlantedVariant, plant_variants
+from labpipe.simulation.genome_build import build_genome
 from labpipe.simulation.genome_model import (
     CONTIG_LENGTHS,
     Gene,
     GenomeModel,
-    PlantedVariant,
     Transcript,
-    build_genome,
     gff3_lines,
     in_segments,
-    left_normalise,
-    plant_variants,
-    predict_effect,
-    reverse_complement,
-    translate,
 )
 
 REQUIRED_CONSEQUENCES = {
@@ -161,22 +159,6 @@ def test_segment_copies_are_near_identical_and_far_from_genes(model: GenomeModel
                 assert r.end + 3_000 <= g.start or g.end + 3_000 <= r.start
 
 
-@pytest.mark.parametrize(
-    ("pos", "ref", "alt", "expected"),
-    [
-        (7, "A", "G", (7, "A", "G")),  # SNV untouched
-        (6, "AA", "A", (2, "CA", "C")),  # deletion in the A run moves to its left end
-        (8, "A", "AA", (2, "C", "CA")),  # insertion likewise
-        (2, "CAAAAAAG", "CAAAAAG", (2, "CA", "C")),  # padded allele pair trimmed
-        (9, "GTG", "G", (8, "AGT", "A")),  # TG unit shifted across GTGT
-    ],
-)
-def test_left_normalise(pos: int, ref: str, alt: str, expected: tuple[int, str, str]) -> None:
-    seq = "TTCAAAAAAGTGTC"
-    assert seq[pos : pos + len(ref)] == ref
-    assert left_normalise(seq, pos, ref, alt) == expected
-
-
 def _toy(strand: str) -> tuple[Transcript, str]:
     """A two-exon gene, MAKKED | PLQWRTV*, with a GT..AG intron between the exons."""
     exon1, exon2 = "ATGGCCAAGAAAGAGGAT", "CCACTGCAGTGGCGCACCGTTTAA"
@@ -194,9 +176,9 @@ def _edit(t: Transcript, seq: str, cds_index: int, ref_t: str, alt_t: str) -> tu
     """A variant given in transcript orientation at a CDS index, as normalised genomic alleles."""
     positions = t.cds_positions()
     if t.strand == "+":
-        return left_normalise(seq, positions[cds_index], ref_t, alt_t)
+        return normalise_in(seq, positions[cds_index], ref_t, alt_t)
     last = positions[cds_index + len(ref_t) - 1]
-    return left_normalise(seq, last, reverse_complement(ref_t), reverse_complement(alt_t))
+    return normalise_in(seq, last, reverse_complement(ref_t), reverse_complement(alt_t))
 
 
 @pytest.mark.parametrize("strand", ["+", "-"])
@@ -271,7 +253,7 @@ def test_planted_variants_are_spaced_normalised_and_in_targets(
     assert 40 <= len(inside) <= 60
     assert all(v.effect is not None for v in inside)
     for v in variants:
-        assert left_normalise(model.contigs[v.contig], v.pos, v.ref, v.alt) == (v.pos, v.ref, v.alt)
+        assert normalise_in(model.contigs[v.contig], v.pos, v.ref, v.alt) == (v.pos, v.ref, v.alt)
         assert model.contigs[v.contig][v.pos : v.end] == v.ref
         assert not any(
             r.contig == v.contig and r.start - 1_000 < v.pos < r.end + 1_000 for r in model.repeats

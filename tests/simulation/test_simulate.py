@@ -12,19 +12,15 @@ import numpy as np
 import pysam
 import pytest
 
-from labpipe.simulation.genome_model import build_genome, plant_variants
-from labpipe.simulation.simulate import (
+from labpipe.cli import main
+from labpipe.simulation.demo_check import verify_demo_data
+from labpipe.simulation.demo_data import SimulationConfig, build_haplotypes, generate_demo_data
+from labpipe.simulation.demo_variants import plant_variants
+from labpipe.simulation.genome_build import build_genome
+from labpipe.simulation.read_simulator import (
     DNBSEQ,
     ILLUMINA,
-    Emission,
-    ErrorModel,
-    SimulationConfig,
-    build_haplotypes,
-    generate_demo_data,
-    main,
-    read_pairs,
-    sequence_reads,
-    verify_demo_data,
+    DemoErrorModel,
 )
 
 SMALL = SimulationConfig(target_depth=3)
@@ -186,8 +182,8 @@ def test_haplotypes_apply_genotypes() -> None:
 def test_error_rate_rises_along_the_read_and_qualities_track_errors() -> None:
     rng = np.random.default_rng(1)
     templates = ["".join("ACGT"[i] for i in rng.integers(4, size=101)) for _ in range(20_000)]
-    errors = ErrorModel(indel_rate=0, n_rate=0)
-    reads = sequence_reads(templates, ILLUMINA, 100, errors, rng)
+    errors = DemoErrorModel(indel_rate=0, n_rate=0)
+    reads = errors.sequence(templates, ILLUMINA, 100, rng)
     wrong = np.array(
         [
             [a != b for a, b in zip(t, r, strict=False)]
@@ -202,29 +198,42 @@ def test_error_rate_rises_along_the_read_and_qualities_track_errors() -> None:
     assert quals[wrong].mean() < 20 < quals[~wrong].mean()
 
 
-def test_short_fragments_read_into_the_platform_adapter() -> None:
-    rng = np.random.default_rng(2)
-    fragment = "".join("ACGT"[i] for i in rng.integers(4, size=70))
-    clean = ErrorModel(0, 0, 0, 0)
-    for platform in (ILLUMINA, DNBSEQ):
-        ((s1, _, s2, _),) = read_pairs(
-            [Emission(fragment, False)], platform, SimulationConfig(), clean, rng
-        )
-        assert s1.startswith(fragment + platform.adapter_r1[:30])
-        assert s2[70:100] == platform.adapter_r2[:30]
+def run_simulate(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """``labpipe simulate ARGS`` through the one CLI: exit code, stdout, stderr."""
+    try:
+        code = main(["simulate", *args])
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return int(code or 0), out, err
 
 
-def test_main_writes_data_and_reports_failures(
+def test_simulate_writes_the_demo_data_and_refuses_a_used_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--outdir", str(tmp_path / "out"), "--seed", "9", "--target-depth", "1"]) == 0
-    assert (tmp_path / "out" / "truth.vcf.gz.tbi").is_file()
-    capsys.readouterr()
+    out = tmp_path / "out"
+    code, said, _ = run_simulate(["--outdir", str(out), "--seed", "9", "--depth", "1"], capsys)
+    assert code == 0 and "demo data written to" in said
+    written = _all_bytes(out)
+    assert "truth.vcf.gz.tbi" in written
+    # Again into the same folder: refused, nothing touched, the error says what to do.
+    code, _, err = run_simulate(["--outdir", str(out), "--seed", "8", "--depth", "1"], capsys)
+    assert code == 2
+    assert err.startswith(f"labpipe: error: labpipe simulate: --outdir {out} is not empty; ")
+    assert "choose a fresh --outdir or add --overwrite" in err
+    assert _all_bytes(out) == written
+    # With --overwrite the files are replaced, and a file of the user's is left alone.
+    (out / "notes.txt").write_text("mine")
+    code, _, _ = run_simulate(
+        ["--outdir", str(out), "--seed", "9", "--depth", "1", "--overwrite"], capsys
+    )
+    assert code == 0
+    assert _all_bytes(out) == {**written, "notes.txt": b"mine"}
     blocker = tmp_path / "file"
     blocker.write_text("")
-    assert main(["--outdir", str(blocker), "--target-depth", "1"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("labpipe.simulation.simulate: error: ") and "is not a folder" in err
+    code, _, err = run_simulate(["--outdir", str(blocker), "--depth", "1"], capsys)
+    assert code == 2
+    assert err.startswith("labpipe: error: ") and f"{blocker} exists and is not a folder" in err
 
 
 @needs_bcftools

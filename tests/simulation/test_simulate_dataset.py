@@ -11,14 +11,10 @@ from pathlib import Path
 import pysam
 import pytest
 
+from labpipe.cli import main
 from labpipe.config.samplesheet import load_sample_sheet
 from labpipe.core.errors import InputFormatError, UsageError
-from labpipe.simulation.simulate import (
-    apply_variants,
-    dataset_request,
-    main,
-    simulate_dataset,
-)
+from labpipe.simulation.dataset import apply_variants, dataset_request, simulate_dataset
 from labpipe.simulation.variant_spectrum import TruthVariant
 
 needs_bcftools = pytest.mark.skipif(shutil.which("bcftools") is None, reason="needs bcftools")
@@ -168,19 +164,28 @@ def test_reference_without_sequence(tmp_path: Path) -> None:
         simulate_dataset(dataset_request(empty, tmp_path / "out"))
 
 
-def test_main_simulates_on_a_reference(
+def test_simulate_command_on_a_reference(
     reference: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(
-        [
-            "--reference", str(reference), "--outdir", str(tmp_path / "m"), "--seed", "3",
-            "--depth", "2", "--read-length", "100", "--platform", "ILLUMINA",
-            "--duplicate-rate", "0.1", "--short-insert-fraction", "0.3", "--error-rate", "0.01",
-        ]
-    )  # fmt: skip
-    assert code == 0
+    def run(*args: str) -> int:
+        try:
+            code = main(["simulate", *args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        return int(code or 0)
+
+    options = [
+        "--reference", str(reference), "--outdir", str(tmp_path / "m"), "--seed", "3",
+        "--depth", "2", "--read-length", "100", "--platform", "ILLUMINA",
+        "--duplicate-rate", "0.1", "--short-insert-fraction", "0.3", "--error-rate", "0.01",
+    ]  # fmt: skip
+    assert run(*options) == 0
     said = capsys.readouterr().out
     assert "truth" in said and "duplicates" in said
     assert (tmp_path / "m" / "reads" / "SIM001_S1_L001_R1_001.fastq.gz").is_file()
-    assert main(["--reference", str(tmp_path / "none.fa"), "--outdir", str(tmp_path / "z")]) == 2
+    assert run(*options) == 2
+    assert f"--outdir {tmp_path / 'm'} is not empty" in capsys.readouterr().err
+    assert run(*options, "--overwrite") == 0
+    capsys.readouterr()
+    assert run("--reference", str(tmp_path / "none.fa"), "--outdir", str(tmp_path / "z")) == 2
     assert "--reference" in capsys.readouterr().err

@@ -30,23 +30,7 @@ import pysam
 
 from labpipe.annotation.transcripts import Exon, TranscriptModel
 from labpipe.core.errors import InputFormatError
-
-_COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
-
-_CODONS = "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG"
-CODON_TABLE: dict[str, str] = {
-    a + b + c: _CODONS[16 * i + 4 * j + k]
-    for i, a in enumerate("TCAG")
-    for j, b in enumerate("TCAG")
-    for k, c in enumerate("TCAG")
-}
-
-THREE_LETTER: dict[str, str] = {
-    "A": "Ala", "R": "Arg", "N": "Asn", "D": "Asp", "C": "Cys", "Q": "Gln", "E": "Glu",
-    "G": "Gly", "H": "His", "I": "Ile", "L": "Leu", "K": "Lys", "M": "Met", "F": "Phe",
-    "P": "Pro", "S": "Ser", "T": "Thr", "W": "Trp", "Y": "Tyr", "V": "Val", "*": "Ter",
-    "U": "Sec", "O": "Pyl", "X": "Xaa", "B": "Asx", "Z": "Glx", "J": "Xle",
-}  # fmt: skip
+from labpipe.core.sequence import reverse_complement, three_letter, translate
 
 # Consequence terms (csq spelling) that change the protein; without an amino-acid
 # field from csq their protein effect is unknown, written p.?.
@@ -65,31 +49,6 @@ _AA_CHANGE = re.compile(
 # Bases fetched per read from the FASTA while shifting; any repeat longer than
 # this just costs another read.
 _CHUNK = 512
-
-
-def reverse_complement(sequence: str) -> str:
-    """Reverse complement of a DNA string (N stays N)."""
-    return sequence.translate(_COMPLEMENT)[::-1]
-
-
-def translate(sequence: str) -> str:
-    """Translate codon by codon: stops as ``*``, codons with N as ``X``, a partial codon dropped."""
-    upper = sequence.upper()
-    return "".join(
-        CODON_TABLE.get(upper[i : i + 3], "X") for i in range(0, len(upper) - len(upper) % 3, 3)
-    )
-
-
-def three_letter(amino_acids: str) -> str:
-    """One-letter amino acids to concatenated HGVS three-letter codes (``*`` is ``Ter``).
-
-    Raises:
-        ValueError: A letter is not an amino acid code.
-    """
-    try:
-        return "".join(THREE_LETTER[aa] for aa in amino_acids)
-    except KeyError as exc:
-        raise ValueError(f"'{exc.args[0]}' is not an amino acid code") from None
 
 
 def fasta_contig(fasta: pysam.FastaFile, chrom: str) -> str:

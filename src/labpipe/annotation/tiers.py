@@ -30,23 +30,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from labpipe.annotation.sources import is_pathogenic
+from labpipe.config.settings import DEFAULTS
 
-DEFAULT_LOF: tuple[str, ...] = (
-    "stop_gained",
-    "frameshift",
-    "splice_donor",
-    "splice_acceptor",
-    "start_lost",
-)
-DEFAULT_OTHER_CODING: tuple[str, ...] = (
-    "inframe_insertion",
-    "inframe_deletion",
-    "inframe_altering",
-    "stop_lost",
-    "coding_sequence",
-    "feature_elongation",
-    "splice_region",
-)
+# The lab config's defaults are the one list of tier consequences (and thresholds);
+# TierRules() without arguments is the rules a config that leaves them out gets.
+_DEFAULT_TIERS = DEFAULTS["annotation"]["tiers"]
+DEFAULT_LOF: tuple[str, ...] = tuple(_DEFAULT_TIERS["lof_consequences"])
+DEFAULT_OTHER_CODING: tuple[str, ...] = tuple(_DEFAULT_TIERS["other_coding_consequences"])
 
 TIER_TITLES: dict[int, str] = {
     1: "ClinVar pathogenic / likely pathogenic",
@@ -91,8 +81,8 @@ class TierRules:
         other_coding_consequences: csq terms that make a rare panel-gene variant tier 3.
     """
 
-    max_af: float = 0.01
-    clinvar_min_stars: int = 0
+    max_af: float = float(_DEFAULT_TIERS["max_af"])
+    clinvar_min_stars: int = int(_DEFAULT_TIERS["clinvar_min_stars"])
     lof_consequences: frozenset[str] = frozenset(DEFAULT_LOF)
     other_coding_consequences: frozenset[str] = frozenset(DEFAULT_OTHER_CODING)
 

@@ -68,18 +68,41 @@ def normalise(chrom: str, pos: int, ref: str, alt: str, fetch: Fetch) -> AlleleK
     ref, alt = ref.upper(), alt.upper()
     if ref == alt or (len(ref) == 1 and len(alt) == 1):
         return AlleleKey(chrom, pos, ref, alt)
-    # Right trim; when an allele runs out, take one more reference base on the
-    # left. Each round moves the pair one base left, so this stops at the start
-    # of a repeat (or of the contig).
-    while ref and alt and ref[-1] == alt[-1]:
-        ref, alt = ref[:-1], alt[:-1]
-        if (not ref or not alt) and pos > 1:
+    # Right trim; when an allele would run out, take one more reference base on
+    # the left first. Each such round moves the pair one base left, so this
+    # stops at the start of a repeat, or at the contig's first base (no allele
+    # is ever left empty).
+    while ref[-1] == alt[-1]:
+        if min(len(ref), len(alt)) == 1:
+            if pos == 1:
+                break
             base = fetch(pos - 2, pos - 1).upper()
             ref, alt, pos = base + ref, base + alt, pos - 1
+        ref, alt = ref[:-1], alt[:-1]
     # Left trim, keeping one base in each allele (VCF's anchor base).
     while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
         ref, alt, pos = ref[1:], alt[1:], pos + 1
     return AlleleKey(chrom, pos, ref, alt)
+
+
+def normalise_in(sequence: str, pos: int, ref: str, alt: str) -> tuple[int, str, str]:
+    """:func:`normalise` against a sequence held in memory, positions 0-based.
+
+    For code that builds its own sequences (the simulator) and counts from 0
+    as Python slices do.
+
+    Args:
+        sequence: The reference the alleles lie on (a contig, or a stretch of one:
+            an indel is then never shifted past its start).
+        pos: 0-based position of ``ref`` in ``sequence``.
+        ref: REF allele.
+        alt: One ALT allele (a sequence allele).
+
+    Returns:
+        (0-based position, REF, ALT), normalised.
+    """
+    key = normalise("", pos + 1, ref, alt, lambda start, end: sequence[start:end])
+    return key.pos - 1, key.ref, key.alt
 
 
 def rightmost_end(pos: int, ref: str, alt: str, fetch: Fetch, limit: int = 10_000) -> int:

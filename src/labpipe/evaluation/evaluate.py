@@ -46,6 +46,7 @@ from typing import Any
 import pysam
 
 from labpipe import __version__
+from labpipe.core.alleles import normalise
 from labpipe.core.atomic import atomic_path, write_text_atomic
 from labpipe.core.errors import InputFormatError, MissingToolError, UsageError
 from labpipe.core.regions import Interval, read_bed
@@ -306,19 +307,12 @@ def left_align(pos: int, ref: str, alt: str, base_at: Callable[[int], str]) -> t
     Returns:
         (pos, ref, alt) normalised.
     """
-    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
-        ref, alt = ref[:-1], alt[:-1]
-    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
-        ref, alt, pos = ref[1:], alt[1:], pos + 1
-    if len(ref) == len(alt):
-        return pos, ref, alt
-    while pos > 1 and ref[-1] == alt[-1]:
-        before = base_at(pos - 1)
-        if before not in "ACGT":
-            break
-        pos -= 1
-        ref, alt = before + ref[:-1], before + alt[:-1]
-    return pos, ref, alt
+    # The one allele normaliser (core.alleles) does the work, reading the reference
+    # through ``base_at``.
+    key = normalise(
+        "", pos, ref, alt, lambda s, e: "".join(base_at(p) for p in range(s + 1, e + 1))
+    )
+    return key.pos, key.ref, key.alt
 
 
 def decompose(

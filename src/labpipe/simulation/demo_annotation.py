@@ -34,12 +34,12 @@ from pathlib import Path
 import pysam
 
 from labpipe.annotation.sources import is_pathogenic
+from labpipe.annotation.tiers import DEFAULT_LOF
 from labpipe.annotation.transcripts import TranscriptModel, load_transcripts
 
 CLINVAR_NAME = "clinvar.vcf.gz"
 POPULATION_NAME = "population_af.vcf.gz"
 PANEL_NAME = "panel_genes.txt"
-_LOF = ("stop_gained", "frameshift", "splice_donor", "splice_acceptor", "start_lost")
 
 
 @dataclass(frozen=True)
@@ -242,7 +242,7 @@ def write_demo_annotation(
             "criteria_provided,_single_submitter",
             (donor.pos, donor.ref, donor.alt),
         )
-        far = _first(variants, used, consequence=_LOF, gene=outside, homozygous=True)
+        far = _first(variants, used, consequence=DEFAULT_LOF, gene=outside, homozygous=True)
         assert_(
             far,
             "Pathogenic/Likely_pathogenic",

@@ -15,6 +15,13 @@ What is modelled, and why it matters to a germline pipeline:
   read names.
 
 All randomness comes from the generators passed in: the same seeds give the same reads.
+
+This is labpipe's one read simulator: ``labpipe simulate --reference`` and the embedded
+demo data (:mod:`labpipe.simulation.demo_data`) both draw their reading order with
+:func:`reading_order`, read with :func:`read_pairs` and write with :func:`write_fastq_pair`.
+Two error models plug into :func:`read_pairs`: :class:`SequencingConfig` (the general one)
+and :class:`DemoErrorModel`, kept only because the committed demo data's bytes were made
+with it.
 """
 
 from __future__ import annotations
@@ -23,10 +30,11 @@ import gzip
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
-from labpipe.simulation.genome_model import reverse_complement
+from labpipe.core.sequence import reverse_complement
 
 
 @dataclass(frozen=True)
@@ -136,15 +144,87 @@ def mgi_names(n: int, lane: int, rng: np.random.Generator) -> list[str]:
     return names
 
 
-def write_gzip(path: Path, text: Iterable[str], level: int = 9) -> None:
-    """gzip with no name and mtime 0, so the same content gives the same bytes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_fastq_pair(
+    fq1: Path,
+    fq2: Path,
+    names: Iterable[str],
+    pairs: Iterable[tuple[str, str, str, str]],
+    suffixes: tuple[str, str],
+    level: int,
+) -> int:
+    """Write read pairs as two gzipped FASTQ files with no name and mtime 0 in the gzip
+    header, so the same reads give the same bytes.
+
+    Args:
+        fq1: Read 1 file.
+        fq2: Read 2 file.
+        names: Read names, one per pair, without ``@``.
+        pairs: (R1 seq, R1 qual, R2 seq, R2 qual) of each pair.
+        suffixes: What follows the name on R1's and R2's header lines.
+        level: gzip level.
+
+    Returns:
+        Pairs written.
+    """
+    fq1.parent.mkdir(parents=True, exist_ok=True)
+    fq2.parent.mkdir(parents=True, exist_ok=True)
     with (
-        path.open("wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=level) as gz,
+        fq1.open("wb") as raw1,
+        fq2.open("wb") as raw2,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw1, mtime=0, compresslevel=level) as gz1,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw2, mtime=0, compresslevel=level) as gz2,
     ):
-        for chunk in text:
-            gz.write(chunk.encode())
+        written = 0
+        block1: list[str] = []
+        block2: list[str] = []
+        for name, (s1, q1, s2, q2) in zip(names, pairs, strict=True):
+            block1.append(f"@{name}{suffixes[0]}\n{s1}\n+\n{q1}\n")
+            block2.append(f"@{name}{suffixes[1]}\n{s2}\n+\n{q2}\n")
+            written += 1
+            if len(block1) == 10_000:
+                gz1.write("".join(block1).encode())
+                gz2.write("".join(block2).encode())
+                block1, block2 = [], []
+        gz1.write("".join(block1).encode())
+        gz2.write("".join(block2).encode())
+    return written
+
+
+def reading_order(
+    fragments: Sequence[str],
+    rank: np.ndarray,
+    originals: Iterable[int],
+    platform: Platform,
+    rng: np.random.Generator,
+) -> tuple[list[Emission], int]:
+    """The order the instrument reads a library in, duplicates included.
+
+    Unique fragments come in ``rank`` order; each duplicate (one per entry of
+    ``originals``) is optical with the platform's share, read right after its original
+    (rank + 0.5), or else a PCR duplicate read anywhere (a random rank + 0.75: never
+    between an original and its optical twin).
+
+    Args:
+        fragments: Fragment sequences in R1 orientation.
+        rank: A permutation of ``range(len(fragments))``.
+        originals: Index of the fragment each duplicate copies.
+        platform: Whose duplicates can be optical.
+        rng: Randomness.
+
+    Returns:
+        The emissions in reading order, and how many duplicates are optical.
+    """
+    n = len(fragments)
+    keyed = [(float(rank[i]), i, False) for i in range(n)]
+    optical = 0
+    for i in originals:
+        if rng.random() < platform.optical_share:
+            keyed.append((rank[i] + 0.5, int(i), True))
+            optical += 1
+        else:
+            keyed.append((int(rng.integers(n)) + 0.75, int(i), False))
+    keyed.sort(key=lambda k: k[0])
+    return [Emission(fragments[i], is_optical) for _, i, is_optical in keyed], optical
 
 
 # --- library -------------------------------------------------------------------------------
@@ -193,6 +273,114 @@ class SequencingConfig:
     indel_share: float = 0.02
     read_spread: float = 0.6
     base_spread: float = 0.5
+
+    @property
+    def extra_bases(self) -> int:
+        """Template bases read beyond the read length (they feed deletion errors)."""
+        return 5
+
+    def sequence(
+        self,
+        templates: Sequence[str],
+        platform: Platform,
+        read_length: int,
+        rng: np.random.Generator,
+    ) -> list[tuple[str, str]]:
+        """:func:`sequence` with this error model."""
+        return sequence(templates, platform, read_length, self, rng)
+
+
+@dataclass(frozen=True)
+class DemoErrorModel:
+    """The embedded demo data's sequencer: substitutions rising linearly along the read,
+    rare 1-bp indels, qualities drawn to track the errors.
+
+    :class:`SequencingConfig` models errors more closely (qualities honest up to the
+    platform's bins); this one stays because the committed ``test_data/`` reads were made
+    with it, byte for byte.
+
+    Attributes:
+        substitution_first: Substitution rate at the first cycle.
+        substitution_last: Substitution rate at the last cycle.
+        indel_rate: 1-bp insertion/deletion errors per base.
+        n_rate: No-calls per base, on platforms that write them.
+    """
+
+    substitution_first: float = 0.001
+    substitution_last: float = 0.01
+    indel_rate: float = 1e-5
+    n_rate: float = 1e-4
+
+    @property
+    def extra_bases(self) -> int:
+        """Template bases read beyond the read length (they feed deletion errors)."""
+        return 1
+
+    def sequence(
+        self,
+        templates: Sequence[str],
+        platform: Platform,
+        read_length: int,
+        rng: np.random.Generator,
+    ) -> list[tuple[str, str]]:
+        """Turn read templates into (sequence, Phred+33 quality) pairs.
+
+        Args:
+            templates: What the instrument would read without errors, each at least
+                ``read_length + 1`` bases.
+            platform: Quality bins and whether no-calls occur.
+            read_length: Bases per read.
+            rng: Randomness.
+        """
+        cut = []
+        for t in templates:
+            if rng.random() < self.indel_rate * read_length:
+                p = int(rng.integers(1, read_length - 1))
+                t = (
+                    t[:p] + t[p + 1 :]
+                    if rng.random() < 0.5
+                    else t[:p] + "ACGT"[int(rng.integers(4))] + t[p:]
+                )
+            cut.append(t[:read_length])
+        n = len(cut)
+        codes = _CODES[np.frombuffer("".join(cut).encode(), dtype=np.uint8)].reshape(n, read_length)
+        frac = np.linspace(0.0, 1.0, read_length)
+        first, last = self.substitution_first, self.substitution_last
+        wrong = rng.random((n, read_length)) < first + (last - first) * frac
+        codes = np.where(wrong, (codes + rng.integers(1, 4, size=codes.shape)) % 4, codes).astype(
+            np.uint8
+        )
+        # Binned qualities that track the errors: correct bases mostly get the top
+        # bin (less so late in the read), wrong bases mostly the low ones.
+        p_ok = np.stack([np.zeros_like(frac), 0.015 + 0.04 * frac, 0.045 + 0.08 * frac], axis=1)
+        cum_ok = np.cumsum(p_ok, axis=1)  # per cycle: P(bin<=0), P(bin<=1), P(bin<=2)
+        cum_bad = np.cumsum(np.array([0.15, 0.45, 0.30]))
+        u = rng.random((n, read_length))
+        thresholds = np.where(wrong[..., None], cum_bad[None, None, :], cum_ok[None, :, :])
+        bins = (u[..., None] >= thresholds).sum(axis=2)
+        if platform.no_calls and self.n_rate > 0:
+            no_call = rng.random((n, read_length)) < self.n_rate
+            codes[no_call] = 4
+            bins[no_call] = 0
+        quals = (np.array(platform.quality_bins, dtype=np.uint8)[bins] + 33).astype(np.uint8)
+        return _reads(codes, quals, n, read_length)
+
+
+class Sequencer(Protocol):
+    """An error model :func:`read_pairs` can read with."""
+
+    @property
+    def extra_bases(self) -> int:
+        """Template bases read beyond the read length (they feed deletion errors)."""
+
+    def sequence(
+        self,
+        templates: Sequence[str],
+        platform: Platform,
+        read_length: int,
+        rng: np.random.Generator,
+    ) -> list[tuple[str, str]]:
+        """(sequence, Phred+33 quality) of each template, errors included."""
 
 
 @dataclass(frozen=True)
@@ -254,23 +442,11 @@ def draw_library(
         frag = seq[start : start + size]
         fragments.append(reverse_complement(frag) if rev else frag)
         kept_sizes.append(size)
-    # Reading order: unique fragments in random order, an optical duplicate right after
-    # its original (+0.5), a PCR duplicate anywhere (+0.75: never between an original and
-    # its optical twin).
     rank = rng.permutation(n)
-    keyed = [(float(rank[i]), i, False) for i in range(n)]
     rate = min(max(library.duplicate_rate, 0.0), 0.95)
     n_dup = round(rate / (1 - rate) * n) if n else 0
-    optical = 0
     originals = rng.integers(n, size=n_dup) if n else np.zeros(0, dtype=np.int64)
-    for i in originals:
-        if rng.random() < platform.optical_share:
-            keyed.append((rank[i] + 0.5, int(i), True))
-            optical += 1
-        else:
-            keyed.append((int(rng.integers(n)) + 0.75, int(i), False))
-    keyed.sort(key=lambda k: k[0])
-    emissions = [Emission(fragments[i], is_optical) for _, i, is_optical in keyed]
+    emissions, optical = reading_order(fragments, rank, originals, platform, rng)
     stats = LibraryStats(
         unique_pairs=n,
         duplicate_pairs=n_dup,
@@ -355,8 +531,13 @@ def sequence(
         codes[no_call] = 4
         bins[no_call] = 0
     quals = (np.asarray(platform.quality_bins, dtype=np.uint8)[bins] + 33).astype(np.uint8)
+    return _reads(codes, quals, n, read_length)
+
+
+def _reads(codes: np.ndarray, quals: np.ndarray, n: int, read_length: int) -> list[tuple[str, str]]:
+    """(sequence, quality) text of ``n`` reads from base codes (ACGTN = 0-4) and Phred+33."""
     seq_text = _LETTERS[codes].tobytes().decode()
-    qual_text = quals.tobytes().decode()
+    qual_text = quals.astype(np.uint8).tobytes().decode()
     return [
         (
             seq_text[i * read_length : (i + 1) * read_length],
@@ -370,25 +551,26 @@ def read_pairs(
     emissions: Sequence[Emission],
     platform: Platform,
     read_length: int,
-    sequencing: SequencingConfig,
+    sequencer: Sequencer,
     rng: np.random.Generator,
-    chunk: int = 20_000,
+    chunk: int | None = 20_000,
 ) -> Iterator[tuple[str, str, str, str]]:
     """(R1 seq, R1 qual, R2 seq, R2 qual) of each emission, R2 reading the other end.
 
-    Works in chunks of ``chunk`` pairs to bound memory; the chunk size is part of what
-    fixes the output for a seed.
+    Works in chunks of ``chunk`` pairs to bound memory (None: all at once); the chunk size
+    is part of what fixes the output for a seed.
     """
-    extra = read_length + 5
-    for lo in range(0, len(emissions), chunk):
-        part = emissions[lo : lo + chunk]
+    extra = read_length + sequencer.extra_bases
+    step = chunk or max(len(emissions), 1)
+    for lo in range(0, len(emissions), step):
+        part = emissions[lo : lo + step]
         r1 = [read_template(e.fragment, platform.adapter_r1, extra, rng) for e in part]
         r2 = [
             read_template(reverse_complement(e.fragment), platform.adapter_r2, extra, rng)
             for e in part
         ]
-        s1 = sequence(r1, platform, read_length, sequencing, rng)
-        s2 = sequence(r2, platform, read_length, sequencing, rng)
+        s1 = sequencer.sequence(r1, platform, read_length, rng)
+        s2 = sequencer.sequence(r2, platform, read_length, rng)
         for a, b in zip(s1, s2, strict=True):
             yield a[0], a[1], b[0], b[1]
 
@@ -449,25 +631,6 @@ def write_reads(
         fq2 = outdir / f"{MGI_FLOWCELL}_{unit}_{sample}_2.fq.gz"
         suffixes = ("/1", "/2")
     pairs = read_pairs(emissions, platform, read_length, sequencing, sequencer_rng)
-    outdir.mkdir(parents=True, exist_ok=True)
     # Level 4: several times faster than 9 on ~100 MB of FASTQ, a little larger.
-    with (
-        fq1.open("wb") as raw1,
-        fq2.open("wb") as raw2,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw1, mtime=0, compresslevel=4) as gz1,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw2, mtime=0, compresslevel=4) as gz2,
-    ):
-        written = 0
-        block1: list[str] = []
-        block2: list[str] = []
-        for name, (s1, q1, s2, q2) in zip(names, pairs, strict=True):
-            block1.append(f"@{name}{suffixes[0]}\n{s1}\n+\n{q1}\n")
-            block2.append(f"@{name}{suffixes[1]}\n{s2}\n+\n{q2}\n")
-            written += 1
-            if len(block1) == 10_000:
-                gz1.write("".join(block1).encode())
-                gz2.write("".join(block2).encode())
-                block1, block2 = [], []
-        gz1.write("".join(block1).encode())
-        gz2.write("".join(block2).encode())
+    written = write_fastq_pair(fq1, fq2, names, pairs, suffixes, level=4)
     return FastqPair(unit, fq1, fq2, written)

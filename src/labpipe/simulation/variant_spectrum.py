@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pysam
 
+from labpipe.core.alleles import normalise_in
 from labpipe.core.errors import InputFormatError
 
 TRANSITIONS: dict[str, str] = {"A": "G", "G": "A", "C": "T", "T": "C"}
@@ -213,13 +214,11 @@ class _Occupancy:
 
 
 def _left_normalise(seq: str, pos: int, ref: str, alt: str) -> tuple[int, str, str]:
-    """Left-align a biallelic indel with one anchor base, on a segment's own sequence."""
-    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
-        ref, alt = ref[:-1], alt[:-1]
-    while pos > 0 and ref[-1] == alt[-1] and seq[pos - 1] != "N":
-        pos -= 1
-        ref, alt = seq[pos] + ref[:-1], seq[pos] + alt[:-1]
-    return pos, ref, alt
+    """:func:`~labpipe.core.alleles.normalise_in` on a segment's own sequence, never
+    anchoring on an N (a ``--regions`` stretch may hold some)."""
+    start = seq.rfind("N", 0, pos) + 1
+    moved, ref, alt = normalise_in(seq[start : pos + len(ref)], pos - start, ref, alt)
+    return start + moved, ref, alt
 
 
 def _slide_span(seq: str, pos: int, ref: str, alt: str) -> tuple[int, int]:

@@ -1,4 +1,7 @@
-"""Tests for labpipe.evaluation.truth: calls and truth VCFs built here against a tiny reference."""
+"""labpipe.evaluation.evaluate on two-sample VCFs (one column compared), against a tiny reference.
+
+The calls and truth VCFs are built here; each matching rule is exercised once.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +13,13 @@ import pysam
 import pytest
 
 from labpipe.core.errors import InputFormatError
-from labpipe.evaluation.truth import (
+from labpipe.evaluation.evaluate import (
     ClassMetrics,
+    Evaluation,
     GenotypeMismatch,
     VariantRecord,
-    compare_to_truth,
-    format_comparison,
+    evaluate,
+    format_evaluation,
     variant_class,
 )
 from tests.paths import SHARED_DATA
@@ -137,16 +141,36 @@ def case(tmp_path: Path) -> dict[str, Path]:
     }
 
 
+def compare(
+    calls: Path,
+    truth: Path,
+    reference: Path,
+    sample: str,
+    regions_bed: Path | None = None,
+    pass_only: bool = True,
+) -> Evaluation:
+    """The same sample column compared on both sides."""
+    return evaluate(
+        truth,
+        calls,
+        reference,
+        regions_bed=regions_bed,
+        truth_sample=sample,
+        calls_sample=sample,
+        pass_only=pass_only,
+    )
+
+
 def counts(metrics: ClassMetrics) -> tuple[int, int, int, int]:
     return (metrics.tp, metrics.fp, metrics.fn, metrics.genotype_matches)
 
 
-class TestCompareToTruth:
+class TestCompare:
     def test_counts_within_regions(self, case: dict[str, Path]) -> None:
-        result = compare_to_truth(
+        result = compare(
             case["calls"], case["truth"], case["reference"], "PK001", regions_bed=case["regions"]
         )
-        print(format_comparison(result))
+        print(format_evaluation(result))
         assert counts(result.snv) == (4, 1, 1, 3)
         assert counts(result.indel) == (1, 0, 1, 1)
         assert counts(result.all) == (5, 1, 2, 4)
@@ -155,7 +179,7 @@ class TestCompareToTruth:
         assert result.all.f1 == pytest.approx(2 * 5 / (2 * 5 + 1 + 2))
 
     def test_discordant_records_are_listed(self, case: dict[str, Path]) -> None:
-        result = compare_to_truth(
+        result = compare(
             case["calls"], case["truth"], case["reference"], "PK001", regions_bed=case["regions"]
         )
         assert [(v.pos, v.gt) for v in result.false_positives] == [(1201, "0/1")]
@@ -168,18 +192,18 @@ class TestCompareToTruth:
         ]
 
     def test_homopolymer_deletion_matches_after_left_alignment(self, case: dict[str, Path]) -> None:
-        result = compare_to_truth(case["calls"], case["truth"], case["reference"], "PK001")
+        result = compare(case["calls"], case["truth"], case["reference"], "PK001")
         assert result.indel.tp == 1
         assert not any(v.pos in (501, 505) for v in result.false_positives)
 
     def test_without_regions_outside_records_count(self, case: dict[str, Path]) -> None:
-        result = compare_to_truth(case["calls"], case["truth"], case["reference"], "PK001")
+        result = compare(case["calls"], case["truth"], case["reference"], "PK001")
         assert counts(result.all) == (5, 2, 3, 4)
         assert [v.pos for v in result.false_positives] == [1201, 1501]
         assert [v.pos for v in result.false_negatives] == [1001, 1301, 1601]
 
     def test_filtered_call_counts_when_pass_only_is_off(self, case: dict[str, Path]) -> None:
-        result = compare_to_truth(
+        result = compare(
             case["calls"],
             case["truth"],
             case["reference"],
@@ -192,7 +216,7 @@ class TestCompareToTruth:
 
     def test_other_sample_column(self, case: dict[str, Path]) -> None:
         # PK002's truth: 201 (0/1) and 1101 (0/1); its calls: 201 0/1 and 1151 0/1.
-        result = compare_to_truth(
+        result = compare(
             case["calls"], case["truth"], case["reference"], "PK002", regions_bed=case["regions"]
         )
         assert counts(result.all) == (1, 1, 1, 1)
@@ -203,7 +227,7 @@ class TestCompareToTruth:
         plain = tmp_path / "calls_plain.vcf"
         with pysam.BGZFile(str(case["calls"]), "rb") as handle:
             plain.write_bytes(handle.read())
-        result = compare_to_truth(
+        result = compare(
             plain, case["truth"], case["reference"], "PK001", regions_bed=case["regions"]
         )
         assert counts(result.all) == (5, 1, 2, 4)
@@ -216,7 +240,7 @@ class TestErrors:
             match=r"calls\.vcf\.gz: the calls VCF has no sample column 'PK009' "
             r"\(it has: PK001, PK002\)",
         ):
-            compare_to_truth(case["calls"], case["truth"], case["reference"], "PK009")
+            compare(case["calls"], case["truth"], case["reference"], "PK009")
 
     def test_calls_made_against_another_reference(
         self, case: dict[str, Path], tmp_path: Path
@@ -226,19 +250,19 @@ class TestErrors:
         line = f"{CONTIG}\t101\t.\t{wrong_ref}\t{seq[100]}\t50\tPASS\t.\tGT\t0/1\t0/0"
         calls = write_vcf(tmp_path / "wrong.vcf.gz", [line])
         with pytest.raises(InputFormatError, match=r"wrong\.vcf\.gz: bcftools norm") as raised:
-            compare_to_truth(calls, case["truth"], case["reference"], "PK001")
+            compare(calls, case["truth"], case["reference"], "PK001")
         assert "same reference build" in str(raised.value)
         assert any("mismatch" in problem.lower() for problem in raised.value.problems)
 
     def test_missing_truth_file(self, case: dict[str, Path], tmp_path: Path) -> None:
         with pytest.raises(InputFormatError, match=r"nope\.vcf\.gz: truth VCF not found"):
-            compare_to_truth(case["calls"], tmp_path / "nope.vcf.gz", case["reference"], "PK001")
+            compare(case["calls"], tmp_path / "nope.vcf.gz", case["reference"], "PK001")
 
     def test_malformed_regions_bed(self, case: dict[str, Path], tmp_path: Path) -> None:
         bed = tmp_path / "bad.bed"
         bed.write_text(f"{CONTIG}\t100\n")
         with pytest.raises(InputFormatError, match=r"bad\.bed"):
-            compare_to_truth(case["calls"], case["truth"], case["reference"], "PK001", bed)
+            compare(case["calls"], case["truth"], case["reference"], "PK001", bed)
 
 
 class TestMetrics:
@@ -262,13 +286,15 @@ class TestMetrics:
         assert variant_class(ref, alt) == expected
 
 
-def test_format_comparison_lists_what_differs(case: dict[str, Path]) -> None:
-    result = compare_to_truth(
+def test_format_evaluation_lists_what_differs(case: dict[str, Path]) -> None:
+    result = compare(
         case["calls"], case["truth"], case["reference"], "PK001", regions_bed=case["regions"]
     )
-    text = format_comparison(result, max_listed=1)
+    text = format_evaluation(result, max_listed=1)
     lines = text.splitlines()
-    assert lines[0] == "sample PK001 against the truth"
+    assert lines[0].startswith(
+        f"calls {case['calls']} (PK001) against truth {case['truth']} (PK001)"
+    )
     assert lines[2].split()[:4] == ["snv", "4", "1", "1"]
     assert lines[4].split()[:4] == ["all", "5", "1", "2"]
     assert "false negatives (2):" in lines
@@ -289,7 +315,7 @@ def test_giab_truth_against_itself_is_perfect() -> None:
     truth = GIAB / "test_nist.b37_chr20_100kbp_at_10mb.vcf.gz"
     reference = GIAB / "ucsc.hg19.chr20.unittest.fasta.gz"
     bed = GIAB / "test_nist.b37_chr20_100kbp_at_10mb.bed"
-    result = compare_to_truth(truth, truth, reference, "INTEGRATION", regions_bed=bed)
+    result = compare(truth, truth, reference, "INTEGRATION", regions_bed=bed)
     assert result.all.fp == result.all.fn == 0
     # `bcftools view -H -T <bed>` counts 49 records in the confident regions, none multi-allelic.
     assert result.all.genotype_matches == result.all.tp == 49
