@@ -232,9 +232,8 @@ def simulated_dataset(scratch: Path, name: str, seed: int) -> Dataset:
         if folder.exists():
             shutil.rmtree(folder)
         command = [
-            str(PYTHON),
-            "-m",
-            "labpipe.simulation.simulate",
+            str(labpipe_bin()),
+            "simulate",
             "--reference",
             str(GIAB_FASTA),
             "--outdir",
