@@ -25,14 +25,8 @@ import yaml
 
 from labpipe.qc.metrics import read_qc_table
 from labpipe.qc.verdict import FAIL, NOT_ASSESSED, PASS, VariantCounts, qc_verdict, sex_check
-from labpipe.simulation.read_simulator import (
-    ILLUMINA,
-    Emission,
-    LibraryConfig,
-    SequencingConfig,
-    draw_library,
-    write_reads,
-)
+from labpipe.simulation.read_simulator import Emission, LibraryConfig, draw_library, write_reads
+from labpipe.simulation.sequencer import ILLUMINA, SequencingConfig
 from tests.conftest import run_labpipe_run, write_fasta
 
 pytestmark = pytest.mark.e2e

@@ -17,11 +17,7 @@ from labpipe.simulation.demo_check import verify_demo_data
 from labpipe.simulation.demo_data import SimulationConfig, build_haplotypes, generate_demo_data
 from labpipe.simulation.demo_variants import plant_variants
 from labpipe.simulation.genome_build import build_genome
-from labpipe.simulation.read_simulator import (
-    DNBSEQ,
-    ILLUMINA,
-    DemoErrorModel,
-)
+from labpipe.simulation.sequencer import DNBSEQ, ILLUMINA, DemoErrorModel
 
 SMALL = SimulationConfig(target_depth=3)
 ILLUMINA_NAME = re.compile(

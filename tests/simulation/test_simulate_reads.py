@@ -10,17 +10,14 @@ import numpy as np
 import pytest
 
 from labpipe.config.platform import parse_read_name
-from labpipe.simulation.read_simulator import (
+from labpipe.simulation.read_simulator import LibraryConfig, draw_library, read_pairs, write_reads
+from labpipe.simulation.sequencer import (
     DNBSEQ,
     ILLUMINA,
-    LibraryConfig,
     SequencingConfig,
     cycle_error_rates,
-    draw_library,
     quality_bin,
-    read_pairs,
     sequence,
-    write_reads,
 )
 
 RNG = random.Random(4)

@@ -25,14 +25,13 @@ from labpipe.core.regions import read_bed
 from labpipe.inputs.reference import open_fasta
 from labpipe.simulation.demo_data import DEFAULT_SEED
 from labpipe.simulation.read_simulator import (
-    PLATFORMS,
     FastqPair,
     LibraryConfig,
     LibraryStats,
-    SequencingConfig,
     draw_library,
     write_reads,
 )
+from labpipe.simulation.sequencer import PLATFORMS, SequencingConfig
 from labpipe.simulation.variant_spectrum import Segment as SpectrumSegment
 from labpipe.simulation.variant_spectrum import (
     SpectrumConfig,

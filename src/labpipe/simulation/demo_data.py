@@ -27,19 +27,16 @@ from labpipe.simulation.demo_variants import PlantedVariant, plant_variants
 from labpipe.simulation.genome_build import build_genome
 from labpipe.simulation.genome_model import GenomeModel, Segment, gff3_lines, in_segments
 from labpipe.simulation.read_simulator import (
-    DNBSEQ,
-    ILLUMINA,
     ILLUMINA_INDEX,
     MGI_FLOWCELL,
-    DemoErrorModel,
     Emission,
-    Platform,
     illumina_names,
     mgi_names,
     read_pairs,
     reading_order,
     write_fastq_pair,
 )
+from labpipe.simulation.sequencer import DNBSEQ, ILLUMINA, DemoErrorModel, Platform
 
 DEFAULT_SEED = 20261123
 SAMPLES: tuple[str, str] = ("PK001", "PK002")
