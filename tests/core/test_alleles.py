@@ -9,6 +9,7 @@ from labpipe.core.alleles import (
     is_sequence_allele,
     normalise,
     normalise_in,
+    right_align,
     rightmost_end,
 )
 
@@ -102,3 +103,14 @@ def test_an_indel_stops_at_the_first_base_without_an_empty_allele() -> None:
         "chrT", 1, "AA", "A"
     )
     assert normalise_in("AAAC", 2, "A", "AA") == (0, "A", "AA")
+
+
+def test_right_align_writes_an_indel_at_the_end_of_its_repeat() -> None:
+    # A7 run at 7-13: the left-aligned deletion CA>C at 6 is AA>A at 12 written 3'.
+    assert right_align(6, "CA", "C", fetch) == (12, "AA", "A")
+    # CAG x3 at 17-25: one CAG more, left-aligned at 16 (T>TCAG), 3'-most at 25 (G>GCAG).
+    assert right_align(16, "T", "TCAG", fetch) == (25, "G", "GCAG")
+    assert key(25, "G", "GCAG") == AlleleKey("chrT", 16, "T", "TCAG")
+    # Nothing to shift: an SNV, and an indel whose next base differs.
+    assert right_align(3, "T", "C", fetch) == (3, "T", "C")
+    assert right_align(2, "AT", "A", fetch) == (2, "AT", "A")

@@ -142,3 +142,27 @@ def rightmost_end(pos: int, ref: str, alt: str, fetch: Fetch, limit: int = 10_00
         unit = unit[1:] + unit[0]
         shifted += 1
     return end + shifted
+
+
+def right_align(pos: int, ref: str, alt: str, fetch: Fetch) -> tuple[int, str, str]:
+    """A normalised indel written at the 3' end of its repeat instead (as HGVS places it,
+    and as some sources write it); anything else is returned unchanged.
+
+    Args:
+        pos, ref, alt: A normalised allele (see :func:`normalise`), 1-based.
+        fetch: Reference bases of its contig.
+
+    Returns:
+        (1-based position, REF, ALT), anchored on the base before the shifted indel.
+    """
+    shift = rightmost_end(pos, ref, alt, fetch) - (pos + len(ref) - 1)
+    if not shift:
+        return pos, ref, alt
+    changed = ref[1:] if len(ref) > len(alt) else alt[1:]
+    turn = shift % len(changed)
+    changed = changed[turn:] + changed[:turn]
+    pos += shift
+    anchor = fetch(pos - 1, pos).upper()
+    if len(ref) > len(alt):
+        return pos, anchor + changed, anchor
+    return pos, anchor, anchor + changed

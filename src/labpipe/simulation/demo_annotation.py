@@ -36,6 +36,7 @@ import pysam
 from labpipe.annotation.sources import is_pathogenic
 from labpipe.annotation.tiers import DEFAULT_LOF
 from labpipe.annotation.transcripts import TranscriptModel, load_transcripts
+from labpipe.core.alleles import right_align
 
 CLINVAR_NAME = "clinvar.vcf.gz"
 POPULATION_NAME = "population_af.vcf.gz"
@@ -145,20 +146,7 @@ def _planted(truth: Path, models: dict[str, TranscriptModel]) -> list[Planted]:
 
 def _right_shifted(fasta: pysam.FastaFile, v: Planted) -> tuple[int, str, str]:
     """The indel written at the 3' end of its repeat (as HGVS would place it)."""
-    sequence = fasta.fetch(v.chrom).upper()
-    pos, ref, alt = v.pos, v.ref, v.alt
-    if len(ref) > len(alt):
-        unit = ref[1:]
-        # While the base after the deleted ones equals the first deleted base, shift by one.
-        while pos + len(unit) < len(sequence) and sequence[pos + len(unit)] == unit[0]:
-            unit = unit[1:] + unit[0]
-            pos += 1
-        return pos, sequence[pos - 1] + unit, sequence[pos - 1]
-    unit = alt[1:]
-    while pos < len(sequence) and sequence[pos] == unit[0]:
-        unit = unit[1:] + unit[0]
-        pos += 1
-    return pos, sequence[pos - 1], sequence[pos - 1] + unit
+    return right_align(v.pos, v.ref, v.alt, lambda start, end: fasta.fetch(v.chrom, start, end))
 
 
 def _padded(fasta: pysam.FastaFile, v: Planted) -> tuple[int, str, str]:

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pysam
 
-from labpipe.core.alleles import normalise_in
+from labpipe.core.alleles import normalise_in, rightmost_end
 from labpipe.core.errors import InputFormatError
 
 TRANSITIONS: dict[str, str] = {"A": "G", "G": "A", "C": "T", "T": "C"}
@@ -221,25 +221,6 @@ def _left_normalise(seq: str, pos: int, ref: str, alt: str) -> tuple[int, str, s
     return start + moved, ref, alt
 
 
-def _slide_span(seq: str, pos: int, ref: str, alt: str) -> tuple[int, int]:
-    """Reference span an indel could be written anywhere in (left- to right-aligned).
-
-    Args:
-        seq: The sequence the indel lies on.
-        pos: Anchor position of the left-aligned indel.
-        ref: Its REF.
-        alt: Its ALT.
-    """
-    changed = ref[1:] if len(ref) > len(alt) else alt[1:]
-    end = pos + len(ref)
-    # Slide right while the base after the indel equals the first base of the changed
-    # sequence (rotating the changed sequence as it goes).
-    while end < len(seq) and seq[end] == changed[0]:
-        changed = changed[1:] + changed[0]
-        end += 1
-    return pos, end
-
-
 def plant_variants(
     segments: Sequence[Segment],
     sequence_of: Callable[[Segment], str],
@@ -362,7 +343,7 @@ def _random_indel(
     if "N" in seq[i - 1 : i + size + 2]:
         return None
     pos, ref, alt = _left_normalise(seq, i, ref, alt)
-    lo, hi = _slide_span(seq, pos, ref, alt)
+    lo, hi = pos, rightmost_end(pos + 1, ref, alt, lambda start, end: seq[start:end])
     kind = "deletion" if deletion else "insertion"
     variant = TruthVariant(seg.contig, seg.start + pos, ref, (alt,), (1, 1), kind, "none")
     return variant, (seg.start + lo, seg.start + hi)
