@@ -113,4 +113,4 @@ def test_right_align_writes_an_indel_at_the_end_of_its_repeat() -> None:
     assert key(25, "G", "GCAG") == AlleleKey("chrT", 16, "T", "TCAG")
     # Nothing to shift: an SNV, and an indel whose next base differs.
     assert right_align(3, "T", "C", fetch) == (3, "T", "C")
-    assert right_align(2, "AT", "A", fetch) == (2, "AT", "A")
+    assert right_align(1, "GA", "G", fetch) == (1, "GA", "G")
