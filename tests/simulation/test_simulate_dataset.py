@@ -15,7 +15,7 @@ from labpipe.cli import main
 from labpipe.config.samplesheet import load_sample_sheet
 from labpipe.core.errors import InputFormatError, UsageError
 from labpipe.simulation.dataset import apply_variants, dataset_request, simulate_dataset
-from labpipe.simulation.variant_spectrum import TruthVariant
+from labpipe.simulation.truth_variants import TruthVariant
 
 needs_bcftools = pytest.mark.skipif(shutil.which("bcftools") is None, reason="needs bcftools")
 

@@ -11,16 +11,18 @@ import pytest
 
 from labpipe.core.errors import InputFormatError
 from labpipe.evaluation.evaluate import left_align
-from labpipe.simulation.variant_spectrum import (
+from labpipe.simulation.truth_variants import (
     TRANSITIONS,
     Segment,
-    SpectrumConfig,
     TruthVariant,
+    summarise,
+    variants_from_vcf,
+)
+from labpipe.simulation.variant_spectrum import (
+    SpectrumConfig,
     find_repeats,
     indel_length_weights,
     plant_variants,
-    summarise,
-    variants_from_vcf,
 )
 
 LENGTH = 400_000

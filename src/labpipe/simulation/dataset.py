@@ -32,14 +32,14 @@ from labpipe.simulation.read_simulator import (
     write_reads,
 )
 from labpipe.simulation.sequencer import PLATFORMS, SequencingConfig
-from labpipe.simulation.variant_spectrum import Segment as SpectrumSegment
-from labpipe.simulation.variant_spectrum import (
-    SpectrumConfig,
+from labpipe.simulation.truth_variants import Segment as SpectrumSegment
+from labpipe.simulation.truth_variants import (
     SpectrumSummary,
     TruthVariant,
     summarise,
     variants_from_vcf,
 )
+from labpipe.simulation.variant_spectrum import SpectrumConfig
 from labpipe.simulation.variant_spectrum import plant_variants as plant_spectrum
 
 #: Sample names the sample sheet accepts.
