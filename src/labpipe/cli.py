@@ -502,12 +502,12 @@ def evaluate(
 @click.option("--indel-fraction", type=float, default=0.15, show_default=True)
 @click.option("--het-fraction", type=float, default=0.6, show_default=True)
 @click.option("--check", is_flag=True, help="Demo only: verify the data with bcftools norm/csq.")
-def simulate(outdir: Path, overwrite: bool, seed: int | None, reference: Path | None,
-             regions: Path | None, variants: Path | None, variants_sample: str | None,
-             sample: str, platform: str, depth: float | None, read_length: int,
-             insert_mean: float, insert_sd: float, short_insert_fraction: float,
-             duplicate_rate: float, error_rate: float, variant_rate: float,
-             indel_fraction: float, het_fraction: float, check: bool) -> None:  # fmt: skip
+def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Path | None,
+             variants: Path | None, variants_sample: str | None, sample: str, platform: str,
+             depth: float | None, read_length: int, insert_mean: float, insert_sd: float,
+             short_insert_fraction: float, duplicate_rate: float, error_rate: float,
+             variant_rate: float, indel_fraction: float, het_fraction: float,
+             check: bool, overwrite: bool) -> None:  # fmt: skip
     """Write a simulated data set: truth VCF, paired FASTQ and a sample sheet.
 
     Without --reference: labpipe's demo data (test_data/), byte for byte from the seed.

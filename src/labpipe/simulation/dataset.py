@@ -20,7 +20,7 @@ import pysam
 
 from labpipe import __version__
 from labpipe.core.errors import InputFormatError, UsageError
-from labpipe.core.folders import claim_output_folder
+from labpipe.core.folders import claim_output_folder, output_folder_problem
 from labpipe.core.regions import read_bed
 from labpipe.inputs.reference import open_fasta
 from labpipe.simulation.demo_data import DEFAULT_SEED
@@ -287,6 +287,9 @@ def simulate_dataset(request: DatasetRequest) -> Dataset:
 
 def _check_request(request: DatasetRequest) -> None:
     problems = []
+    folder = output_folder_problem(request.outdir, request.overwrite)
+    if folder is not None:
+        problems.append(folder)
     if not request.reference.is_file():
         problems.append(f"--reference {request.reference} not found")
     if request.platform not in PLATFORMS:
