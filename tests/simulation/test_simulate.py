@@ -14,7 +14,12 @@ import pytest
 
 from labpipe.cli import main
 from labpipe.simulation.demo_check import verify_demo_data
-from labpipe.simulation.demo_data import SimulationConfig, build_haplotypes, generate_demo_data
+from labpipe.simulation.demo_data import (
+    EXPECTED_COLUMNS,
+    SimulationConfig,
+    build_haplotypes,
+    generate_demo_data,
+)
 from labpipe.simulation.demo_variants import plant_variants
 from labpipe.simulation.genome_build import build_genome
 from labpipe.simulation.sequencer import DNBSEQ, ILLUMINA, DemoErrorModel
@@ -135,17 +140,7 @@ def test_truth_vcf_has_both_samples_and_contig_lengths(small: Path) -> None:
 def test_expected_consequences_table(small: Path) -> None:
     with open(small / "expected_consequences.tsv") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
-    assert list(rows[0]) == [
-        "chrom",
-        "pos",
-        "ref",
-        "alt",
-        "gene",
-        "transcript",
-        "consequence",
-        "protein_change",
-        "hgvs_p",
-    ]
+    assert tuple(rows[0]) == EXPECTED_COLUMNS
     hgvs = re.compile(
         r"^p\.([A-Z][a-z]{2}\d+(_[A-Z][a-z]{2}\d+)?([A-Z][a-z]{2}|=|fs|del|dup|ins\w+))$"
     )
