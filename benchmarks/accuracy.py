@@ -60,9 +60,10 @@ def labpipe_config(
     outdir: Path,
     calling: dict[str, Any],
     trimming: dict[str, Any] | None = None,
+    alignment: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A lab config for one data set; ``calling`` (``trimming``) override labpipe's calling
-    (trimming) defaults."""
+    """A lab config for one data set; ``calling`` (``trimming``, ``alignment``) override
+    labpipe's calling (trimming, alignment) defaults."""
     return {
         "lab": {"name": "labpipe benchmark", "id": "bench"},
         "reference": {"fasta": str(reference), "build": "hg19"},
@@ -75,6 +76,7 @@ def labpipe_config(
         # Illumina set has NovaSeq names), not from HiSeq or DNBSEQ.
         "trimming": {"poly_g": POLY_G.get(dataset.name, False), **(trimming or {})},
         **({"calling": calling} if calling else {}),
+        **({"alignment": alignment} if alignment else {}),
     }
 
 
@@ -96,7 +98,9 @@ def run_labpipe(
         shutil.rmtree(out)
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "config.yaml"
-    settings = labpipe_config(dataset, reference, targets, out, caller.calling, trimming)
+    settings = labpipe_config(
+        dataset, reference, targets, out, caller.calling, trimming, caller.alignment
+    )
     config.write_text(yaml.safe_dump(settings, sort_keys=False))
     log(f"{dataset.name}: labpipe run ({caller.name})")
     started = time.monotonic()
@@ -179,6 +183,8 @@ def supported(caller: CallerConfig) -> str | None:
     """Why a pipeline configuration cannot run with this labpipe, or None."""
     if caller.kind != "pipeline":
         return None
+    if caller.alignment and "alignment" not in config_schema()["properties"]:
+        return "this labpipe's config has no alignment section"
     allowed = config_schema()["properties"]["calling"]["properties"]
     for key, value in caller.calling.items():
         if key not in allowed:

@@ -34,6 +34,7 @@ class CallerConfig:
         kind: ``pipeline`` or ``bam``.
         description: What it is.
         calling: ``calling:`` settings of a pipeline run (merged over labpipe's defaults).
+        alignment: ``alignment:`` settings of a pipeline run.
         command: Calling command of a ``bam`` configuration.
         exclude: ``bcftools filter -e`` expression; matching calls are filtered out.
     """
@@ -42,6 +43,7 @@ class CallerConfig:
     kind: str
     description: str
     calling: dict[str, Any] = field(default_factory=dict)
+    alignment: dict[str, Any] = field(default_factory=dict)
     command: str = ""
     exclude: str = ""
 
@@ -76,6 +78,12 @@ CONFIGS: list[CallerConfig] = [
         "pipeline",
         "labpipe run with calling.caller: freebayes",
         calling={"caller": "freebayes"},
+    ),
+    CallerConfig(
+        "labpipe-minimap2",
+        "pipeline",
+        "labpipe run with alignment.aligner: minimap2 (minimap2 -ax sr instead of bwa mem)",
+        alignment={"aligner": "minimap2"},
     ),
     CallerConfig(
         "bcftools-bare",

@@ -19,8 +19,8 @@ FOR_TESTS=0
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
-TOOLS=(fastp bwa samtools bcftools bgzip tabix mosdepth freebayes)
-APT_PACKAGES=(fastp bwa samtools bcftools tabix mosdepth freebayes libhts-dev)
+TOOLS=(fastp bwa minimap2 samtools bcftools bgzip tabix mosdepth freebayes)
+APT_PACKAGES=(fastp bwa minimap2 samtools bcftools tabix mosdepth freebayes libhts-dev)
 
 say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }

@@ -287,11 +287,22 @@ def reference() -> None:
 
 @reference.command("prepare")
 @click.argument("fasta", type=click.Path(path_type=Path))
-def reference_prepare(fasta: Path) -> None:
-    """Build the samtools and bwa indexes of FASTA beside it (skips ones present)."""
+@click.option(
+    "--aligner",
+    type=click.Choice(["bwa", "minimap2"]),
+    default="bwa",
+    show_default=True,
+    help="Whose index to build beside the .fai (the config's alignment.aligner).",
+)
+def reference_prepare(fasta: Path, aligner: str) -> None:
+    """Build the samtools and aligner indexes of FASTA beside it (skips ones present).
+
+    Says first what a build needs (memory, disk, time, scaled from the FASTA's size) and
+    stops when this computer has too little; warns about ALT contigs.
+    """
     from labpipe.inputs.reference import prepare_reference
 
-    for line in prepare_reference(fasta):
+    for line in prepare_reference(fasta, aligner):
         click.echo(line)
 
 

@@ -99,7 +99,7 @@ def test_hash_ignores_output_dir_and_key_order(tmp_path: Path) -> None:
 
 def test_each_stage_hash_changes_only_with_its_own_sections(tmp_path: Path) -> None:
     config = load_config(write_config(tmp_path, MINIMAL))
-    stages = ("trimming", "calling", "annotation", "sex")
+    stages = ("trimming", "alignment", "calling", "annotation", "sex")
     before = {stage: stage_config_sha256(config, stage) for stage in stages}
 
     def changed(section: str, key: str, value: object) -> set[str]:
@@ -112,6 +112,7 @@ def test_each_stage_hash_changes_only_with_its_own_sections(tmp_path: Path) -> N
     assert changed("lab", "id", "other") == {"calling"}  # in every VCF header
     assert changed("calling", "min_baseq", 30) == {"calling"}
     assert changed("trimming", "min_length", 50) == {"trimming"}
+    assert changed("alignment", "aligner", "minimap2") == {"alignment"}
     assert changed("annotation", "tiers", {"max_af": 0.001}) == {"annotation"}
     # The table marks incidental findings as the report lists them.
     assert changed("report", "incidental_in_tier1", True) == {"annotation"}

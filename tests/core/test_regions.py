@@ -128,3 +128,46 @@ def test_calling_chunk_count_follows_regions_and_bases_not_cores(tmp_path: Path)
     assert calling_chunk_count(long_bed, {}, padding=0, wanted=4) == 4
     assert calling_chunk_count(long_bed, {}, padding=0, wanted=64) == 1_100_000 // MIN_CHUNK_BASES
     assert calling_chunk_count(None, {"chr1": 248_956_422}, padding=0, wanted=4) == 4
+
+
+def decoy_genome(contigs: int) -> dict[str, int]:
+    """A genome like hs38DH's tail: a few chromosomes, then thousands of small contigs."""
+    lengths = {"chr1": 248_956_422, "chr2": 242_193_529}
+    lengths |= {f"chrUn_JTFH{i:07d}v1_decoy": 1_000 + 37 * i for i in range(contigs)}
+    return lengths
+
+
+def test_thousands_of_small_contigs_share_a_few_chunks() -> None:
+    """Calling jobs are bounded by calling.scatter, not by the number of contigs."""
+    genome = decoy_genome(3_000)
+    for wanted in (1, 4, 256):
+        assert calling_chunk_count(None, genome, padding=0, wanted=wanted) == wanted
+    groups = split_regions([Interval(c, 0, n) for c, n in genome.items()], 4)
+    assert len(groups) == 4
+    # Every contig is called, once, in reference order; small ones travel together.
+    pieces = [iv for group in groups for iv in group]
+    assert [iv.contig for iv in pieces if iv.start == 0] == list(genome)
+    assert sum(iv.length for iv in pieces) == sum(genome.values())
+    assert max(len(group) for group in groups) > 1_000
+
+
+def test_a_dry_run_on_3000_contigs_plans_scatter_calling_jobs(
+    lab: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from labpipe.cli import main
+
+    fasta = lab / "ref.fa"
+    with fasta.open("w") as out:
+        out.write(">chr1\n" + "ACGT" * 500 + "\n")
+        for i in range(3_000):
+            out.write(f">chrUn_decoy{i}_decoy\n" + "ACGTTGCA" * 25 + "\n")
+    code = main(["run", str(lab / "lab.yaml"), "--dry-run", "--cores", "2", "--outdir", str(lab)])
+    out = capsys.readouterr().out
+    assert not code
+    counts = dict(
+        (fields[0], int(fields[1]))
+        for fields in (line.split() for line in out.splitlines())
+        if len(fields) == 2 and fields[1].isdigit()
+    )
+    assert counts["call_chunk"] == 4  # calling.scatter's default, whatever the contig count
+    assert counts["total"] < 40

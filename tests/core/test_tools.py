@@ -88,6 +88,20 @@ def test_freebayes_is_required_for_its_caller_or_its_second_opinion(
         assert "freebayes: not found on PATH" in str(missing.value.problems)
 
 
+def test_minimap2_is_required_only_when_it_is_the_aligner(monkeypatch: pytest.MonkeyPatch) -> None:
+    statuses = [
+        ToolStatus(t, None, None, "not found on PATH")
+        if t.name == "minimap2"
+        else ToolStatus(t, f"/bin/{t.name}", t.minimum, None)
+        for t in TOOLS
+    ]
+    monkeypatch.setattr(tools, "check_all", lambda: statuses)
+    assert "minimap2" not in tools.require_tools("bcftools", True, "bwa")
+    with pytest.raises(MissingToolError) as missing:
+        tools.require_tools("bcftools", True, "minimap2")
+    assert "minimap2: not found on PATH" in str(missing.value.problems)
+
+
 def test_doctor_reports_freebayes_missing_because_the_defaults_need_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import re
 from pathlib import Path
 
@@ -108,3 +109,51 @@ def test_a_cut_short_gzip_is_named(tmp_path: Path) -> None:
         InputFormatError, match=r"r1\.fq\.gz: the gzip stream is damaged or cut short"
     ):
         count_pairs("S1", "L1", fq1, fq2)
+
+
+MANY = [f"A00123:8:HXXXXDSXX:1:1101:{i}:2000" for i in range(10_000)]  # several blocks
+
+
+def test_interleaved_pairs_are_passed_on_whole_and_in_order(tmp_path: Path) -> None:
+    fq1 = write_fastq(tmp_path / "r1.fq.gz", MANY, 1)
+    fq2 = write_fastq(tmp_path / "r2.fq.gz", MANY, 2)
+    out = io.BytesIO()
+    assert count_pairs("S1", "L1", fq1, fq2, interleave_to=out).pairs == 10_000
+    expected = "".join(record(name, 1) + record(name, 2) for name in MANY)
+    assert out.getvalue().decode() == expected
+
+
+@pytest.mark.parametrize("where", [7, 4095, 4096, 9_999])
+def test_a_problem_past_the_first_block_names_its_record(tmp_path: Path, where: int) -> None:
+    """Blocks are checked whole; the record named is the exact one, wherever it falls."""
+    fq1 = write_fastq(tmp_path / "r1.fq", MANY, 1)
+    lines = fq1.read_text().splitlines(keepends=True)
+    lines[4 * where + 3] = "II\n"  # quality shorter than the sequence
+    fq1.write_text("".join(lines))
+    fq2 = write_fastq(tmp_path / "r2.fq", MANY, 2)
+    out = io.BytesIO()
+    with pytest.raises(InputFormatError) as raised:
+        count_pairs("S1", "L1", fq1, fq2, interleave_to=out)
+    assert f"record {where + 1:,} (line {4 * where + 1:,}): the sequence and quality" in str(
+        raised.value
+    )
+    # Nothing from the block holding the bad record was passed on.
+    assert out.getvalue().count(b"\n@A00123") < 2 * where + 1
+
+
+def test_windows_line_ends_and_sra_mate_numbers_pass(tmp_path: Path) -> None:
+    fq1 = tmp_path / "r1.fq"
+    fq2 = tmp_path / "r2.fq"
+    fq1.write_bytes(b"@SRR1.7.1 7\r\nACGT\r\n+\r\nIIII\r\n@SRR1.8.1 8\r\nAC\r\n+\r\nII\r\n")
+    fq2.write_bytes(b"@SRR1.7.2 7\r\nACGT\r\n+\r\nIIII\r\n@SRR1.8.2 8\r\nAC\r\n+\r\nII\r\n")
+    assert count_pairs("S1", "L1", fq1, fq2, interleave_to=io.BytesIO()).pairs == 2
+
+
+def test_no_final_newline_and_empty_files(tmp_path: Path) -> None:
+    fq1 = write_fastq(tmp_path / "r1.fq", NAMES, 1)
+    fq2 = write_fastq(tmp_path / "r2.fq", NAMES, 2)
+    fq2.write_text(fq2.read_text().rstrip("\n"))
+    assert count_pairs("S1", "L1", fq1, fq2).pairs == 200
+    fq1.write_text("")
+    fq2.write_text("")
+    assert count_pairs("S1", "L1", fq1, fq2).pairs == 0

@@ -51,7 +51,10 @@ def test_other_steps_are_sized_from_what_exists_before_the_run(tmp_path: Path) -
     fasta = sized(tmp_path / "ref.fa", 3_100_000_000)
     reads = [sized(tmp_path / "r1.fq.gz", 6_000_000_000)]
     assert markdup_resources(reads, 4) == StepResources(2000 + 1200, 45)
-    assert reference_index_resources(fasta) == StepResources(18600, 558)
+    # GRCh38-sized: bwa index about 5 GB and an hour (labpipe.inputs.reference.build_needs), x1.5
+    # memory and x3 time for the queue's limits.
+    assert reference_index_resources(fasta) == StepResources(7440, 195)
+    assert reference_index_resources(fasta, "minimap2").mem_mb == 37200
     fai = tmp_path / "ref.fa.fai"
     fai.write_text("chr1\t248956422\t6\t60\t61\nchrM\t16569\t1\t60\t61\n")
     assert depth_resources(fai, reads).mem_mb == 1000 + 996  # 4 bytes per base of chr1

@@ -110,7 +110,7 @@ def test_fastq_corrupt_deep_inside_fails_its_sample(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "labpipe: error: the run failed" in result.stderr
     # Found by counting the file, not from fastp's wording (0.23 exits 0 on it).
-    assert f"step 'check_pairs' failed for sample PK002, unit L02 reading {broken}" in result.stderr
+    assert f"step 'align' failed for sample PK002, unit L02 reading {broken}" in result.stderr
     assert f"{broken} record 8,001 (line 32,001): the sequence and quality lines differ" in (
         result.stderr
     )
@@ -122,7 +122,7 @@ def test_fastq_corrupt_deep_inside_fails_its_sample(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
     # ... up to its report, the QC table and an index that names the sample without a result.
-    said = "NO RESULT: step 'check_pairs' failed, see logs/check_pairs/PK002.L02.log"
+    said = "NO RESULT: step 'align' failed, see logs/check_pairs/PK002.L02.log"
     assert f"PK002: {said}" in result.stderr
     assert "the index marks PK002 as NO RESULT" in result.stderr
     report = outdir / "results" / "report"

@@ -15,6 +15,7 @@ from labpipe.config.settings import DEFAULTS
 from labpipe.run.workflow_support import (
     CARRIES_ALT_STAGE,
     adapter_args,
+    aligner_command,
     caller_command,
     fastp_plan,
     filter_command,
@@ -41,6 +42,18 @@ def test_name_pattern_matches_only_sheet_names() -> None:
     pattern = re.compile(f"^(?:{name_pattern(['PK001', 'PK001.b'])})$")
     assert pattern.match("PK001") and pattern.match("PK001.b")
     assert not pattern.match("PK001.annotated") and not pattern.match("PK001xb")
+
+
+def test_aligners_read_interleaved_pairs_with_the_read_group_and_a_fixed_batch() -> None:
+    bwa, minimap2 = aligner_command("bwa"), aligner_command("minimap2")
+    assert bwa.startswith("bwa mem -p ") and " -K 10000000 " in bwa
+    assert minimap2.startswith("minimap2 -ax sr ") and " -K 100M " in minimap2
+    assert "{input.index:q}" in minimap2  # the .mmi, not the FASTA
+    for command in (bwa, minimap2):
+        assert "-t {threads}" in command and " -Y " in command
+        assert "-R '{params.rg}'" in command and command.endswith(" -")
+    with pytest.raises(ValueError, match="unknown aligner 'bowtie2'"):
+        aligner_command("bowtie2")
 
 
 def test_caller_commands_share_regions_and_quality_floors() -> None:

@@ -246,7 +246,7 @@ rule sex_check:
         # What the check reads besides its inputs: the sheet's sex, the build and PAR table.
         sex=lambda wc: SEX[wc.sample],
         sex_sha256=STAGE_SHA["sex"],
-    priority: 60
+    priority: 74
     log:
         "logs/sex_check/{sample}.log",
     threads: 1

@@ -19,8 +19,10 @@ from labpipe.provenance.no_result import analysable, read_no_result
 from labpipe.core.regions import calling_chunk_count
 from labpipe.core.resources import envs_dir
 from labpipe.config.samplesheet import load_sample_sheet, samples_of
+from labpipe.inputs.reference import index_files
 from labpipe.run.workflow_support import (
     CARRIES_ALT_STAGE,
+    aligner_command,
     fastp_plan,
     caller_command,
     filter_command,
@@ -67,6 +69,11 @@ REF = LP["reference"]["fasta"]
 GFF3 = LP["annotation"]["gff3"]
 ENVS = envs_dir()
 THREADS = LP["threads"]
+# The aligner (alignment.aligner), its index beside the FASTA, its command and log folder.
+ALIGNER = LP["alignment"]["aligner"]
+ALIGNER_INDEX = [str(p) for p in index_files(Path(REF), ALIGNER)[f"{ALIGNER} index"]]
+ALIGNER_COMMAND = aligner_command(ALIGNER)
+ALIGNER_LOG = "bwa_mem" if ALIGNER == "bwa" else ALIGNER
 CALLING = LP["calling"]
 # Rules that read the config take the hash of only the sections they depend on as a
 # param (Snakemake reruns a job when its params change), so that a report setting

@@ -11,7 +11,7 @@ rule samtools_stats:
         flagstat="results/qc/samtools/{sample}.flagstat.json",
     params:
         ref=REF,
-    priority: 85
+    priority: 74
     log:
         "logs/samtools_stats/{sample}.log",
     threads: 1
@@ -40,7 +40,7 @@ rule mosdepth:
         prefix="results/qc/mosdepth/{sample}",
         thresholds=",".join(map(str, LP["qc"]["depth_thresholds"])),
         mapq=CALLING["min_mapq"],
-    priority: 85
+    priority: 74
     log:
         "logs/mosdepth/{sample}.log",
     # One thread: off the critical path, it then fits beside a calling chunk

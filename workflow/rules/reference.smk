@@ -8,18 +8,21 @@ rule reference_index:
         ancient(REF),
     output:
         fai=REF + ".fai",
-        bwa=multiext(REF, ".amb", ".ann", ".bwt", ".pac", ".sa"),
+        # bwa's five files or minimap2's .mmi (labpipe.inputs.reference.index_files).
+        index=ALIGNER_INDEX,
     priority: 100
     log:
         "logs/reference/index.log",
     threads: 1
+    params:
+        aligner=ALIGNER,
     resources:
-        mem_mb=reference_index_resources(REF).mem_mb,
-        runtime=reference_index_resources(REF).runtime,
+        mem_mb=reference_index_resources(REF, ALIGNER).mem_mb,
+        runtime=reference_index_resources(REF, ALIGNER).runtime,
     conda:
         str(ENVS / "align.yaml")
     shell:
-        "{LABPIPE} reference prepare {input:q} > {log} 2>&1"
+        "{LABPIPE} reference prepare --aligner {params.aligner} {input:q} > {log} 2>&1"
 
 
 rule regions:

@@ -18,7 +18,7 @@ rule qc_summary:
     output:
         table="results/qc/qc_summary.tsv",
         ledger="results/qc/read_ledger_mqc.tsv",
-    priority: 50
+    priority: 74
     log:
         "logs/qc_summary.log",
     threads: 1

@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     # filter never helped calling (F1 equal or lower with it, on every set measured), as
     # the caller already weighs each base by its quality. Both off; 50 N if turned on.
     "trimming": {"min_length": 36, "poly_g": "auto", "quality_filter": False, "max_n_bases": 50},
+    # bwa until minimap2 is measured at least as accurate (benchmarks/RESULTS.md, Aligners).
+    "alignment": {"aligner": "bwa"},
     "qc": {
         "min_reads": 10000,
         "min_mapped_pct": 95.0,
@@ -216,6 +218,7 @@ def _sha256_json(value: Any) -> str:
 # header; its name is only printed on reports).
 STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "trimming": ("trimming",),
+    "alignment": ("alignment",),
     "calling": ("lab.id", "reference", "targets", "calling"),
     # The variant table marks incidental findings as the report lists them.
     "annotation": ("reference", "annotation", "report.incidental_in_tier1"),

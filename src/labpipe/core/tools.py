@@ -74,6 +74,15 @@ TOOLS: tuple[Tool, ...] = (
         needed_for="calling.indel_second_opinion (on by default) or calling.caller: freebayes",
         needed_by_default=True,
     ),
+    Tool(
+        "minimap2",
+        "2.24",
+        ("--version",),
+        r"(\d+\.\d+)",
+        "minimap2",
+        "minimap2",
+        needed_for="alignment.aligner: minimap2",
+    ),
 )
 
 
@@ -174,17 +183,20 @@ def check_all() -> list[ToolStatus]:
         return list(pool.map(check_tool, TOOLS))
 
 
-def require_tools(caller: str = "bcftools", second_opinion: bool = False) -> dict[str, str]:
+def require_tools(
+    caller: str = "bcftools", second_opinion: bool = False, aligner: str = "bwa"
+) -> dict[str, str]:
     """Versions of the tools a run needs, or an error listing every missing/old one.
 
     Args:
         caller: The configured variant caller; freebayes is needed only for it...
         second_opinion: ...or for its second opinion on bcftools' indels.
+        aligner: The configured aligner; minimap2 is needed only for it.
 
     Raises:
         MissingToolError: With the install command for the missing tools.
     """
-    optional = {caller} | ({"freebayes"} if second_opinion else set())
+    optional = {caller, aligner} | ({"freebayes"} if second_opinion else set())
     statuses = [s for s in check_all() if not s.tool.needed_for or s.tool.name in optional]
     bad = [s for s in statuses if not s.ok]
     if bad:

@@ -9,6 +9,14 @@ and ``run`` refuse it until ``labpipe reference prepare`` rebuilds. Indexes are
 built in a temporary folder and moved into place, then the stamp is written, so a
 killed ``prepare`` leaves nothing that counts as a finished index.
 
+The aligner's index is bwa's (five files) or minimap2's (``<fasta>.mmi``, built with the
+short-read preset), as ``alignment.aligner`` says; the stamp records whichever exist.
+
+Before building, ``prepare`` says what the build needs (memory, disk, time, scaled from
+the FASTA's size: :func:`build_needs`) and stops when this computer has too little; and
+it warns about ALT contigs (:func:`alt_contig_warning`), which labpipe does not map
+ALT-aware.
+
 References indexed by labpipe before stamps existed (indexes present, no stamp)
 are accepted with a warning: ``reference prepare`` checks such indexes against
 the FASTA (the ``.fai`` layout and the bwa index's contig names and lengths) and
@@ -29,22 +37,35 @@ from typing import TYPE_CHECKING, Any
 
 from labpipe import __version__
 from labpipe.core.atomic import write_text_atomic
-from labpipe.core.errors import InputFormatError, MissingToolError
+from labpipe.core.errors import InputFormatError, MissingToolError, RunError
 
 if TYPE_CHECKING:
     import pysam
 
 BWA_SUFFIXES = (".amb", ".ann", ".bwt", ".pac", ".sa")
+MINIMAP2_SUFFIX = ".mmi"
+ALIGNERS = ("bwa", "minimap2")
 STAMP_SUFFIX = ".labpipe-index.json"
 _STAMP_VERSION = 1
 
 
-def index_files(fasta: Path) -> dict[str, list[Path]]:
-    """The index files labpipe needs beside a FASTA, by the tool that builds them."""
-    return {
-        "samtools faidx": [Path(f"{fasta}.fai")],
-        "bwa index": [Path(f"{fasta}{suffix}") for suffix in BWA_SUFFIXES],
-    }
+def index_files(fasta: Path, aligner: str = "bwa") -> dict[str, list[Path]]:
+    """The index files ``aligner`` needs beside a FASTA, by the tool that builds them."""
+    files = {"samtools faidx": [Path(f"{fasta}.fai")]}
+    if aligner == "minimap2":
+        files["minimap2 index"] = [Path(f"{fasta}{MINIMAP2_SUFFIX}")]
+    else:
+        files["bwa index"] = [Path(f"{fasta}{suffix}") for suffix in BWA_SUFFIXES]
+    return files
+
+
+def _known_index_files(fasta: Path) -> list[Path]:
+    """Every index file labpipe builds beside a FASTA, for any aligner."""
+    return [
+        Path(f"{fasta}.fai"),
+        *(Path(f"{fasta}{suffix}") for suffix in BWA_SUFFIXES),
+        Path(f"{fasta}{MINIMAP2_SUFFIX}"),
+    ]
 
 
 def stamp_path(fasta: Path) -> Path:
@@ -52,19 +73,20 @@ def stamp_path(fasta: Path) -> Path:
     return Path(f"{fasta}{STAMP_SUFFIX}")
 
 
-def missing_indexes(fasta: Path) -> list[Path]:
-    """Index files not present beside ``fasta``."""
-    return [p for files in index_files(fasta).values() for p in files if not p.exists()]
+def missing_indexes(fasta: Path, aligner: str = "bwa") -> list[Path]:
+    """Index files ``aligner`` needs that are not present beside ``fasta``."""
+    return [p for files in index_files(fasta, aligner).values() for p in files if not p.exists()]
 
 
-def index_problems(fasta: Path) -> list[str]:
+def index_problems(fasta: Path, aligner: str = "bwa") -> list[str]:
     """Why the reference's indexes can neither be used nor built, if so."""
-    missing = missing_indexes(fasta)
+    missing = missing_indexes(fasta, aligner)
     if missing and not os.access(fasta.parent, os.W_OK):
         names = ", ".join(p.name for p in missing)
         return [
             f"reference {fasta} has no {names} and its folder is not writable: run "
-            f"`labpipe reference prepare {fasta}` as a user who can write there, "
+            f"`labpipe reference prepare{_aligner_option(aligner)} {fasta}` as a user who can"
+            " write there, "
             "or copy the FASTA to a writable folder"
         ]
     return []
@@ -83,7 +105,12 @@ class IndexState:
     warnings: list[str]
 
 
-def index_state(fasta: Path) -> IndexState:
+def _aligner_option(aligner: str) -> str:
+    """The ``prepare`` option that builds ``aligner``'s index ('' for the default, bwa)."""
+    return "" if aligner == "bwa" else f" --aligner {aligner}"
+
+
+def index_state(fasta: Path, aligner: str = "bwa") -> IndexState:
     """Check the stamp beside ``fasta`` against the FASTA, cheaply first.
 
     Size and mtime equal to the stamp's: current. Otherwise the FASTA is hashed
@@ -92,10 +119,10 @@ def index_state(fasta: Path) -> IndexState:
     builds them).
     """
     fasta = Path(fasta)
-    if missing_indexes(fasta) or not fasta.is_file():
+    if missing_indexes(fasta, aligner) or not fasta.is_file():
         return IndexState([], [])
     stamp = stamp_path(fasta)
-    prepare = f"rerun `labpipe reference prepare {fasta}`"
+    prepare = f"rerun `labpipe reference prepare{_aligner_option(aligner)} {fasta}`"
     if not stamp.exists():
         return IndexState(
             [],
@@ -120,8 +147,8 @@ def index_state(fasta: Path) -> IndexState:
     return IndexState(
         [
             f"reference {fasta} changed after its indexes were built (its content differs"
-            f" from the one recorded in {stamp.name}): the .fai and bwa index describe the"
-            f" old file; {prepare} to rebuild them"
+            f" from the one recorded in {stamp.name}): the .fai and {aligner} index describe"
+            f" the old file; {prepare} to rebuild them"
         ],
         [],
     )
@@ -137,7 +164,7 @@ def _read_stamp(stamp: Path) -> dict[str, Any] | None:
 
 
 def _index_sizes(fasta: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_size for files in index_files(fasta).values() for p in files}
+    return {p.name: p.stat().st_size for p in _known_index_files(fasta) if p.exists()}
 
 
 def _index_size_changes(fasta: Path, recorded: dict[str, Any]) -> list[str]:
@@ -182,25 +209,32 @@ def _write_stamp(fasta: Path) -> None:
         "mtime_ns": stat.st_mtime_ns,
         "sha256": sha256_file(fasta),
         "labpipe_version": __version__,
-        "indexes": [p.name for files in index_files(fasta).values() for p in files],
+        "indexes": [p.name for p in _known_index_files(fasta) if p.exists()],
         # A later check finds an index cut short or replaced after it was built.
         "index_sizes": _index_sizes(fasta),
     }
     write_text_atomic(stamp_path(fasta), json.dumps(record, indent=2) + "\n")
 
 
-def prepare_reference(fasta: Path) -> list[str]:
+def prepare_reference(fasta: Path, aligner: str = "bwa") -> list[str]:
     """Check a FASTA as ``validate`` does, then build (or rebuild) its indexes beside it.
 
     Indexes are rebuilt when the FASTA changed since they were built, or when
-    unstamped indexes do not match it.
+    unstamped indexes do not match it. Before anything is built, the memory and disk
+    the builds need are compared with what this computer has.
+
+    Args:
+        fasta: The reference FASTA.
+        aligner: Whose index to build beside the ``.fai``: ``bwa`` or ``minimap2``.
 
     Returns:
-        One line per index saying what was done.
+        One line per index saying what was done (and what a build needed), then a
+        warning line when the reference has ALT contigs.
 
     Raises:
         InputFormatError: The FASTA fails a check (every problem listed) or an
             indexer rejects it.
+        ResourceError: Too little free memory or disk for a build.
     """
     from labpipe.inputs.checks import check_fasta_content
 
@@ -218,29 +252,156 @@ def prepare_reference(fasta: Path) -> list[str]:
         shutil.rmtree(leftover, ignore_errors=True)  # from a prepare that was killed
     stale = _stale_reason(fasta)
     report = []
+    wanted = index_files(fasta, aligner)
+    to_build = [tool for tool, files in wanted.items() if stale or not all(map(Path.exists, files))]
+    needs = build_needs(fasta, to_build)
+    require_build_resources(fasta, needs)
     if stale:
         report.append(f"indexes rebuilt: {stale}")
         stamp_path(fasta).unlink(missing_ok=True)
-        for files in index_files(fasta).values():
-            for path in files:
-                path.unlink(missing_ok=True)
+        for path in _known_index_files(fasta):
+            path.unlink(missing_ok=True)
     built = False
-    for tool, files in index_files(fasta).items():
+    for tool, files in wanted.items():
         if all(p.exists() for p in files):
             report.append(f"{tool}: present ({', '.join(p.name for p in files)})")
             continue
         _build(tool, fasta, files)
         built = True
-        report.append(f"{tool}: built ({', '.join(p.name for p in files)})")
+        report.append(f"{tool}: built ({', '.join(p.name for p in files)}; {needs.describe()})")
     if built or not stamp_path(fasta).exists():  # the stamp records the new files' sizes
         _write_stamp(fasta)
         report.append(f"stamp: {stamp_path(fasta).name} ties the indexes to this FASTA")
+    from labpipe.inputs.checks import reference_contigs
+
+    alt = alt_contig_warning(fasta, list(reference_contigs(fasta)))
+    if alt:
+        report.append(f"WARNING: {alt}")
     return report
+
+
+# What building each index takes, per byte of FASTA (bases and newlines): memory, disk,
+# CPU minutes per GB. bwa: GRCh38 (3.1 GB of FASTA) takes about 5 GB of memory and an
+# hour (bwtsw); its files are 1.72 times the FASTA (measured here, chr20 and 50 Mb of
+# random sequence). minimap2 -x sr: measured here on 50 Mb of random sequence (405 MB of
+# memory, an index 3.1 times the FASTA, 1.2 CPU s); random sequence has no repeats, so
+# these are upper bounds for a genome, not measured on GRCh38.
+_BUILD_PER_FASTA_BYTE: dict[str, tuple[float, float, float]] = {
+    "samtools faidx": (0.0, 0.0, 1.0),
+    "bwa index": (1.6, 1.75, 20.0),
+    "minimap2 index": (8.0, 3.2, 2.0),
+}
+_BUILD_MIN_MEMORY = 200 * 10**6
+
+
+@dataclass(frozen=True)
+class BuildNeeds:
+    """What building some indexes of one FASTA takes (estimates scaled from its size).
+
+    Attributes:
+        tools: The indexes to build (``samtools faidx``, ``bwa index``, ``minimap2 index``).
+        memory: Peak memory in bytes (the builds run one after another).
+        disk: Bytes the new index files take beside the FASTA.
+        minutes: CPU minutes, all builds together (each builds on one core).
+    """
+
+    tools: tuple[str, ...]
+    memory: int
+    disk: int
+    minutes: int
+
+    def describe(self) -> str:
+        """'about 5.0 GB of memory, 5.4 GB of disk and 62 min' for the user."""
+        from labpipe.inputs.disk import human
+
+        time = f"{self.minutes} min" if self.minutes >= 1 else "under a minute"
+        return f"about {human(self.memory)} of memory, {human(self.disk)} of disk and {time}"
+
+
+def build_needs(fasta: Path, tools: list[str]) -> BuildNeeds:
+    """Memory, disk and time to build ``tools``' indexes of ``fasta``, from its size."""
+    size = Path(fasta).stat().st_size
+    rates = [_BUILD_PER_FASTA_BYTE[tool] for tool in tools]
+    memory = max([_BUILD_MIN_MEMORY, *(int(size * mem) for mem, _, _ in rates)])
+    disk = sum(int(size * per) for _, per, _ in rates)
+    minutes = round(sum(size / 1e9 * per_gb for _, _, per_gb in rates))
+    return BuildNeeds(tuple(tools), memory if tools else 0, disk, minutes)
+
+
+def available_memory() -> int | None:
+    """Memory the kernel says new work can use (MemAvailable), or None where not known."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def require_build_resources(fasta: Path, needs: BuildNeeds) -> None:
+    """Stop before a build this computer has too little memory or disk for.
+
+    Raises:
+        RunError: Naming what the build needs and what is free, with what to do.
+    """
+    from labpipe.inputs.disk import free_bytes, human
+
+    if not needs.tools:
+        return
+    problems = []
+    memory = available_memory()
+    if memory is not None and memory < needs.memory:
+        problems.append(
+            f"it needs about {human(needs.memory)} of memory and {human(memory)} is available:"
+            " close other programs, or build on a computer with more memory and copy the index"
+            f" files and {stamp_path(fasta).name} beside the FASTA"
+        )
+    free = free_bytes(fasta.parent)
+    if free < needs.disk:
+        problems.append(
+            f"its files take about {human(needs.disk)} and {fasta.parent} has {human(free)}"
+            " free: free space there, or put the FASTA on a disk with more room"
+        )
+    if problems:
+        raise RunError(f"{fasta}: cannot build the {' and '.join(needs.tools)}", problems)
+
+
+#: bwakit's list of ALT contigs beside the FASTA (bwa reads it to map ALT-aware).
+ALT_FILE_SUFFIX = ".alt"
+
+
+def alt_contig_warning(fasta: Path, contigs: list[str]) -> str | None:
+    """A warning when the reference has ALT contigs (or HLA contigs, or a ``.alt`` file).
+
+    labpipe maps without ALT awareness: a read from a region that also has an ALT copy
+    aligns equally well to both and gets MAPQ 0, below the caller's ``min_mapq``.
+    """
+    alt = [name for name in contigs if name.lower().endswith("_alt")]
+    hla = [name for name in contigs if name.startswith("HLA-")]
+    alt_file = Path(f"{fasta}{ALT_FILE_SUFFIX}")
+    if not (alt or hla or alt_file.exists()):
+        return None
+    found = [
+        f"{len(names):,} {kind} contig(s) ({', '.join(names[:3])}{', …' if len(names) > 3 else ''})"
+        for kind, names in (("ALT", alt), ("HLA", hla))
+        if names
+    ]
+    if alt_file.exists():
+        found.append(f"an ALT list beside it ({alt_file.name})")
+    return (
+        f"reference {fasta} has {' and '.join(found)}: labpipe aligns without ALT-aware"
+        " mapping, so reads from the many genes that also have an ALT copy (HLA, KIR and"
+        " hundreds of others) align equally well to both, get mapping quality 0 and are not"
+        " called (calling.min_mapq). Use a reference without ALT contigs: the GRCh38 no-ALT"
+        " analysis set (GCA_000001405.15_GRCh38_no_alt_analysis_set) or Ensembl's primary"
+        " assembly (Homo_sapiens.GRCh38.dna.primary_assembly.fa)"
+    )
 
 
 def _stale_reason(fasta: Path) -> str | None:
     """Why existing indexes must be rebuilt, or None when they can stay."""
-    if missing_indexes(fasta) == [p for f in index_files(fasta).values() for p in f]:
+    if not any(p.exists() for p in _known_index_files(fasta)):
         return None  # nothing there yet
     stamp = stamp_path(fasta)
     if stamp.exists():
@@ -286,6 +447,9 @@ def _build(tool: str, fasta: Path, files: list[Path]) -> None:
             if fasta.name.endswith(".gz"):
                 command += ["--gzi-idx", f"{target}.gzi"]
             command.append(str(fasta))
+        elif tool == "minimap2 index":
+            # The short-read preset's k-mer and window sizes are fixed in the index.
+            command = ["minimap2", "-x", "sr", "-d", f"{target}{MINIMAP2_SUFFIX}", str(fasta)]
         else:
             command = ["bwa", "index", "-p", str(target), str(fasta)]
         try:

@@ -7,6 +7,13 @@ two files are read side by side here: every record must be a well-formed FASTQ
 record, the names of the n-th R1 and R2 records must agree, and both files must
 end together. The count of pairs is what the read ledger starts from
 (:mod:`labpipe.qc.metrics`): it is counted from the files, not taken from a tool.
+
+The alignment step reads the files through :func:`count_pairs` (``labpipe step
+check-pairs --interleave``), which passes the pairs on interleaved to fastp as it checks them: the
+files are read and decompressed once, and the check costs no step of its own that
+duplicate marking would wait for. Records are checked a block at a time; a block that
+fails is read again record by record (:func:`_exact_count`), which names the first
+bad record.
 """
 
 from __future__ import annotations
@@ -20,6 +27,11 @@ from typing import BinaryIO
 
 from labpipe.core.errors import InputFormatError
 from labpipe.core.records import read_record, write_record
+
+#: Bytes read from each file at a time (uncompressed).
+_BLOCK = 1 << 20
+#: Records gathered from each file before a block is checked and passed on.
+_MIN_RECORDS = 4096
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -110,13 +122,121 @@ def _mates(name1: bytes, name2: bytes) -> bool:
     )
 
 
-def count_pairs(sample: str, unit: str, fq1: Path, fq2: Path) -> PairCount:
+def count_pairs(
+    sample: str, unit: str, fq1: Path, fq2: Path, interleave_to: BinaryIO | None = None
+) -> PairCount:
     """Read R1 and R2 side by side; count the pairs.
+
+    Args:
+        sample: Sample id (for messages).
+        unit: Unit id (for messages).
+        fq1: R1 FASTQ, plain or gzip.
+        fq2: R2 FASTQ, plain or gzip.
+        interleave_to: Where to write the pairs, interleaved (R1 record, then its R2),
+            as they are checked; a problem stops the writing at the block holding it.
 
     Raises:
         InputFormatError: When the files hold different numbers of reads (both counts
             named), when the names disagree (the first record where they do named),
             or when a record is malformed.
+    """
+    pairs = 0
+    pending1: list[bytes] = []
+    pending2: list[bytes] = []
+    blocks1, blocks2 = _line_blocks(fq1), _line_blocks(fq2)
+    ended1 = ended2 = False
+    while True:
+        # Whole records from both files, as many as both have read.
+        while not ended1 and len(pending1) < 4 * _MIN_RECORDS:
+            block = next(blocks1, None)
+            ended1 = block is None
+            pending1 += block or []
+        while not ended2 and len(pending2) < 4 * _MIN_RECORDS:
+            block = next(blocks2, None)
+            ended2 = block is None
+            pending2 += block or []
+        records = min(len(pending1), len(pending2)) // 4
+        if records == 0:
+            break
+        lines1, lines2 = pending1[: 4 * records], pending2[: 4 * records]
+        del pending1[: 4 * records], pending2[: 4 * records]
+        if not _block_is_sound(lines1, lines2):
+            _exact_count(sample, unit, fq1, fq2)  # raises, naming the record
+            raise InputFormatError(f"{fq1}, {fq2}: malformed records after pair {pairs:,}")
+        if interleave_to is not None:
+            interleave_to.write(_interleaved(lines1, lines2))
+        pairs += records
+    if pending1 or pending2:  # a file longer than the other, or a record cut short
+        _exact_count(sample, unit, fq1, fq2)
+        raise InputFormatError(f"{fq1}, {fq2}: malformed records after pair {pairs:,}")
+    return PairCount(sample, unit, str(fq1), str(fq2), pairs)
+
+
+def _line_blocks(path: Path) -> Iterator[list[bytes]]:
+    """The file's lines (without newlines), in blocks of whole records (4 lines each).
+
+    The last block holds what is left, whole records or not; a file damaged or unreadable
+    is read again by :func:`_exact_count`, which says where and why.
+    """
+    rest = b""
+    try:
+        with _open(path) as handle:
+            while True:
+                data = handle.read(_BLOCK)
+                if not data:
+                    break
+                lines = (rest + data).split(b"\n")
+                whole = (len(lines) - 1) // 4 * 4
+                rest = b"\n".join(lines[whole:])
+                yield lines[:whole]
+    except (OSError, EOFError, zlib.error):
+        yield [b"!unreadable"]  # an odd line out: the exact reader names the problem
+        return
+    tail = rest.split(b"\n")
+    if tail[-1] == b"":
+        tail.pop()
+    if tail:
+        yield tail
+
+
+def _block_is_sound(lines1: list[bytes], lines2: list[bytes]) -> bool:
+    """Every record well formed and each R1 name matching its R2's: the common case, fast."""
+    for lines in (lines1, lines2):
+        heads, seqs, pluses, quals = lines[0::4], lines[1::4], lines[2::4], lines[3::4]
+        if any(h[:1] != b"@" for h in heads) or any(p[:1] != b"+" for p in pluses):
+            return False
+        if list(map(len, seqs)) != list(map(len, quals)) and not all(
+            len(s.rstrip(b"\r")) == len(q.rstrip(b"\r")) for s, q in zip(seqs, quals, strict=True)
+        ):
+            return False
+    names1 = [_name(h) for h in lines1[0::4]]
+    names2 = [_name(h) for h in lines2[0::4]]
+    return names1 == names2 or all(
+        a == b or _mates(a, b) for a, b in zip(names1, names2, strict=True)
+    )
+
+
+def _name(header: bytes) -> bytes:
+    """A header line's read name: its first word, without a /1 or /2 mate suffix."""
+    words = header[1:].split(maxsplit=1)
+    name = words[0] if words else b""
+    return name[:-2] if name[-2:] in (b"/1", b"/2") else name
+
+
+def _interleaved(lines1: list[bytes], lines2: list[bytes]) -> bytes:
+    """The records of both blocks as R1, R2, R1, R2, … FASTQ text."""
+    out: list[bytes] = [b""] * (2 * len(lines1))
+    for line in range(4):
+        out[line::8] = lines1[line::4]
+        out[4 + line :: 8] = lines2[line::4]
+    return b"\n".join(out) + b"\n"
+
+
+def _exact_count(sample: str, unit: str, fq1: Path, fq2: Path) -> int:
+    """Read both files record by record; raise at the first problem, naming it.
+
+    Returns:
+        The number of pairs, when nothing is wrong.
     """
     where = f"sample '{sample}' unit '{unit}'"
     first, second = _records(fq1), _records(fq2)
@@ -142,7 +262,7 @@ def count_pairs(sample: str, unit: str, fq1: Path, fq2: Path) -> PairCount:
             "one file is truncated or they are from different runs: copy them again "
             "(aligning would silently drop the mates missing from the shorter file)"
         )
-    return PairCount(sample, unit, str(fq1), str(fq2), pairs)
+    return pairs
 
 
 def write_pair_count(count: PairCount, out: Path) -> None:

@@ -52,7 +52,6 @@ LOCAL_RULES = (
 # --group-components, several samples' groups per job): a 96-sample batch is then a few
 # hundred jobs, not a thousand and a half jobs of seconds each.
 GROUPS: Mapping[str, tuple[str, ...]] = {
-    "pair_checks": ("check_pairs",),
     "calling": (
         "ploidy",
         "call_chunk",
@@ -76,9 +75,8 @@ _ALIGN_OVERHEAD_MB = 1500
 # limit is three times that, with a floor for queueing and start-up.
 _ALIGN_MIN_PER_GB_PER_THREAD = 180
 _MIN_RUNTIME_MIN = 30
-# Assumed: bwa index (bwtsw) builds in about 1 hour per GB of FASTA, ~5.4 bytes per base.
-_INDEX_MEM_PER_FASTA_BYTE = 6.0
-_INDEX_MIN_PER_GB = 180
+# Index builds get half as much memory again as labpipe.inputs.reference estimates.
+_INDEX_HEADROOM = 1.5
 # mosdepth keeps one 32-bit counter per base of the longest chromosome.
 _MOSDEPTH_BYTES_PER_BASE = 4
 
@@ -134,13 +132,18 @@ def markdup_resources(fastqs: Iterable[str | Path], threads: int) -> StepResourc
     return StepResources(2000 + 300 * threads, max(_MIN_RUNTIME_MIN, math.ceil(minutes)))
 
 
-def reference_index_resources(fasta: str | Path) -> StepResources:
-    """bwa index of the reference (once per FASTA)."""
-    size = _fasta_bytes(fasta)
-    minutes = _INDEX_MIN_PER_GB * size / 1e9
+def reference_index_resources(fasta: str | Path, aligner: str = "bwa") -> StepResources:
+    """The reference's indexes (once per FASTA): what ``reference prepare`` says a build
+    needs (:func:`labpipe.inputs.reference.build_needs`), with room to spare."""
+    from labpipe.inputs.reference import build_needs, index_files
+
+    try:
+        needs = build_needs(Path(fasta), list(index_files(Path(fasta), aligner)))
+    except OSError:  # no FASTA yet: validate says so
+        return StepResources(SMALL_MEM_MB, _MIN_RUNTIME_MIN)
     return StepResources(
-        max(SMALL_MEM_MB, _mb(size * _INDEX_MEM_PER_FASTA_BYTE)),
-        max(_MIN_RUNTIME_MIN, math.ceil(minutes)),
+        max(SMALL_MEM_MB, _mb(needs.memory * _INDEX_HEADROOM)),
+        max(_MIN_RUNTIME_MIN, needs.minutes * 3),
     )
 
 

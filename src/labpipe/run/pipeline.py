@@ -48,10 +48,11 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
         config["output_dir"] = str(outdir.resolve())
     units = load_sample_sheet(Path(config["samples"]), config["platform"])
     fasta = Path(config["reference"]["fasta"])
-    problems = index_problems(fasta)
-    indexes = index_state(fasta)
+    aligner = config["alignment"]["aligner"]
+    problems = index_problems(fasta, aligner)
+    indexes = index_state(fasta, aligner)
     problems += indexes.problems
-    warnings = indexes.warnings + platform_warnings(units)
+    warnings = indexes.warnings + platform_warnings(units) + _alt_warnings(fasta)
     base = config_path.resolve().parent
     problems += annotation_file_problems(config, base, samples_of(units), warnings)
     targets, gff3 = config["targets"], config["annotation"].get("gff3")
@@ -68,6 +69,19 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
         raise InputFormatError(f"{config_path}: inputs cannot be used", problems)
     warnings += _interpretation_warnings(config, base)
     return CheckedInputs(config, units, warnings + _sex_warnings(config, units))
+
+
+def _alt_warnings(fasta: Path) -> list[str]:
+    """ALT contigs in the reference (:func:`labpipe.inputs.reference.alt_contig_warning`)."""
+    from labpipe.inputs.checks import reference_contigs
+    from labpipe.inputs.reference import alt_contig_warning
+
+    try:
+        contigs = list(reference_contigs(fasta))
+    except LabpipeError:
+        return []  # an unreadable reference is check_inputs' to report
+    warning = alt_contig_warning(fasta, contigs)
+    return [warning] if warning else []
 
 
 def _interpretation_warnings(config: dict[str, Any], base: Path) -> list[str]:
@@ -139,7 +153,8 @@ def run_pipeline(
     checked = validate_inputs(config_path, outdir)
     if not use_conda:
         calling = checked.config["calling"]
-        require_tools(calling["caller"], second_opinion_enabled(calling))
+        aligner = checked.config["alignment"]["aligner"]
+        require_tools(calling["caller"], second_opinion_enabled(calling), aligner)
     target = Path(checked.config["output_dir"])
     executor_args = executor_arguments(executor, profile, checked.config["cluster"])
     if executor_args:

@@ -10,6 +10,8 @@ log, where ``labpipe run`` points the user.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -371,11 +373,26 @@ def sex_regions(config: Path, fai: Path, targets: Path, out: Path) -> None:
 @click.option("--fq1", required=True, type=_FILE)
 @click.option("--fq2", required=True, type=_FILE)
 @click.option("--out", required=True, type=_FILE)
-def check_pairs(sample: str, unit: str, fq1: Path, fq2: Path, out: Path) -> None:
+@click.option(
+    "--interleave",
+    is_flag=True,
+    help="Also write the pairs to standard output, interleaved, as they are checked.",
+)
+def check_pairs(sample: str, unit: str, fq1: Path, fq2: Path, out: Path, interleave: bool) -> None:
     """R1 and R2 hold the same reads in the same order: count the pairs."""
+    from labpipe.core.errors import RunError
     from labpipe.qc.read_pairs import count_pairs, write_pair_count
 
-    count = count_pairs(sample, unit, fq1, fq2)
+    stdout = sys.stdout.buffer if interleave else None
+    try:
+        count = count_pairs(sample, unit, fq1, fq2, interleave_to=stdout)
+        if stdout is not None:
+            stdout.flush()
+    except BrokenPipeError:
+        # The reader (fastp) stopped first; its own message says why. Standard output
+        # goes nowhere from here, so that Python's exit does not complain about it again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        raise RunError(f"sample {sample} unit {unit}: the reads' reader stopped early") from None
     write_pair_count(count, out)
     click.echo(f"sample {sample} unit {unit}: {count.pairs:,} read pairs, names agree", err=True)
 

@@ -110,6 +110,25 @@ def fastp_plan(unit: Unit, trimming: Mapping[str, Any]) -> FastpPlan:
     return FastpPlan(" ".join(options), tuple(lines))
 
 
+def aligner_command(aligner: str) -> str:
+    """The aligner in the alignment pipe (Snakemake placeholders): interleaved pairs in,
+    SAM out, with the unit's read group.
+
+    A fixed batch size (bwa ``-K`` in bases, minimap2 ``-K``) makes the alignments
+    independent of the thread count; ``-Y`` soft-clips supplementary alignments in both,
+    so duplicate marking and the caller see the same kind of records.
+
+    Args:
+        aligner: ``bwa`` (bwa mem) or ``minimap2`` (``-ax sr``, adjacent reads with one
+            name are a pair).
+    """
+    if aligner == "minimap2":
+        return "minimap2 -ax sr -t {threads} -K 100M -Y -R '{params.rg}' {input.index:q} -"
+    if aligner == "bwa":
+        return "bwa mem -p -t {threads} -K 10000000 -Y -R '{params.rg}' {params.ref:q} -"
+    raise ValueError(f"unknown aligner {aligner!r}")
+
+
 def caller_command(caller: str, indel_candidates: bool = False) -> str:
     """The calling part of the variant pipeline (Snakemake placeholders), before ``norm``.
 
