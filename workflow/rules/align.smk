@@ -84,7 +84,10 @@ rule markdup:
     priority: 100
     log:
         "logs/markdup/{sample}.log",
-    threads: THREADS
+    # samtools' -@ counts threads besides its main one, which does the marking: with
+    # `threads` less one declared, `threads` run, and on two cores the small steps that
+    # calling waits for (regions, ploidy) run beside it instead of after it.
+    threads: max(1, THREADS - 1)
     resources:
         mem_mb=lambda wc, threads: markdup_resources(sample_fastqs(wc.sample), threads).mem_mb,
         runtime=lambda wc, threads: markdup_resources(sample_fastqs(wc.sample), threads).runtime,
