@@ -71,16 +71,20 @@ def test_check_all_keeps_the_table_order() -> None:
     assert [s.tool.name for s in check_all()] == [t.name for t in TOOLS]
 
 
-def test_freebayes_is_required_for_its_caller_or_its_second_opinion(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    statuses = [
+def only_missing(name: str) -> list[ToolStatus]:
+    """Every tool present and new enough except ``name``."""
+    return [
         ToolStatus(t, None, None, "not found on PATH")
-        if t.name == "freebayes"
+        if t.name == name
         else ToolStatus(t, f"/bin/{t.name}", t.minimum, None)
         for t in TOOLS
     ]
-    monkeypatch.setattr(tools, "check_all", lambda: statuses)
+
+
+def test_freebayes_is_required_for_its_caller_or_its_second_opinion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tools, "check_all", lambda: only_missing("freebayes"))
     assert "freebayes" not in tools.require_tools("bcftools")
     for caller, second_opinion in (("freebayes", False), ("bcftools", True)):
         with pytest.raises(MissingToolError) as missing:
@@ -89,13 +93,7 @@ def test_freebayes_is_required_for_its_caller_or_its_second_opinion(
 
 
 def test_minimap2_is_required_only_when_it_is_the_aligner(monkeypatch: pytest.MonkeyPatch) -> None:
-    statuses = [
-        ToolStatus(t, None, None, "not found on PATH")
-        if t.name == "minimap2"
-        else ToolStatus(t, f"/bin/{t.name}", t.minimum, None)
-        for t in TOOLS
-    ]
-    monkeypatch.setattr(tools, "check_all", lambda: statuses)
+    monkeypatch.setattr(tools, "check_all", lambda: only_missing("minimap2"))
     assert "minimap2" not in tools.require_tools("bcftools", True, "bwa")
     with pytest.raises(MissingToolError) as missing:
         tools.require_tools("bcftools", True, "minimap2")
