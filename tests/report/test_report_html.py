@@ -280,6 +280,15 @@ def test_methods_describe_only_what_ran(inputs: Inputs) -> None:
     assert "bcftools csq" in full and "ClinVar classifications are matched" in full
 
 
+def test_methods_name_the_aligner_the_config_chose(inputs: Inputs) -> None:
+    config, settings, report_inputs = inputs
+    assert "aligned with bwa mem to" in section(render(inputs), "methods")
+    chosen = {**config, "alignment": {"aligner": "minimap2"}}
+    report = build_sample_report(chosen, settings, report_inputs, tools={})
+    methods = section(render_sample_report(report), "methods")
+    assert "aligned with minimap2 (-ax sr) to" in methods and "bwa" not in methods
+
+
 def test_no_clinvar_column_does_not_say_not_in_clinvar(inputs: Inputs) -> None:
     html = render(inputs, clinvar=None)
     assert "not in ClinVar" not in html and "no ClinVar source" in html

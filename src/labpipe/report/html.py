@@ -244,6 +244,8 @@ class SampleReport:
     max_tier4_rows: int
     links: dict[str, str] = field(default_factory=dict)
     missing: list[MissingSource] = field(default_factory=list)
+    #: How the reads were aligned, as the methods paragraph names it.
+    aligner: str = "bwa mem"
     patient: list[tuple[str, str]] = field(default_factory=list)
     qc_extra: list[tuple[str, str]] = field(default_factory=list)
     limitations: list[str] = field(default_factory=list)
@@ -541,6 +543,7 @@ def build_sample_report(
         sources=sources,
         tools=dict(tools) if tools is not None else _tool_versions(),
         calling=dict(config["calling"]),
+        aligner=_ALIGNER_NAMES[config.get("alignment", {}).get("aligner", "bwa")],
         sign_off=list(report_section["sign_off"]),
         disclaimer=str(report_section["disclaimer"]),
         max_tier4_rows=int(report_section["max_tier4_rows"]),
@@ -936,6 +939,9 @@ def _annotation_rows(sources: Mapping[str, Any]) -> list[tuple[str, dict[str, An
         applies = ", ".join(panel["samples"]) if panel.get("samples") else "all samples"
         rows.append((f"Panel: {panel['name']}", panel, f"{len(panel['genes'])} genes; {applies}"))
     return rows
+
+
+_ALIGNER_NAMES = {"bwa": "bwa mem", "minimap2": "minimap2 (-ax sr)"}
 
 
 def _filters_text(calling: Mapping[str, Any]) -> str:
