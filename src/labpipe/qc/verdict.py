@@ -306,7 +306,7 @@ def read_ledger_checks(qc: SampleQC, thresholds: Mapping[str, Any]) -> list[QcCh
             ledger.limits,
             FAIL,
             f"{unaccounted:,} read pairs counted in the FASTQs were neither aligned nor removed"
-            " by a filter: trimming or alignment stopped early (see the fastp and bwa logs)",
+            " by a filter: trimming or alignment stopped early (see the fastp and aligner logs)",
         )
     fail = thresholds.get("max_pairs_lost_fraction")
     warn = (thresholds.get("warn") or {}).get("max_pairs_lost_fraction")
