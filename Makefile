@@ -2,10 +2,15 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-fast test-data lint clean
+.PHONY: setup lock demo test test-fast test-data lint clean
 
 setup:
 	bash scripts/setup.sh
+
+# Regenerate requirements.lock (every Python package pinned, with hashes) from
+# pyproject.toml; needs PyPI. LOCK_PYTHON=3.12 makes a lock for another Python.
+lock:
+	bash scripts/lock.sh
 
 demo: setup
 	$(BIN)/labpipe demo --outdir demo-output --overwrite

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything labpipe needs: a Python virtualenv (.venv) with labpipe and
-# its Python dependencies, and the external tools (fastp, bwa, samtools,
-# bcftools, bgzip/tabix, mosdepth).
+# its Python dependencies, exactly as pinned (with hashes) in requirements.lock,
+# and the external tools (fastp, bwa, samtools, bcftools, bgzip/tabix, mosdepth).
 #
 # Tools come from apt-get when running as root on Debian/Ubuntu, otherwise from
 # the pinned conda env files in envs/ when conda or mamba is present; failing
@@ -42,8 +42,21 @@ command -v "$PYTHON" >/dev/null 2>&1 || {
     if is_root && has_apt; then say "installing python3"; apt_install python3 python3-venv python3-pip
     else die "python3 (>= 3.11) is not installed; on Debian/Ubuntu: sudo apt-get install python3 python3-venv"; fi
 }
-"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
-    || die "labpipe needs Python >= 3.11, found $("$PYTHON" --version 2>&1); set PYTHON=/path/to/python3.11"
+# The lock is resolved for one Python version: another one would get other wheels
+# (or none), so stop here with what to do instead of a pip error halfway.
+LOCK=requirements.lock
+lock_python=$(sed -n 's/^# lock-python: *//p' "$LOCK")
+[ -n "$lock_python" ] || die "$LOCK has no '# lock-python:' line; regenerate it with: make lock"
+python_version() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])'; }
+wrong_python() {
+    die "$LOCK (the validated set of Python packages) is for Python $lock_python, but $1 is Python $2.
+    Install Python $lock_python and run: PYTHON=/path/to/python$lock_python make setup
+    (Debian 12: sudo apt-get install python3 python3-venv gives /usr/bin/python3.11).
+    Or lock for Python $2 instead, a new set of versions to validate again:
+    make lock LOCK_PYTHON=$2"
+}
+have=$(python_version "$PYTHON")
+[ "$have" = "$lock_python" ] || wrong_python "$PYTHON" "$have"
 
 if [ ! -x "$VENV/bin/python" ]; then
     say "creating $VENV"
@@ -58,13 +71,30 @@ if [ ! -x "$VENV/bin/python" ]; then
     fi
 fi
 
+have=$(python_version "$VENV/bin/python")
+[ "$have" = "$lock_python" ] || wrong_python "$VENV/bin/python (an existing $VENV; remove it)" "$have"
+
+# Reinstalled whenever the lock or pyproject.toml changes.
 stamp="$VENV/.labpipe-installed"
-want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$(cat pyproject.toml "$LOCK" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    say "installing labpipe and its Python dependencies into $VENV"
-    "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    # slurm: Snakemake's SLURM executor plugin, for `labpipe run --executor slurm`.
-    "$VENV/bin/python" -m pip install --quiet -e '.[dev,slurm]'
+    say "installing labpipe and its Python dependencies from $LOCK into $VENV"
+    rm -f "$stamp"
+    # Every file checked against the lock's hashes; the lock holds the whole set
+    # (dev and slurm extras, hatchling, pip), so --no-deps and no build isolation
+    # mean nothing unpinned is fetched.
+    "$VENV/bin/python" -m pip install --quiet --require-hashes --no-deps -r "$LOCK"
+    "$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .
+    # Packages an earlier lock installed and this one no longer has.
+    mapfile -t stale < <("$VENV/bin/python" -m labpipe.provenance.lockcheck --not-in-lock)
+    if [ ${#stale[@]} -gt 0 ]; then
+        say "removing packages not in $LOCK: ${stale[*]}"
+        "$VENV/bin/python" -m pip uninstall --quiet --yes "${stale[@]}"
+    fi
+    # A lock older than pyproject.toml's dependencies shows here, not at run time.
+    "$VENV/bin/python" -m pip check >/dev/null \
+        || die "$LOCK does not satisfy pyproject.toml: $("$VENV/bin/python" -m pip check)
+    regenerate it with: make lock"
     echo "$want" > "$stamp"
 fi
 

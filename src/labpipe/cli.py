@@ -123,7 +123,13 @@ def validate(config: Path) -> None:
 
 @cli.command()
 def doctor() -> None:
-    """List the external tools with the version found and the minimum needed."""
+    """Check the external tools and the Python packages against requirements.lock.
+
+    Lists each tool with the version found and the minimum needed, then every Python
+    package that is missing, extra or at another version than the lock pins. Exit
+    status 1 when a required tool is missing or too old or the packages differ from
+    the lock (or it cannot be read); 0 when all is as it should be.
+    """
     from labpipe.core.tools import ToolStatus, check_all, install_hint
 
     statuses = check_all()
@@ -149,8 +155,41 @@ def doctor() -> None:
     bad = [s for s in statuses if not s.ok and not optional(s)]
     if bad:
         click.echo("\nTo install what is missing:\n" + install_hint(bad), err=True)
+    else:
+        click.echo("\nAll required tools present.")
+    packages_ok = _doctor_python_packages()
+    if bad or not packages_ok:
         raise SystemExit(1)
-    click.echo("\nAll required tools present.")
+
+
+def _doctor_python_packages() -> bool:
+    """The doctor's second half: installed Python packages against the lock."""
+    from labpipe.provenance.lockcheck import check_environment
+
+    try:
+        compared = check_environment()
+    except LabpipeError as exc:
+        click.echo(f"\nNOT CHECKED  Python packages: {exc.render()}", err=True)
+        return False
+    lock = compared.lock
+    click.echo(
+        f"\nPython packages against {lock.path} "
+        f"(Python {lock.python}, {len(lock.pins)} packages):"
+    )
+    marks = {"missing": "MISSING", "extra": "EXTRA", "version": "VERSION"}
+    for difference in compared.differences:
+        click.echo(f"{marks[difference.kind]:<8} {difference.describe()}")
+    if not compared.python_matches:
+        click.echo(f"{'PYTHON':<8} {compared.python_problem()}")
+    if compared.matches:
+        click.echo(f"ok       all as locked, on Python {compared.python}")
+        return True
+    click.echo(
+        "\nThe Python packages are not the validated set in the lock: `make setup` "
+        "installs exactly it into labpipe's .venv.",
+        err=True,
+    )
+    return False
 
 
 @cli.command()

@@ -64,6 +64,12 @@ class MissingToolError(LabpipeError):
     exit_code = 1
 
 
+class InstallError(LabpipeError):
+    """labpipe's own installation is incomplete (e.g. its Python lock is missing)."""
+
+    exit_code = 1
+
+
 class RunError(LabpipeError):
     """A workflow step failed while running."""
 
