@@ -38,10 +38,6 @@ apt_install() {
 }
 
 # --- Python ------------------------------------------------------------------
-command -v "$PYTHON" >/dev/null 2>&1 || {
-    if is_root && has_apt; then say "installing python3"; apt_install python3 python3-venv python3-pip
-    else die "python3 (>= 3.11) is not installed; on Debian/Ubuntu: sudo apt-get install python3 python3-venv"; fi
-}
 # The lock is resolved for one Python version: another one would get other wheels
 # (or none), so stop here with what to do instead of a pip error halfway.
 LOCK=requirements.lock
@@ -50,15 +46,19 @@ lock_python=$(sed -n 's/^# lock-python: *//p' "$LOCK")
 python_version() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])'; }
 wrong_python() {
     die "$LOCK (the validated set of Python packages) is for Python $lock_python, but $1 is Python $2.
-    Install Python $lock_python and run: PYTHON=/path/to/python$lock_python make setup
-    (Debian 12: sudo apt-get install python3 python3-venv gives /usr/bin/python3.11).
+    Install Python $lock_python and run: ${3:-}PYTHON=/path/to/python$lock_python make setup
+    (Debian 12's own python3 is 3.11: sudo apt-get install python3 python3-venv).
     Or lock for Python $2 instead, a new set of versions to validate again:
     make lock LOCK_PYTHON=$2"
 }
-have=$(python_version "$PYTHON")
-[ "$have" = "$lock_python" ] || wrong_python "$PYTHON" "$have"
 
 if [ ! -x "$VENV/bin/python" ]; then
+    command -v "$PYTHON" >/dev/null 2>&1 || {
+        if is_root && has_apt; then say "installing python3"; apt_install python3 python3-venv python3-pip
+        else die "python3 ($lock_python) is not installed; on Debian/Ubuntu: sudo apt-get install python3 python3-venv"; fi
+    }
+    have=$(python_version "$PYTHON")
+    [ "$have" = "$lock_python" ] || wrong_python "$PYTHON" "$have"
     say "creating $VENV"
     if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
         rm -rf "$VENV"
@@ -70,9 +70,8 @@ if [ ! -x "$VENV/bin/python" ]; then
         fi
     fi
 fi
-
 have=$(python_version "$VENV/bin/python")
-[ "$have" = "$lock_python" ] || wrong_python "$VENV/bin/python (an existing $VENV; remove it)" "$have"
+[ "$have" = "$lock_python" ] || wrong_python "$VENV/bin/python (of an existing $VENV)" "$have" "rm -rf $VENV; "
 
 # Reinstalled whenever the lock or pyproject.toml changes.
 stamp="$VENV/.labpipe-installed"
@@ -86,10 +85,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     "$VENV/bin/python" -m pip install --quiet --require-hashes --no-deps -r "$LOCK"
     "$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .
     # Packages an earlier lock installed and this one no longer has.
-    mapfile -t stale < <("$VENV/bin/python" -m labpipe.provenance.lockcheck --not-in-lock)
-    if [ ${#stale[@]} -gt 0 ]; then
-        say "removing packages not in $LOCK: ${stale[*]}"
-        "$VENV/bin/python" -m pip uninstall --quiet --yes "${stale[@]}"
+    stale=$("$VENV/bin/python" -m labpipe.provenance.lockcheck --not-in-lock)
+    if [ -n "$stale" ]; then
+        say "removing packages not in $LOCK:" $stale
+        # shellcheck disable=SC2086  # one distribution name per word
+        "$VENV/bin/python" -m pip uninstall --quiet --yes $stale
     fi
     # A lock older than pyproject.toml's dependencies shows here, not at run time.
     "$VENV/bin/python" -m pip check >/dev/null \
