@@ -3,9 +3,11 @@
 # (`make lock`). Run it after changing the dependencies in pyproject.toml, or to
 # move to newer releases on purpose; commit the result and validate it again.
 #
-# The lock resolves labpipe's dependencies with the dev and slurm extras, plus the
-# build backend (hatchling, and editables, which hatchling asks for to install
-# labpipe in editable mode) and pip, so that `make setup` fetches nothing unpinned,
+# The lock resolves labpipe's dependencies with the dev and slurm extras, plus what
+# installing them runs: pip itself; the build backend (hatchling, and editables,
+# which hatchling asks for to install labpipe in editable mode); and setuptools,
+# which builds connection-pool (a snakemake dependency PyPI has only as source).
+# So `make setup` builds nothing with tools it fetched unpinned. It resolves them
 # for one Python (LOCK_PYTHON) on x86-64 Linux, with the sha256 of every file PyPI
 # holds for each pinned release. It uses uv (pinned by the lock itself, in .venv).
 # Needs PyPI; nothing else in labpipe does.
@@ -40,9 +42,9 @@ trap 'rm -f "$partial"' EXIT
     echo "# Regenerate with \`make lock\` (scripts/lock.sh, needs PyPI) after changing the"
     echo "# dependencies in pyproject.toml; never edit it by hand. Resolved for CPython"
     echo "# $LOCK_PYTHON on x86-64 Linux; setup refuses another Python version (see README)."
-    echo "# Includes the dev and slurm extras, the build backend (hatchling, editables) and pip."
+    echo "# Includes the dev and slurm extras and the installers: pip, setuptools, hatchling, editables."
     echo "# lock-python: $LOCK_PYTHON"
-    printf '%s\neditables\npip\n' "$build_requires" | "$UV" pip compile pyproject.toml - \
+    printf '%s\neditables\npip\nsetuptools\n' "$build_requires" | "$UV" pip compile pyproject.toml - \
         --extra dev --extra slurm --generate-hashes --no-header \
         --python-version "$LOCK_PYTHON" --python-platform "$LOCK_PLATFORM"
 } > "$partial"

@@ -73,16 +73,26 @@ fi
 have=$(python_version "$VENV/bin/python")
 [ "$have" = "$lock_python" ] || wrong_python "$VENV/bin/python (of an existing $VENV)" "$have" "rm -rf $VENV; "
 
+# The lock's entries (pin and hashes) for the packages named.
+locked_blocks() {
+    awk -v names=" $* " '
+        /^[A-Za-z0-9]/ { name = tolower($0); sub(/==.*/, "", name); keep = index(names, " " name " ") }
+        keep && !/^[[:space:]]*#/' "$LOCK"
+}
+
 # Reinstalled whenever the lock or pyproject.toml changes.
 stamp="$VENV/.labpipe-installed"
 want=$(cat pyproject.toml "$LOCK" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     say "installing labpipe and its Python dependencies from $LOCK into $VENV"
     rm -f "$stamp"
-    # Every file checked against the lock's hashes; the lock holds the whole set
-    # (dev and slurm extras, hatchling, pip), so --no-deps and no build isolation
-    # mean nothing unpinned is fetched.
-    "$VENV/bin/python" -m pip install --quiet --require-hashes --no-deps -r "$LOCK"
+    # Every file checked against the lock's hashes. The lock holds the whole set,
+    # installers included: first the locked pip and setuptools (which builds the
+    # one package PyPI has only as source), then everything else with them and
+    # without build isolation, so nothing unpinned is fetched or run.
+    installers=$(locked_blocks pip setuptools)
+    "$VENV/bin/python" -m pip install --quiet --require-hashes --no-deps -r <(echo "$installers")
+    "$VENV/bin/python" -m pip install --quiet --require-hashes --no-deps --no-build-isolation -r "$LOCK"
     "$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .
     # Packages an earlier lock installed and this one no longer has.
     stale=$("$VENV/bin/python" -m labpipe.provenance.lockcheck --not-in-lock)

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 import pysam
@@ -25,6 +26,7 @@ from labpipe.core.resources import demo_data_dir
 from labpipe.core.tools import TOOLS
 from labpipe.demo import prepare_demo
 from labpipe.evaluation.evaluate import evaluate
+from labpipe.provenance.lockcheck import check_environment, read_lock
 from labpipe.run.workflow_support import ADAPTERS
 from tests.conftest import run_labpipe_run
 
@@ -183,6 +185,12 @@ def test_manifest_lists_tools_inputs_and_config(demo_run: tuple[Path, str]) -> N
     assert len(fastqs) == 6
     assert all(len(entry["sha256"]) == 64 for entry in manifest["inputs"].values())
     assert manifest["started"] and manifest["finished"]
+    # The Python packages that ran, every one, and the lock they were compared with.
+    assert manifest["python_packages"]["pysam"] == metadata.version("pysam")
+    assert manifest["python_packages"]["snakemake"] == metadata.version("snakemake")
+    lock = read_lock()
+    assert manifest["python_lock"]["sha256"] == lock.sha256
+    assert manifest["python_lock"]["matches"] == check_environment().matches
     header = str(pysam.VariantFile(str(outdir / "results" / "vcf" / "PK001.vcf.gz")).header)
     calling = manifest["stage_config_sha256"]["calling"]
     assert f"##labpipe_calling_config_sha256={calling}" in header

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from labpipe.core.errors import InstallError
 from labpipe.core.resources import python_lock
@@ -158,7 +159,7 @@ class LockComparison:
         """True when the Python version and every package are as locked."""
         return self.python_matches and not self.differences
 
-    def summary(self) -> dict[str, object]:
+    def summary(self) -> dict[str, Any]:
         """What a run manifest records about the lock."""
         return {
             "file": str(self.lock.path),

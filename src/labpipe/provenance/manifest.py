@@ -1,8 +1,9 @@
 """The run manifest: everything needed to say where a result came from.
 
 ``results/run_manifest.json`` records the labpipe version, the resolved config
-and its hash, every tool's version, the sha256 of every input file and of the
-main outputs, and when the run started and ended.
+and its hash, every tool's version, every Python package's version and whether
+they are the set pinned in ``requirements.lock``, the sha256 of every input file
+and of the main outputs, and when the run started and ended.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import json
 import platform
 import sys
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,13 @@ from labpipe.config.samplesheet import Unit
 from labpipe.config.settings import STAGE_SECTIONS, config_sha256, stage_config_sha256
 from labpipe.core.atomic import write_text_atomic
 from labpipe.core.checksums import sha256_file
+from labpipe.core.errors import InstallError
 from labpipe.core.tools import check_all
+from labpipe.provenance.lockcheck import compare, installed_distributions, read_lock
 from labpipe.provenance.no_result import read_no_result
 
 MANIFEST_SCHEMA_VERSION = 1
 RUN_STATE = Path(".labpipe/run.json")
-_PYTHON_PACKAGES = ("snakemake", "pysam", "cyvcf2", "multiqc", "click", "pyyaml", "jsonschema")
 _HASHED_OUTPUT_SUFFIXES = (".vcf.gz", ".tsv", ".html", ".txt", ".json", ".bed")
 
 
@@ -115,6 +116,7 @@ def write_manifest(
         for path in sorted(Path("results").rglob("*"))
         if path.is_file() and path != out and path.name.endswith(_HASHED_OUTPUT_SUFFIXES)
     }
+    packages = installed_distributions()
     state: dict[str, Any] = {}
     if RUN_STATE.exists():
         state = json.loads(RUN_STATE.read_text())
@@ -141,7 +143,9 @@ def write_manifest(
             for s in check_all()
         },
         "python": {"version": platform.python_version(), "executable": sys.executable},
-        "python_packages": {name: _package_version(name) for name in _PYTHON_PACKAGES},
+        # Every distribution this Python imports from, and how it compares with the lock.
+        "python_packages": packages,
+        "python_lock": _python_lock_summary(packages),
         "inputs": inputs,
         "outputs": outputs,
     }
@@ -149,11 +153,11 @@ def write_manifest(
     return manifest
 
 
-def _package_version(name: str) -> str | None:
+def _python_lock_summary(packages: dict[str, str]) -> dict[str, Any]:
     try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
+        return compare(read_lock(), packages, platform.python_version()).summary()
+    except InstallError as exc:
+        return {"file": None, "matches": None, "problem": exc.render()}
 
 
 def _write_json(path: Path, data: Any) -> None:
