@@ -8,7 +8,8 @@ setup:
 	bash scripts/setup.sh
 
 # Regenerate requirements.lock (every Python package pinned, with hashes) from
-# pyproject.toml; needs PyPI. LOCK_PYTHON=3.12 makes a lock for another Python.
+# pyproject.toml, keeping the pinned versions pyproject.toml still allows; needs PyPI.
+# UPGRADE=1 takes the newest releases; LOCK_PYTHON=3.12 locks for another Python.
 lock:
 	bash scripts/lock.sh
 
