@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import subprocess
@@ -151,9 +152,16 @@ def write_text(path: Path, text: str) -> Path:
     return path
 
 
+def installed_by_setup_from_this_lock() -> bool:
+    """setup.sh's stamp: the sha256 of pyproject.toml and the lock it installed from."""
+    stamp = Path(sys.prefix) / ".labpipe-installed"
+    this = hashlib.sha256((REPO / "pyproject.toml").read_bytes() + python_lock().read_bytes())
+    return stamp.exists() and stamp.read_text().strip() == this.hexdigest()
+
+
 @pytest.mark.skipif(
-    not (Path(sys.prefix) / ".labpipe-installed").exists(),
-    reason="not running in a virtualenv that scripts/setup.sh installed from the lock",
+    not installed_by_setup_from_this_lock(),
+    reason="this virtualenv was not installed by scripts/setup.sh from this lock (make setup)",
 )
 def test_the_environment_setup_installed_is_the_lock() -> None:
     compared = lockcheck.check_environment()
