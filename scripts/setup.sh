@@ -80,10 +80,16 @@ locked_blocks() {
         keep && !/^[[:space:]]*#/' "$LOCK"
 }
 
-# Reinstalled whenever the lock or pyproject.toml changes.
+# Reinstalled whenever the lock or pyproject.toml changes, or the installed
+# packages no longer match the lock.
 stamp="$VENV/.labpipe-installed"
 want=$(cat pyproject.toml "$LOCK" | sha256sum | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+installed_from_lock() {
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
+        # and nothing changed by hand since (else the lock goes in again)
+        "$VENV/bin/python" -m labpipe.provenance.lockcheck --matches 2>/dev/null
+}
+if ! installed_from_lock; then
     say "installing labpipe and its Python dependencies from $LOCK into $VENV"
     rm -f "$stamp"
     # Every file checked against the lock's hashes. The lock holds the whole set,

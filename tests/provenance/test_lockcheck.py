@@ -147,6 +147,18 @@ def test_not_in_lock_lists_what_setup_removes(
     assert capsys.readouterr().out == "click\n"
 
 
+def test_matches_is_setups_question_whether_to_install_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    same, other = tmp_path / "same", tmp_path / "other"
+    same.mkdir(), other.mkdir()
+    monkeypatch.setattr(lockcheck, "python_lock", lambda: lock_of_this_environment(same))
+    assert lockcheck.main(["--matches"]) == 0
+    changed = lock_of_this_environment(other, click="1.0.0")
+    monkeypatch.setattr(lockcheck, "python_lock", lambda: changed)
+    assert lockcheck.main(["--matches"]) == 1
+
+
 def write_text(path: Path, text: str) -> Path:
     path.write_text(text)
     return path

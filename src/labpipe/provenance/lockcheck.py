@@ -200,15 +200,21 @@ def check_environment(lock_path: Path | None = None) -> LockComparison:
     return compare(read_lock(lock_path), installed_distributions(), platform.python_version())
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m labpipe.provenance.lockcheck --not-in-lock``: the installed names the lock lacks.
+_USAGE = "usage: python -m labpipe.provenance.lockcheck --not-in-lock | --matches"
 
-    ``scripts/setup.sh`` removes them after installing a new lock, so packages an
-    earlier lock brought do not stay behind.
+
+def main(argv: list[str] | None = None) -> int:
+    """What ``scripts/setup.sh`` asks before and after installing the lock.
+
+    ``--matches`` exits 0 when the environment is the lock, else 1 (setup then
+    installs it again); ``--not-in-lock`` prints the installed names the lock lacks,
+    which setup removes, so packages an earlier lock brought do not stay behind.
     """
     args = sys.argv[1:] if argv is None else argv
+    if args == ["--matches"]:
+        return 0 if check_environment().matches else 1
     if args != ["--not-in-lock"]:
-        print("usage: python -m labpipe.provenance.lockcheck --not-in-lock", file=sys.stderr)
+        print(_USAGE, file=sys.stderr)
         return 2
     for difference in check_environment().differences:
         if difference.kind == "extra":
