@@ -255,8 +255,9 @@ def executor_arguments(
         return []
     if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
         raise MissingToolError(
-            "--executor slurm needs Snakemake's SLURM plugin; install it with "
-            f"`{sys.executable} -m pip install 'labpipe[slurm]'` (or run `make setup`)"
+            "--executor slurm needs Snakemake's SLURM plugin; `make setup` installs it as "
+            "pinned in requirements.lock (outside labpipe's .venv: "
+            f"`{sys.executable} -m pip install 'labpipe[slurm]'`)"
         )
     if shutil.which("sbatch") is None or shutil.which("squeue") is None:
         raise MissingToolError(
