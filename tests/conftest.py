@@ -10,9 +10,13 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pysam
 import pytest
+
+from labpipe.config.lab import LabConfig
+from labpipe.config.settings import config_from_mapping
 
 _COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
@@ -23,6 +27,20 @@ ADAPTER_R2 = "AGATCGGAAGAGCGTCGTGTAGGGAAAGAGTGTAGATCTCGGTGGTCGCCGTATCATT"
 HIGH_QUALITY = "I"  # Q40
 LOW_QUALITY = "+"  # Q10: below Q30, but fastp keeps reads with a few of these
 FAILING_QUALITY = "#"  # Q2: a read made only of these fails fastp's quality filter
+
+
+def lab_config(folder: Path = Path("/labs/test"), **sections: Any) -> LabConfig:
+    """A lab config read by the real loader (schema, defaults) with ``sections`` set.
+
+    Its file is ``folder/config.yaml``: relative paths resolve under ``folder``.
+    """
+    raw = {
+        "lab": {"name": "Test lab", "id": "test-lab"},
+        "reference": {"fasta": "ref.fa"},
+        "samples": "samples.tsv",
+        **sections,
+    }
+    return config_from_mapping(raw, folder / "config.yaml")
 
 
 def run_labpipe_run(config: Path, cores: int) -> None:

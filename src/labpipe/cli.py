@@ -117,7 +117,7 @@ def validate(config: Path) -> None:
         click.echo(f"labpipe: warning: {warning}", err=True)
     click.echo(
         f"{config}: valid — {len(checked.samples)} sample(s), {len(checked.units)} unit(s), "
-        f"output to {checked.config['output_dir']}"
+        f"output to {checked.config.output_dir}"
     )
 
 

@@ -26,7 +26,6 @@ from labpipe.annotation.roh import RohSettings
 from labpipe.annotation.sources import PopulationSource
 from labpipe.annotation.tiers import TierRules
 from labpipe.annotation.variant_table import read_annotated_table
-from labpipe.config.settings import DEFAULTS
 from tests.annotation.test_variant_table import (
     CONTIG,
     VCF_HEADER,
@@ -34,6 +33,7 @@ from tests.annotation.test_variant_table import (
     run_csq,
     write_genome,
 )
+from tests.conftest import lab_config
 from tests.paths import SHARED_DATA
 
 pytestmark = pytest.mark.skipif(shutil.which("bcftools") is None, reason="needs bcftools")
@@ -309,15 +309,15 @@ def test_sources_are_checked_and_described_once(
 
 
 def test_settings_from_config_resolve_relative_paths(tmp_path: Path) -> None:
-    config = {
-        "annotation": {
-            **DEFAULTS["annotation"],
+    config = lab_config(
+        tmp_path,
+        annotation={
             "clinvar": "sources/clinvar.vcf.gz",
             "population_af": [{"id": "gnomad", "vcf": "/data/g.vcf.bgz", "global_field": "AF"}],
             "panels": [{"name": "P", "file": "p.txt", "samples": ["S1"]}],
-        }
-    }
-    settings = AnnotationSettings.from_config(config, tmp_path)
+        },
+    )
+    settings = AnnotationSettings.from_config(config)
     assert settings.clinvar == tmp_path / "sources" / "clinvar.vcf.gz"
     assert settings.population[0].vcf == Path("/data/g.vcf.bgz")
     assert settings.population[0].name == "gnomad"
@@ -382,15 +382,11 @@ def test_file_problems_for_validate(tmp_path: Path) -> None:
 
     (tmp_path / "clinvar.vcf.gz").write_bytes(b"")
     (tmp_path / "ref.fa").write_text(">chr1\nACGT\n")
-    config = {
-        "reference": {"fasta": str(tmp_path / "ref.fa")},
-        "annotation": {
-            **DEFAULTS["annotation"],
-            "clinvar": "clinvar.vcf.gz",
-            "panels": [{"name": "P", "file": "missing.txt"}],
-        },
-    }
-    problems = annotation_file_problems(config, tmp_path)
+    config = lab_config(
+        tmp_path,
+        annotation={"clinvar": "clinvar.vcf.gz", "panels": [{"name": "P", "file": "missing.txt"}]},
+    )
+    problems = annotation_file_problems(config)
     assert problems == [
         f"'annotation.clinvar': {tmp_path / 'clinvar.vcf.gz'}: the file is empty (0 bytes);"
         " download it again",

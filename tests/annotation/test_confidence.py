@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from labpipe.annotation.confidence import ConfidenceRules, confidence_flag
-from labpipe.config.settings import DEFAULTS
+from tests.conftest import lab_config
 
 RULES = ConfidenceRules()
 
 
 def test_defaults_match_the_config_defaults() -> None:
-    assert ConfidenceRules.from_config(DEFAULTS["annotation"]["confidence"]) == RULES
+    assert ConfidenceRules.from_config(lab_config().annotation.confidence) == RULES
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from labpipe.annotation.panels import (
 )
 from labpipe.annotation.transcripts import Exon, TranscriptModel
 from labpipe.core.errors import ConfigError, InputFormatError
+from tests.conftest import lab_config
 
 
 def model(gene: str, chrom: str, start: int, end: int) -> TranscriptModel:
@@ -68,15 +69,11 @@ def test_empty_panel_is_an_error(tmp_path: Path) -> None:
 
 
 def test_panels_apply_to_their_samples(tmp_path: Path) -> None:
-    config = {
-        "annotation": {
-            "panels": [
-                {"name": "Thal", "file": "thal.txt"},
-                {"name": "Deafness", "file": "/abs/deaf.txt", "samples": ["PK002"]},
-            ]
-        }
-    }
-    specs = panel_specs(config, tmp_path)
+    panels = [
+        {"name": "Thal", "file": "thal.txt"},
+        {"name": "Deafness", "file": "/abs/deaf.txt", "samples": ["PK002"]},
+    ]
+    specs = panel_specs(lab_config(tmp_path, annotation={"panels": panels}).annotation.panels)
     assert specs[0].file == tmp_path / "thal.txt" and specs[1].file == Path("/abs/deaf.txt")
     panels = [
         load_panel(PanelSpec("Thal", _write(tmp_path / "thal.txt", "HBB\n")), MODELS),

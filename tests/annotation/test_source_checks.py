@@ -23,7 +23,7 @@ from labpipe.annotation.sources import (
     check_source,
 )
 from labpipe.core.errors import InputFormatError
-from tests.conftest import write_fasta
+from tests.conftest import lab_config, write_fasta
 from tests.paths import SHARED_DATA
 from tests.test_cli import run_cli
 
@@ -286,13 +286,12 @@ def test_header_reference_line_names_the_build(tmp_path: Path) -> None:
 
 def test_config_build_against_the_reference_lengths(tmp_path: Path) -> None:
     from labpipe.annotation.annotate import AnnotationSettings, source_problems
-    from labpipe.config.settings import DEFAULTS
 
     fasta = tmp_path / "ref.fa"
     fasta.write_text(">chr1\nACGT\n")
     # The index is what labpipe reads the lengths from: GRCh38's chr1.
     Path(f"{fasta}.fai").write_text("chr1\t248956422\t6\t60\t61\n")
-    settings = AnnotationSettings.from_config({"annotation": DEFAULTS["annotation"]}, tmp_path)
+    settings = AnnotationSettings.from_config(lab_config(tmp_path))
     problems, _ = source_problems(settings, fasta, "hg19")
     assert problems == [
         f"'reference.build' is 'hg19' (GRCh37) but in {fasta} chr1 is 248,956,422 bp (GRCh38's"

@@ -5,8 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from labpipe.config.settings import DEFAULTS, config_sha256, load_config, stage_config_sha256
+from labpipe.config.lab import MinQual
+from labpipe.config.settings import (
+    DEFAULTS,
+    config_from_mapping,
+    config_sha256,
+    load_config,
+    stage_config_sha256,
+)
 from labpipe.core.errors import ConfigError
 from tests.paths import REPO
 
@@ -31,11 +39,15 @@ samples: samples.tsv
 
 def test_minimal_config_gets_defaults_and_absolute_paths(tmp_path: Path) -> None:
     config = load_config(write_config(tmp_path, MINIMAL))
-    assert config["reference"]["fasta"] == str(tmp_path / "ref.fa")
-    assert config["samples"] == str(tmp_path / "samples.tsv")
-    assert config["output_dir"] == str(tmp_path / "labpipe-output")
-    assert config["calling"] == {**DEFAULTS["calling"], "min_qual": {"snv": 0.0, "indel": 0.0}}
-    assert config["targets"] is None
+    assert config.reference.fasta == tmp_path / "ref.fa"
+    assert config.samples == tmp_path / "samples.tsv"
+    assert config.output_dir == tmp_path / "labpipe-output"
+    assert config.document["calling"] == {
+        **DEFAULTS["calling"],
+        "min_qual": {"snv": 0.0, "indel": 0.0},
+    }
+    assert config.calling.min_depth == DEFAULTS["calling"]["min_depth"]
+    assert config.targets is None
 
 
 def test_unknown_key_names_line_and_nearest_key(tmp_path: Path) -> None:
@@ -90,20 +102,24 @@ def test_config_file_missing_or_not_yaml(tmp_path: Path) -> None:
 
 
 def test_hash_ignores_output_dir_and_key_order(tmp_path: Path) -> None:
-    config = load_config(write_config(tmp_path, MINIMAL))
-    moved = dict(reversed(list(config.items())), output_dir="/elsewhere")
+    path = write_config(tmp_path, MINIMAL)
+    config, raw = load_config(path), yaml.safe_load(MINIMAL)
+    moved = config_from_mapping(dict(reversed(list(raw.items())), output_dir="/elsewhere"), path)
     assert config_sha256(config) == config_sha256(moved)
-    changed = dict(config, threads=7)
+    changed = config_from_mapping(dict(raw, threads=7), path)
     assert config_sha256(config) != config_sha256(changed)
 
 
 def test_each_stage_hash_changes_only_with_its_own_sections(tmp_path: Path) -> None:
-    config = load_config(write_config(tmp_path, MINIMAL))
+    path = write_config(tmp_path, MINIMAL)
+    config, raw = load_config(path), yaml.safe_load(MINIMAL)
     stages = ("trimming", "alignment", "calling", "annotation", "sex")
     before = {stage: stage_config_sha256(config, stage) for stage in stages}
 
     def changed(section: str, key: str, value: object) -> set[str]:
-        edited = dict(config, **{section: {**config[section], key: value}})
+        edited = config_from_mapping(
+            dict(raw, **{section: {**raw.get(section, {}), key: value}}), path
+        )
         return {s for s in stages if stage_config_sha256(edited, s) != before[s]}
 
     assert changed("qc", "min_reads", 1) == set()
@@ -140,7 +156,8 @@ def test_min_qual_is_per_caller_and_per_type(
 ) -> None:
     text = MINIMAL + ("calling:\n" + calling if calling else "")
     config = load_config(write_config(tmp_path, text))
-    assert config["calling"]["min_qual"] == expected
+    assert config.calling.min_qual == MinQual(**expected)
+    assert config.document["calling"]["min_qual"] == expected  # what the hashes take
 
 
 def test_min_qual_rejects_unknown_types(tmp_path: Path) -> None:
@@ -159,4 +176,4 @@ def test_report_time_zone_is_checked_before_the_run(tmp_path: Path) -> None:
         "'Asia/Karachi' or 'UTC'"
     ]
     path = write_config(tmp_path, MINIMAL + "report:\n  timezone: Asia/Karachi\n")
-    assert load_config(path)["report"]["timezone"] == "Asia/Karachi"
+    assert load_config(path).report.timezone == "Asia/Karachi"

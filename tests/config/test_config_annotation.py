@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from labpipe.config.lab import RohConfig
 from labpipe.config.settings import load_config
 from labpipe.core.errors import ConfigError
 from tests.config.test_config import MINIMAL, write_config
@@ -42,18 +43,27 @@ report:
 
 def test_sources_tiers_and_report_settings_load(tmp_path: Path) -> None:
     config = load_config(write_config(tmp_path, MINIMAL + SOURCES), check_files=False)
-    annotation = config["annotation"]
-    assert annotation["population_af"][1]["population_field"] == "AC_SAS/AN_SAS"
-    assert annotation["tiers"]["max_af"] == 0.005
+    annotation = config.annotation
+    assert annotation.population_af[1].population_field == "AC_SAS/AN_SAS"
+    assert annotation.population_af[1].name is None  # the report shows the id then
+    assert annotation.tiers.max_af == 0.005
     # Unset keys keep their defaults.
-    assert "frameshift" in annotation["tiers"]["lof_consequences"]
-    assert annotation["roh"] == {
-        "enabled": True, "af_default": 0.4, "min_length_bp": 2000000, "min_markers": 10,
-    }  # fmt: skip
-    assert config["qc"]["warn"]["min_mean_target_depth"] == 100
-    assert config["qc"]["warn"]["min_mapped_pct"] == 98.0
-    assert config["report"]["sign_off"] == ["Scientist", "Consultant"]
-    assert config["report"]["max_tier4_rows"] == 200
+    assert "frameshift" in annotation.tiers.lof_consequences
+    assert annotation.roh == RohConfig(
+        enabled=True, af_default=0.4, min_length_bp=2000000, min_markers=10
+    )
+    assert config.qc.warn.min_mean_target_depth == 100
+    assert config.qc.warn.min_mapped_pct == 98.0
+    assert config.report.sign_off == ("Scientist", "Consultant")
+    assert config.report.max_tier4_rows == 200
+    # Every source path is resolved against the config's folder, here and only here.
+    assert annotation.clinvar == tmp_path / "clinvar.vcf.gz"
+    assert [s.vcf for s in annotation.population_af] == [
+        tmp_path / "gnomad.vcf.bgz",
+        tmp_path / "exac.vcf.gz",
+    ]
+    assert annotation.panels[0].file == tmp_path / "thal.txt"
+    assert annotation.panels[0].samples == ("PK001",)
 
 
 @pytest.mark.parametrize(

@@ -204,7 +204,7 @@ def test_platform_aliases(lab: Path, capsys: pytest.CaptureFixture[str]) -> None
     from labpipe.config.samplesheet import load_sample_sheet
     from labpipe.config.settings import load_config
 
-    assert load_config(config)["platform"] == "DNBSEQ"
+    assert load_config(config).platform == "DNBSEQ"
     assert [u.platform for u in load_sample_sheet(sheet)] == ["DNBSEQ"]
 
 

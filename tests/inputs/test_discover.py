@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from labpipe.config.lab import LabInfo
 from labpipe.config.samplesheet import load_sample_sheet
 from labpipe.config.settings import load_config
 from labpipe.core.errors import InputFormatError, SampleSheetError, UsageError
@@ -684,14 +685,11 @@ def test_written_config_passes_load_config(
         platform="DNBSEQ",
     )
     config = load_config(path)
-    assert config["lab"] == {
-        "name": "St Mary's Hospital: Genetics #2",
-        "id": "st-marys-hospital-genetics-2",
-    }
-    assert config["reference"] == {"fasta": str(reference)}
-    assert config["targets"] == (str(targets) if with_targets else None)
-    assert config["samples"] == str(samples)
-    assert config["platform"] == "DNBSEQ"
+    assert config.lab == LabInfo("St Mary's Hospital: Genetics #2", "st-marys-hospital-genetics-2")
+    assert config.document["reference"] == {"fasta": str(reference)}
+    assert config.targets == (targets if with_targets else None)
+    assert config.samples == samples
+    assert config.platform == "DNBSEQ"
     assert 'samples: "samples.tsv"' in path.read_text()  # beside the config: relative
 
 
@@ -740,9 +738,9 @@ def test_init_writes_a_sheet_and_config_that_load(tmp_path: Path, reference: Pat
     assert result.sample_sheet == tmp_path / "analysis" / "samples.tsv"
     assert result.config == tmp_path / "analysis" / "config.yaml"
     config = load_config(result.config)
-    assert config["lab"]["id"] == "thalassaemia-lab"
-    assert config["platform"] == "DNBSEQ"
-    units = load_sample_sheet(Path(config["samples"]), config["platform"])
+    assert config.lab.id == "thalassaemia-lab"
+    assert config.platform == "DNBSEQ"
+    units = load_sample_sheet(config.samples, config.platform)
     assert [(u.sample, u.unit, u.platform) for u in units] == [
         ("NA12878", "L01", "DNBSEQ"),
         ("NA12878", "L02", "DNBSEQ"),
@@ -785,13 +783,13 @@ def test_init_refuses_to_overwrite_unless_told(tmp_path: Path, reference: Path) 
         " them, or choose another --out folder"
     )
     result = init_lab(run, reference, None, "Other Lab", out, overwrite=True)
-    assert load_config(result.config)["lab"]["id"] == "other-lab"
+    assert load_config(result.config).lab.id == "other-lab"
 
 
 def test_init_without_lab_name_or_known_platform_warns(tmp_path: Path, reference: Path) -> None:
     pair(tmp_path / "run", "HG002_R1.fastq.gz", "HG002_R2.fastq.gz", sra_read(1))
     result = init_lab(tmp_path / "run", reference, None, None, tmp_path / "out")
-    assert load_config(result.config)["lab"] == {"name": "Unnamed lab", "id": "unnamed-lab"}
+    assert load_config(result.config).lab == LabInfo("Unnamed lab", "unnamed-lab")
     assert result.warnings[:2] == [
         f"no lab name given: {result.config} calls the lab 'Unnamed lab'; edit lab.name and"
         " lab.id there (the name is printed on reports)",

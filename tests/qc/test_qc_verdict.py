@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import replace
 
 import pytest
 
 from labpipe.annotation.variant_table import VariantRow
-from labpipe.config.settings import DEFAULTS
+from labpipe.config.lab import QcThresholds
 from labpipe.qc.metrics import SampleQC
 from labpipe.qc.verdict import (
     FAIL,
@@ -20,6 +19,7 @@ from labpipe.qc.verdict import (
     sex_check,
     variant_counts,
 )
+from tests.conftest import lab_config
 
 GOOD = SampleQC(
     sample="PK001",
@@ -52,10 +52,12 @@ GOOD = SampleQC(
     pairs_lost_fraction=0.005,
 )
 COUNTS = VariantCounts(snvs=400, transitions=280, hets=300, hom_alts=150)
-THRESHOLDS = copy.deepcopy(DEFAULTS["qc"])
+THRESHOLDS = lab_config().qc
 
 
-def statuses(qc: SampleQC, counts: VariantCounts = COUNTS, thresholds=THRESHOLDS) -> dict:
+def statuses(
+    qc: SampleQC, counts: VariantCounts = COUNTS, thresholds: QcThresholds = THRESHOLDS
+) -> dict:
     verdict = qc_verdict(qc.sample, qc, counts, thresholds)
     return {c.metric: c.status for c in verdict.checks} | {"overall": verdict.overall}
 
@@ -117,8 +119,7 @@ def test_limits_are_written_for_people() -> None:
 
 
 def test_unset_warn_level_does_not_warn() -> None:
-    thresholds = copy.deepcopy(THRESHOLDS)
-    thresholds["warn"]["min_mapped_pct"] = None
+    thresholds = lab_config(qc={"warn": {"min_mapped_pct": None}}).qc
     assert statuses(replace(GOOD, mapped_pct=96.0), thresholds=thresholds)["Mapped"] == PASS
 
 

@@ -27,7 +27,7 @@ from labpipe.qc.metrics import read_qc_table
 from labpipe.qc.verdict import FAIL, NOT_ASSESSED, PASS, VariantCounts, qc_verdict, sex_check
 from labpipe.simulation.read_simulator import Emission, LibraryConfig, draw_library, write_reads
 from labpipe.simulation.sequencer import ILLUMINA, SequencingConfig
-from tests.conftest import run_labpipe_run, write_fasta
+from tests.conftest import lab_config, run_labpipe_run, write_fasta
 
 pytestmark = pytest.mark.e2e
 
@@ -225,7 +225,7 @@ def test_sex_inferred_and_compared_with_the_sheet(runs: dict[str, Path]) -> None
         "sex mismatch: sample sheet says female, data say male (chrX depth 0."
     )
     assert "0 of 14 chrX SNVs heterozygous" in check.note
-    verdict = qc_verdict("SWAP", swap, VariantCounts(), {"warn": {}})
+    verdict = qc_verdict("SWAP", swap, VariantCounts(), lab_config().qc)
     assert verdict.overall == FAIL
     report = (runs["sex"] / "report" / "SWAP.html").read_text()
     assert "sex mismatch: sample sheet says female, data say male" in report

@@ -10,6 +10,7 @@ import yaml
 from labpipe.core.errors import InputFormatError
 from labpipe.qc.metrics import SampleQC, write_qc_table
 from labpipe.report.multiqc_table import general_stats_table, write_general_stats
+from tests.conftest import lab_config
 
 
 def sample_qc(sample: str, reads: int) -> SampleQC:
@@ -51,4 +52,6 @@ def test_a_sample_missing_from_the_qc_table_is_named(tmp_path: Path) -> None:
     qc = tmp_path / "qc_summary.tsv"
     write_qc_table([sample_qc("PK001", 10)], qc)
     with pytest.raises(InputFormatError, match=r"qc_summary.tsv: no row for sample\(s\) PK009"):
-        write_general_stats(qc, {"PK009": tmp_path / "PK009.tsv"}, {}, tmp_path / "out_mqc.tsv")
+        write_general_stats(
+            qc, {"PK009": tmp_path / "PK009.tsv"}, lab_config().qc, tmp_path / "out_mqc.tsv"
+        )

@@ -115,7 +115,7 @@ def expected_verdict(demo: Path, sample: str) -> str:
     qc = {row.sample: row for row in read_qc_table(demo / "results" / "qc" / "qc_summary.tsv")}
     table = read_annotated_table(demo / "results" / "variants" / f"{sample}.tsv")
     counts = variant_counts(v.row for v in table.variants)
-    return qc_verdict(sample, qc[sample], counts, config["qc"]).overall
+    return qc_verdict(sample, qc[sample], counts, config.qc).overall
 
 
 def test_every_report_and_the_index_are_written(demo: Path) -> None:

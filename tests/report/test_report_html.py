@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from dataclasses import replace
@@ -22,7 +21,7 @@ from labpipe.annotation.variant_table import (
     VariantRow,
     write_annotated_table,
 )
-from labpipe.config.settings import DEFAULTS
+from labpipe.config.lab import LabConfig
 from labpipe.core.errors import ConfigError
 from labpipe.qc.metrics import write_qc_table
 from labpipe.report.html import (
@@ -41,7 +40,7 @@ from labpipe.report.html import (
     write_run_index,
     write_sample_report,
 )
-from tests.conftest import write_fasta
+from tests.conftest import lab_config, write_fasta
 from tests.qc.test_gene_coverage import write_mosdepth
 from tests.qc.test_qc_verdict import GOOD
 
@@ -51,7 +50,12 @@ EXTERNAL = re.compile(
     re.IGNORECASE,
 )
 
-Inputs = tuple[dict[str, Any], AnnotationSettings, ReportInputs]
+Inputs = tuple[LabConfig, AnnotationSettings, ReportInputs]
+
+
+def with_report(config: LabConfig, **settings: Any) -> LabConfig:
+    """``config`` with these ``report:`` settings."""
+    return replace(config, report=replace(config.report, **settings))
 
 
 def variant(pos: int, gene: str, consequence: str, tier: int, **clinical: Any) -> AnnotatedVariant:
@@ -117,13 +121,11 @@ def settings_for(
 
 @pytest.fixture
 def inputs(tmp_path: Path) -> Inputs:
-    config = copy.deepcopy(DEFAULTS)
-    config.update(
-        {
-            "lab": {"name": 'Lab "<Lahore>" & Co', "id": "lhr"},
-            "reference": {"fasta": str(tmp_path / "GRCh38.fa"), "build": "GRCh38"},
-            "samples": "/x/samples.tsv",
-        }
+    config = lab_config(
+        tmp_path,
+        lab={"name": 'Lab "<Lahore>" & Co', "id": "lhr"},
+        reference={"fasta": "GRCh38.fa", "build": "GRCh38"},
+        samples="/x/samples.tsv",
     )
     write_fasta(tmp_path / "GRCh38.fa", {"chr1": "C" * 10_000})
     write_qc_table([GOOD], tmp_path / "qc.tsv")
@@ -240,7 +242,7 @@ def test_incidental_findings_are_apart_from_tier_1(inputs: Inputs, tmp_path: Pat
     assert report.tier_counts() == {1: 1, 2: 1, 3: 1, 4: 1}
     # The annotate step decides (its table's `incidental` column); a lab that opts in gets
     # a table without the mark, and the report follows it.
-    config["report"]["incidental_in_tier1"] = True
+    config = with_report(config, incidental_in_tier1=True)
     unmarked = [replace(v, clinical=replace(v.clinical, incidental="")) for v in VARIANTS]
     write_annotated_table(report_inputs.variants_tsv, ["gnomad_population_af"], unmarked)
     opted = build_sample_report(config, settings, report_inputs, tools={})
@@ -345,8 +347,8 @@ INJECTED = "</style><script>alert(1)</script>\"'><b onload=x>"
 def test_injected_markup_is_escaped_everywhere(inputs: Inputs, tmp_path: Path) -> None:
     """A gene name, a ClinVar field, the lab name and a sample-sheet field carrying markup."""
     config, settings, report_inputs = inputs
-    config["lab"]["name"] = INJECTED
-    config["report"]["sign_off"] = [INJECTED]
+    config = with_report(config, sign_off=(INJECTED,))
+    config = replace(config, lab=replace(config.lab, name=INJECTED))
     hostile = [
         variant(
             1100, INJECTED, "stop_gained", 1, clinvar_significance="Pathogenic",
@@ -398,11 +400,10 @@ def test_patient_fields_in_the_header(inputs: Inputs) -> None:
 
 
 def test_report_time_in_the_lab_time_zone() -> None:
-    config = copy.deepcopy(DEFAULTS)
     moment = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
-    config["report"]["timezone"] = "Asia/Karachi"
+    config = lab_config(report={"timezone": "Asia/Karachi"})
     assert report_time(config, moment) == "2026-03-01 15:00 PKT (UTC+0500)"
-    config["report"]["timezone"] = "Asia/Lahore"
+    config = with_report(config, timezone="Asia/Lahore")  # past the loader's own check
     with pytest.raises(ConfigError, match=r"report.timezone: unknown time zone 'Asia/Lahore'"):
         report_time(config, moment)
 
@@ -417,7 +418,7 @@ def test_qc_extra_columns_are_read_when_present(tmp_path: Path) -> None:
 
 def test_low_regions_are_capped_with_the_full_list_in_a_tsv(inputs: Inputs, tmp_path: Path) -> None:
     config, settings, report_inputs = inputs
-    config["report"]["max_low_regions"] = 1
+    config = with_report(config, max_low_regions=1)
     write_mosdepth(
         tmp_path / "PK001",
         [("chr1", 1000 + 100 * i, 1100 + 100 * i, "HBB", 90.0 - i, 80) for i in range(5)],
@@ -502,11 +503,10 @@ def test_index_leaves_unreportable_samples_out_of_the_counts(inputs: Inputs) -> 
 
 
 def test_methods_describe_the_second_opinion_only_when_it_ran() -> None:
-    calling = dict(DEFAULTS["calling"])
-    text = _filters_text(calling)
+    text = _filters_text(lab_config().calling)
     assert "second opinion from freebayes" in text and "ShadowIndel" in text
-    assert "second opinion" not in _filters_text({**calling, "indel_second_opinion": False})
-    assert "second opinion" not in _filters_text({**calling, "caller": "freebayes"})
+    for calling in ({"indel_second_opinion": False}, {"caller": "freebayes"}):
+        assert "second opinion" not in _filters_text(lab_config(calling=calling).calling)
 
 
 def test_index_names_a_sample_without_a_result(inputs: Inputs, tmp_path: Path) -> None:

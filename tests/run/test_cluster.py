@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from labpipe.config.settings import DEFAULTS, config_sha256
+from labpipe.config.settings import config_sha256
 from labpipe.core.errors import MissingToolError, UsageError
 from labpipe.run import cluster
 from labpipe.run.cluster import (
@@ -20,6 +20,7 @@ from labpipe.run.cluster import (
     markdup_resources,
     reference_index_resources,
 )
+from tests.conftest import lab_config
 from tests.paths import REPO
 
 
@@ -63,12 +64,11 @@ def test_other_steps_are_sized_from_what_exists_before_the_run(tmp_path: Path) -
 
 
 def test_cluster_section_becomes_the_slurm_plugins_options() -> None:
-    settings = {
-        **DEFAULTS["cluster"],
+    section = {
         "partition": "main",
         "steps": {"align": {"mem_mb": 16000, "runtime": 240}, "markdup": {"partition": "big"}},
     }
-    args = cluster_arguments(settings)
+    args = cluster_arguments(lab_config(cluster=section).cluster)
     joined = " ".join(args)
     assert "--executor slurm --jobs 50" in joined
     assert "--default-resources mem_mb=1000 runtime=30 slurm_partition=main" in joined
@@ -82,7 +82,7 @@ def test_cluster_section_becomes_the_slurm_plugins_options() -> None:
     ]
     assert "call_chunk=calling" in args
     assert "calling=8" in args
-    with_account = cluster_arguments({**settings, "account": "genetics"})
+    with_account = cluster_arguments(lab_config(cluster={**section, "account": "genetics"}).cluster)
     assert "slurm_account=genetics" in with_account
     assert "--slurm-no-account" not in with_account
 
@@ -103,13 +103,12 @@ def test_groups_and_local_steps_name_real_rules_and_do_not_overlap() -> None:
 
 
 def test_where_steps_run_is_not_part_of_what_they_compute() -> None:
-    base = {"threads": 2, "cluster": DEFAULTS["cluster"]}
-    moved = {"threads": 2, "cluster": {**DEFAULTS["cluster"], "partition": "other"}}
-    assert config_sha256(base) == config_sha256(moved)
+    moved = lab_config(cluster={"partition": "other", "steps": {"align": {"mem_mb": 900}}})
+    assert config_sha256(lab_config()) == config_sha256(moved)
 
 
 def test_executor_choices_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = DEFAULTS["cluster"]
+    settings = lab_config().cluster
     assert executor_arguments("local", None, settings) == []
     with pytest.raises(UsageError, match="not a Snakemake profile"):
         executor_arguments("local", tmp_path, settings)

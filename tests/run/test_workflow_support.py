@@ -6,12 +6,11 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from labpipe.config.lab import AdapterPair, CallingConfig, TrimmingConfig
 from labpipe.config.samplesheet import Unit
-from labpipe.config.settings import DEFAULTS
 from labpipe.run.workflow_support import (
     CARRIES_ALT_STAGE,
     adapter_args,
@@ -22,16 +21,16 @@ from labpipe.run.workflow_support import (
     labpipe_header_lines,
     name_pattern,
     second_opinion_command,
-    second_opinion_enabled,
     second_opinion_filters,
     soft_filters,
 )
+from tests.conftest import lab_config
 
 
 def test_adapters_by_platform_and_lab_override() -> None:
     assert "--adapter_sequence AAGTCGGAGGCCAAGCGGTCTTAGGAAGACAA" in adapter_args("DNBSEQ")
     assert "--adapter_sequence AGATCGGAAGAGCACACGTCTGAACTCCAGTCA" in adapter_args("ILLUMINA")
-    custom = {"DNBSEQ": {"r1": "ACGTACGTAC", "r2": "TTTTGGGGCC"}}
+    custom = {"DNBSEQ": AdapterPair("ACGTACGTAC", "TTTTGGGGCC")}
     assert adapter_args("DNBSEQ", custom) == (
         "--adapter_sequence ACGTACGTAC --adapter_sequence_r2 TTTTGGGGCC"
     )
@@ -89,24 +88,19 @@ def test_bcftools_writes_indel_candidates_for_the_second_opinion() -> None:
 
 
 def test_second_opinion_only_beside_bcftools() -> None:
-    calling = dict(DEFAULTS["calling"])
-    assert second_opinion_enabled(calling)
-    assert not second_opinion_enabled({**calling, "indel_second_opinion": False})
-    assert not second_opinion_enabled({**calling, "caller": "freebayes"})
+    calling = lab_config().calling
+    assert calling.second_opinion
+    assert not lab_config(calling={"indel_second_opinion": False}).calling.second_opinion
+    assert not lab_config(calling={"caller": "freebayes"}).calling.second_opinion
     # freebayes' indels count when they pass freebayes' own filters.
     names = {f.name: f.expression for f in second_opinion_filters(calling)}
     assert "IMF" not in names["IndelArtefact"] and "LowDepth" in names
 
 
 def test_vcf_header_says_whether_the_second_opinion_ran() -> None:
-    config: dict[str, Any] = {
-        "calling": dict(DEFAULTS["calling"]),
-        "lab": {"id": "lab"},
-        "reference": {"fasta": "ref.fa"},
-    }
-    assert "indel_second_opinion:True" in labpipe_header_lines(config)
-    config["calling"]["caller"] = "freebayes"
-    assert "indel_second_opinion:False" in labpipe_header_lines(config)
+    assert "indel_second_opinion:True" in labpipe_header_lines(lab_config())
+    freebayes = lab_config(calling={"caller": "freebayes"})
+    assert "indel_second_opinion:False" in labpipe_header_lines(freebayes)
 
 
 FILTER_VCF = """\
@@ -126,7 +120,7 @@ chr1\t600\t.\tA\tAC\t90\t.\tIMF=0.9\tGT:DP:AD\t1/1:10:0,9
 """
 
 
-def filters_by_position(tmp_path: Path, calling: dict[str, Any]) -> dict[int, str]:
+def filters_by_position(tmp_path: Path, calling: CallingConfig) -> dict[int, str]:
     """FILTER per position after the workflow's filter stages, run by bcftools."""
     vcf = tmp_path / "in.vcf"
     vcf.write_text(FILTER_VCF)
@@ -137,7 +131,7 @@ def filters_by_position(tmp_path: Path, calling: dict[str, Any]) -> dict[int, st
 
 @pytest.mark.skipif(shutil.which("bcftools") is None, reason="bcftools not installed")
 def test_soft_filters_run_by_bcftools(tmp_path: Path) -> None:
-    bcftools = {**DEFAULTS["calling"], "caller": "bcftools"}
+    bcftools = lab_config(calling={"caller": "bcftools"}).calling
     assert filters_by_position(tmp_path, bcftools) == {
         100: "PASS",  # low QUAL alone filters nothing for bcftools
         200: "LowDepth",
@@ -146,7 +140,7 @@ def test_soft_filters_run_by_bcftools(tmp_path: Path) -> None:
         500: "IndelArtefact",  # the allele is in one read
         600: "PASS",
     }
-    freebayes = {**DEFAULTS["calling"], "caller": "freebayes"}
+    freebayes = lab_config(calling={"caller": "freebayes"}).calling
     assert filters_by_position(tmp_path, freebayes) == {
         100: "LowQual",  # a freebayes SNV below QUAL 1
         200: "LowDepth",
@@ -155,7 +149,8 @@ def test_soft_filters_run_by_bcftools(tmp_path: Path) -> None:
         500: "IndelArtefact",
         600: "PASS",
     }
-    strict = {**bcftools, "min_qual": 30, "min_depth": 0, "indel_artefact_filter": False}
+    strict_section = {"min_qual": 30, "min_depth": 0, "indel_artefact_filter": False}
+    strict = lab_config(calling=strict_section).calling
     assert filters_by_position(tmp_path, strict) == {
         100: "LowQual",
         200: "PASS",
@@ -164,7 +159,8 @@ def test_soft_filters_run_by_bcftools(tmp_path: Path) -> None:
         500: "PASS",
         600: "PASS",
     }
-    assert [f.name for f in soft_filters({**strict, "min_qual": 0})] == []
+    none = lab_config(calling={**strict_section, "min_qual": 0}).calling
+    assert [f.name for f in soft_filters(none)] == []
 
 
 GENOTYPES_VCF = (
@@ -218,6 +214,11 @@ def _unit(
 TRIMMING = {"min_length": 36, "poly_g": "auto", "quality_filter": True, "max_n_bases": 5}
 
 
+def trimming(**overrides: object) -> TrimmingConfig:
+    """The ``trimming`` section of a config setting TRIMMING and ``overrides``."""
+    return lab_config(trimming={**TRIMMING, **overrides}).trimming
+
+
 @pytest.mark.parametrize(
     ("name", "trim", "why"),
     [
@@ -232,7 +233,7 @@ TRIMMING = {"min_length": 36, "poly_g": "auto", "quality_filter": True, "max_n_b
 def test_poly_g_is_decided_per_unit_from_the_instrument(
     tmp_path: Path, name: str, trim: bool, why: str
 ) -> None:
-    plan = fastp_plan(_unit(tmp_path, name), TRIMMING)
+    plan = fastp_plan(_unit(tmp_path, name), trimming())
     assert ("--trim_poly_g" if trim else "--disable_trim_poly_g") in plan.options.split()
     assert f"poly-G trimming {'on' if trim else 'off'}: auto:" in plan.log_text
     assert why in plan.log_text
@@ -241,11 +242,11 @@ def test_poly_g_is_decided_per_unit_from_the_instrument(
 
 def test_the_lab_can_force_poly_g_and_turn_the_quality_filter_off(tmp_path: Path) -> None:
     unit = _unit(tmp_path, "@A00123:8:HXXXXDSXX:1:1101:1000:1000")
-    plan = fastp_plan(unit, {**TRIMMING, "poly_g": False, "quality_filter": False})
+    plan = fastp_plan(unit, trimming(poly_g=False, quality_filter=False))
     assert "--disable_trim_poly_g" in plan.options and "--disable_quality_filtering" in plan.options
     assert "--n_base_limit" not in plan.options
     assert "trimming.poly_g is false in the config (forced)" in plan.log_text
-    plan = fastp_plan(unit, {**TRIMMING, "max_n_bases": 10})
+    plan = fastp_plan(unit, trimming(max_n_bases=10))
     assert "--n_base_limit 10" in plan.options and "--length_required 36" in plan.options
 
 
@@ -257,7 +258,7 @@ def test_file_names_of_one_platform_holding_reads_of_the_other_are_a_warning(
     for path, mate in ((fq1, 1), (fq2, 2)):
         path.write_text(f"@A00123:8:HXXXXDSXX:1:1101:1000:1000 {mate}:N:0:ACGT\nACGT\n+\nIIII\n")
     unit = Unit("S1", "L1", fq1, fq2, "ILLUMINA", "S1", "X.1", 2)
-    plan = fastp_plan(unit, TRIMMING)
+    plan = fastp_plan(unit, trimming())
     assert (
         "WARNING: V350012345_L01_59_1.fq is named like an MGI file but holds Illumina-style "
         "read names; adapters: Illumina TruSeq for the unit's platform ILLUMINA"
@@ -266,7 +267,7 @@ def test_file_names_of_one_platform_holding_reads_of_the_other_are_a_warning(
     dnb = tmp_path / "P1_S3_L002_R1_001.fastq"
     dnb.write_text("@V350012345L2C001R0010000001/1\nACGT\n+\nIIII\n")
     unit = Unit("S1", "L1", dnb, dnb, "ILLUMINA", "S1", "X.1", 2, detected_platform="DNBSEQ")
-    plan = fastp_plan(unit, TRIMMING)
+    plan = fastp_plan(unit, trimming())
     assert (
         "P1_S3_L002_R1_001.fastq is named like an Illumina file but holds DNBSEQ" in plan.log_text
     )

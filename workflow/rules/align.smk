@@ -14,7 +14,7 @@ rule align:
     params:
         # Adapters, poly-G (per unit from its instrument when `auto`), length, N and
         # quality filters, and the reasons, which go to the fastp log.
-        plan=lambda wc: fastp_plan(unit_of(wc), LP["trimming"]),
+        plan=lambda wc: fastp_plan(unit_of(wc), LP.trimming),
         trimming_sha256=STAGE_SHA["trimming"],
         alignment_sha256=STAGE_SHA["alignment"],
         rg=lambda wc: unit_of(wc).read_group(),

@@ -3,7 +3,7 @@
 from labpipe.annotation.annotate import AnnotationSettings
 
 # Relative source paths are taken from the config's folder, like every other path.
-ANNOTATION = AnnotationSettings.from_config(LP, Path(config["labpipe_config"]).resolve().parent)
+ANNOTATION = AnnotationSettings.from_config(LP)
 ROH = ANNOTATION.roh
 
 

@@ -30,7 +30,7 @@ rule ploidy:
     params:
         # In the params, so that a changed sex or build in the inputs re-calls the sample.
         sex=lambda wc: SEX[wc.sample],
-        build=LP["reference"].get("build") or "",
+        build=LP.reference.build or "",
     priority: 90
     log:
         "logs/ploidy/{sample}.log",
@@ -59,11 +59,11 @@ rule call_chunk:
         candidates=temp("results/vcf/chunks/{sample}.{chunk}.indel_sites.txt"),
     params:
         ref=REF,
-        mapq=CALLING["min_mapq"],
-        baseq=CALLING["min_baseq"],
-        max_depth=CALLING["max_depth"],
-        prior=CALLING["prior"],
-        indel_bias=CALLING["indel_bias"],
+        mapq=CALLING.min_mapq,
+        baseq=CALLING.min_baseq,
+        max_depth=CALLING.max_depth,
+        prior=CALLING.prior,
+        indel_bias=CALLING.indel_bias,
     priority: 80
     log:
         "logs/call_chunk/{sample}.{chunk}.log",
@@ -76,7 +76,7 @@ rule call_chunk:
     # A chunk's calls are exactly the calls at its positions in one whole run
     # (see labpipe.core.regions.split_regions).
     shell:
-        "(" + caller_command(CALLING["caller"], SECOND_OPINION)
+        "(" + caller_command(CALLING.caller, SECOND_OPINION)
         + " | bcftools view -Ob -o {output.bcf}.partial"
         + ("" if SECOND_OPINION else " && : > {output.candidates}.partial")
         + " && " + FINISH + " {output}) 2> {log}"
@@ -97,9 +97,9 @@ rule indel_second_opinion:
         bcf=temp("results/vcf/second_opinion/{sample}.freebayes.bcf"),
     params:
         ref=REF,
-        mapq=CALLING["min_mapq"],
-        baseq=CALLING["min_baseq"],
-        max_depth=CALLING["max_depth"],
+        mapq=CALLING.min_mapq,
+        baseq=CALLING.min_baseq,
+        max_depth=CALLING.max_depth,
         filters=filter_command(CALLING, second_opinion_filters(CALLING)),
     priority: 75
     log:
@@ -191,7 +191,7 @@ rule sex_regions:
     output:
         "results/reference/sex_regions.bed",
     params:
-        build=LP["reference"].get("build") or "",
+        build=LP.reference.build or "",
     log:
         "logs/reference/sex_regions.log",
     threads: 1
@@ -212,7 +212,7 @@ rule sex_depth:
         "results/qc/sex/{sample}.depth.mosdepth.summary.txt",
     params:
         prefix="results/qc/sex/{sample}.depth",
-        mapq=CALLING["min_mapq"],
+        mapq=CALLING.min_mapq,
     log:
         "logs/sex_depth/{sample}.log",
     threads: 1

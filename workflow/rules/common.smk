@@ -31,7 +31,6 @@ from labpipe.run.workflow_support import (
     labpipe_step_command,
     name_pattern,
     second_opinion_command,
-    second_opinion_enabled,
     second_opinion_filters,
     unit_table,
 )
@@ -39,10 +38,12 @@ from labpipe.run.workflow_support import (
 if "labpipe_config" not in config:
     raise ValueError("run this workflow through `labpipe run CONFIG` (it passes labpipe_config)")
 
-LP = load_config(Path(config["labpipe_config"]))
-if config.get("labpipe_outdir"):
-    LP["output_dir"] = str(config["labpipe_outdir"])
-SHEET_UNITS = load_sample_sheet(Path(LP["samples"]), LP["platform"])
+# The typed config (labpipe.config.lab): loaded once, every path resolved.
+LP = load_config(
+    Path(config["labpipe_config"]),
+    output_dir=Path(config["labpipe_outdir"]) if config.get("labpipe_outdir") else None,
+)
+SHEET_UNITS = load_sample_sheet(LP.samples, LP.platform)
 # Samples that failed earlier in this `labpipe run` are left out (see labpipe.provenance.no_result):
 # the run-level outputs are built from the others, the index shows these as NO RESULT.
 NO_RESULT = read_no_result()
@@ -51,10 +52,10 @@ SAMPLES = samples_of(list(UNITS.values()))
 SHEET_SAMPLES = samples_of(SHEET_UNITS)
 # The sample sheet's sex of each sample (labpipe.qc.sex): it sets the ploidy of chrX/chrY.
 SEX = {u.sample: u.sex for u in UNITS.values()}
-PAR_FILE = LP["reference"].get("par_regions")
+PAR_FILE = str(LP.reference.par_regions) if LP.reference.par_regions else None
 # Quoted once here: user paths may hold spaces and must reach the shell intact.
 CONFIG_FILE = shlex.quote(str(Path(config["labpipe_config"]).resolve()))
-OUTDIR = shlex.quote(LP["output_dir"])
+OUTDIR = shlex.quote(str(LP.output_dir))
 # Python steps run as `labpipe step …` commands, not `run:` blocks (see labpipe.run.steps).
 STEP = labpipe_step_command()
 LABPIPE = labpipe_command()
@@ -65,27 +66,28 @@ LABPIPE = labpipe_command()
 # Shell rules write `<output>.partial` and finish with this: checked, then moved into
 # place (labpipe.core.atomic.finish_outputs), so a cut-short tool leaves nothing finished-looking.
 FINISH = "{STEP} finish"
-REF = LP["reference"]["fasta"]
-GFF3 = LP["annotation"]["gff3"]
+REF = str(LP.reference.fasta)
+GFF3 = str(LP.annotation.gff3) if LP.annotation.gff3 else None
+TARGETS = str(LP.targets) if LP.targets else None
 ENVS = envs_dir()
-THREADS = LP["threads"]
+THREADS = LP.threads
 # The aligner (alignment.aligner), its index beside the FASTA, its command and log folder.
-ALIGNER = LP["alignment"]["aligner"]
+ALIGNER = LP.alignment.aligner
 ALIGNER_INDEX = [str(p) for p in index_files(Path(REF), ALIGNER)[f"{ALIGNER} index"]]
 ALIGNER_COMMAND = aligner_command(ALIGNER)
 ALIGNER_LOG = "bwa_mem" if ALIGNER == "bwa" else ALIGNER
-CALLING = LP["calling"]
+CALLING = LP.calling
 # Rules that read the config take the hash of only the sections they depend on as a
 # param (Snakemake reruns a job when its params change), so that a report setting
 # does not re-call variants; reports show the whole config's hash, so they take it.
 STAGE_SHA = {stage: stage_config_sha256(LP, stage) for stage in STAGE_SECTIONS}
 CONFIG_SHA = config_sha256(LP)
-SECOND_OPINION = second_opinion_enabled(CALLING)
+SECOND_OPINION = CALLING.second_opinion
 CHUNKS = calling_chunk_count(
-    Path(LP["targets"]) if LP["targets"] else None,
-    {} if LP["targets"] else reference_contigs(Path(REF)),
-    CALLING["target_padding"],
-    CALLING["scatter"],
+    LP.targets,
+    {} if LP.targets else reference_contigs(LP.reference.fasta),
+    CALLING.target_padding,
+    CALLING.scatter,
 )
 
 # Names may contain '.', so wildcards match only the sheet's own names.

@@ -38,8 +38,8 @@ rule mosdepth:
         thresholds="results/qc/mosdepth/{sample}.thresholds.bed.gz",
     params:
         prefix="results/qc/mosdepth/{sample}",
-        thresholds=",".join(map(str, LP["qc"]["depth_thresholds"])),
-        mapq=CALLING["min_mapq"],
+        thresholds=",".join(map(str, LP.qc.depth_thresholds)),
+        mapq=CALLING.min_mapq,
     priority: 74
     log:
         "logs/mosdepth/{sample}.log",

@@ -28,16 +28,16 @@ rule reference_index:
 rule regions:
     input:
         fai=ancient(REF + ".fai"),
-        targets=ancient(LP["targets"]) if LP["targets"] else [],
+        targets=ancient(TARGETS) if TARGETS else [],
     output:
         targets="results/reference/targets.bed",
         calling="results/reference/calling_regions.bed",
         chunks=expand("results/reference/chunks/chunk{chunk}.bed", chunk=range(CHUNKS)),
     params:
-        padding=CALLING["target_padding"],
+        padding=CALLING.target_padding,
         # The BED is read through ancient(): its content, not its mtime, reruns this and
         # what depends on it (calling, coverage), never alignment.
-        targets_sha256=content_sha256([Path(LP["targets"])]) if LP["targets"] else "",
+        targets_sha256=content_sha256([LP.targets]) if LP.targets else "",
         targets=lambda wc, input: "--targets " + shlex.quote(input.targets) if input.targets else "",
     priority: 90
     log:

@@ -85,7 +85,7 @@ rule multiqc:
 
 def clinical_outputs():
     """Reports and workbooks; the manifest waits for them, so `rule all` builds them."""
-    if not LP["report"]["enabled"]:
+    if not LP.report.enabled:
         return expand("results/variants/{sample}.xlsx", sample=SAMPLES)
     return [
         *expand("results/variants/{sample}.xlsx", sample=SAMPLES),

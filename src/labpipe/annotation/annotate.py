@@ -25,10 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import cyvcf2
-import pysam
+from typing import TYPE_CHECKING, Any
 
 from labpipe.annotation.confidence import ConfidenceRules, confidence_flag
 from labpipe.annotation.panels import PanelSpec, load_panel, panel_specs, sample_panel_genes
@@ -57,8 +54,12 @@ from labpipe.annotation.variant_table import (
     VariantRow,
     write_annotated_table,
 )
+from labpipe.config.lab import LabConfig
 from labpipe.core.atomic import atomic_path, write_text_atomic
 from labpipe.core.errors import InputFormatError
+
+if TYPE_CHECKING:  # imported where used: `labpipe validate` needs neither
+    import cyvcf2
 
 
 @dataclass(frozen=True)
@@ -87,46 +88,29 @@ class AnnotationSettings:
     incidental_in_tier1: bool = False
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], base_dir: Path) -> AnnotationSettings:
-        """Settings from a loaded config.
-
-        Args:
-            config: The resolved config (:func:`labpipe.config.settings.load_config`).
-            base_dir: The config file's folder; relative source paths are taken from it.
-        """
-        section = config["annotation"]
-
-        def resolved(value: str | None) -> Path | None:
-            if not value:
-                return None
-            path = Path(value).expanduser()
-            return path if path.is_absolute() else (base_dir / path).resolve()
-
-        population = []
-        for entry in section.get("population_af") or []:
-            vcf = resolved(entry["vcf"])
-            assert vcf is not None  # the schema requires a non-empty vcf
-            population.append(
-                PopulationSource(
-                    id=entry["id"],
-                    name=entry.get("name") or entry["id"],
-                    vcf=vcf,
-                    population=entry.get("population", ""),
-                    population_field=entry.get("population_field"),
-                    global_field=entry.get("global_field"),
-                )
+    def from_config(cls, lab: LabConfig) -> AnnotationSettings:
+        """Settings from a loaded config (:func:`labpipe.config.settings.load_config`)."""
+        section = lab.annotation
+        population = tuple(
+            PopulationSource(
+                id=entry.id,
+                name=entry.name or entry.id,
+                vcf=entry.vcf,
+                population=entry.population or "",
+                population_field=entry.population_field,
+                global_field=entry.global_field,
             )
+            for entry in section.population_af
+        )
         return cls(
-            gff3=resolved(section.get("gff3")),
-            clinvar=resolved(section.get("clinvar")),
-            population=tuple(population),
-            panels=panel_specs(config, base_dir),
-            tiers=TierRules.from_config(section["tiers"]),
-            roh=RohSettings.from_config(section["roh"]),
-            confidence=ConfidenceRules.from_config(section["confidence"]),
-            incidental_in_tier1=bool(
-                (config.get("report") or {}).get("incidental_in_tier1", False)
-            ),
+            gff3=section.gff3,
+            clinvar=section.clinvar,
+            population=population,
+            panels=panel_specs(section.panels),
+            tiers=TierRules.from_config(section.tiers),
+            roh=RohSettings.from_config(section.roh),
+            confidence=ConfidenceRules.from_config(section.confidence),
+            incidental_in_tier1=lab.report.incidental_in_tier1,
         )
 
     @property
@@ -298,6 +282,9 @@ def annotate_sample(
         InputFormatError, ConfigError: An input or source cannot be used; the
             message names the file and what to do.
     """
+    import cyvcf2
+    import pysam
+
     models: dict[str, TranscriptModel] = (
         load_transcripts(settings.gff3) if settings.gff3 is not None else {}
     )
@@ -553,8 +540,7 @@ def check_annotation_inputs(
 
 
 def annotation_file_problems(
-    config: Mapping[str, Any],
-    base_dir: Path,
+    lab: LabConfig,
     samples: Sequence[str] | None = None,
     warnings: list[str] | None = None,
 ) -> list[str]:
@@ -567,8 +553,7 @@ def annotation_file_problems(
     (:func:`labpipe.inputs.checks.check_gff3_contigs`).
 
     Args:
-        config: The resolved config.
-        base_dir: The config file's folder.
+        lab: The lab's config.
         samples: The sample sheet's samples (panels may name some); None skips that check.
         warnings: Given, what could not be checked is added to it.
 
@@ -577,10 +562,8 @@ def annotation_file_problems(
     """
     from labpipe.annotation.panels import panel_problems
 
-    settings = AnnotationSettings.from_config(config, base_dir)
-    problems, reports = source_problems(
-        settings, Path(config["reference"]["fasta"]), config["reference"].get("build")
-    )
+    settings = AnnotationSettings.from_config(lab)
+    problems, reports = source_problems(settings, lab.reference.fasta, lab.reference.build)
     if warnings is not None:
         warnings += [note for report in reports for note in report.notes]
     if settings.gff3 is not None and not settings.gff3.is_file():

@@ -10,9 +10,9 @@ laboratory practice for germline panels (depth 15, het 0.25-0.75, hom 0.85).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+
+from labpipe.config.lab import ConfidenceConfig
 
 CONFIRM = "confirm orthogonally"
 
@@ -27,13 +27,13 @@ class ConfidenceRules:
     hom_af_min: float = 0.85
 
     @classmethod
-    def from_config(cls, section: Mapping[str, Any]) -> ConfidenceRules:
+    def from_config(cls, section: ConfidenceConfig) -> ConfidenceRules:
         """Rules from the config's ``annotation.confidence`` (defaults filled in)."""
         return cls(
-            min_depth=int(section["min_depth"]),
-            het_af_min=float(section["het_af_min"]),
-            het_af_max=float(section["het_af_max"]),
-            hom_af_min=float(section["hom_af_min"]),
+            min_depth=section.min_depth,
+            het_af_min=section.het_af_min,
+            het_af_max=section.het_af_max,
+            hom_af_min=section.hom_af_min,
         )
 
     def describe(self) -> str:

@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import pysam
+from typing import TYPE_CHECKING
 
 from labpipe.annotation.transcripts import Exon, TranscriptModel
 from labpipe.core.errors import InputFormatError
 from labpipe.core.sequence import reverse_complement, three_letter, translate
+
+if TYPE_CHECKING:  # callers open the FASTA: `labpipe validate` imports this without pysam
+    import pysam
 
 # Consequence terms (csq spelling) that change the protein; without an amino-acid
 # field from csq their protein effect is unknown, written p.?.

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from labpipe.annotation.transcripts import TranscriptModel
+from labpipe.config.lab import PanelConfig
 from labpipe.core.errors import ConfigError, InputFormatError
 
 
@@ -58,19 +59,9 @@ class Panel:
     unknown_genes: tuple[str, ...] = ()
 
 
-def panel_specs(config: Mapping[str, Any], base_dir: Path) -> tuple[PanelSpec, ...]:
-    """The panels of a resolved config, relative paths taken from ``base_dir``."""
-    specs = []
-    for entry in config.get("annotation", {}).get("panels") or []:
-        file = Path(entry["file"]).expanduser()
-        specs.append(
-            PanelSpec(
-                name=entry["name"],
-                file=file if file.is_absolute() else (base_dir / file).resolve(),
-                samples=tuple(entry.get("samples") or ()),
-            )
-        )
-    return tuple(specs)
+def panel_specs(panels: Sequence[PanelConfig]) -> tuple[PanelSpec, ...]:
+    """The panels of a config's ``annotation.panels`` (paths already resolved)."""
+    return tuple(PanelSpec(name=p.name, file=p.file, samples=p.samples) for p in panels)
 
 
 def panel_problems(specs: Sequence[PanelSpec], samples: Iterable[str]) -> list[str]:

@@ -17,15 +17,12 @@ which runs are reported.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import cyvcf2
-import pysam
 
 from labpipe.annotation.sources import PopulationSource, SourceMatcher
+from labpipe.config.lab import RohConfig
 from labpipe.core.atomic import atomic_path
 from labpipe.core.errors import InputFormatError
 
@@ -47,13 +44,13 @@ class RohSettings:
     min_markers: int = 10
 
     @classmethod
-    def from_config(cls, roh: Mapping[str, Any]) -> RohSettings:
+    def from_config(cls, section: RohConfig) -> RohSettings:
         """Settings from the config's ``annotation.roh`` (defaults filled in)."""
         return cls(
-            enabled=bool(roh["enabled"]),
-            af_default=float(roh["af_default"]),
-            min_length_bp=int(roh["min_length_bp"]),
-            min_markers=int(roh["min_markers"]),
+            enabled=section.enabled,
+            af_default=section.af_default,
+            min_length_bp=section.min_length_bp,
+            min_markers=section.min_markers,
         )
 
 
@@ -163,6 +160,9 @@ def write_roh_af_file(
     Returns:
         The number of sites written.
     """
+    import cyvcf2
+    import pysam
+
     matcher = SourceMatcher(reference, None, population)
     rows: list[tuple[str, int, str, float]] = []
     try:

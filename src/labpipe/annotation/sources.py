@@ -30,12 +30,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
-from typing import Any
-
-import pysam
+from typing import TYPE_CHECKING, Any
 
 from labpipe.core.alleles import AlleleKey, is_sequence_allele, normalise, rightmost_end
 from labpipe.core.errors import ConfigError, InputFormatError
+
+if TYPE_CHECKING:  # imported where used: a config without sources is checked without it
+    import pysam
 
 # An INFO field, or a ratio of two (ExAC writes AC_SAS and AN_SAS, no AF_SAS).
 _FIELD = re.compile(r"^(?P<num>[A-Za-z_][A-Za-z0-9_.]*)(?:/(?P<den>[A-Za-z_][A-Za-z0-9_.]*))?$")
@@ -225,6 +226,8 @@ class SourceVcf:
     def __init__(self, path: Path, role: str, reference_contigs: Sequence[str]) -> None:
         self.path = path
         self.role = role
+        import pysam
+
         try:
             self._vcf = pysam.VariantFile(str(path))
         except (OSError, ValueError) as exc:
@@ -412,6 +415,8 @@ class SourceMatcher:
         clinvar: Path | None,
         population: Sequence[PopulationSource],
     ) -> None:
+        import pysam
+
         try:
             self._fasta = pysam.FastaFile(str(reference))
         except (OSError, ValueError) as exc:
@@ -658,6 +663,8 @@ def check_source(
         report.problems.append(f"{where}: {end}")
         return report
     report.problems += index_problems(path, key)
+    import pysam  # here: a config without sources is checked without it
+
     verbosity = pysam.set_verbosity(0)  # htslib's own warnings would repeat ours
     try:
         _check_open_source(check, contigs, fasta, reference_build, full_read_bytes, report)
@@ -720,6 +727,8 @@ def _check_open_source(
     report: SourceReport,
 ) -> None:
     where = f"'{check.key}': {check.path}"
+    import pysam
+
     try:
         vcf = pysam.VariantFile(str(check.path))
     except (OSError, ValueError) as exc:
@@ -897,6 +906,8 @@ def _ref_problems(
 ) -> list[str]:
     """REF bases of sampled records against the reference (another build disagrees)."""
     reverse = {src: ref for ref, src in mapping.items()}
+    import pysam
+
     try:
         fasta = pysam.FastaFile(str(fasta_path))
     except (OSError, ValueError):

@@ -25,11 +25,10 @@ every ``&``-joined term counts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from labpipe.annotation.sources import is_pathogenic
+from labpipe.config.lab import TiersConfig
 from labpipe.config.settings import DEFAULTS
 
 # The lab config's defaults are the one list of tier consequences (and thresholds);
@@ -87,13 +86,13 @@ class TierRules:
     other_coding_consequences: frozenset[str] = frozenset(DEFAULT_OTHER_CODING)
 
     @classmethod
-    def from_config(cls, tiers: Mapping[str, Any]) -> TierRules:
+    def from_config(cls, section: TiersConfig) -> TierRules:
         """Rules from the config's ``annotation.tiers`` (defaults filled in)."""
         return cls(
-            max_af=float(tiers["max_af"]),
-            clinvar_min_stars=int(tiers["clinvar_min_stars"]),
-            lof_consequences=frozenset(tiers["lof_consequences"]),
-            other_coding_consequences=frozenset(tiers["other_coding_consequences"]),
+            max_af=section.max_af,
+            clinvar_min_stars=section.clinvar_min_stars,
+            lof_consequences=frozenset(section.lof_consequences),
+            other_coding_consequences=frozenset(section.other_coding_consequences),
         )
 
     def describe(self) -> list[str]:

@@ -28,11 +28,7 @@ import typing
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
-
-import cyvcf2
-import numpy as np
-import pysam
+from typing import TYPE_CHECKING, Any
 
 from labpipe.annotation.hgvs import ProteinReference, hgvs_c, hgvs_p, protein_reference
 from labpipe.annotation.transcripts import (
@@ -43,6 +39,10 @@ from labpipe.annotation.transcripts import (
 )
 from labpipe.core.atomic import atomic_path
 from labpipe.core.errors import InputFormatError
+
+if TYPE_CHECKING:  # imported where used: `labpipe validate` needs neither
+    import cyvcf2
+    import pysam
 
 # csq's consequence terms, most severe first (the order csq.c documents).
 SEVERITY: tuple[str, ...] = (
@@ -397,6 +397,8 @@ class VariantReader:
         self.path = vcf
         if models is None:
             models = load_transcripts(gff3) if gff3 is not None else {}
+        import cyvcf2
+
         self._annotator = _Annotator(models, reference if gff3 is not None else None)
         try:
             self.vcf = cyvcf2.VCF(str(vcf))
@@ -603,6 +605,8 @@ def _format_int(record: cyvcf2.Variant, tag: str, index: int | None, position: i
     if position >= len(row):
         return None
     value = row[position]
+    import numpy as np  # loaded with cyvcf2 already, which gives the values
+
     if np.issubdtype(type(value), np.floating):  # a caller that declares DP as Float
         return None if np.isnan(value) else round(float(value))
     # htslib's missing and vector-end sentinels are the two most negative int32s.
@@ -634,6 +638,8 @@ class _Annotator:
             self._fasta.close()
 
     def _open_fasta(self) -> pysam.FastaFile:
+        import pysam
+
         if self._fasta is None:
             assert self._reference is not None  # only called when a GFF3 gave models
             try:

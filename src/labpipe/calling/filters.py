@@ -6,11 +6,9 @@ both read this one list.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from labpipe.config.settings import min_qual_of
+from labpipe.config.lab import CallingConfig
 
 
 @dataclass(frozen=True)
@@ -22,15 +20,14 @@ class SoftFilter:
     meaning: str
 
 
-def soft_filters(calling: Mapping[str, Any]) -> list[SoftFilter]:
-    """The soft filters of a resolved ``calling`` config, in the order they are applied.
+def soft_filters(calling: CallingConfig) -> list[SoftFilter]:
+    """The soft filters of the config's ``calling`` section, in the order they are applied.
 
     Records are split (one ALT each) before filtering, so ``AD[0:1]`` is the read
     count of the record's own allele.
     """
     filters = []
-    min_qual = min_qual_of(calling)
-    snv, indel = min_qual["snv"], min_qual["indel"]
+    snv, indel = calling.min_qual.snv, calling.min_qual.indel
     if snv > 0 or indel > 0:
         filters.append(
             SoftFilter(
@@ -39,17 +36,17 @@ def soft_filters(calling: Mapping[str, Any]) -> list[SoftFilter]:
                 f"QUAL below {snv:g} (SNV) or {indel:g} (indel)",
             )
         )
-    if calling["min_depth"] > 0:
+    if calling.min_depth > 0:
         filters.append(
             SoftFilter(
                 "LowDepth",
-                f"FORMAT/DP<{calling['min_depth']}",
-                f"read depth below {calling['min_depth']}",
+                f"FORMAT/DP<{calling.min_depth}",
+                f"read depth below {calling.min_depth}",
             )
         )
-    if calling["indel_artefact_filter"]:
+    if calling.indel_artefact_filter:
         few_reads = 'TYPE="indel" && FORMAT/AD[0:1]<2'
-        if calling["caller"] == "bcftools":
+        if calling.caller == "bcftools":
             # IMF: the fraction of reads with the indel; a homozygous call from a
             # minority of them is bcftools' typical error beside a real indel.
             filters.append(

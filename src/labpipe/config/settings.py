@@ -1,9 +1,14 @@
 """Load, validate and resolve a lab's YAML config.
 
 One strict JSON schema (``schemas/config.schema.json``) serves ``labpipe
-validate``, ``labpipe run`` and the Snakefile. Problems are collected and
-reported together, each with the line of the config it concerns; an unknown
-key suggests the nearest valid one.
+validate``, ``labpipe run`` and the Snakefile, and holds every key and default.
+Problems are collected and reported together, each with the line of the config
+it concerns; an unknown key suggests the nearest valid one. :func:`load_config`
+is the one loader: it returns the typed, frozen :class:`labpipe.config.lab.LabConfig`
+with every path resolved, which the package and the workflow read.
+
+A new key: add it to the schema with its ``default`` and a field of the same name
+to its section in :mod:`labpipe.config.lab` (a test fails until both exist).
 """
 
 from __future__ import annotations
@@ -12,135 +17,17 @@ import copy
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from labpipe.config.lab import LabConfig, build_lab_config
 from labpipe.config.platform import PLATFORMS, canonical_platform
 from labpipe.core.errors import ConfigError
 from labpipe.core.suggest import unknown_name
-
-DEFAULTS: dict[str, Any] = {
-    "targets": None,
-    "platform": "ILLUMINA",
-    "output_dir": "labpipe-output",
-    "threads": 2,
-    # poly_g "auto": per unit from the instrument in the read names (labpipe.config.platform).
-    # Measured (benchmarks/RESULTS.md, "Read filters"): fastp's N limit of 5 removed the
-    # 40% of pairs an N fault touched and cost 12% of the true SNVs at 15x; its quality
-    # filter never helped calling (F1 equal or lower with it, on every set measured), as
-    # the caller already weighs each base by its quality. Both off; 50 N if turned on.
-    "trimming": {"min_length": 36, "poly_g": "auto", "quality_filter": False, "max_n_bases": 50},
-    # bwa until minimap2 is measured at least as accurate (benchmarks/RESULTS.md, Aligners).
-    "alignment": {"aligner": "bwa"},
-    "qc": {
-        "min_reads": 10000,
-        "min_mapped_pct": 95.0,
-        "max_duplicate_pct": 30.0,
-        "min_mean_target_depth": 50.0,
-        "min_pct_target_20x": 95.0,
-        "min_insert_size": 100.0,
-        "depth_thresholds": [10, 20, 30],
-        "min_variants_for_ratios": 100,
-        "max_pairs_lost_fraction": 0.9,
-        "warn": {
-            "max_pairs_lost_fraction": 0.2,
-            "min_reads": None,
-            "min_mapped_pct": 98.0,
-            "max_duplicate_pct": 20.0,
-            "min_mean_target_depth": None,
-            "min_pct_target_20x": 98.0,
-            "min_insert_size": 150.0,
-            "max_insert_size": 600.0,
-            "min_ts_tv": 1.8,
-            "max_ts_tv": 3.6,
-            "min_het_hom_ratio": 1.0,
-            "max_het_hom_ratio": 4.0,
-        },
-    },
-    "calling": {
-        "caller": "bcftools",
-        "target_padding": 100,
-        "min_mapq": 20,
-        # Measured choices (benchmarks/RESULTS.md): bcftools' own base-quality floor,
-        # a call prior and indel bias that recover low-depth variants, and filters
-        # that remove what those add without costing true calls.
-        "min_baseq": 1,
-        "max_depth": 2000,
-        "prior": 0.003,
-        "indel_bias": 5.0,
-        "min_qual": None,  # the caller's own, see CALLER_MIN_QUAL
-        "min_depth": 3,
-        "indel_artefact_filter": True,
-        # freebayes' opinion on bcftools' indels, in windows around indel candidates.
-        "indel_second_opinion": True,
-        "scatter": 4,
-    },
-    "annotation": {
-        "gff3": None,
-        "clinvar": None,
-        "population_af": [],
-        "panels": [],
-        "tiers": {
-            "max_af": 0.01,
-            "clinvar_min_stars": 0,
-            "lof_consequences": [
-                "stop_gained",
-                "frameshift",
-                "splice_donor",
-                "splice_acceptor",
-                "start_lost",
-            ],
-            "other_coding_consequences": [
-                "inframe_insertion",
-                "inframe_deletion",
-                "inframe_altering",
-                "stop_lost",
-                "coding_sequence",
-                "feature_elongation",
-                "splice_region",
-            ],
-        },
-        "roh": {"enabled": True, "af_default": 0.4, "min_length_bp": 1000000, "min_markers": 10},
-        "confidence": {"min_depth": 15, "het_af_min": 0.25, "het_af_max": 0.75, "hom_af_min": 0.85},
-    },
-    # Where steps run: never part of what they compute (see config_sha256).
-    "cluster": {
-        "partition": None,
-        "account": None,
-        "max_jobs": 50,
-        "samples_per_job": 8,
-        "latency_wait": 60,
-        "steps": {},
-    },
-    "report": {
-        "enabled": True,
-        "sign_off": ["Analysed by", "Reviewed and authorised by"],
-        "disclaimer": (
-            "Variants are reported in the regions the assay covers (see Coverage); regions "
-            "below 20x may hide variants. Classifications are from the annotation sources "
-            "listed under Methods and are to be interpreted by a qualified clinical scientist "
-            "together with the patient's clinical findings."
-        ),
-        "max_tier4_rows": 200,
-        "incidental_in_tier1": False,
-        "timezone": None,
-        "limitations": [
-            "Copy-number variants (deletions or duplications of whole exons or genes) and "
-            "structural variants are not detected.",
-            "Repeat expansions (e.g. FMR1, HTT) are not detected.",
-            "Low-level mosaic variants (allele fraction well below 25%) may be missed.",
-            "Variants in regions covered below the depth threshold (see Coverage) may be missed.",
-            "Genes with close paralogues or segmental duplications (e.g. HBA1/HBA2, SMN1/SMN2, "
-            "PMS2) are not reliably assessed: reads that map equally well to both copies are "
-            "dropped by the mapping-quality filter.",
-            "Variants outside the targeted regions (deep intronic, regulatory) are not assessed.",
-        ],
-        "max_low_regions": 30,
-    },
-}
 
 #: Default LowQual thresholds (QUAL below: filtered) per caller and variant type. bcftools
 #: needs none once its other filters apply; freebayes reports hundreds of QUAL < 1 false
@@ -150,8 +37,9 @@ CALLER_MIN_QUAL: dict[str, dict[str, float]] = {
     "freebayes": {"snv": 1.0, "indel": 0.0},
 }
 
-# Keys whose values are file paths, resolved against the config's directory.
-_PATH_KEYS: tuple[tuple[str, ...], ...] = (
+# Paths the config hashes hold resolved, as they always have (annotation sources are
+# hashed as written): the same config keeps the same hashes, so nothing re-runs.
+_HASHED_PATHS: tuple[tuple[str, ...], ...] = (
     ("reference", "fasta"),
     ("reference", "par_regions"),
     ("targets",),
@@ -168,43 +56,93 @@ def config_schema() -> dict[str, Any]:
     return schema
 
 
-def load_config(path: Path, check_files: bool = True) -> dict[str, Any]:
-    """Read, validate and resolve a lab config.
+def schema_defaults(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``default`` of every key of an object schema, sections nested; keys without
+    one are left out (required, or absent until a lab sets them)."""
+    defaults: dict[str, Any] = {}
+    for key, node in schema.get("properties", {}).items():
+        if "default" in node:
+            defaults[key] = copy.deepcopy(node["default"])
+        elif "properties" in node:
+            section = schema_defaults(node)
+            if section:
+                defaults[key] = section
+    return defaults
+
+
+#: Every key's default: the schema is their one source (``"default"`` on each key).
+DEFAULTS: dict[str, Any] = schema_defaults(config_schema())
+
+
+def load_config(path: Path, check_files: bool = True, output_dir: Path | None = None) -> LabConfig:
+    """Read, validate and resolve a lab config: the one loader.
 
     Args:
         path: The YAML file.
         check_files: Also check that the files it names exist.
+        output_dir: Where results go instead of the config's ``output_dir``.
 
     Returns:
-        The config with defaults filled in and every path absolute.
+        The typed config, defaults filled in and every path absolute.
 
     Raises:
         ConfigError: Listing every problem found, each with its line.
     """
     path = Path(path)
     raw, root = _read_yaml(path)
+    lab = config_from_mapping(raw, path, root)
+    if output_dir is not None:
+        folder = Path(output_dir).resolve()
+        lab = replace(lab, output_dir=folder, document={**lab.document, "output_dir": str(folder)})
+    if check_files:
+        problems = _file_problems(lab, root)
+        if problems:
+            raise ConfigError(f"{path}: the config names files that cannot be used", problems)
+    return lab
+
+
+def config_from_mapping(
+    raw: Mapping[str, Any], path: Path, root: yaml.Node | None = None
+) -> LabConfig:
+    """The typed config of a parsed YAML document (files are not checked).
+
+    Args:
+        raw: The parsed document.
+        path: The config file it stands for; relative paths are taken from its folder.
+        root: Its YAML node tree, to name lines in problems; optional.
+
+    Raises:
+        ConfigError: Listing every schema problem.
+    """
+    raw = dict(raw)
     if isinstance(raw.get("platform"), str) and canonical_platform(raw["platform"]) in PLATFORMS:
         raw["platform"] = canonical_platform(raw["platform"])  # mgi, BGISEQ → DNBSEQ
     problems = schema_problems(raw, root)
     if problems:
         raise ConfigError(f"{path}: the config is not valid", problems)
-    resolved = _merge(DEFAULTS, raw)
-    resolved["calling"]["min_qual"] = min_qual_of(resolved["calling"])
-    _resolve_paths(resolved, path.resolve().parent)
-    if check_files:
-        problems = _file_problems(resolved, root)
-        if problems:
-            raise ConfigError(f"{path}: the config names files that cannot be used", problems)
-    return resolved
+    document = _merge(DEFAULTS, raw)
+    document["calling"]["min_qual"] = min_qual_of(document["calling"])
+    lab = build_lab_config(document, path)
+    for keys in _HASHED_PATHS:
+        value: Any = lab
+        for key in keys:
+            value = getattr(value, key)
+        if value is not None:
+            holder = document
+            for key in keys[:-1]:
+                holder = holder[key]
+            holder[keys[-1]] = str(value)
+    return lab
 
 
-def config_sha256(config: Mapping[str, Any]) -> str:
-    """A stable hash of the analysis a resolved config asks for.
+def config_sha256(lab: LabConfig) -> str:
+    """A stable hash of the analysis a config asks for.
 
     Key order does not matter, and neither does ``output_dir``: the same
     analysis written elsewhere has the same hash.
     """
-    return _sha256_json({k: v for k, v in config.items() if k not in ("output_dir", "cluster")})
+    document = lab.document
+    return _sha256_json({k: v for k, v in document.items() if k not in ("output_dir", "cluster")})
 
 
 def _sha256_json(value: Any) -> str:
@@ -227,7 +165,7 @@ STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def stage_config_sha256(config: Mapping[str, Any], stage: str) -> str:
+def stage_config_sha256(lab: LabConfig, stage: str) -> str:
     """A stable hash of only the config sections one stage depends on.
 
     Stages are the keys of :data:`STAGE_SECTIONS`. Reports and the manifest show
@@ -236,7 +174,7 @@ def stage_config_sha256(config: Mapping[str, Any], stage: str) -> str:
     picked: dict[str, Any] = {}
     for name in STAGE_SECTIONS[stage]:
         section, _, key = name.partition(".")
-        value = config.get(section)
+        value = lab.document.get(section)
         picked[name] = value.get(key) if key and isinstance(value, Mapping) else value
     return _sha256_json(picked)
 
@@ -423,32 +361,18 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
-def _resolve_paths(config: dict[str, Any], base: Path) -> None:
-    for keys in _PATH_KEYS:
-        holder = config
-        for key in keys[:-1]:
-            holder = holder.setdefault(key, {})
-        value = holder.get(keys[-1])
-        if value:
-            holder[keys[-1]] = str((base / Path(value).expanduser()).resolve())
-
-
-def _file_problems(config: dict[str, Any], root: yaml.Node | None) -> list[str]:
+def _file_problems(lab: LabConfig, root: yaml.Node | None) -> list[str]:
     problems = []
     checks = [
-        (("reference", "fasta"), "reference FASTA"),
-        (("reference", "par_regions"), "PAR table"),
-        (("targets",), "targets BED"),
-        (("samples",), "sample sheet"),
-        (("annotation", "gff3"), "annotation GFF3"),
+        (("reference", "fasta"), lab.reference.fasta, "reference FASTA"),
+        (("reference", "par_regions"), lab.reference.par_regions, "PAR table"),
+        (("targets",), lab.targets, "targets BED"),
+        (("samples",), lab.samples, "sample sheet"),
+        (("annotation", "gff3"), lab.annotation.gff3, "annotation GFF3"),
     ]
-    for keys, what in checks:
-        value: Any = config
-        for key in keys:
-            value = value.get(key) if isinstance(value, dict) else None
-        if not value:
+    for keys, path, what in checks:
+        if path is None:
             continue
-        path = Path(value)
         line = _line_of(root, list(keys))
         prefix = f"line {line}: " if line else ""
         dotted = ".".join(keys)

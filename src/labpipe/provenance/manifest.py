@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from labpipe import __version__
+from labpipe.config.lab import LabConfig
 from labpipe.config.samplesheet import Unit
 from labpipe.config.settings import STAGE_SECTIONS, config_sha256, stage_config_sha256
 from labpipe.core.atomic import write_text_atomic
@@ -55,18 +56,18 @@ def content_sha256(paths: list[Path]) -> str:
     return hashlib.sha256("".join(digests).encode()).hexdigest() if digests else ""
 
 
-def input_files(config_path: Path, config: dict[str, Any], units: list[Unit]) -> dict[str, Path]:
+def input_files(config_path: Path, config: LabConfig, units: list[Unit]) -> dict[str, Path]:
     """Every input file of a run, keyed by the role it plays."""
     files: dict[str, Path] = {
         "config": config_path.resolve(),
-        "sample_sheet": Path(config["samples"]),
+        "sample_sheet": config.samples,
     }
-    files["reference_fasta"] = Path(config["reference"]["fasta"])
-    if config.get("targets"):
-        files["targets_bed"] = Path(config["targets"])
+    files["reference_fasta"] = config.reference.fasta
+    if config.targets is not None:
+        files["targets_bed"] = config.targets
     from labpipe.annotation.annotate import AnnotationSettings
 
-    settings = AnnotationSettings.from_config(config, config_path.resolve().parent)
+    settings = AnnotationSettings.from_config(config)
     for role, path in settings.source_files().items():
         files[f"annotation:{role}"] = path
     for unit in units:
@@ -76,7 +77,7 @@ def input_files(config_path: Path, config: dict[str, Any], units: list[Unit]) ->
 
 
 def input_checksums(
-    config_path: Path, config: dict[str, Any], units: list[Unit]
+    config_path: Path, config: LabConfig, units: list[Unit]
 ) -> dict[str, dict[str, Any]]:
     """Path, sha256 and size of every input file, by role.
 
@@ -100,7 +101,7 @@ def input_checksums(
 
 
 def write_manifest(
-    config_path: Path, config: dict[str, Any], units: list[Unit], out: Path
+    config_path: Path, config: LabConfig, units: list[Unit], out: Path
 ) -> dict[str, Any]:
     """Write the run manifest atomically and return it.
 
@@ -133,7 +134,7 @@ def write_manifest(
         "stage_config_sha256": {
             stage: stage_config_sha256(config, stage) for stage in STAGE_SECTIONS
         },
-        "config": config,
+        "config": config.document,
         "samples": sorted({u.sample for u in units}),
         # Samples of the sheet that failed in this run, with the step and log (no results).
         "no_result": read_no_result(),

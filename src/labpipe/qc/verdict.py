@@ -12,11 +12,11 @@ The sample's verdict is its worst metric's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from labpipe.annotation.variant_table import VariantRow
+from labpipe.config.lab import QcThresholds
 from labpipe.qc.metrics import LEDGER_FILTER_NAMES, SampleQC
 
 PASS, WARN, FAIL, NOT_ASSESSED = "pass", "warn", "fail", "not assessed"
@@ -167,7 +167,7 @@ def _limit_key(metric: _Metric, side: str) -> str:
 
 
 def qc_verdict(
-    sample: str, qc: SampleQC, counts: VariantCounts, thresholds: Mapping[str, Any]
+    sample: str, qc: SampleQC, counts: VariantCounts, thresholds: QcThresholds
 ) -> QcVerdict:
     """Compare one sample's metrics with the lab's ``qc`` thresholds.
 
@@ -175,19 +175,20 @@ def qc_verdict(
         sample: Sample id.
         qc: Its row of ``qc_summary.tsv``.
         counts: Its PASS-call counts (see :func:`variant_counts`).
-        thresholds: The config's ``qc`` section (defaults filled in).
+        thresholds: The config's ``qc`` section.
 
     Returns:
         The verdict with one check per metric.
     """
-    warn = thresholds.get("warn") or {}
-    minimum_variants = int(thresholds.get("min_variants_for_ratios", 1))
+    warn = thresholds.warn
+    minimum_variants = thresholds.min_variants_for_ratios
     checks = []
     for metric in _METRICS:
-        fail_min = thresholds.get(_limit_key(metric, "min"))
-        fail_max = thresholds.get(_limit_key(metric, "max"))
-        warn_min = warn.get(_limit_key(metric, "min"))
-        warn_max = warn.get(_limit_key(metric, "max"))
+        # Not every metric has every limit: the config names only those it has.
+        fail_min = getattr(thresholds, _limit_key(metric, "min"), None)
+        fail_max = getattr(thresholds, _limit_key(metric, "max"), None)
+        warn_min = getattr(warn, _limit_key(metric, "min"), None)
+        warn_max = getattr(warn, _limit_key(metric, "max"), None)
         limits = _limits_text(metric, fail_min, fail_max, warn_min, warn_max)
         value = metric.value(qc, counts)
         if qc.pairs_aligned == 0 and metric.key in _NEEDS_ALIGNED_READS:
@@ -283,7 +284,7 @@ def _biggest_filter(qc: SampleQC) -> str:
     return f"mostly {LEDGER_FILTER_NAMES[biggest]} ({shares} of the pairs)"
 
 
-def read_ledger_checks(qc: SampleQC, thresholds: Mapping[str, Any]) -> list[QcCheck]:
+def read_ledger_checks(qc: SampleQC, thresholds: QcThresholds) -> list[QcCheck]:
     """The read ledger: every pair accounted for, and not too many lost to the filters.
 
     Fails when the pairs counted in the FASTQs are not all either aligned or removed by a
@@ -308,8 +309,8 @@ def read_ledger_checks(qc: SampleQC, thresholds: Mapping[str, Any]) -> list[QcCh
             f"{unaccounted:,} read pairs counted in the FASTQs were neither aligned nor removed"
             " by a filter: trimming or alignment stopped early (see the fastp and aligner logs)",
         )
-    fail = thresholds.get("max_pairs_lost_fraction")
-    warn = (thresholds.get("warn") or {}).get("max_pairs_lost_fraction")
+    fail: float | None = thresholds.max_pairs_lost_fraction
+    warn = thresholds.warn.max_pairs_lost_fraction
     lost = qc.pairs_lost_fraction or 0.0
     limits = "; ".join(
         f"{word} > {100 * limit:.0f}%" for word, limit in (("fail", fail), ("warn", warn)) if limit

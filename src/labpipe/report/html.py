@@ -45,6 +45,7 @@ from labpipe.annotation.roh import RohSegment, read_roh, reported_segments
 from labpipe.annotation.tiers import FREQUENCY_UNKNOWN, INCIDENTAL_MARK, TIER_TITLES
 from labpipe.annotation.transcripts import TranscriptModel, load_transcripts
 from labpipe.annotation.variant_table import AnnotatedVariant, read_annotated_table
+from labpipe.config.lab import CallingConfig, LabConfig
 from labpipe.config.settings import config_sha256
 from labpipe.core.atomic import write_text_atomic
 from labpipe.core.errors import ConfigError, InputFormatError
@@ -238,7 +239,7 @@ class SampleReport:
     contigs: list[tuple[str, int]]
     sources: dict[str, Any]
     tools: dict[str, str]
-    calling: dict[str, Any]
+    calling: CallingConfig
     sign_off: list[str]
     disclaimer: str
     max_tier4_rows: int
@@ -403,13 +404,13 @@ def _tool_versions() -> dict[str, str]:
     return {s.tool.name: s.version or "not found" for s in check_all()}
 
 
-def report_time(config: Mapping[str, Any], moment: datetime | None = None) -> str:
+def report_time(config: LabConfig, moment: datetime | None = None) -> str:
     """The report's date in the lab's time zone (``report.timezone``; default the computer's).
 
     Raises:
         ConfigError: The time zone is not one zoneinfo knows.
     """
-    name = config["report"].get("timezone")
+    name = config.report.timezone
     moment = moment or datetime.now().astimezone()
     if name:
         try:
@@ -459,7 +460,7 @@ def _patient_fields(sample_sheet: Path | None, sample: str) -> list[tuple[str, s
 
 
 def build_sample_report(
-    config: Mapping[str, Any],
+    config: LabConfig,
     settings: AnnotationSettings,
     inputs: ReportInputs,
     generated: datetime | None = None,
@@ -484,7 +485,7 @@ def build_sample_report(
         raise InputFormatError(f"{inputs.qc_table}: no row for sample '{sample}'")
     table = read_annotated_table(inputs.variants_tsv)
     verdict = qc_verdict(
-        sample, rows[sample], variant_counts(v.row for v in table.variants), config["qc"]
+        sample, rows[sample], variant_counts(v.row for v in table.variants), config.qc
     )
     sources = _read_json(inputs.sources_json)
     models = load_transcripts(settings.gff3) if settings.gff3 is not None else {}
@@ -492,7 +493,7 @@ def build_sample_report(
     panels = [
         p for p in sources.get("panels", []) if not p.get("samples") or sample in p["samples"]
     ]
-    threshold = float(config["qc"]["min_pct_target_20x"])
+    threshold = float(config.qc.min_pct_target_20x)
     bars, plotted_note = _gene_bars(targets, panels, threshold)
 
     segments: list[RohSegment] = []
@@ -503,9 +504,9 @@ def build_sample_report(
         short = len(every) - len(segments)
     roh = settings.roh
     af_labels = _af_labels(settings, table.af_columns)
-    reference = config["reference"]
-    fasta_name = Path(str(reference["fasta"])).name
-    report_section = config["report"]
+    reference = config.reference
+    fasta_name = reference.fasta.name
+    report_section = config.report
     qc_extra = _qc_extra(inputs.qc_table, sample)
     genes = (
         {g for p in panels for g in p["genes"]}
@@ -514,15 +515,15 @@ def build_sample_report(
         else set(targeted_genes(targets))
     )
     return SampleReport(
-        lab_name=config["lab"]["name"],
-        lab_id=config["lab"]["id"],
+        lab_name=config.lab.name,
+        lab_id=config.lab.id,
         sample=sample,
         generated=report_time(config, generated),
         version=__version__,
-        reference=str(reference["fasta"]),
+        reference=str(reference.fasta),
         build=(
-            f"{reference['build']} ({fasta_name})"
-            if reference.get("build")
+            f"{reference.build} ({fasta_name})"
+            if reference.build
             else f"{fasta_name} (build not named: set reference.build)"
         ),
         config_sha256=config_sha256(config),
@@ -542,11 +543,11 @@ def build_sample_report(
         contigs=_contigs(inputs.reference_fai),
         sources=sources,
         tools=dict(tools) if tools is not None else _tool_versions(),
-        calling=dict(config["calling"]),
-        aligner=_ALIGNER_NAMES[config.get("alignment", {}).get("aligner", "bwa")],
-        sign_off=list(report_section["sign_off"]),
-        disclaimer=str(report_section["disclaimer"]),
-        max_tier4_rows=int(report_section["max_tier4_rows"]),
+        calling=config.calling,
+        aligner=_ALIGNER_NAMES[config.alignment.aligner],
+        sign_off=list(report_section.sign_off),
+        disclaimer=report_section.disclaimer,
+        max_tier4_rows=report_section.max_tier4_rows,
         links={
             "variant table (TSV)": f"../variants/{sample}.tsv",
             "variant workbook (XLSX)": f"../variants/{sample}.xlsx",
@@ -557,18 +558,16 @@ def build_sample_report(
         missing=missing_sources(settings),
         patient=_patient_fields(inputs.sample_sheet, sample),
         qc_extra=qc_extra,
-        limitations=list(report_section["limitations"]),
-        incidental_in_tier1=bool(report_section["incidental_in_tier1"]),
+        limitations=list(report_section.limitations),
+        incidental_in_tier1=report_section.incidental_in_tier1,
         confidence_rule=settings.confidence.describe(),
-        max_low_regions=int(report_section["max_low_regions"]),
+        max_low_regions=report_section.max_low_regions,
         genes_analysed=len(genes),
         sex_checked=dict(qc_extra).get(QC_EXTRA_COLUMNS["sex_inferred"], "not inferred")
         != "not inferred",
         models=models,
         af_source=settings.population[0].name if len(settings.population) == 1 else "",
-        genomic=_genomic_names(
-            Path(str(reference["fasta"])), str(reference.get("build") or ""), table.variants
-        ),
+        genomic=_genomic_names(reference.fasta, reference.build or "", table.variants),
     )
 
 
@@ -944,13 +943,13 @@ def _annotation_rows(sources: Mapping[str, Any]) -> list[tuple[str, dict[str, An
 _ALIGNER_NAMES = {"bwa": "bwa mem", "minimap2": "minimap2 (-ax sr)"}
 
 
-def _filters_text(calling: Mapping[str, Any]) -> str:
+def _filters_text(calling: CallingConfig) -> str:
     """The soft filters of a run, for Methods."""
     from labpipe.calling.filters import soft_filters
 
     filters = soft_filters(calling)
     text = "; ".join(f"{f.name}: {f.meaning}" for f in filters) or "no filters"
-    if calling.get("caller", "bcftools") == "bcftools" and calling.get("indel_second_opinion"):
+    if calling.second_opinion:
         from labpipe.calling.second_opinion import SHADOW_DISTANCE, SHADOW_FILTER
 
         text += (
@@ -1006,7 +1005,7 @@ def write_low_regions(report: SampleReport, out_tsv: Path) -> None:
 
 
 def write_sample_report(
-    config: Mapping[str, Any],
+    config: LabConfig,
     settings: AnnotationSettings,
     inputs: ReportInputs,
     out_html: Path,
@@ -1068,7 +1067,7 @@ def render_index(
 
 
 def write_run_index(
-    config: Mapping[str, Any], summaries: Sequence[Path], multiqc: str, out_html: Path
+    config: LabConfig, summaries: Sequence[Path], multiqc: str, out_html: Path
 ) -> None:
     """Write ``index.html`` from the samples' report summaries.
 
@@ -1079,7 +1078,7 @@ def write_run_index(
         out_html: ``results/report/index.html``.
     """
     text = render_index(
-        config["lab"]["name"],
+        config.lab.name,
         [read_summary(path) for path in summaries],
         multiqc,
         report_time(config),

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from labpipe.annotation.variant_table import read_annotated_table
+from labpipe.config.lab import QcThresholds
 from labpipe.core.atomic import write_text_atomic
 from labpipe.core.errors import InputFormatError
 from labpipe.qc.metrics import SampleQC, read_qc_table
@@ -66,7 +66,7 @@ def general_stats_table(rows: list[SampleQC], verdicts: Mapping[str, str]) -> st
 
 
 def write_general_stats(
-    qc_table: Path, variants: Mapping[str, Path], thresholds: Mapping[str, Any], out: Path
+    qc_table: Path, variants: Mapping[str, Path], thresholds: QcThresholds, out: Path
 ) -> None:
     """Write the table for the samples of ``variants`` (sample -> its variant table).
 

@@ -24,8 +24,8 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from labpipe.config.lab import ClusterConfig, StepLimits
 from labpipe.core.errors import MissingToolError, UsageError
 
 # A step that only reads small tables: one CPU, 1 GB, half an hour.
@@ -166,7 +166,7 @@ def reads_resources(fastqs: Iterable[str | Path]) -> StepResources:
     return StepResources(2000, max(_MIN_RUNTIME_MIN, math.ceil(30 * _gb(fastqs))))
 
 
-def cluster_arguments(cluster: Mapping[str, Any]) -> list[str]:
+def cluster_arguments(cluster: ClusterConfig) -> list[str]:
     """Snakemake options that run the workflow's steps as SLURM jobs.
 
     Job states come from ``squeue``, not ``sacct``: many small sites run SLURM
@@ -174,15 +174,15 @@ def cluster_arguments(cluster: Mapping[str, Any]) -> list[str]:
     forever; squeue sees a job until SLURM forgets it (MinJobAge, 300 s by default).
     """
     defaults = [f"mem_mb={SMALL_MEM_MB}", f"runtime={SMALL_RUNTIME_MIN}"]
-    if cluster.get("partition"):
-        defaults.append(f"slurm_partition={cluster['partition']}")
-    if cluster.get("account"):
-        defaults.append(f"slurm_account={cluster['account']}")
+    if cluster.partition:
+        defaults.append(f"slurm_partition={cluster.partition}")
+    if cluster.account:
+        defaults.append(f"slurm_account={cluster.account}")
     args = [
         "--executor",
         "slurm",
         "--jobs",
-        str(cluster["max_jobs"]),
+        str(cluster.max_jobs),
         "--default-resources",
         *defaults,
         "--slurm-status-command",
@@ -191,15 +191,15 @@ def cluster_arguments(cluster: Mapping[str, Any]) -> list[str]:
         "5",
         # A shared filesystem may show a job's outputs late.
         "--latency-wait",
-        str(cluster["latency_wait"]),
+        str(cluster.latency_wait),
     ]
-    if not cluster.get("account"):
+    if not cluster.account:
         # Otherwise the plugin guesses one with sacct, which fails without accounting.
         args.append("--slurm-no-account")
     # Each job's SLURM log stays beside the run's (.snakemake/slurm_logs/), not only a failed one's.
     args.append("--slurm-keep-successful-logs")
-    args += grouping_arguments(cluster["samples_per_job"])
-    overrides = step_overrides(cluster.get("steps") or {})
+    args += grouping_arguments(cluster.samples_per_job)
+    overrides = step_overrides(cluster.steps)
     if overrides:
         args += ["--set-resources", *overrides]
     return args
@@ -212,20 +212,21 @@ def grouping_arguments(samples_per_job: int) -> list[str]:
     return ["--groups", *groups, "--group-components", *components]
 
 
-def step_overrides(steps: Mapping[str, Mapping[str, Any]]) -> list[str]:
+def step_overrides(steps: Mapping[str, StepLimits]) -> list[str]:
     """``cluster.steps`` as Snakemake's ``--set-resources RULE:NAME=VALUE`` items."""
-    names = {"mem_mb": "mem_mb", "runtime": "runtime", "partition": "slurm_partition"}
     return [
-        f"{rule}:{names[key]}={value}"
-        for rule, values in sorted(steps.items())
-        for key, value in sorted(values.items())
-        if key in names
+        f"{rule}:{name}={value}"
+        for rule, limits in sorted(steps.items())
+        for name, value in (
+            ("mem_mb", limits.mem_mb),
+            ("slurm_partition", limits.partition),
+            ("runtime", limits.runtime),
+        )
+        if value is not None
     ]
 
 
-def executor_arguments(
-    executor: str, profile: Path | None, cluster: Mapping[str, Any]
-) -> list[str]:
+def executor_arguments(executor: str, profile: Path | None, cluster: ClusterConfig) -> list[str]:
     """Snakemake options for where the steps run: here, on SLURM, or as a profile says.
 
     Args:
@@ -249,7 +250,7 @@ def executor_arguments(
         return [
             "--profile",
             str(profile.resolve()),
-            *grouping_arguments(cluster["samples_per_job"]),
+            *grouping_arguments(cluster.samples_per_job),
         ]
     if executor == "local":
         return []

@@ -6,8 +6,9 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from labpipe.config.lab import LabConfig
 from labpipe.config.samplesheet import Unit, load_sample_sheet, platform_warnings, samples_of
 from labpipe.config.settings import load_config
 from labpipe.core.errors import InputFormatError, LabpipeError
@@ -22,7 +23,7 @@ Echo = Callable[[str], None]
 class CheckedInputs:
     """A config and sample sheet that passed validation."""
 
-    config: dict[str, Any]
+    config: LabConfig
     units: list[Unit]
     warnings: list[str]
 
@@ -43,31 +44,22 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
     from labpipe.inputs.disk import output_folder_problems
     from labpipe.inputs.reference import index_problems, index_state
 
-    config = load_config(config_path)
-    if outdir is not None:
-        config["output_dir"] = str(outdir.resolve())
-    units = load_sample_sheet(Path(config["samples"]), config["platform"])
-    fasta = Path(config["reference"]["fasta"])
-    aligner = config["alignment"]["aligner"]
+    config = load_config(config_path, output_dir=outdir)
+    units = load_sample_sheet(config.samples, config.platform)
+    fasta = config.reference.fasta
+    aligner = config.alignment.aligner
     problems = index_problems(fasta, aligner)
     indexes = index_state(fasta, aligner)
     problems += indexes.problems
     warnings = indexes.warnings + platform_warnings(units) + _alt_warnings(fasta)
-    base = config_path.resolve().parent
-    problems += annotation_file_problems(config, base, samples_of(units), warnings)
-    targets, gff3 = config["targets"], config["annotation"].get("gff3")
+    problems += annotation_file_problems(config, samples_of(units), warnings)
     # FASTQ heads and tails, reference, targets and GFF3 contigs: every problem at once.
-    problems += check_inputs(
-        units,
-        fasta,
-        targets=Path(targets) if targets else None,
-        gff3=Path(gff3) if gff3 else None,
-    )
+    problems += check_inputs(units, fasta, targets=config.targets, gff3=config.annotation.gff3)
     # A read-only or forbidden output folder is found now, not by the first step.
-    problems += output_folder_problems(Path(config["output_dir"]))
+    problems += output_folder_problems(config.output_dir)
     if problems:
         raise InputFormatError(f"{config_path}: inputs cannot be used", problems)
-    warnings += _interpretation_warnings(config, base)
+    warnings += _interpretation_warnings(config)
     return CheckedInputs(config, units, warnings + _sex_warnings(config, units))
 
 
@@ -84,13 +76,13 @@ def _alt_warnings(fasta: Path) -> list[str]:
     return [warning] if warning else []
 
 
-def _interpretation_warnings(config: dict[str, Any], base: Path) -> list[str]:
+def _interpretation_warnings(config: LabConfig) -> list[str]:
     """Said before a run, not first in its reports: sources whose absence leaves every
     report NOT INTERPRETED."""
     from labpipe.annotation.annotate import AnnotationSettings
     from labpipe.report.html import missing_sources
 
-    missing = missing_sources(AnnotationSettings.from_config(config, base))
+    missing = missing_sources(AnnotationSettings.from_config(config))
     if not missing:
         return []
     named = ", ".join(f"{m.name} ({m.key})" for m in missing)
@@ -101,20 +93,19 @@ def _interpretation_warnings(config: dict[str, Any], base: Path) -> list[str]:
     ]
 
 
-def _sex_warnings(config: dict[str, Any], units: list[Unit]) -> list[str]:
+def _sex_warnings(config: LabConfig, units: list[Unit]) -> list[str]:
     """chrX ploidy the sheet and config imply (:func:`labpipe.qc.sex.ploidy_warnings`)."""
     from labpipe.core.regions import read_bed
     from labpipe.inputs.checks import reference_contigs
     from labpipe.qc.sex import ploidy_warnings
 
-    reference = config["reference"]
-    par_file = reference.get("par_regions")
+    reference = config.reference
     return ploidy_warnings(
-        reference_contigs(Path(reference["fasta"])),
-        reference.get("build"),
-        Path(par_file) if par_file else None,
+        reference_contigs(reference.fasta),
+        reference.build,
+        reference.par_regions,
         {u.sample: u.sex for u in units},
-        read_bed(Path(config["targets"])) if config["targets"] else None,
+        read_bed(config.targets) if config.targets else None,
     )
 
 
@@ -148,19 +139,17 @@ def run_pipeline(
     from labpipe.provenance.no_result import clear_no_result
     from labpipe.run.cluster import executor_arguments
     from labpipe.run.runner import failure_message, run_workflow
-    from labpipe.run.workflow_support import second_opinion_enabled
 
     checked = validate_inputs(config_path, outdir)
     if not use_conda:
-        calling = checked.config["calling"]
-        aligner = checked.config["alignment"]["aligner"]
-        require_tools(calling["caller"], second_opinion_enabled(calling), aligner)
-    target = Path(checked.config["output_dir"])
-    executor_args = executor_arguments(executor, profile, checked.config["cluster"])
+        calling = checked.config.calling
+        require_tools(calling.caller, calling.second_opinion, checked.config.alignment.aligner)
+    target = checked.config.output_dir
+    executor_args = executor_arguments(executor, profile, checked.config.cluster)
     if executor_args:
         # Snakemake caps every job's threads at --cores, a cluster job's too: the login
         # node's few cores must not shrink what the jobs ask for.
-        cores = max(cores, checked.config["threads"])
+        cores = max(cores, checked.config.threads)
     for warning in checked.warnings:
         echo(f"labpipe: warning: {warning}")
     echo(
@@ -173,7 +162,7 @@ def run_pipeline(
         )
     )
     if space_check and not dry_run:
-        estimate = estimate_space(checked.units, target, cores, checked.config["threads"])
+        estimate = estimate_space(checked.units, target, cores, checked.config.threads)
         require_space(estimate, target)
     if not dry_run:
         clear_no_result(target)

@@ -13,27 +13,28 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:  # imported where used: a step loads only what it needs
+    from labpipe.annotation.annotate import AnnotationSettings
+    from labpipe.config.lab import LabConfig
+    from labpipe.qc.sex import SexChromosomes
 
 _FILE = click.Path(path_type=Path)
 
 
-def _lab_config(config: Path, outdir: Path | None) -> dict[str, Any]:
+def _lab_config(config: Path, outdir: Path | None) -> LabConfig:
     from labpipe.config.settings import load_config
 
-    lab = load_config(config)
-    if outdir is not None:
-        lab["output_dir"] = str(outdir)
-    return lab
+    return load_config(config, output_dir=outdir)
 
 
-def _annotation(config: Path, lab: dict[str, Any]) -> Any:
+def _annotation(lab: LabConfig) -> AnnotationSettings:
     from labpipe.annotation.annotate import AnnotationSettings
 
-    # Relative source paths are taken from the config's folder, like every other path.
-    return AnnotationSettings.from_config(lab, config.resolve().parent)
+    return AnnotationSettings.from_config(lab)
 
 
 @click.group(hidden=True)
@@ -85,13 +86,13 @@ def annotation_sources(config: Path, out: Path) -> None:
     from labpipe.config.samplesheet import load_sample_sheet, samples_of
 
     lab = _lab_config(config, None)
-    units = load_sample_sheet(Path(lab["samples"]), lab["platform"])
+    units = load_sample_sheet(lab.samples, lab.platform)
     check_annotation_inputs(
-        _annotation(config, lab),
-        Path(lab["reference"]["fasta"]),
+        _annotation(lab),
+        lab.reference.fasta,
         samples_of(units),
         out,
-        lab["reference"].get("build"),
+        lab.reference.build,
     )
 
 
@@ -104,8 +105,7 @@ def roh_af(config: Path, vcf: Path, out: Path) -> None:
     from labpipe.annotation.roh import write_roh_af_file
 
     lab = _lab_config(config, None)
-    settings = _annotation(config, lab)
-    write_roh_af_file(vcf, Path(lab["reference"]["fasta"]), settings.population, out)
+    write_roh_af_file(vcf, lab.reference.fasta, _annotation(lab).population, out)
 
 
 @step.command()
@@ -132,8 +132,8 @@ def annotate(
     summary = annotate_sample(
         vcf,
         sample,
-        Path(lab["reference"]["fasta"]),
-        _annotation(config, lab),
+        lab.reference.fasta,
+        _annotation(lab),
         out_vcf,
         out_tsv,
         out_xlsx,
@@ -154,7 +154,7 @@ def qc_summary(config: Path, qc_dir: Path, out: Path, ledger_mqc: Path | None) -
     from labpipe.run.workflow_support import write_qc_summary
 
     lab = _lab_config(config, None)
-    units = analysable(load_sample_sheet(Path(lab["samples"]), lab["platform"]))
+    units = analysable(load_sample_sheet(lab.samples, lab.platform))
     write_qc_summary(units, qc_dir, out, ledger_mqc)
 
 
@@ -169,7 +169,7 @@ def multiqc_general_stats(config: Path, qc: Path, out: Path, variants: tuple[Pat
 
     lab = _lab_config(config, None)
     by_sample = {path.name.removesuffix(".tsv"): path for path in variants}
-    write_general_stats(qc, by_sample, lab["qc"], out)
+    write_general_stats(qc, by_sample, lab.qc, out)
 
 
 @step.command("sample-report")
@@ -209,9 +209,9 @@ def sample_report(
         sources_json=sources,
         roh_output=roh,
         reference_fai=fai,
-        sample_sheet=Path(lab["samples"]),
+        sample_sheet=lab.samples,
     )
-    write_sample_report(lab, _annotation(config, lab), inputs, out_html, out_summary)
+    write_sample_report(lab, _annotation(lab), inputs, out_html, out_summary)
 
 
 @step.command("report-index")
@@ -243,7 +243,7 @@ def input_checksums(config: Path, outdir: Path, out: Path) -> None:
     from labpipe.provenance.no_result import analysable
 
     lab = _lab_config(config, outdir)
-    units = analysable(load_sample_sheet(Path(lab["samples"]), lab["platform"]))
+    units = analysable(load_sample_sheet(lab.samples, lab.platform))
     write_text_atomic(out, json.dumps(checksums(config, lab, units), indent=2) + "\n")
 
 
@@ -258,7 +258,7 @@ def manifest(config: Path, outdir: Path, out: Path) -> None:
     from labpipe.provenance.no_result import analysable
 
     lab = _lab_config(config, outdir)
-    units = analysable(load_sample_sheet(Path(lab["samples"]), lab["platform"]))
+    units = analysable(load_sample_sheet(lab.samples, lab.platform))
     write_manifest(config, lab, units, out)
 
 
@@ -284,21 +284,17 @@ def second_opinion(calls: str, freebayes: Path, out: str) -> None:
     main_report(apply_second_opinion(calls, freebayes, out))
 
 
-def _sex_chromosomes(lab: dict[str, Any], fai: Path) -> Any:
+def _sex_chromosomes(lab: LabConfig, fai: Path) -> SexChromosomes:
     from labpipe.core.regions import read_fai
     from labpipe.qc.sex import sex_chromosomes
 
-    reference = lab["reference"]
-    par_file = reference.get("par_regions")
-    return sex_chromosomes(
-        read_fai(fai), reference.get("build"), Path(par_file) if par_file else None
-    )
+    return sex_chromosomes(read_fai(fai), lab.reference.build, lab.reference.par_regions)
 
 
-def _declared_sex(lab: dict[str, Any], sample: str) -> str:
+def _declared_sex(lab: LabConfig, sample: str) -> str:
     from labpipe.config.samplesheet import load_sample_sheet
 
-    units = load_sample_sheet(Path(lab["samples"]), lab["platform"])
+    units = load_sample_sheet(lab.samples, lab.platform)
     return next(u.sex for u in units if u.sample == sample)
 
 

@@ -10,14 +10,15 @@ import re
 import shlex
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from labpipe import __version__
 from labpipe.calling.filters import SoftFilter, soft_filters
+from labpipe.config.lab import AdapterPair, CallingConfig, LabConfig, TrimmingConfig
 from labpipe.config.samplesheet import Unit
-from labpipe.config.settings import min_qual_of, stage_config_sha256
+from labpipe.config.settings import stage_config_sha256
 
 if TYPE_CHECKING:
     from labpipe.qc.metrics import SampleQC
@@ -39,7 +40,7 @@ def name_pattern(names: list[str]) -> str:
     return "|".join(re.escape(name) for name in sorted(set(names), key=len, reverse=True))
 
 
-def adapter_args(platform: str, overrides: Mapping[str, Mapping[str, str]] | None = None) -> str:
+def adapter_args(platform: str, overrides: Mapping[str, AdapterPair] | None = None) -> str:
     """fastp arguments naming the platform's adapter pair.
 
     Named explicitly rather than auto-detected so that trimming does not depend
@@ -50,7 +51,7 @@ def adapter_args(platform: str, overrides: Mapping[str, Mapping[str, str]] | Non
         overrides: The lab config's ``trimming.adapters``, if it sets any.
     """
     custom = (overrides or {}).get(platform)
-    r1, r2 = (custom["r1"], custom["r2"]) if custom else ADAPTERS[platform]
+    r1, r2 = (custom.r1, custom.r2) if custom else ADAPTERS[platform]
     return f"--adapter_sequence {r1} --adapter_sequence_r2 {r2}"
 
 
@@ -76,7 +77,7 @@ class FastpPlan:
         return "".join(f"labpipe: {line}\n" for line in self.log_lines)
 
 
-def fastp_plan(unit: Unit, trimming: Mapping[str, Any]) -> FastpPlan:
+def fastp_plan(unit: Unit, trimming: TrimmingConfig) -> FastpPlan:
     """fastp's options for one unit: adapters, poly-G, length, N and quality filters.
 
     Poly-G trimming follows ``trimming.poly_g``: ``auto`` decides per unit from the
@@ -85,8 +86,8 @@ def fastp_plan(unit: Unit, trimming: Mapping[str, Any]) -> FastpPlan:
     from labpipe.config.platform import first_read_name, name_style_mismatch, poly_g_decision
 
     first_name = first_read_name(unit.fq1)
-    poly_g = poly_g_decision(trimming.get("poly_g", "auto"), first_name)
-    custom = unit.platform in (trimming.get("adapters") or {})
+    poly_g = poly_g_decision(trimming.poly_g, first_name)
+    custom = unit.platform in trimming.adapters
     source = f"trimming.adapters.{unit.platform}" if custom else ADAPTER_NAMES[unit.platform]
     adapters = f"adapters: {source} for the unit's platform {unit.platform}"
     if unit.detected_platform and unit.detected_platform != unit.platform:
@@ -98,12 +99,12 @@ def fastp_plan(unit: Unit, trimming: Mapping[str, Any]) -> FastpPlan:
         if mismatch:
             lines.append(f"WARNING: {mismatch}; {adapters}")
     options = [
-        adapter_args(unit.platform, trimming.get("adapters")),
+        adapter_args(unit.platform, trimming.adapters),
         poly_g.fastp_option,
-        f"--length_required {int(trimming['min_length'])}",
+        f"--length_required {trimming.min_length}",
     ]
-    if trimming["quality_filter"]:
-        options.append(f"--n_base_limit {int(trimming['max_n_bases'])}")
+    if trimming.quality_filter:
+        options.append(f"--n_base_limit {trimming.max_n_bases}")
     else:
         # fastp's N limit is part of its quality filter: both go together.
         options.append("--disable_quality_filtering")
@@ -180,22 +181,17 @@ def caller_command(caller: str, indel_candidates: bool = False) -> str:
 CARRIES_ALT_STAGE = "bcftools view -i 'GT~\"[1-9]\"' -Ou | "
 
 
-def second_opinion_enabled(calling: Mapping[str, Any]) -> bool:
-    """Whether freebayes gives its second opinion on bcftools' indels."""
-    return calling["caller"] == "bcftools" and bool(calling["indel_second_opinion"])
-
-
 def second_opinion_command() -> str:
     """freebayes for the second opinion: the caller's own command, in ``{output.windows}``."""
     return caller_command("freebayes").replace("{input.regions}", "{output.windows}")
 
 
-def second_opinion_filters(calling: Mapping[str, Any]) -> list[SoftFilter]:
+def second_opinion_filters(calling: CallingConfig) -> list[SoftFilter]:
     """The soft filters freebayes' indels must pass to count as its opinion."""
-    return soft_filters({**calling, "caller": "freebayes"})
+    return soft_filters(replace(calling, caller="freebayes"))
 
 
-def filter_command(calling: Mapping[str, Any], filters: list[SoftFilter] | None = None) -> str:
+def filter_command(calling: CallingConfig, filters: list[SoftFilter] | None = None) -> str:
     """The ``bcftools filter`` stages (each ending ``| ``) that apply :func:`soft_filters`
     (or ``filters``)."""
     return "".join(
@@ -236,26 +232,25 @@ def final_output_paths(samples: list[str], annotate: bool) -> list[str]:
     return paths
 
 
-def labpipe_header_lines(config: Mapping[str, Any]) -> str:
+def labpipe_header_lines(lab: LabConfig) -> str:
     """``##labpipe…`` VCF header lines saying where a VCF came from.
 
     They hold only what the calls depend on (the calling sections' hash, not the
     whole config's), so that a report setting changed later leaves them true
     without re-calling; the run manifest records the whole config and its hash.
     """
-    calling = config["calling"]
+    calling = lab.calling
     lines = [
         f"##labpipe_version={__version__}",
-        f"##labpipe_calling_config_sha256={stage_config_sha256(config, 'calling')}",
-        f"##labpipe_lab={config['lab']['id']}",
-        f"##labpipe_reference={config['reference']['fasta']}",
-        "##labpipe_calling=caller:{caller},min_mapq:{min_mapq},min_baseq:{min_baseq},"
-        "max_depth:{max_depth},prior:{prior},indel_bias:{indel_bias},"
-        "target_padding:{target_padding},min_qual_snv:{snv:g},min_qual_indel:{indel:g},"
-        "min_depth:{min_depth},indel_artefact_filter:{indel_artefact_filter},"
-        "indel_second_opinion:{second_opinion}".format(
-            second_opinion=second_opinion_enabled(calling), **{**calling, **min_qual_of(calling)}
-        ),
+        f"##labpipe_calling_config_sha256={stage_config_sha256(lab, 'calling')}",
+        f"##labpipe_lab={lab.lab.id}",
+        f"##labpipe_reference={lab.reference.fasta}",
+        f"##labpipe_calling=caller:{calling.caller},min_mapq:{calling.min_mapq},"
+        f"min_baseq:{calling.min_baseq},max_depth:{calling.max_depth},prior:{calling.prior},"
+        f"indel_bias:{calling.indel_bias},target_padding:{calling.target_padding},"
+        f"min_qual_snv:{calling.min_qual.snv:g},min_qual_indel:{calling.min_qual.indel:g},"
+        f"min_depth:{calling.min_depth},indel_artefact_filter:{calling.indel_artefact_filter},"
+        f"indel_second_opinion:{calling.second_opinion}",
     ]
     return "\n".join(lines) + "\n"
 
