@@ -69,22 +69,25 @@ report:
   sign_off: [A]
 """
 
-# The hashes labpipe 0.1.0 gave these configs before the config was typed: a run
+# The hashes the untyped config code gave these configs (main at f2db2ec, with the
+# alignment section): a run
 # started before the change must not re-call, re-trim or re-annotate after it.
 BEFORE: dict[str, dict[str, str]] = {
     "example": {
         "trimming": "89145f28d63fab1e9f108a3e32e58d6cb6f6fb7e97a4a992d1001c24583d778b",
+        "alignment": "0a345ce0250864f2fba995e6f3daec15c1e8fdf86f4bbe5bca0b0232fbc38e72",
         "calling": "00a7e2718b702a05d156b856fca74207a1090ffa7fee84b69b77b4235bb8f3b9",
         "annotation": "b5fda5b2d5ce3a94266ccd0c2333f18868aa594112d5e468b3983048fc3726ad",
         "sex": "074ceffa4a147c54e367e7bed6ff338cd76374ff6c062735b8b1af1191c52161",
-        "config": "22b88810c7a8f721ec207ad878ea3f2f9cc6a0a93e7f2db2faf9ded63172f0a6",
+        "config": "0dbe2b0745c0634697f71dbf3ddfe642b7d0ffee95b39f6bf7882ea2f8a6e3c0",
     },
     "rich": {
         "trimming": "f71d736d4e6de08bf5db461024a7078972b0c1ce393f0c7473b9199c0778e225",
+        "alignment": "0a345ce0250864f2fba995e6f3daec15c1e8fdf86f4bbe5bca0b0232fbc38e72",
         "calling": "c2e52efe0c8ff009fc35fc93f326476a2ee6d46dd1448509ecfa772ca49c68ba",
         "annotation": "5d5cad70d700bb1674c0e296fae0619eedbf3885abd45c276048da451a89b6a2",
         "sex": "a94b80f0d64fd5ce2f884710f700e572282f5a43071bc4592380b91e0c575c15",
-        "config": "5f840cd14a466bf454ec08e9f15f2db3ac056c8395d14db14c4183cf616287a2",
+        "config": "785090daec3362dfcaa3a07903dfcc664fdd5c64835ac993fdd5c69c3e928978",
     },
 }
 HEADER_BEFORE = {

@@ -21,7 +21,7 @@ from labpipe.annotation.variant_table import (
     VariantRow,
     write_annotated_table,
 )
-from labpipe.config.lab import LabConfig
+from labpipe.config.lab import AlignmentConfig, LabConfig
 from labpipe.core.errors import ConfigError
 from labpipe.qc.metrics import write_qc_table
 from labpipe.report.html import (
@@ -285,7 +285,7 @@ def test_methods_describe_only_what_ran(inputs: Inputs) -> None:
 def test_methods_name_the_aligner_the_config_chose(inputs: Inputs) -> None:
     config, settings, report_inputs = inputs
     assert "aligned with bwa mem to" in section(render(inputs), "methods")
-    chosen = {**config, "alignment": {"aligner": "minimap2"}}
+    chosen = replace(config, alignment=AlignmentConfig(aligner="minimap2"))
     report = build_sample_report(chosen, settings, report_inputs, tools={})
     methods = section(render_sample_report(report), "methods")
     assert "aligned with minimap2 (-ax sr) to" in methods and "bwa" not in methods
