@@ -126,11 +126,11 @@ PK2_R2 = "V350012345_L02_PK002_2.fq.gz"
 
 
 def evaluate_cmd(truth: str, calls: str, reference: str, out: str) -> list[str]:
-    return [LABPIPE, "evaluate", "-t", truth, "-c", calls, "-r", reference, "-o", out]
+    return [LABPIPE, "evaluate", "-t", truth, "--calls", calls, "-r", reference, "-o", out]
 
 
 def init_cmd(run: str, reference: str, out: str, extra: list[str] | None = None) -> list[str]:
-    return [LABPIPE, "init", "--fastq-dir", run, "--reference", reference, "--out", out] + (
+    return [LABPIPE, "init", "--fastq-dir", run, "--reference", reference, "--outdir", out] + (
         extra or []
     )
 
@@ -1008,7 +1008,7 @@ add(
 add(
     "3b",
     "2",
-    "init --out on a read-only file system",
+    "init --outdir on a read-only file system",
     c_read_only_init_out,
     "error: cannot write there",
     "nonzero",

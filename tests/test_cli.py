@@ -11,16 +11,7 @@ from pathlib import Path
 import pytest
 
 from labpipe import __version__
-from labpipe.cli import main
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        code = main(args)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return int(code or 0), out, err
+from tests.builders import run_cli
 
 
 def test_validate_ok(lab: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -135,7 +126,7 @@ def test_init_then_validate_on_run_folders(
             str(data / "targets.bed"),
             "--lab",
             "Demo Hospital Lab",
-            "--out",
+            "--outdir",
             str(tmp_path / "lab"),
         ],
         capsys,
@@ -256,7 +247,7 @@ def test_evaluate_command_scores_and_writes(
             "PK001",
             "--calls-sample",
             "PK001",
-            "--out",
+            "--outdir",
             str(tmp_path / "ev"),
         ],
         capsys,

@@ -26,14 +26,14 @@ from labpipe.annotation.roh import RohSettings
 from labpipe.annotation.sources import PopulationSource
 from labpipe.annotation.tiers import TierRules
 from labpipe.annotation.variant_table import read_annotated_table
-from tests.annotation.test_variant_table import (
+from tests.builders import (
     CONTIG,
     VCF_HEADER,
     VCF_RECORDS,
+    lab_config,
     run_csq,
     write_genome,
 )
-from tests.conftest import lab_config
 from tests.paths import SHARED_DATA
 
 pytestmark = pytest.mark.skipif(shutil.which("bcftools") is None, reason="needs bcftools")
@@ -330,7 +330,7 @@ def test_vcf_escape() -> None:
     assert vcf_escape("a,b;c=d e%") == "a%2Cb%3Bc%3Dd%20e%25"
 
 
-@pytest.mark.skipif(not CSQ_CASES.is_dir(), reason="bcftools csq test bundles not available")
+@pytest.mark.shared_data("annotation-af-subsets/bcftools-csq-cases")
 @pytest.mark.parametrize(
     ("case", "vcf", "gene", "expected"),
     [

@@ -28,7 +28,7 @@ from labpipe.annotation.sources import (
     review_stars,
 )
 from labpipe.core.errors import ConfigError, InputFormatError
-from tests.conftest import write_fasta
+from tests.builders import write_fasta
 from tests.paths import SHARED_DATA
 
 AF_DATA = SHARED_DATA / "annotation-af-subsets"
@@ -301,13 +301,12 @@ def test_contig_aliases_and_mapping() -> None:
 @pytest.fixture
 def real_gnomad(tmp_path: Path) -> Path:
     plain = AF_DATA / "gnomad-pysam" / "gnomad.vcf"
-    if not plain.exists():
-        pytest.skip("gnomAD records from ../shared/data/annotation-af-subsets not available")
     copy = tmp_path / "gnomad.vcf"
     shutil.copyfile(plain, copy)
     return Path(pysam.tabix_index(str(copy), preset="vcf", force=True))
 
 
+@pytest.mark.shared_data("annotation-af-subsets/gnomad-pysam/gnomad.vcf")
 def test_real_gnomad_multiallelic_frequencies(real_gnomad: Path) -> None:
     # b37 contig "22" against a "chr22" reference: mapped, and fields checked.
     source = SourceVcf(real_gnomad, "population AF VCF 'gnomad'", ["chr22"])
@@ -329,10 +328,9 @@ def test_real_gnomad_multiallelic_frequencies(real_gnomad: Path) -> None:
         source.close()
 
 
+@pytest.mark.shared_data("annotation-af-subsets/exac-vcfanno/exac.vcf.gz")
 def test_real_exac_south_asian_ratio() -> None:
     exac = AF_DATA / "exac-vcfanno" / "exac.vcf.gz"
-    if not exac.exists():
-        pytest.skip("ExAC records from ../shared/data/annotation-af-subsets not available")
     source = SourceVcf(exac, "population AF VCF 'exac'", ["chr1"])
     try:
         check_info_field(source, "AC_SAS/AN_SAS", "annotation.population_af[0].population_field")

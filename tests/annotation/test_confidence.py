@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from labpipe.annotation.confidence import ConfidenceRules, confidence_flag
-from tests.conftest import lab_config
+from tests.builders import lab_config
 
 RULES = ConfidenceRules()
 

@@ -39,8 +39,9 @@ from labpipe.annotation.hgvs import (
 from labpipe.annotation.transcripts import CdsSegment, Exon, TranscriptModel, load_transcripts
 from labpipe.core.errors import InputFormatError
 from labpipe.core.sequence import reverse_complement, translate
+from tests.paths import SHARED_DATA
 
-CSQ_CASES = Path("/work/shared/data/annotation-af-subsets/bcftools-csq-cases")
+CSQ_CASES = SHARED_DATA / "annotation-af-subsets" / "bcftools-csq-cases"
 
 PLUS_PARTS = [
     ("upstream", "TTGACCTGTCCGATCTGCAT"),
@@ -362,7 +363,7 @@ def bundle_expectations(case: str, name: str) -> list[tuple[int, str, str, list[
     return rows
 
 
-@pytest.mark.skipif(not CSQ_CASES.is_dir(), reason="bcftools csq test bundles not available")
+@pytest.mark.shared_data("annotation-af-subsets/bcftools-csq-cases")
 @pytest.mark.parametrize(
     ("case", "expected_file", "expected"),
     [

@@ -21,7 +21,7 @@ import pytest
 
 from labpipe.annotation.sources import SourceCheck, check_source
 from labpipe.inputs.checks import check_gff3_contigs
-from tests.conftest import write_fasta
+from tests.builders import write_fasta
 from tests.paths import REPO
 
 DOC = REPO / "docs" / "offline-annotation.md"

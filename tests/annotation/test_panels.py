@@ -15,7 +15,7 @@ from labpipe.annotation.panels import (
 )
 from labpipe.annotation.transcripts import Exon, TranscriptModel
 from labpipe.core.errors import ConfigError, InputFormatError
-from tests.conftest import lab_config
+from tests.builders import lab_config
 
 
 def model(gene: str, chrom: str, start: int, end: int) -> TranscriptModel:

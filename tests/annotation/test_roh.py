@@ -20,7 +20,7 @@ from labpipe.annotation.roh import (
 )
 from labpipe.annotation.sources import PopulationSource
 from labpipe.core.errors import InputFormatError
-from tests.conftest import write_fasta
+from tests.builders import write_fasta
 
 ROH_OUTPUT = """\
 # This file was produced by: bcftools roh(1.16+htslib-1.16)

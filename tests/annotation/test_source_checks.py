@@ -23,9 +23,8 @@ from labpipe.annotation.sources import (
     check_source,
 )
 from labpipe.core.errors import InputFormatError
-from tests.conftest import lab_config, write_fasta
+from tests.builders import lab_config, run_cli, write_fasta
 from tests.paths import SHARED_DATA
-from tests.test_cli import run_cli
 
 SHARED = SHARED_DATA
 BAD = SHARED / "bad-inputs"
@@ -332,7 +331,7 @@ BAD_SOURCES = [
 ]
 
 
-@pytest.mark.skipif(not BAD.exists(), reason="shared/data/bad-inputs absent")
+@pytest.mark.shared_data("bad-inputs")
 @pytest.mark.parametrize(("name", "message"), BAD_SOURCES)
 def test_shared_bad_vcfs_as_sources(name: str, message: str, tmp_path: Path) -> None:
     copy = tmp_path / Path(name).name

@@ -15,8 +15,9 @@ from labpipe.annotation.transcripts import (
     transcripts_by_gene,
 )
 from labpipe.core.errors import InputFormatError
+from tests.paths import SHARED_DATA
 
-DATA = Path("/work/shared/data/annotation-af-subsets")
+DATA = SHARED_DATA / "annotation-af-subsets"
 CSQ_CASES = DATA / "bcftools-csq-cases"
 CHR21_GFF = DATA / "vep-chr21-grch38" / "test.gff.gz"
 
@@ -217,7 +218,7 @@ def test_unreadable_file_is_an_input_error(tmp_path: Path) -> None:
         load_transcripts(path)
 
 
-@pytest.mark.skipif(not CSQ_CASES.is_dir(), reason="bcftools csq test bundles not available")
+@pytest.mark.shared_data("annotation-af-subsets/bcftools-csq-cases")
 def test_bcftools_csq_bundles_parse_as_csq_sees_them() -> None:
     tlr8 = load_transcripts(CSQ_CASES / "ENST00000218032" / "ENST00000218032.gff")
     model = tlr8["ENST00000218032"]
@@ -237,7 +238,7 @@ def test_bcftools_csq_bundles_parse_as_csq_sees_them() -> None:
     assert partial.cds_start == 1944 and partial.exons[0] == Exon(1944, 2065)
 
 
-@pytest.mark.skipif(not CHR21_GFF.is_file(), reason="Ensembl chr21 GFF3 not available")
+@pytest.mark.shared_data("annotation-af-subsets/vep-chr21-grch38/test.gff.gz")
 def test_real_ensembl_chr21_gff3() -> None:
     models = load_transcripts(CHR21_GFF)
     assert len(models) == 2414

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,99 +26,21 @@ import pytest
 from labpipe.annotation.variant_table import COLUMNS, CsqEntry, VariantRow, write_variant_table
 from labpipe.core.errors import InputFormatError
 from labpipe.core.sequence import reverse_complement, translate
+from tests.builders import (
+    ALPHA_PARTS,
+    BETA_MRNA_PARTS,
+    CONTIG,
+    GFF3,
+    VCF_HEADER,
+    VCF_RECORDS,
+    run_csq,
+    write_genome,
+)
+from tests.paths import SHARED_DATA
 
-CSQ_CASES = Path("/work/shared/data/annotation-af-subsets/bcftools-csq-cases")
+CSQ_CASES = SHARED_DATA / "annotation-af-subsets" / "bcftools-csq-cases"
 needs_bcftools = pytest.mark.skipif(shutil.which("bcftools") is None, reason="needs bcftools")
 
-ALPHA_PARTS = [
-    ("upstream", "GATCCTTGCAGTCCGTCAGGTCTCCAGCTC"),
-    ("utr5", "CGCAGCCACC"),
-    ("cds1", "ATGCCTGAAAAAGCGTAC"),  # M P E K A Y
-    ("intron1", "GTAAGGCCTTCTCCTGCTCTCTTCCCGCAG"),
-    ("cds2", "TGGCTCAGCCAGATT"),  # W L S Q I (ALPHA-202 only)
-    ("intron2", "GTGAGTCCTGACTGGTCCTTTCTCTTGCAG"),
-    ("cds3", "GGCTTCCAGTGA"),  # G F Q *
-    ("utr3", "GCCTCACTGGACCTGCGTTCCTCTGTCACC"),
-    ("intergenic", "CAGTGGTCCCAGGTTCACCAGGCTGACTTC"),
-]
-BETA_MRNA_PARTS = [  # 5'->3' on the mRNA; the genome holds the reverse complement
-    ("utr5", "GCAGTCTTCGCC"),
-    ("cds1", "ATGTCTGCCATGGAGCTGAAG"),  # M S A M E L K
-    ("intron1", "GTAAGGCTTCTCTCCTGTTCCCTAG"),
-    ("cds2", "GATTTCCGATGGCAGTAA"),  # D F R W Q *
-    ("utr3", "GTCCTCGCACCTCTG"),
-]
-DOWNSTREAM_OF_BETA = "ACTCGTCTGGACTCGTGCTTAGTCA"
-CONTIG = (
-    "".join(seq for _, seq in ALPHA_PARTS)
-    + reverse_complement("".join(seq for _, seq in BETA_MRNA_PARTS))
-    + reverse_complement(DOWNSTREAM_OF_BETA)
-)
-
-GFF3 = """\
-##gff-version 3
-chrV\tt\tgene\t31\t175\t.\t+\t.\tID=gene:GA;Name=ALPHA;biotype=protein_coding
-chrV\tt\tmRNA\t31\t175\t.\t+\t.\tID=transcript:ALPHA-201;Parent=gene:GA;\
-biotype=protein_coding;tag=basic,Ensembl_canonical
-chrV\tt\tfive_prime_UTR\t31\t40\t.\t+\t.\tParent=transcript:ALPHA-201
-chrV\tt\texon\t31\t58\t.\t+\t.\tParent=transcript:ALPHA-201
-chrV\tt\tCDS\t41\t58\t.\t+\t0\tID=CDS:PA1;Parent=transcript:ALPHA-201
-chrV\tt\texon\t134\t175\t.\t+\t.\tParent=transcript:ALPHA-201
-chrV\tt\tCDS\t134\t145\t.\t+\t0\tID=CDS:PA1;Parent=transcript:ALPHA-201
-chrV\tt\tthree_prime_UTR\t146\t175\t.\t+\t.\tParent=transcript:ALPHA-201
-chrV\tt\tmRNA\t31\t175\t.\t+\t.\tID=transcript:ALPHA-202;Parent=gene:GA;\
-biotype=protein_coding;tag=basic
-chrV\tt\tfive_prime_UTR\t31\t40\t.\t+\t.\tParent=transcript:ALPHA-202
-chrV\tt\texon\t31\t58\t.\t+\t.\tParent=transcript:ALPHA-202
-chrV\tt\tCDS\t41\t58\t.\t+\t0\tID=CDS:PA2;Parent=transcript:ALPHA-202
-chrV\tt\texon\t89\t103\t.\t+\t.\tParent=transcript:ALPHA-202
-chrV\tt\tCDS\t89\t103\t.\t+\t0\tID=CDS:PA2;Parent=transcript:ALPHA-202
-chrV\tt\texon\t134\t175\t.\t+\t.\tParent=transcript:ALPHA-202
-chrV\tt\tCDS\t134\t145\t.\t+\t0\tID=CDS:PA2;Parent=transcript:ALPHA-202
-chrV\tt\tthree_prime_UTR\t146\t175\t.\t+\t.\tParent=transcript:ALPHA-202
-chrV\tt\tgene\t206\t296\t.\t-\t.\tID=gene:GB;Name=BETA;biotype=protein_coding
-chrV\tt\tmRNA\t206\t296\t.\t-\t.\tID=transcript:BETA-201;Parent=gene:GB;\
-biotype=protein_coding;tag=basic
-chrV\tt\tfive_prime_UTR\t276\t296\t.\t-\t.\tParent=transcript:BETA-201
-chrV\tt\texon\t264\t296\t.\t-\t.\tParent=transcript:BETA-201
-chrV\tt\tCDS\t264\t275\t.\t-\t0\tID=CDS:PB1;Parent=transcript:BETA-201
-chrV\tt\texon\t206\t238\t.\t-\t.\tParent=transcript:BETA-201
-chrV\tt\tCDS\t221\t238\t.\t-\t0\tID=CDS:PB1;Parent=transcript:BETA-201
-chrV\tt\tthree_prime_UTR\t206\t220\t.\t-\t.\tParent=transcript:BETA-201
-chrV\tt\tmRNA\t206\t296\t.\t-\t.\tID=transcript:BETA-202;Parent=gene:GB;\
-biotype=protein_coding;tag=basic
-chrV\tt\tfive_prime_UTR\t285\t296\t.\t-\t.\tParent=transcript:BETA-202
-chrV\tt\texon\t264\t296\t.\t-\t.\tParent=transcript:BETA-202
-chrV\tt\tCDS\t264\t284\t.\t-\t0\tID=CDS:PB2;Parent=transcript:BETA-202
-chrV\tt\texon\t206\t238\t.\t-\t.\tParent=transcript:BETA-202
-chrV\tt\tCDS\t221\t238\t.\t-\t0\tID=CDS:PB2;Parent=transcript:BETA-202
-chrV\tt\tthree_prime_UTR\t206\t220\t.\t-\t.\tParent=transcript:BETA-202
-"""
-
-VCF_HEADER = """\
-##fileformat=VCFv4.2
-##contig=<ID=chrV,length=321>
-##FILTER=<ID=LowQual,Description="QUAL below the lab's threshold">
-##FILTER=<ID=LowDepth,Description="DP below the lab's threshold">
-##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">
-##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">
-##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">
-#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2
-"""
-# One record per case; S2 is the sample under test, S1 shows the default choice.
-VCF_RECORDS = """\
-chrV\t20\t.\tG\tT\t50\tPASS\t.\tGT:DP:AD\t0/0:30:30,0\t0/1:40:22,18
-chrV\t44\t.\tC\tT,A\t228.407\tPASS\t.\tGT:DP:AD\t0/1:30:15,15,0\t1/2:41:1,20,20
-chrV\t47\t.\tGA\tG\t60\tPASS\t.\tGT:DP:AD\t0/0:30:30,0\t1/1:25:0,25
-chrV\t58\t.\tC\tG\t12.5\tLowQual;LowDepth\t.\tGT:DP:AD\t./.:.:.\t0/1:6:3,3
-chrV\t65\t.\tC\tT\t99\tPASS\t.\tGT:DP\t0/1:30\t0/1:30
-chrV\t98\t.\tC\tG\t99\tPASS\t.\tGT\t0/1\t0/1
-chrV\t120\t.\tC\tT\t.\t.\t.\tGT:DP:AD\t0/1:30:15,15\t./.:.:.
-chrV\t150\t.\tC\tT\t99\tPASS\t.\tGT:DP:AD\t0/1:30:15,15\t0|1:30:10,20
-chrV\t231\t.\tC\tG\t99\tPASS\t.\tGT:DP:AD\t0/1:30:15,15\t0/1:30:0,0
-chrV\t280\t.\tG\tA\t99\tPASS\t.\tGT:DP:AD\t0/1:30:15,15\t0/1:33:11,22
-chrV\t290\t.\tA\tG\t99\tPASS\t.\tGT:DP:AD\t0/1:30:15,15\t0/1:30:16,14
-"""
 
 ANNOTATION = ("gene", "transcript", "strand", "consequence", "hgvs_c", "hgvs_p", "protein_change")
 # (pos, alt) -> annotation columns, then other_consequences
@@ -176,26 +97,6 @@ EXPECTED_ANNOTATION: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
         "BETA:BETA-201:5_prime_utr",
     ),
 }  # fmt: skip
-
-
-def write_genome(directory: Path) -> tuple[Path, Path]:
-    fasta = directory / "toy.fa"
-    fasta.write_text(f">chrV\n{CONTIG}\n")
-    pysam.faidx(str(fasta))
-    gff3 = directory / "genes.gff3"
-    gff3.write_text(GFF3)
-    return fasta, gff3
-
-
-def run_csq(vcf: Path, fasta: Path, gff3: Path, out: Path) -> Path:
-    """The workflow's bcftools_csq rule, minus the index."""
-    command = ["bcftools", "csq", "-f", str(fasta), "-g", str(gff3), "-l", "-p", "a"]
-    subprocess.run(
-        [*command, "-Oz", "-o", str(out), str(vcf)],
-        check=True,
-        capture_output=True,
-    )
-    return out
 
 
 def read_table(path: Path) -> list[dict[str, str]]:
@@ -427,7 +328,7 @@ def test_row_formatting() -> None:
 
 
 @needs_bcftools
-@pytest.mark.skipif(not CSQ_CASES.is_dir(), reason="bcftools csq test bundles not available")
+@pytest.mark.shared_data("annotation-af-subsets/bcftools-csq-cases")
 def test_real_bundle_sites_only_vcf(tmp_path: Path) -> None:
     case = CSQ_CASES / "ENST00000218032"
     annotated = run_csq(

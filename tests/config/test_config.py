@@ -16,25 +16,8 @@ from labpipe.config.settings import (
     stage_config_sha256,
 )
 from labpipe.core.errors import ConfigError
+from tests.builders import MINIMAL, write_config
 from tests.paths import REPO
-
-
-def write_config(tmp_path: Path, body: str) -> Path:
-    (tmp_path / "ref.fa").write_text(">chr1\nACGT\n")
-    (tmp_path / "samples.tsv").write_text("sample\tunit\tfq1\tfq2\n")
-    path = tmp_path / "lab.yaml"
-    path.write_text(body)
-    return path
-
-
-MINIMAL = """\
-lab:
-  name: Test Lab
-  id: test-lab
-reference:
-  fasta: ref.fa
-samples: samples.tsv
-"""
 
 
 def test_minimal_config_gets_defaults_and_absolute_paths(tmp_path: Path) -> None:

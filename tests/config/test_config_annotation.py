@@ -9,7 +9,7 @@ import pytest
 from labpipe.config.lab import RohConfig
 from labpipe.config.settings import load_config
 from labpipe.core.errors import ConfigError
-from tests.config.test_config import MINIMAL, write_config
+from tests.builders import MINIMAL, write_config
 
 SOURCES = """\
 annotation:

@@ -18,8 +18,8 @@ import yaml
 
 from labpipe.config.settings import config_schema, schema_problems
 from labpipe.config.template import example_config
+from tests.builders import run_cli
 from tests.paths import REPO
-from tests.test_cli import run_cli
 
 EXAMPLE = REPO / "config" / "labs" / "example-lab.yaml"
 
@@ -125,7 +125,7 @@ def test_init_with_annotation_flags_writes_every_key_and_validates(
             "--reference", str(data / "reference.fa"),
             "--targets", str(data / "targets.bed"),
             "--lab", "Demo Hospital Lab",
-            "--out", str(out),
+            "--outdir", str(out),
             "--build", "synthetic-demo",
             "--gff3", str(data / "genes.gff3"),
             "--clinvar", str(data / "clinvar.vcf.gz"),
@@ -170,7 +170,7 @@ def test_init_without_annotation_still_shows_every_key(
 
     data = demo_data_dir()
     args = ["init", "--fastq-dir", str(run_folder), "--reference", str(data / "reference.fa")]
-    code, _, err = run_cli([*args, "--out", str(tmp_path / "lab")], capsys)
+    code, _, err = run_cli([*args, "--outdir", str(tmp_path / "lab")], capsys)
     assert code == 0, err
     text = (tmp_path / "lab" / "config.yaml").read_text()
     assert_every_key_discoverable(text)
@@ -202,7 +202,7 @@ def test_init_annotation_flag_mistakes(
     data = demo_data_dir()
     args = ["init", "--fastq-dir", str(run_folder), "--reference", str(data / "reference.fa")]
     extra = [e.format(data=data) for e in extra]
-    code, _, err = run_cli([*args, "--out", str(tmp_path / "lab"), *extra], capsys)
+    code, _, err = run_cli([*args, "--outdir", str(tmp_path / "lab"), *extra], capsys)
     assert code == 2
     assert f"  - {message.format(data=data)}" in err.splitlines()
     assert not (tmp_path / "lab" / "config.yaml").exists()

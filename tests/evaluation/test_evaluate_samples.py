@@ -310,7 +310,7 @@ def test_record_text() -> None:
     )
 
 
-@pytest.mark.skipif(not GIAB.is_dir(), reason="shared GIAB test data not present")
+@pytest.mark.shared_data("giab-na12878-chr20-b37-nucleus")
 def test_giab_truth_against_itself_is_perfect() -> None:
     truth = GIAB / "test_nist.b37_chr20_100kbp_at_10mb.vcf.gz"
     reference = GIAB / "ucsc.hg19.chr20.unittest.fasta.gz"

@@ -10,17 +10,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from labpipe.core.resources import demo_data_dir
 from labpipe.demo import prepare_demo
-from tests.inputs.test_discover import mgi_run
-from tests.test_cli import run_cli as cli
+from tests.builders import LABPIPE, mgi_run
+from tests.builders import run_cli as cli
 
-LABPIPE = [sys.executable, "-m", "labpipe.cli"]
 needs_tools = pytest.mark.skipif(
     not (shutil.which("bwa") and shutil.which("samtools") and shutil.which("bcftools")),
     reason="needs bwa, samtools and bcftools",
@@ -227,7 +225,7 @@ def test_truth_without_contig_lines_names_the_cause(
     untagged = tmp_path / "untagged.vcf"
     untagged.write_text(header + "##contig=<ID=chr1,length=200>\n" + columns + record)
     code, _, err = run_cli(
-        ["evaluate", "-t", str(untagged), "-c", str(calls), "-r", str(fasta)], capsys
+        ["evaluate", "-t", str(untagged), "--calls", str(calls), "-r", str(fasta)], capsys
     )
     assert code == 1
     assert "the truth VCF uses tags its header does not define (FORMAT 'GT')" in err
@@ -236,7 +234,7 @@ def test_truth_without_contig_lines_names_the_cause(
     truth = tmp_path / "truth.vcf"
     truth.write_text(header + columns + record)
     code, _, err = run_cli(
-        ["evaluate", "-t", str(truth), "-c", str(calls), "-r", str(fasta)], capsys
+        ["evaluate", "-t", str(truth), "--calls", str(calls), "-r", str(fasta)], capsys
     )
     assert code == 1
     assert f"{truth}: the truth VCF has no ##contig lines in its header" in err
@@ -248,7 +246,9 @@ def test_truth_without_contig_lines_names_the_cause(
         ["bcftools", "reheader", "--fai", f"{fasta}.fai", "-o", str(fixed), str(truth)],
         check=True,
     )
-    code, _, _ = run_cli(["evaluate", "-t", str(fixed), "-c", str(calls), "-r", str(fasta)], capsys)
+    code, _, _ = run_cli(
+        ["evaluate", "-t", str(fixed), "--calls", str(calls), "-r", str(fasta)], capsys
+    )
     assert code == 0
     assert "##contig" not in truth.read_text()
 
@@ -264,7 +264,7 @@ def test_init_stops_on_a_barcode_missing_from_the_table(
     table = tmp_path / "barcodes.tsv"
     table.write_text("59\tPatientA\n60\tPatientB\n")
     args = ["init", "--fastq-dir", str(run), "--reference", str(tmp_path / "ref.fa")]
-    args += ["--barcodes", str(table), "--lab", "Lab", "--out", str(tmp_path / "out")]
+    args += ["--barcodes", str(table), "--lab", "Lab", "--outdir", str(tmp_path / "out")]
     code, _, err = run_cli(args, capsys)
     assert code == 1
     assert "1 barcode(s) of the run" in err
@@ -292,7 +292,7 @@ def test_barcode_table_space_in_a_sample_name_is_named(
     table.write_text("59 Ali Khan\n")
     code, _, err = run_cli(
         ["init", "--fastq-dir", str(run), "--reference", str(tmp_path / "ref.fa"),
-         "--barcodes", str(table), "--out", str(tmp_path / "out")],
+         "--barcodes", str(table), "--outdir", str(tmp_path / "out")],
         capsys,
     )  # fmt: skip
     assert code == 2

@@ -18,7 +18,7 @@ import pytest
 from labpipe.config.samplesheet import patient_fields
 from labpipe.core.errors import RunError
 from labpipe.run.runner import _exclusive
-from tests.test_cli import run_cli as cli
+from tests.builders import run_cli as cli
 
 needs_tools = pytest.mark.skipif(
     not (shutil.which("bwa") and shutil.which("samtools")),
@@ -170,10 +170,10 @@ def test_evaluate_folder_given_and_contigs_named_another_way(
     calls.write_text(vcf.format(c="chr1"))
     truth.write_text(vcf.format(c="1"))
     args = ["evaluate", "-r", str(fasta), "-o", str(tmp_path / "ev")]
-    code, _, err = run_cli([*args, "-t", str(calls), "-c", str(tmp_path)], capsys)
+    code, _, err = run_cli([*args, "-t", str(calls), "--calls", str(tmp_path)], capsys)
     assert code == 1
     assert f"{tmp_path}: is a folder; give the calls VCF file itself" in err
-    code, _, err = run_cli([*args, "-t", str(truth), "-c", str(calls)], capsys)
+    code, _, err = run_cli([*args, "-t", str(truth), "--calls", str(calls)], capsys)
     assert code == 1
     assert f"{truth}: the truth VCF names contigs that {fasta} does not have" in err
     assert "its records use '1', the reference uses 'chr1'" in err

@@ -28,8 +28,7 @@ SHARED = SHARED_DATA
 BAD = SHARED / "bad-inputs"
 GIAB = SHARED / "giab-na12878-chr20-b37-nucleus"
 
-if not (BAD / "PROVENANCE.md").exists():
-    pytest.skip(f"{BAD} is not here (CI may not have shared/)", allow_module_level=True)
+pytestmark = pytest.mark.shared_data("bad-inputs/PROVENANCE.md")
 
 VCF = "the file is a VCF, not FASTQ reads; check the sample sheet's fq1/fq2 columns"
 # {path}, {dir} and {stem} stand for the file, its folder and its name without suffixes.
@@ -179,7 +178,7 @@ def test_every_shared_file_is_in_the_table() -> None:
     assert present - listed == set()
 
 
-@pytest.mark.skipif(not GIAB.exists(), reason="shared/data/giab-na12878-chr20-b37-nucleus absent")
+@pytest.mark.shared_data("giab-na12878-chr20-b37-nucleus")
 def test_real_illumina_pair_and_bgzip_reference_pass() -> None:
     fasta = GIAB / "ucsc.hg19.chr20.unittest.fasta.gz"
     assert (

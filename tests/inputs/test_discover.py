@@ -25,42 +25,17 @@ from labpipe.inputs.discover import (
     write_lab_config,
     write_sample_sheet,
 )
-
-IL_FLOWCELL = "H7KJ2DSXY"
-MGI_FLOWCELL = "V350012345"
-
-
-def illumina_read(lane: int, read: int, flowcell: str = IL_FLOWCELL, x: int = 1000) -> str:
-    """A NovaSeq read name as BCL Convert writes it."""
-    return f"@A00123:8:{flowcell}:{lane}:1101:{x}:1000 {read}:N:0:ACGTACGT+TTGACCAA"
-
-
-def dnbseq_read(lane: int, read: int, flowcell: str = MGI_FLOWCELL, number: int = 1) -> str:
-    """A DNBSEQ-G400 read name: flowcell, lane, column, row, read number, mate."""
-    return f"@{flowcell}L{lane}C001R001{number:07d}/{read}"
-
-
-def sra_read(read: int, run: str = "SRR1234567") -> str:
-    """A read renamed by SRA: no platform, flowcell or lane left in it."""
-    return f"@{run}.1 1 length=8"
-
-
-def fastq(path: Path, header: str) -> Path:
-    """Write a one-read FASTQ, gzipped when the name says so."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    record = f"{header}\nACGTACGT\n+\nIIIIIIII\n"
-    if path.name.endswith(".gz"):
-        with gzip.open(path, "wt") as handle:
-            handle.write(record)
-    else:
-        path.write_text(record)
-    return path
-
-
-def pair(folder: Path, r1: str, r2: str, header: str) -> tuple[Path, Path]:
-    """Write R1 and R2 whose reads are mates (header given for read 1)."""
-    mate = header.replace(" 1:N:", " 2:N:").replace("/1", "/2")
-    return fastq(folder / r1, header), fastq(folder / r2, mate)
+from tests.builders import (
+    IL_FLOWCELL,
+    MGI_FLOWCELL,
+    bcl_convert_run,
+    dnbseq_read,
+    fastq,
+    illumina_read,
+    mgi_run,
+    pair,
+    sra_read,
+)
 
 
 def units_of(found: Discovery, base: Path) -> list[tuple[str, str, str, str, str | None]]:
@@ -87,55 +62,6 @@ def reference(tmp_path: Path) -> Path:
     path.parent.mkdir()
     path.write_text(">chr1\nACGTACGTACGT\n")
     return path
-
-
-def bcl_convert_run(root: Path) -> Path:
-    """Two samples on two lanes, with index reads, Undetermined and the report folders."""
-    for number, sample in enumerate(("PatientA", "PatientB"), start=1):
-        for lane in (1, 2):
-            stem = f"{sample}_S{number}_L00{lane}"
-            pair(
-                root,
-                f"{stem}_R1_001.fastq.gz",
-                f"{stem}_R2_001.fastq.gz",
-                illumina_read(lane, 1, x=1000 * number),
-            )
-            if sample == "PatientA":
-                fastq(root / f"{stem}_I1_001.fastq.gz", illumina_read(lane, 3))
-    for lane in (1, 2):
-        stem = f"Undetermined_S0_L00{lane}"
-        pair(
-            root, f"{stem}_R1_001.fastq.gz", f"{stem}_R2_001.fastq.gz", illumina_read(lane, 1, x=9)
-        )
-    (root / "Reports").mkdir()
-    (root / "Reports" / "Demultiplex_Stats.csv").write_text("Lane,SampleID\n")
-    (root / "SampleSheet.csv").write_text("[Header]\n")
-    (root / "PatientA_S1_L001_R1_001.fastq.gz.md5").write_text("0" * 32 + "\n")
-    # macOS writes these beside every file copied from a Mac; they are not reads.
-    (root / "._PatientA_S1_L001_R1_001.fastq.gz").write_bytes(b"\x00\x05\x16\x07")
-    fastq(root / ".trash" / "Old_S9_L001_R1_001.fastq.gz", illumina_read(1, 1))
-    return root
-
-
-def mgi_run(
-    root: Path, flowcell: str = MGI_FLOWCELL, barcodes: tuple[str, ...] = ("59", "60")
-) -> Path:
-    """An MGI splitBarcode output: <flowcell>/L0<lane>/<flowcell>_L0<lane>_<barcode>_1.fq.gz."""
-    for lane in (1, 2):
-        lane_dir = root / flowcell / f"L0{lane}"
-        for number, barcode in enumerate((*barcodes, "undecoded"), start=1):
-            prefix = f"{flowcell}_L0{lane}_{barcode}"
-            pair(
-                lane_dir,
-                f"{prefix}_1.fq.gz",
-                f"{prefix}_2.fq.gz",
-                dnbseq_read(lane, 1, flowcell, number),
-            )
-            (lane_dir / f"{prefix}_1.fq.fqStat.txt").write_text("#Name\t...\n")
-        (lane_dir / f"{flowcell}_L0{lane}.summaryReport.html").write_text("<html></html>\n")
-        (lane_dir / f"{flowcell}_L0{lane}.heatmapReport.html").write_text("<html></html>\n")
-        (lane_dir / "BarcodeStat.txt").write_text("#SpeciesNO\tCorrect\n")
-    return root
 
 
 # --- Illumina ---------------------------------------------------------------------------------
@@ -780,7 +706,7 @@ def test_init_refuses_to_overwrite_unless_told(tmp_path: Path, reference: Path) 
         init_lab(run, reference, None, "Lab", out)
     assert str(err.value) == (
         f"{out}/samples.tsv and {out}/config.yaml already exist; pass --overwrite to replace"
-        " them, or choose another --out folder"
+        " them, or choose another --outdir folder"
     )
     result = init_lab(run, reference, None, "Other Lab", out, overwrite=True)
     assert load_config(result.config).lab.id == "other-lab"

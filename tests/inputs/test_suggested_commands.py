@@ -29,7 +29,7 @@ from labpipe.inputs.checks import (
     check_gff3_contigs,
     check_reference,
 )
-from tests.conftest import write_fasta
+from tests.builders import write_fasta
 from tests.paths import REPO
 
 TOOLS = ("bgzip", "tabix", "samtools", "bcftools", "bzip2", "xz", "zstd", "perl", "awk")

@@ -15,18 +15,7 @@ from labpipe.qc.gene_coverage import (
     regions_below,
     targeted_genes,
 )
-
-
-def write_mosdepth(prefix: Path, rows: list[tuple[str, int, int, str, float, int]]) -> Path:
-    """``PREFIX.regions.bed.gz`` and ``PREFIX.thresholds.bed.gz`` as mosdepth writes them."""
-    with gzip.open(f"{prefix}.regions.bed.gz", "wt") as handle:
-        for chrom, start, end, name, mean, _ in rows:
-            handle.write(f"{chrom}\t{start}\t{end}\t{name}\t{mean:.2f}\n")
-    with gzip.open(f"{prefix}.thresholds.bed.gz", "wt") as handle:
-        handle.write("#chrom\tstart\tend\tregion\t10X\t20X\t30X\n")
-        for chrom, start, end, name, _, at20 in rows:
-            handle.write(f"{chrom}\t{start}\t{end}\t{name}\t{end - start}\t{at20}\t{at20}\n")
-    return prefix
+from tests.builders import write_mosdepth
 
 
 def model(gene: str, start: int, end: int) -> TranscriptModel:

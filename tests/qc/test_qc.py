@@ -35,7 +35,7 @@ from labpipe.qc.metrics import (
 from labpipe.qc.read_pairs import count_pairs, write_pair_count
 
 if TYPE_CHECKING:
-    from tests.conftest import TinyDataset
+    from tests.builders import TinyDataset
 
 
 TOOLS = ("fastp", "bwa", "samtools", "mosdepth")

@@ -19,38 +19,8 @@ from labpipe.qc.verdict import (
     sex_check,
     variant_counts,
 )
-from tests.conftest import lab_config
+from tests.builders import GOOD, lab_config
 
-GOOD = SampleQC(
-    sample="PK001",
-    reads_total=2_000_000,
-    reads_after_filter=1_990_000,
-    q30_pct=93.0,
-    adapter_trimmed_reads=1000,
-    mapped_pct=99.5,
-    properly_paired_pct=98.0,
-    duplicate_pct=8.0,
-    mean_insert_size=310.0,
-    mean_target_depth=120.0,
-    pct_target_10x=99.9,
-    pct_target_20x=99.5,
-    pct_target_30x=99.0,
-    sex_declared="female",
-    sex_inferred="female",
-    x_autosome_depth_ratio=1.01,
-    y_autosome_depth_ratio=0.0,
-    x_het_fraction=0.6,
-    x_snvs=25,
-    x_het_snvs=15,
-    sex_note="chrX depth 1.01× autosomes, chrY 0.00×, 15 of 25 chrX SNVs heterozygous",
-    pairs_in=1_000_000,
-    pairs_removed_low_quality=3000,
-    pairs_removed_too_many_n=1000,
-    pairs_removed_too_short=1000,
-    pairs_removed_other=0,
-    pairs_aligned=995_000,
-    pairs_lost_fraction=0.005,
-)
 COUNTS = VariantCounts(snvs=400, transitions=280, hets=300, hom_alts=150)
 THRESHOLDS = lab_config().qc
 

@@ -27,7 +27,7 @@ from labpipe.qc.metrics import read_qc_table
 from labpipe.qc.verdict import FAIL, NOT_ASSESSED, PASS, VariantCounts, qc_verdict, sex_check
 from labpipe.simulation.read_simulator import Emission, LibraryConfig, draw_library, write_reads
 from labpipe.simulation.sequencer import ILLUMINA, SequencingConfig
-from tests.conftest import lab_config, run_labpipe_run, write_fasta
+from tests.builders import lab_config, run_labpipe_run, write_fasta
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ import yaml
 from labpipe.core.errors import InputFormatError
 from labpipe.qc.metrics import SampleQC, write_qc_table
 from labpipe.report.multiqc_table import general_stats_table, write_general_stats
-from tests.conftest import lab_config
+from tests.builders import lab_config
 
 
 def sample_qc(sample: str, reads: int) -> SampleQC:

@@ -25,20 +25,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pysam
 import pytest
 import yaml
 
 from labpipe.annotation.hgvs import hgvs_g
-from labpipe.annotation.variant_table import read_annotated_table
-from labpipe.config.settings import load_config
 from labpipe.core.resources import demo_data_dir
-from labpipe.qc.metrics import read_qc_table
-from labpipe.qc.verdict import qc_verdict, variant_counts
 from labpipe.simulation.demo_annotation import write_demo_annotation
+from tests.builders import EXTERNAL, DemoRun
 from tests.headless_chromium import Chromium, find_chromium
-from tests.report.test_report_html import EXTERNAL
 
 pytestmark = pytest.mark.e2e
 
@@ -61,10 +58,9 @@ def run_labpipe(*arguments: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    outdir = tmp_path_factory.mktemp("report_e2e") / "demo"
-    run_labpipe("demo", "--outdir", str(outdir))
-    return outdir
+def demo(demo_run: DemoRun) -> Path:
+    """The session's shared demo run (tests/conftest.py): read it, never change it."""
+    return demo_run.outdir
 
 
 @pytest.fixture(scope="module")
@@ -110,12 +106,9 @@ def shown_as(planted: str, demo: Path) -> str:
         return f"{chrom}:{hgvs_g(fasta, chrom, int(pos), ref, alt)}"
 
 
-def expected_verdict(demo: Path, sample: str) -> str:
-    config = load_config(demo / "demo.yaml")
-    qc = {row.sample: row for row in read_qc_table(demo / "results" / "qc" / "qc_summary.tsv")}
-    table = read_annotated_table(demo / "results" / "variants" / f"{sample}.tsv")
-    counts = variant_counts(v.row for v in table.variants)
-    return qc_verdict(sample, qc[sample], counts, config.qc).overall
+# What the demo's QC comes to (PK001 ~101x, PK002 ~94x over targets, both above every default
+# threshold): written out, not recomputed with the verdict code the report itself uses.
+DEMO_VERDICT = {"PK001": "PASS", "PK002": "PASS"}
 
 
 def test_every_report_and_the_index_are_written(demo: Path) -> None:
@@ -137,7 +130,7 @@ def test_report_in_chromium_offline(
     assert requested == [page.resolve().as_uri()], f"the report made requests: {requested}"
 
     verdict = browser.evaluate("document.querySelector('#verdict .word').innerText")
-    assert verdict == expected_verdict(demo, sample).upper()
+    assert verdict == DEMO_VERDICT[sample]
     assert browser.evaluate("document.getElementById('qc-verdict').innerText") == verdict
 
     # P/LP in a panel gene in tier 1; outside the panel under Incidental findings.
@@ -171,7 +164,7 @@ def test_index_links_every_report_and_multiqc(
     browser.open(index, offline=True)
     assert browser.requested_urls() == [index.resolve().as_uri()]
     links = browser.evaluate("Array.from(document.links).map(a => a.href)")
-    targets = {Path(link.removeprefix("file://")) for link in links}
+    targets = {Path(unquote(link.removeprefix("file://"))) for link in links}
     for sample in SAMPLES:
         assert (report_dir(demo) / f"{sample}.html").resolve() in targets
     multiqc = (demo / "results" / "qc" / "multiqc_report.html").resolve()

@@ -40,15 +40,7 @@ from labpipe.report.html import (
     write_run_index,
     write_sample_report,
 )
-from tests.conftest import lab_config, write_fasta
-from tests.qc.test_gene_coverage import write_mosdepth
-from tests.qc.test_qc_verdict import GOOD
-
-# Anything a browser would fetch: a URL in src/href/url(), an @import, a script.
-EXTERNAL = re.compile(
-    r"""(?:src|href)\s*=\s*["']?\s*(?:https?:|//)|url\(\s*["']?(?:https?:|//)|@import|<script|<link|<img|<iframe""",
-    re.IGNORECASE,
-)
+from tests.builders import EXTERNAL, GOOD, lab_config, write_fasta, write_mosdepth
 
 Inputs = tuple[LabConfig, AnnotationSettings, ReportInputs]
 

@@ -20,7 +20,7 @@ from labpipe.run.cluster import (
     markdup_resources,
     reference_index_resources,
 )
-from tests.conftest import lab_config
+from tests.builders import lab_config
 from tests.paths import REPO
 
 

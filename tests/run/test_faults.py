@@ -19,7 +19,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,9 +30,8 @@ import yaml
 from labpipe.core.atomic import BGZF_ENDINGS, PARTIAL, bgzf_complete
 from labpipe.core.resources import demo_data_dir
 from labpipe.demo import prepare_demo
-from tests.conftest import lock_is_free, vcf_records
+from tests.builders import LABPIPE, DemoRun, lock_is_free, vcf_records
 
-LABPIPE = [sys.executable, "-m", "labpipe.cli"]
 SAMPLES = ("PK001", "PK002")
 
 
@@ -89,11 +87,12 @@ def modes_not_from_umask_022(outdir: Path) -> dict[str, str]:
     return wrong
 
 
-def test_results_follow_the_umask(uninterrupted_demo: Path) -> None:
+@pytest.mark.e2e  # runs the real workflow
+def test_results_follow_the_umask(demo_run: DemoRun) -> None:
     # Run under umask 022: whichever tool or labpipe step wrote a result, it is 0644
     # (the annotated VCF once came out 0600).
-    assert (uninterrupted_demo / "results" / "vcf" / "PK001.annotated.vcf.gz").is_file()
-    assert modes_not_from_umask_022(uninterrupted_demo) == {}
+    assert (demo_run.outdir / "results" / "vcf" / "PK001.annotated.vcf.gz").is_file()
+    assert modes_not_from_umask_022(demo_run.outdir) == {}
 
 
 @contextmanager
@@ -157,7 +156,7 @@ def test_evaluate_names_a_file_that_is_not_vcf(tmp_path: Path, side: str, conten
     bad = tmp_path / "bad.vcf"
     bad.write_text(content)
     truth, calls = (bad, good) if side == "truth" else (good, bad)
-    result = labpipe("evaluate", "-t", truth, "-c", calls, "-r", reference)
+    result = labpipe("evaluate", "-t", truth, "--calls", calls, "-r", reference)
     assert_error(result, 1, f"{bad}: the {side} file is not a readable VCF")
 
 
@@ -167,7 +166,7 @@ def test_evaluate_gzip_that_is_not_vcf(tmp_path: Path) -> None:
     with gzip.open(bad, "wt") as handle:
         handle.write("@read1\nACGT\n+\nIIII\n")
     good = _vcf(tmp_path / "truth.vcf", [])
-    result = labpipe("evaluate", "-t", good, "-c", bad, "-r", reference)
+    result = labpipe("evaluate", "-t", good, "--calls", bad, "-r", reference)
     assert_error(result, 1, f"{bad}: the calls file is not a readable VCF")
 
 
@@ -175,7 +174,7 @@ def test_evaluate_reference_that_is_not_fasta(tmp_path: Path) -> None:
     vcf = _vcf(tmp_path / "calls.vcf", [])
     fasta = tmp_path / "genome.fa"
     fasta.write_text("not a FASTA\n")
-    result = labpipe("evaluate", "-t", vcf, "-c", vcf, "-r", fasta)
+    result = labpipe("evaluate", "-t", vcf, "--calls", vcf, "-r", fasta)
     assert_error(result, 1, f"{fasta}: cannot be read as an indexed FASTA")
 
 
@@ -191,7 +190,7 @@ def test_evaluate_prints_na_where_there_is_nothing_to_score(tmp_path: Path) -> N
     snv = f"chr1\t1000\t.\t{base[1000]}\t{'A' if base[1000] != 'A' else 'C'}\t50\tPASS\t.\tGT\t0/1"
     truth = _vcf(tmp_path / "truth.vcf", [snv])
     calls = _vcf(tmp_path / "calls.vcf", [snv])
-    result = labpipe("evaluate", "-t", truth, "-c", calls, "-r", reference)
+    result = labpipe("evaluate", "-t", truth, "--calls", calls, "-r", reference)
     assert result.returncode == 0, result.stderr
     rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line}
     # class TP FP FN precision recall F1 concordance
@@ -321,7 +320,7 @@ def test_python_write_on_a_full_disk_names_the_file(tmp_path: Path) -> None:
         )
         assert filler.returncode != 0  # stopped by the full disk
         result = labpipe(
-            "evaluate", "-t", truth, "-c", truth, "-r", demo_data_dir() / "reference.fa",
+            "evaluate", "-t", truth, "--calls", truth, "-r", demo_data_dir() / "reference.fa",
             "--truth-sample", "PK001", "--calls-sample", "PK001", "-o", folder / "out",
         )  # fmt: skip
         assert_error(
@@ -333,6 +332,7 @@ def test_python_write_on_a_full_disk_names_the_file(tmp_path: Path) -> None:
         assert not [p for p in (folder / "out").iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.e2e  # runs the real workflow
 def test_full_disk_run_refused_then_failed_then_resumed(demo: Path, tmp_path: Path) -> None:
     with tmpfs(tmp_path / "small", "5m") as outdir:
         refused = labpipe("run", demo, "--outdir", outdir, "--cores", "2")
@@ -447,10 +447,11 @@ def _run_until(config: Path, outdir: Path, marker: str) -> bool:
     return killed
 
 
+@pytest.mark.e2e  # runs the real workflow
 def test_killed_tool_then_kill_9_at_several_points_resume_to_the_same_calls(
-    demo: Path, tmp_path: Path, uninterrupted_demo: Path
+    demo: Path, tmp_path: Path, demo_run: DemoRun
 ) -> None:
-    reference = uninterrupted_demo
+    reference = demo_run.outdir
 
     outdir = tmp_path / "faults"
     # An aligner killed under labpipe: the step fails by name, the other sample goes on.

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pysam
@@ -21,10 +20,10 @@ import yaml
 from labpipe.config.settings import load_config, stage_config_sha256
 from labpipe.demo import prepare_demo
 from labpipe.run.runner import dry_run_line
+from tests.builders import LABPIPE
 
 pytestmark = pytest.mark.e2e
 
-LABPIPE = [sys.executable, "-m", "labpipe.cli"]
 ALIGNMENT = {"reference_bwa_index", "align", "markdup"}
 CALLING = {"provenance_header", "call_chunk", "indel_second_opinion", "call_variants"}
 

@@ -13,7 +13,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,11 +20,9 @@ import pytest
 
 from labpipe.core.resources import demo_data_dir
 from labpipe.demo import prepare_demo
-from tests.conftest import lock_is_free, vcf_records
+from tests.builders import LABPIPE, DemoRun, lock_is_free, vcf_records
 
 pytestmark = pytest.mark.e2e
-
-LABPIPE = [sys.executable, "-m", "labpipe.cli"]
 
 
 def start_run_until(
@@ -56,8 +53,8 @@ def start_run_until(
     raise AssertionError(f"labpipe run ended before printing {marker!r}:\n{seen}")
 
 
-def test_kill_resume_and_concurrent_run(tmp_path: Path, uninterrupted_demo: Path) -> None:
-    reference_run = uninterrupted_demo
+def test_kill_resume_and_concurrent_run(tmp_path: Path, demo_run: DemoRun) -> None:
+    reference_run = demo_run.outdir
     outdir = tmp_path / "killed"
     config = prepare_demo(outdir, overwrite=False)
     first = start_run_until(config, "done  align")

@@ -24,6 +24,7 @@ import pysam
 import pytest
 
 from labpipe.demo import prepare_demo
+from tests.builders import DemoRun
 from tests.paths import REPO
 
 SCRIPT = REPO / "scripts" / "slurm-single-node.sh"
@@ -121,9 +122,9 @@ def _cancel_first_align(deadline: float) -> str:
 
 
 def test_demo_through_slurm_matches_a_local_run_and_survives_scancel(
-    slurm: Path, tmp_path: Path, uninterrupted_demo: Path
+    slurm: Path, tmp_path: Path, demo_run: DemoRun
 ) -> None:
-    """``uninterrupted_demo`` (conftest): the same demo run here, shared with other tests."""
+    """``demo_run`` (conftest): the same demo run here, shared with other tests."""
     slurm_dir = tmp_path / "slurm"
     slurm_config = prepare_demo(slurm_dir, overwrite=False)
     # Indexed beforehand, as a lab does once (`labpipe reference prepare`): one job less per run.
@@ -167,7 +168,7 @@ def test_demo_through_slurm_matches_a_local_run_and_survives_scancel(
 
     # 3. A local run of the same data gives the same calls.
     for sample in SAMPLES:
-        local = variant_records(uninterrupted_demo / "results" / "vcf" / f"{sample}.vcf.gz")
+        local = variant_records(demo_run.outdir / "results" / "vcf" / f"{sample}.vcf.gz")
         remote = variant_records(slurm_dir / "results" / "vcf" / f"{sample}.vcf.gz")
         assert local and remote == local, sample
     print(f"SLURM rerun completed in {rerun_seconds:.0f} s")

@@ -912,7 +912,7 @@ def write_evaluation(evaluation: Evaluation, outdir: Path) -> dict[str, Path]:
         UsageError: When ``outdir`` exists and is not a folder.
     """
     if outdir.exists() and not outdir.is_dir():
-        raise UsageError(f"{outdir} exists and is not a folder; choose another --out")
+        raise UsageError(f"{outdir} exists and is not a folder; choose another --outdir")
     outdir.mkdir(parents=True, exist_ok=True)
     files = {
         "json": outdir / REPORT_JSON,

@@ -754,7 +754,7 @@ def init_lab(
     if existing and not overwrite:
         raise UsageError(
             f"{' and '.join(existing)} already exist{'s' if len(existing) == 1 else ''};"
-            " pass --overwrite to replace them, or choose another --out folder"
+            " pass --overwrite to replace them, or choose another --outdir folder"
         )
 
     found = discover_fastqs(fastq_dir, barcodes)

@@ -401,6 +401,18 @@ def generate_demo_data(
     _write_readme(outdir / "README.md", seed, variants, model)
 
 
+# test_data/README.md names every file in the folder (tests/test_repository_docs.py).
+_ANNOTATION_README = """
+Synthetic annotation sources (this seed only; `labpipe.simulation.demo_annotation` says how
+they are chosen; none of it is real ClinVar or gnomAD data):
+
+- `clinvar.vcf.gz` (+ `.tbi`): ClinVar-style records with contigs named 1, 2, 3 (the
+  reference says chr1…): pathogenic, conflicting, uncertain and benign planted variants.
+- `population_af.vcf.gz` (+ `.tbi`): gnomAD-style AF, AF_sas and AF_nfe.
+- `panel_genes.txt`: the demo's gene panel, every demo gene but the last.
+"""
+
+
 def write_demo_data_set(
     outdir: Path,
     seed: int = DEFAULT_SEED,
@@ -423,3 +435,5 @@ def write_demo_data_set(
         write_demo_annotation(
             outdir / "truth.vcf.gz", outdir / "genes.gff3", outdir / "reference.fa", outdir
         )
+        with open(outdir / "README.md", "a") as readme:
+            readme.write(_ANNOTATION_README)

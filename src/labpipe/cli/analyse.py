@@ -1,0 +1,76 @@
+"""Analysing samples: ``labpipe validate``, ``labpipe run`` and ``labpipe demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from labpipe.cli.options import cores_option, default_cores, executor_options, outdir_option
+
+
+@click.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@cores_option
+@outdir_option("Output directory (default: output_dir from the config).")
+@click.option("--dry-run", "-n", is_flag=True, help="Show the steps that would run, run nothing.")
+@click.option("--use-conda", is_flag=True, help="Run each tool from its pinned conda env in envs/.")
+@click.option(
+    "--no-space-check",
+    is_flag=True,
+    help="Start even when the output file system has less free space than the run's estimate.",
+)
+@executor_options
+def run(
+    config: Path,
+    cores: int | None,
+    outdir: Path | None,
+    dry_run: bool,
+    use_conda: bool,
+    no_space_check: bool,
+    executor: str,
+    profile: Path | None,
+) -> None:
+    """Run the whole analysis for the samples of a lab CONFIG."""
+    from labpipe.run.pipeline import run_pipeline
+
+    run_pipeline(
+        config,
+        outdir,
+        cores or default_cores(),
+        dry_run,
+        use_conda,
+        echo=click.echo,
+        space_check=not no_space_check,
+        executor=executor,
+        profile=profile,
+    )
+
+
+@click.command()
+@click.argument("config", type=click.Path(path_type=Path))
+def validate(config: Path) -> None:
+    """Check a lab CONFIG, its sample sheet and input files; run nothing."""
+    from labpipe.run.pipeline import validate_inputs
+
+    checked = validate_inputs(config)
+    for warning in checked.warnings:
+        click.echo(f"labpipe: warning: {warning}", err=True)
+    click.echo(
+        f"{config}: valid — {len(checked.samples)} sample(s), {len(checked.units)} unit(s), "
+        f"output to {checked.config.output_dir}"
+    )
+
+
+@click.command()
+@outdir_option("Fresh directory to run the demo in.", default=Path("labpipe-demo"))
+@cores_option
+@click.option("--overwrite", is_flag=True, help="Empty OUTDIR first if it holds an earlier demo.")
+@executor_options
+def demo(
+    outdir: Path, cores: int | None, overwrite: bool, executor: str, profile: Path | None
+) -> None:
+    """Run the whole pipeline on the embedded demo data and summarise it."""
+    from labpipe.demo import run_demo
+
+    run_demo(outdir, cores or default_cores(), overwrite, click.echo, executor, profile)
