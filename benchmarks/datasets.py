@@ -221,10 +221,19 @@ SIMULATED: dict[str, tuple[str, list[str]]] = {
 }
 
 
-def simulated_dataset(scratch: Path, name: str, seed: int) -> Dataset:
-    """(b) or (c), made by ``labpipe simulate`` now (kept per seed in the scratch folder)."""
+def simulated_dataset(scratch: Path, name: str, seed: int, depth: float | None = None) -> Dataset:
+    """(b) or (c), made by ``labpipe simulate`` now (kept per seed in the scratch folder).
+
+    ``depth`` replaces the set's nominal depth (the reads scale with it; the folder's
+    name says the depth).
+    """
     title, options = SIMULATED[name]
     folder = scratch / f"{name}-seed{seed}"
+    if depth is not None:
+        at = options.index("--depth") + 1
+        title = title.replace(f" {options[at]}x,", f" {depth:g}x,")
+        options = [*options[:at], f"{depth:g}", *options[at + 1 :]]
+        folder = folder.with_name(f"{folder.name}-depth{depth:g}")
     sample = options[options.index("--sample") + 1]
     platform = options[options.index("--platform") + 1]
     if not (folder / "simulation.json").exists():
