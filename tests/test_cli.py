@@ -144,6 +144,46 @@ def test_init_then_validate_on_run_folders(
     assert "every report will say NOT INTERPRETED" in err  # init was given no sources
 
 
+def test_per_sample_steps_take_the_sex_from_the_workflow_not_the_sheet(
+    lab: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A per-sample step that reads the whole sample sheet (and so every FASTQ's first
+    read) makes a batch cost grow with the square of its samples (benchmarks/batch.py)."""
+
+    def no_sheet(*_: object, **__: object) -> None:
+        raise AssertionError("a per-sample step read the sample sheet")
+
+    monkeypatch.setattr("labpipe.samplesheet.load_sample_sheet", no_sheet)
+    fai = lab / "ref.fa.fai"
+    fai.write_text("chr1\t200\t6\t200\t201\nchrX\t2000\t300\t60\t61\n")
+    (lab / "par.tsv").write_text("chrX\t1\t500\tPAR1\n")
+    config = lab / "lab.yaml"
+    config.write_text(
+        config.read_text().replace(
+            "  fasta: ref.fa\n", f"  fasta: ref.fa\n  par_regions: {lab}/par.tsv\n"
+        )
+    )
+
+    def ploidy(sex: str) -> tuple[int, str, Path]:
+        out = [lab / f"{sex}.{name}" for name in ("ploidy.txt", "sex.txt", "cnv.bed")]
+        code, _, err = run_cli(
+            [
+                *("step", "ploidy", "--config", str(config), "--fai", str(fai)),
+                *("--sample", "S1", "--sex", sex, "--ploidy-out", str(out[0])),
+                *("--samples-out", str(out[1]), "--cnv-map-out", str(out[2])),
+            ],
+            capsys,
+        )
+        return code, err, out[1]
+
+    for sex, ploidy_code in (("male", "M"), ("female", "F")):
+        code, err, samples = ploidy(sex)
+        assert code == 0, err
+        assert samples.read_text() == f"S1\t{ploidy_code}\n"
+    code, err, _ = ploidy("man")
+    assert code == 2 and "'man' is not one of 'male', 'female', 'unknown'" in err
+
+
 def test_workflow_steps_run_as_commands(lab: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (lab / "ref.fa.fai").write_text("chr1\t200\t6\t200\t201\n")
     (lab / "t.bed").write_text("chr1\t10\t20\tG1\nchr1\t15\t40\tG1\n")

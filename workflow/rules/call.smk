@@ -40,7 +40,7 @@ rule ploidy:
         runtime=SMALL_RUNTIME_MIN,
     shell:
         "{STEP} ploidy --config {CONFIG_FILE} --fai {input.fai:q}"
-        " --sample {wildcards.sample} --ploidy-out {output.ploidy}"
+        " --sample {wildcards.sample} --sex {params.sex} --ploidy-out {output.ploidy}"
         " --samples-out {output.samples} --cnv-map-out {output.cnv_map} 2> {log}"
 
 
@@ -256,5 +256,6 @@ rule sex_check:
     # Sex from depth and chrX heterozygosity (labpipe.qc.sex), against the sample sheet.
     shell:
         "{STEP} sex-check --config {CONFIG_FILE} --fai {input.fai:q}"
-        " --sample {wildcards.sample} --regions {input.regions:q} --depth-summary {input.depth:q}"
+        " --sample {wildcards.sample} --sex {params.sex} --regions {input.regions:q}"
+        " --depth-summary {input.depth:q}"
         " --vcf {input.vcf:q} --out {output} > {log} 2>&1"

@@ -291,22 +291,30 @@ def _sex_chromosomes(lab: LabConfig, fai: Path) -> SexChromosomes:
     return sex_chromosomes(read_fai(fai), lab.reference.build, lab.reference.par_regions)
 
 
-def _declared_sex(lab: LabConfig, sample: str) -> str:
-    from labpipe.config.samplesheet import load_sample_sheet
-
-    units = load_sample_sheet(lab.samples, lab.platform)
-    return next(u.sex for u in units if u.sample == sample)
+# The sheet's sex of the sample comes from the workflow (which read the sheet once), not
+# from the sheet again: each sample's step re-reading the whole sheet (and every FASTQ's
+# first read name) made a batch's cost grow with the square of its samples.
+# labpipe.config.samplesheet's MALE, FEMALE and UNKNOWN, written out: importing that module
+# here would slow the start of every step (`finish` ends each rule).
+_SEX = click.Choice(["male", "female", "unknown"])
 
 
 @step.command()
 @click.option("--config", required=True, type=_FILE)
 @click.option("--fai", required=True, type=_FILE)
 @click.option("--sample", required=True)
+@click.option("--sex", required=True, type=_SEX, help="The sample sheet's sex of the sample.")
 @click.option("--ploidy-out", required=True, type=_FILE)
 @click.option("--samples-out", required=True, type=_FILE)
 @click.option("--cnv-map-out", required=True, type=_FILE)
 def ploidy(
-    config: Path, fai: Path, sample: str, ploidy_out: Path, samples_out: Path, cnv_map_out: Path
+    config: Path,
+    fai: Path,
+    sample: str,
+    sex: str,
+    ploidy_out: Path,
+    samples_out: Path,
+    cnv_map_out: Path,
 ) -> None:
     """One sample's ploidy files for bcftools and freebayes (haploid chrX/chrY in a male)."""
     from labpipe.qc.sex import write_ploidy_files
@@ -314,7 +322,7 @@ def ploidy(
     lab = _lab_config(config, None)
     write_ploidy_files(
         sample,
-        _declared_sex(lab, sample),
+        sex,
         _sex_chromosomes(lab, fai),
         ploidy_out,
         samples_out,
@@ -326,12 +334,20 @@ def ploidy(
 @click.option("--config", required=True, type=_FILE)
 @click.option("--fai", required=True, type=_FILE)
 @click.option("--sample", required=True)
+@click.option("--sex", required=True, type=_SEX, help="The sample sheet's sex of the sample.")
 @click.option("--regions", required=True, type=_FILE)
 @click.option("--depth-summary", required=True, type=_FILE)
 @click.option("--vcf", required=True, type=_FILE)
 @click.option("--out", required=True, type=_FILE)
 def sex_check(
-    config: Path, fai: Path, sample: str, regions: Path, depth_summary: Path, vcf: Path, out: Path
+    config: Path,
+    fai: Path,
+    sample: str,
+    sex: str,
+    regions: Path,
+    depth_summary: Path,
+    vcf: Path,
+    out: Path,
 ) -> None:
     """Infer a sample's sex from depth and chrX heterozygosity; compare with the sheet."""
     from labpipe.qc.sex import check_sex, write_sex_check
@@ -339,7 +355,7 @@ def sex_check(
     lab = _lab_config(config, None)
     check = check_sex(
         sample,
-        _declared_sex(lab, sample),
+        sex,
         _sex_chromosomes(lab, fai),
         regions,
         depth_summary,
