@@ -45,6 +45,9 @@ class Measurement:
         step_cpu: Per process label (:func:`process_label`), CPU seconds last seen.
         step_peak_rss: Per process label, the largest summed resident set size, bytes.
         peak_disk: Largest disk use seen under the watched folder, bytes.
+        work_busy: Seconds during which a tool or one of labpipe's own working steps
+            (``labpipe step …`` other than ``finish``, which only moves finished files
+            into place) was alive.
     """
 
     wall: float
@@ -58,12 +61,19 @@ class Measurement:
     step_cpu: dict[str, float] = field(default_factory=dict)
     step_peak_rss: dict[str, int] = field(default_factory=dict)
     peak_disk: int = 0
+    work_busy: float = 0.0
 
     @property
     def orchestration_only(self) -> float:
         """Seconds when no tool process was alive: start-up, planning, job launches and
         work done inside the orchestrator's own Python process."""
         return max(self.wall - self.tool_busy, 0.0)
+
+    @property
+    def nothing_working(self) -> float:
+        """Seconds when neither a tool nor a working labpipe step was alive: start-up,
+        planning, job launches and the moves of finished files."""
+        return max(self.wall - self.work_busy, 0.0)
 
 
 def _is_tool(process: psutil.Process) -> tuple[bool, str]:
@@ -140,6 +150,7 @@ def measure(
     label_peak: dict[str, int] = {}
     labels: dict[int, str] = {}
     peak_disk = 0
+    work_busy = 0.0
     next_disk = started
     last = started
     while process.poll() is None:
@@ -149,6 +160,7 @@ def measure(
             tree = []
         total = 0
         any_tool = False
+        any_work = False
         rss_by_label: dict[str, int] = {}
         for member in tree:
             try:
@@ -162,6 +174,8 @@ def measure(
             label = labels[member.pid]
             rss_by_label[label] = rss_by_label.get(label, 0) + rss
             cpu_of[member.pid] = (label, cpu.user + cpu.system)
+            if label.startswith("labpipe step ") and label != "labpipe step finish":
+                any_work = True
             is_tool, name = _is_tool(member)
             if is_tool:
                 any_tool = True
@@ -174,6 +188,8 @@ def measure(
             next_disk = now + 1.0
         if any_tool:
             busy += now - last
+        if any_tool or any_work:
+            work_busy += now - last
         last = now
         peak = max(peak, total)
         time.sleep(interval)
@@ -199,6 +215,7 @@ def measure(
         step_cpu={k: round(v, 2) for k, v in sorted(step_cpu.items())},
         step_peak_rss=dict(sorted(label_peak.items())),
         peak_disk=peak_disk,
+        work_busy=work_busy,
     )
 
 
