@@ -128,6 +128,34 @@ def test_shipped_test_data_passes() -> None:
     assert check_inputs(units, fasta, TEST_DATA / "targets.bed", gff3) == []
 
 
+def test_a_batch_is_checked_in_parallel_with_every_problem_in_sheet_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = ["sample\tunit\tfq1\tfq2"]
+    for i in range(1, 7):
+        for mate in (1, 2):
+            text = illumina_reads(20, mate=mate, seed=i)
+            write(tmp_path / f"S{i}_R{mate}.fastq.gz", gzip_bytes(text))
+        lines.append(f"S{i}\tL1\tS{i}_R1.fastq.gz\tS{i}_R2.fastq.gz")
+    write(tmp_path / "samples.tsv", "\n".join(lines) + "\n")
+    units = load_sample_sheet(tmp_path / "samples.tsv")
+    (tmp_path / "S2_R2.fastq.gz").unlink()
+    data = (tmp_path / "S5_R1.fastq.gz").read_bytes()
+    write(tmp_path / "S5_R1.fastq.gz", data[: len(data) // 2])
+    fasta = write(tmp_path / "ref.fa", ">chr1\n" + "ACGT" * 50 + "\n")
+    pysam.faidx(str(fasta))
+    assert len(units) >= inputs_check.PARALLEL_PAIRS
+    parallel = check_inputs(units, fasta)
+    monkeypatch.setattr(inputs_check, "PARALLEL_PAIRS", 1000)
+    assert parallel == check_inputs(units, fasta)
+    assert [p.split(":")[0] for p in parallel] == [
+        "sample S2 unit L1 (sheet line 3)",
+        "sample S5 unit L1 (sheet line 6)",
+    ]
+    assert "S2_R2.fastq.gz: the file does not exist" in parallel[0]
+    assert TRUNCATED in parallel[1]
+
+
 def test_empty_reads_and_odd_but_valid_records_are_accepted(tmp_path: Path) -> None:
     text = record("r1", "", "") + record("r2", "N", "#") + record("r3", "acgtRYKMN", "!!!!+++II")
     assert check_fastq(write(tmp_path / "odd.fq", text)) == []
