@@ -99,15 +99,15 @@ def write_config(
     return config
 
 
-def timed(command: list[str], repeats: int, log_file: Path) -> tuple[float, str]:
-    """Median wall time of ``command`` and the output of its last run."""
-    walls = []
+def timed(command: list[str], repeats: int, log_file: Path) -> tuple[float, float, str]:
+    """Median wall and CPU time of ``command``, and the output of its last run."""
+    runs = []
     for _ in range(repeats):
         m = measure(command, log=log_file)
-        walls.append(m.wall)
+        runs.append(m)
         if m.returncode != 0:
             raise SystemExit(f"failed: {' '.join(command)}\n{log_file.read_text()}")
-    return median(walls), log_file.read_text()
+    return median([m.wall for m in runs]), median([m.cpu for m in runs]), log_file.read_text()
 
 
 def linear_fit(xs: list[float], ys: list[float]) -> tuple[float, float]:
@@ -155,17 +155,19 @@ def main(argv: list[str] | None = None) -> int:
         dry_out = folder / "dry-out"
         dry_config = write_config(reads, sheet, reference, targets, dry_out, args.threads)
         log(f"N = {n}: validate and dry run, {args.dry_repeats} times each")
-        validate_s, _ = timed(
+        validate_s, validate_cpu, _ = timed(
             [lp, "validate", str(dry_config)], args.dry_repeats, folder / "validate.log"
         )
         shutil.rmtree(dry_out, ignore_errors=True)
         dry_cmd = [lp, "run", str(dry_config), "--cores", str(args.threads), "--dry-run"]
-        dry_s, dry_text = timed(dry_cmd, args.dry_repeats, folder / "dry-run.log")
+        dry_s, dry_cpu, dry_text = timed(dry_cmd, args.dry_repeats, folder / "dry-run.log")
         planned = _PLANNED.search(dry_text)
         row: dict[str, Any] = {
             "n": n,
             "validate_s": validate_s,
+            "validate_cpu_s": validate_cpu,
             "dry_run_s": dry_s,
+            "dry_run_cpu_s": dry_cpu,
             "steps": int(planned.group(1)) if planned else None,
         }
         if not args.dry_only:
@@ -204,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         f"the 1.1 Mb of chr20; one simulation, hard-linked per sample), {args.threads} threads;"
         f" load average at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
     )
-    head = f"  {'N':>3} {'steps':>6} {'validate s':>10} {'dry run s':>9}"
+    head = f"  {'N':>3} {'steps':>6} {'validate s':>10} {'(CPU)':>6} {'dry run s':>9} {'(CPU)':>6}"
     if not args.dry_only:
         head += (
             f" {'wall s':>8} {'wall/N':>7} {'CPU s':>8} {'CPU/N':>6} {'peak GB':>7}"
@@ -212,7 +214,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(head)
     for r in rows:
-        line = f"  {r['n']:>3} {r['steps'] or 0:>6} {r['validate_s']:>10.2f} {r['dry_run_s']:>9.2f}"
+        line = (
+            f"  {r['n']:>3} {r['steps'] or 0:>6} {r['validate_s']:>10.2f}"
+            f" {r['validate_cpu_s']:>6.2f} {r['dry_run_s']:>9.2f} {r['dry_run_cpu_s']:>6.2f}"
+        )
         if not args.dry_only:
             line += (
                 f" {r['wall_s']:>8.1f} {r['wall_s'] / r['n']:>7.2f} {r['cpu_s']:>8.1f}"
@@ -223,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     ns = [float(r["n"]) for r in rows]
     fits: dict[str, tuple[float, float]] = {}
-    keys = ["validate_s", "dry_run_s"] + ([] if args.dry_only else ["wall_s", "cpu_s"])
+    keys = ["validate_s", "validate_cpu_s", "dry_run_s", "dry_run_cpu_s"]
+    keys += [] if args.dry_only else ["wall_s", "cpu_s"]
     print("\nLinear fits (per sample + fixed), and the cost per sample at the largest N")
     print("against the fit's slope (well above 1 = grows faster than linearly):")
     for key in keys:
@@ -236,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         marginal = (last[key] - prev[key]) / (last["n"] - prev["n"])
         ratio = marginal / slope if slope > 0 else float("nan")
         print(
-            f"  {key:<11} {slope:7.3f} s/sample + {fixed:6.2f} s;"
+            f"  {key:<14} {slope:7.3f} s/sample + {fixed:6.2f} s;"
             f" last step {prev['n']}->{last['n']}: {marginal:.3f} s/sample ({ratio:.2f} x slope)"
         )
     largest = rows[-1]
