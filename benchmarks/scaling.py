@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import sys
@@ -193,6 +194,12 @@ def print_steps(rows: list[dict[str, Any]], fitted: dict[str, tuple[float, float
 _COLOURS = {"labpipe": "#1f5fa8", "bare": "#c0392b"}
 
 
+def nice_step(raw: float) -> float:
+    """The 1, 2 or 5 times a power of ten at or above ``raw``: a tick spacing."""
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+
+
 def svg_plot(series: dict[str, dict[str, list[tuple[float, float]]]], out: Path) -> None:
     """Panels (CPU s, peak GB, disk GB) of points against million reads, one line per
     pipeline, each panel with its own y axis from 0."""
@@ -207,7 +214,8 @@ def svg_plot(series: dict[str, dict[str, list[tuple[float, float]]]], out: Path)
     xmax = max(x for s in series.values() for pts in s.values() for x, _ in pts) * 1.05
     for i, panel in enumerate(panels):
         ox = i * width
-        ymax = max(y for s in series.values() for x, y in s[panel]) * 1.15 or 1.0
+        tick = nice_step(max(y for s in series.values() for x, y in s[panel]) / 4 or 0.25)
+        ymax = tick * (int(max(y for s in series.values() for x, y in s[panel]) / tick) + 1)
 
         def px(x: float, ox: int = ox) -> float:
             return ox + pad + (width - pad - 12) * x / xmax
@@ -225,10 +233,10 @@ def svg_plot(series: dict[str, dict[str, list[tuple[float, float]]]], out: Path)
             f'<text x="{ox + width / 2:.1f}" y="{height + 8}" text-anchor="middle">'
             "million reads</text>"
         )
-        for k in range(5):
-            y = ymax * k / 4
+        for k in range(round(ymax / tick) + 1):
+            y = tick * k
             parts.append(
-                f'<text x="{px(0) - 4:.1f}" y="{py(y) + 4:.1f}" text-anchor="end">{y:.3g}</text>'
+                f'<text x="{px(0) - 4:.1f}" y="{py(y) + 4:.1f}" text-anchor="end">{y:g}</text>'
             )
         for x in sorted({x for s in series.values() for x, _ in s[panel]}):
             parts.append(
