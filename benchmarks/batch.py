@@ -199,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             shutil.rmtree(out / "results" / "bam", ignore_errors=True)  # the big part
         rows.append(row)
+        # Written after each N too, so that a long batch cut short keeps what it measured.
+        (work / "batch-partial.json").write_text(json.dumps(rows, indent=2) + "\n")
 
     load = os.getloadavg()
     print(f"\nBatch of N samples, {args.pairs:,} read pairs each ({depth:g}x nominal over")
