@@ -57,7 +57,7 @@ from datasets import (
 from measure import measure, median
 from speed import GB, job_timeline, labpipe_config
 
-from labpipe.samplesheet import load_sample_sheet
+from labpipe.config.samplesheet import load_sample_sheet
 
 #: Bases of a read pair at data set (b)'s 2 x 150.
 PAIR_BASES = 300

@@ -153,7 +153,7 @@ def test_per_sample_steps_take_the_sex_from_the_workflow_not_the_sheet(
     def no_sheet(*_: object, **__: object) -> None:
         raise AssertionError("a per-sample step read the sample sheet")
 
-    monkeypatch.setattr("labpipe.samplesheet.load_sample_sheet", no_sheet)
+    monkeypatch.setattr("labpipe.config.samplesheet.load_sample_sheet", no_sheet)
     fai = lab / "ref.fa.fai"
     fai.write_text("chr1\t200\t6\t200\t201\nchrX\t2000\t300\t60\t61\n")
     (lab / "par.tsv").write_text("chrX\t1\t500\tPAR1\n")
