@@ -264,12 +264,12 @@ def svg_plot(series: dict[str, dict[str, list[tuple[float, float]]]], out: Path)
 
 def report(figures: dict[str, Any], work: Path, extra_json: Path | None) -> None:
     """Print the figures, fits and planning estimates; write the JSON and the SVG plot."""
-    factors: list[int] = figures["factors"]
+    factors: list[float] = figures["factors"]
     results: dict[str, list[dict[str, Any]]] = figures["results"]
     timelines: dict[str, dict[str, float]] = figures["labpipe_rule_wall_s"]
     loads: dict[str, list[float]] = figures["load_average_after"]
     threads: int = figures["threads"]
-    print(f"\nData set (b) at x{', x'.join(map(str, factors))} reads, {threads} threads,")
+    print(f"\nData set (b) at x{', x'.join(f'{f:g}' for f in factors)} reads, {threads} threads,")
     print(
         "one run each (load average after each: "
         + ", ".join(f"x{f} {load[0]:.1f}" for f, load in loads.items())
@@ -282,7 +282,7 @@ def report(figures: dict[str, Any], work: Path, extra_json: Path | None) -> None
     for name, rows in results.items():
         for r in rows:
             print(
-                f"  {name:<8} {r['factor']:>3} {r['million_reads']:>8.2f} {r['wall_s']:>8.1f}"
+                f"  {name:<8} {r['factor']:>4g} {r['million_reads']:>8.2f} {r['wall_s']:>8.1f}"
                 f" {r['cpu_s']:>8.1f} {r['peak_rss_gb']:>8.2f} {r['peak_disk_gb']:>8.2f}"
                 f" {r['no_tool_s']:>9.1f}"
             )
@@ -300,13 +300,14 @@ def report(figures: dict[str, Any], work: Path, extra_json: Path | None) -> None
         print(f"\nPer step, {title}: CPU s at each x; CPU s per M reads (fit); peak GB at each x")
         print_steps(results[name], fits[name]["steps_cpu_s"])
         seen = ", ".join(
-            f"x{r['factor']} {sum(r['step_cpu_s'].values()):.0f} of {r['cpu_s']:.0f} s"
+            f"x{r['factor']:g} {sum(r['step_cpu_s'].values()):.0f} of {r['cpu_s']:.0f} s"
             for r in results[name]
         )
         print(f"  (CPU seen per step, the rest was in processes shorter than 0.1 s: {seen})")
     print("\nlabpipe's wall time per rule (sum of its jobs, s):")
-    for rule in sorted(timelines[str(factors[-1])], key=lambda r: -timelines[str(factors[-1])][r]):
-        walls = " ".join(f"{timelines[str(f)].get(rule, 0.0):7.1f}" for f in factors)
+    by_factor = [timelines[f"{f:g}"] for f in factors]
+    for rule in sorted(by_factor[-1], key=lambda r: -by_factor[-1][r]):
+        walls = " ".join(f"{walls_of.get(rule, 0.0):7.1f}" for walls_of in by_factor)
         print(f"  {rule:<24} {walls}")
     plan = planning(results["labpipe"], threads)
     print("\nPlanning (extrapolated from these measurements; see planning()):")
@@ -340,14 +341,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--factors", default="1,4,16", help="read multiples of (b) (1,4,16)")
+    parser.add_argument(
+        "--factors", default="1,4,16", help="read multiples of (b), fractions too (1,4,16)"
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
         "--report-only", action="store_true", help="print the figures of the last run again"
     )
     args = parser.parse_args(argv)
-    factors = sorted({int(f) for f in args.factors.split(",")})
+    factors = sorted({float(f) for f in args.factors.split(",")})
     scratch = args.scratch.resolve()
     work = scratch / "scaling"
     if args.report_only:
@@ -365,14 +368,14 @@ def main(argv: list[str] | None = None) -> int:
         dataset = simulated_dataset(scratch, "easy", args.seed, depth=BASE_DEPTH * factor)
         pairs = json.loads((dataset.samples_tsv.parent / "simulation.json").read_text())
         million_reads = 2 * pairs["read_pairs"] / MB
-        folder = work / f"x{factor}"
+        folder = work / f"x{factor:g}"
         folder.mkdir(exist_ok=True)
         bare_dir = folder / "bare-out"
         shutil.rmtree(bare_dir, ignore_errors=True)
         bare_dir.mkdir()
         script = folder / "bare.sh"
         script.write_text(bare_script(dataset, reference, targets, args.threads))
-        log(f"x{factor} ({million_reads:.2f} M reads): bare pipeline")
+        log(f"x{factor:g} ({million_reads:.2f} M reads): bare pipeline")
         m = run_one(["bash", str(script)], bare_dir, bare_dir, folder / "bare.log")
         results["bare"].append({"factor": factor, **describe(m, million_reads, bare_dir)})
         log(f"  {m.wall:.1f} s wall, {m.cpu:.1f} s CPU, {m.peak_rss / GB:.2f} GB")
@@ -381,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         config = folder / "labpipe.yaml"
         settings = labpipe_config(dataset, reference, targets, out, args.threads)
         config.write_text(yaml.safe_dump(settings, sort_keys=False))
-        log(f"x{factor}: labpipe")
+        log(f"x{factor:g}: labpipe")
         command = [str(labpipe_bin()), "run", str(config), "--cores", str(args.threads)]
         m = run_one(command, None, out, folder / "labpipe.log")
         results["labpipe"].append({"factor": factor, **describe(m, million_reads, out)})
@@ -389,11 +392,14 @@ def main(argv: list[str] | None = None) -> int:
         rule_wall: dict[str, float] = {}
         for job in job_timeline(out, m.started_epoch):
             rule_wall[job.rule] = rule_wall.get(job.rule, 0.0) + job.end - job.start
-        timelines[str(factor)] = rule_wall
-        loads[str(factor)] = os.getloadavg()
+        timelines[f"{factor:g}"] = rule_wall
+        loads[f"{factor:g}"] = os.getloadavg()
         # The BAMs and trimmed reads of x16 are the big part of the scratch folder.
         for big in (bare_dir, out / "results" / "bam"):
             shutil.rmtree(big, ignore_errors=True)
+        # Kept as measured, so that a series cut short keeps its first runs.
+        partial = {"factors": factors, "results": results, "labpipe_rule_wall_s": timelines}
+        (work / "scaling-partial.json").write_text(json.dumps(partial, indent=2) + "\n")
 
     figures = {
         "threads": args.threads,
