@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import shutil
 import subprocess
 import sys
@@ -45,6 +44,7 @@ from datasets import (
     prepare_reference,
     real_span_bed,
     require_shared_data,
+    write_figures,
 )
 
 from labpipe.config.settings import config_schema
@@ -387,9 +387,7 @@ def main(argv: list[str] | None = None) -> int:
             " TP/FP/FN (differences are logged above)"
         )
     report = {"seed": args.seed, "datasets": titles, "results": rows}
-    for path in [scratch / "accuracy.json", *([args.json] if args.json else [])]:
-        path.write_text(json.dumps(report, indent=2) + "\n")
-    log(f"figures written to {scratch / 'accuracy.json'}")
+    write_figures(report, scratch / "accuracy.json", args.json)
     return 0
 
 

@@ -53,6 +53,7 @@ from datasets import (
     log,
     shared_reference,
     simulated_dataset,
+    write_figures,
 )
 from measure import measure, median
 from speed import GB, job_timeline, labpipe_config
@@ -275,9 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         "fits_slope_fixed": fits,
         "command": " ".join([sys.executable, *sys.argv]),
     }
-    for path in [work / "batch.json", *([args.json] if args.json else [])]:
-        path.write_text(json.dumps(report, indent=2) + "\n")
-    log(f"figures written to {work / 'batch.json'}")
+    write_figures(report, work / "batch.json", args.json)
     return 0
 
 

@@ -13,6 +13,7 @@ simulated sets are written into a scratch folder (default ``/tmp/labpipe-bench``
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -98,6 +99,13 @@ def shared_reference(scratch: Path) -> tuple[Path, Path] | None:
 def log(message: str) -> None:
     """Progress to stderr, so stdout holds only the figures."""
     print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def write_figures(figures: object, path: Path, extra: Path | None = None) -> None:
+    """A benchmark's figures as JSON in its scratch folder (and in ``extra``, --json)."""
+    for target in [path, *([extra] if extra else [])]:
+        target.write_text(json.dumps(figures, indent=2) + "\n")
+    log(f"figures written to {path}")
 
 
 def run(command: list[str], cwd: Path | None = None, quiet: bool = True) -> None:

@@ -43,6 +43,7 @@ from datasets import (
     log,
     shared_reference,
     simulated_dataset,
+    write_figures,
 )
 from measure import Measurement, disk_usage, measure
 from speed import GB, bare_script, job_timeline, labpipe_config
@@ -328,9 +329,8 @@ def report(figures: dict[str, Any], work: Path, extra_json: Path | None) -> None
     }
     svg_plot(series, work / "scaling.svg")
     figures = {**figures, "fits": fits, "planning": plan}
-    for path in [work / "scaling.json", *([extra_json] if extra_json else [])]:
-        path.write_text(json.dumps(figures, indent=2) + "\n")
-    log(f"figures written to {work / 'scaling.json'}, plot {work / 'scaling.svg'}")
+    write_figures(figures, work / "scaling.json", extra_json)
+    log(f"plot written to {work / 'scaling.svg'}")
 
 
 # ----------------------------------------------------------------------------- main

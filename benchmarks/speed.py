@@ -48,6 +48,7 @@ from datasets import (
     run,
     shared_reference,
     simulated_dataset,
+    write_figures,
 )
 from measure import Measurement, measure, median
 
@@ -301,9 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         "bare_script": script.read_text(),
         "labpipe_jobs_last_run": [asdict(job) for job in timeline],
     }
-    for path in [work / "speed.json", *([args.json] if args.json else [])]:
-        path.write_text(json.dumps(report, indent=2) + "\n")
-    log(f"figures written to {work / 'speed.json'}")
+    write_figures(report, work / "speed.json", args.json)
     return 0
 
 
