@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from labpipe.run.snakemake_main import exit_code, patch_sigterm_handler
+from labpipe.run.snakemake_main import exit_code, patch_reevaluation, patch_sigterm_handler
 
 SNAKEFILE = """\
 rule all:
@@ -71,6 +71,23 @@ def test_sigterm_handler_does_not_wait_for_the_scheduler_lock() -> None:
     with scheduler._lock:
         JobScheduler.exit_gracefully(scheduler)  # type: ignore[arg-type]
     assert scheduler._user_kill == "graceful"
+    assert scheduler._open_jobs.acquire(timeout=10)
+
+
+def test_reevaluation_timers_do_not_pile_up() -> None:
+    """Each scheduling round asked for a timer; they piled up, one more per finished job,
+    each waking the scheduler every second (benchmarks/batch.py)."""
+    assert patch_reevaluation()
+    from snakemake.scheduling.job_scheduler import JobScheduler
+
+    scheduler = SimpleNamespace(_open_jobs=threading.Semaphore(0))
+    for _ in range(50):
+        JobScheduler._schedule_reevalutation(scheduler, 0.2)  # type: ignore[arg-type]
+    assert scheduler._open_jobs.acquire(timeout=10)
+    # One wake-up, not 50: nothing else is released.
+    assert not scheduler._open_jobs.acquire(timeout=0.5)
+    # Once it has fired, the next round gets its own timer.
+    JobScheduler._schedule_reevalutation(scheduler, 0.1)  # type: ignore[arg-type]
     assert scheduler._open_jobs.acquire(timeout=10)
 
 
