@@ -29,6 +29,7 @@ import atexit
 import os
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 
@@ -48,15 +49,21 @@ def _exit_gracefully(scheduler: Any, *_signal: object) -> None:
     threading.Thread(target=scheduler._open_jobs.release, daemon=True).start()
 
 
-def patch_sigterm_handler() -> bool:
-    """Replace Snakemake's SIGTERM handler; False when this Snakemake has none to replace."""
+def _replace_scheduler_method(name: str, replacement: Callable[..., None]) -> bool:
+    """Put ``replacement`` in place of Snakemake's ``JobScheduler.<name>``; False when this
+    Snakemake has no such method (the fix is then not needed or no longer fits)."""
     from snakemake.scheduling import job_scheduler
 
     scheduler = getattr(job_scheduler, "JobScheduler", None)
-    if scheduler is None or not hasattr(scheduler, "exit_gracefully"):
+    if scheduler is None or not hasattr(scheduler, name):
         return False
-    scheduler.exit_gracefully = _exit_gracefully
+    setattr(scheduler, name, replacement)
     return True
+
+
+def patch_sigterm_handler() -> bool:
+    """Replace Snakemake's SIGTERM handler; False when this Snakemake has none to replace."""
+    return _replace_scheduler_method("exit_gracefully", _exit_gracefully)
 
 
 def _reevaluate_once(scheduler: Any, delay: float) -> None:
@@ -77,13 +84,7 @@ def _reevaluate_once(scheduler: Any, delay: float) -> None:
 
 def patch_reevaluation() -> bool:
     """Replace Snakemake's re-evaluation timer; False when this Snakemake has none."""
-    from snakemake.scheduling import job_scheduler
-
-    scheduler = getattr(job_scheduler, "JobScheduler", None)
-    if scheduler is None or not hasattr(scheduler, "_schedule_reevalutation"):
-        return False
-    scheduler._schedule_reevalutation = _reevaluate_once
-    return True
+    return _replace_scheduler_method("_schedule_reevalutation", _reevaluate_once)
 
 
 def main() -> None:
