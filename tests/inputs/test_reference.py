@@ -18,7 +18,7 @@ from labpipe.inputs.reference import (
     prepare_reference,
     require_build_resources,
 )
-from tests.test_cli import run_cli
+from tests.builders import run_cli
 
 GB = 10**9
 
