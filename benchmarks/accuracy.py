@@ -48,7 +48,9 @@ from datasets import (
 )
 
 from labpipe.config.settings import config_schema
-from labpipe.evaluation.evaluate import Evaluation, evaluate, rate, write_evaluation
+from labpipe.evaluation.evaluate import evaluate
+from labpipe.evaluation.outputs import rate, write_evaluation
+from labpipe.evaluation.scores import Evaluation
 
 POLY_G = {"giab": False, "easy": True, "nheavy": True, "hard": False}
 

@@ -1,7 +1,9 @@
 """A second opinion on the counts, with bcftools alone.
 
-``labpipe.evaluation.evaluate`` does its own decomposition and matching. This recounts TP/FP/FN per
-class the plain bcftools way, so that a bug in one shows up as a disagreement:
+``labpipe.evaluation.evaluate`` normalises with the same ``bcftools norm`` steps, then reads the
+genotypes, applies the regions and matches in Python. This recounts TP/FP/FN per class the plain
+bcftools way, so that a bug in labpipe's reading, region filter or matching shows up as a
+disagreement:
 
     bcftools view -s SAMPLE [-f PASS,.]        (calls: PASS only)
     | bcftools norm -f REF -m -any             (split multi-allelics)

@@ -117,7 +117,8 @@ def demo_summary(outdir: Path, data: Path) -> str:
     The comparison is :func:`labpipe.evaluation.evaluate.evaluate`, as ``labpipe evaluate`` runs it:
     PASS calls inside the targets against the planted truth, both normalised.
     """
-    from labpipe.evaluation.evaluate import evaluate, rate
+    from labpipe.evaluation.evaluate import evaluate
+    from labpipe.evaluation.outputs import rate
     from labpipe.qc.metrics import read_qc_table
 
     rows = read_qc_table(outdir / "results" / "qc" / "qc_summary.tsv")

@@ -15,17 +15,13 @@ from pathlib import Path
 import pysam
 import pytest
 
-from labpipe.annotation.annotate import (
-    AnnotationSettings,
-    annotate_sample,
-    check_annotation_inputs,
-    vcf_escape,
-)
+from labpipe.annotation.annotate import AnnotationSettings, annotate_sample, check_annotation_inputs
+from labpipe.annotation.annotated_table import read_annotated_table
 from labpipe.annotation.panels import PanelSpec
 from labpipe.annotation.roh import RohSettings
 from labpipe.annotation.sources import PopulationSource
 from labpipe.annotation.tiers import TierRules
-from labpipe.annotation.variant_table import read_annotated_table
+from labpipe.annotation.vcf_info import vcf_escape
 from tests.builders import (
     CONTIG,
     VCF_HEADER,

@@ -14,18 +14,16 @@ from pathlib import Path
 import pysam
 import pytest
 
+from labpipe.annotation.source_checks import check_source
+from labpipe.annotation.source_content import SourceCheck
+from labpipe.annotation.source_fields import allele_frequency, is_pathogenic, review_stars
+from labpipe.annotation.source_matcher import SourceMatcher
 from labpipe.annotation.sources import (
     PopulationSource,
-    SourceCheck,
-    SourceMatcher,
     SourceVcf,
-    allele_frequency,
     check_info_field,
-    check_source,
     contig_aliases,
-    is_pathogenic,
     map_contigs,
-    review_stars,
 )
 from labpipe.core.errors import ConfigError, InputFormatError
 from tests.builders import write_fasta

@@ -29,13 +29,8 @@ from pathlib import Path
 import pysam
 import pytest
 
-from labpipe.annotation.hgvs import (
-    ProteinReference,
-    hgvs_c,
-    hgvs_p,
-    protein_reference,
-    transcript_position,
-)
+from labpipe.annotation.hgvs import hgvs_c, transcript_position
+from labpipe.annotation.hgvs_protein import ProteinReference, hgvs_p, protein_reference
 from labpipe.annotation.transcripts import CdsSegment, Exon, TranscriptModel, load_transcripts
 from labpipe.core.errors import InputFormatError
 from labpipe.core.sequence import reverse_complement, translate

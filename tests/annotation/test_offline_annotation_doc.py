@@ -19,8 +19,9 @@ from pathlib import Path
 import pysam
 import pytest
 
-from labpipe.annotation.sources import SourceCheck, check_source
-from labpipe.inputs.checks import check_gff3_contigs
+from labpipe.annotation.source_checks import check_source
+from labpipe.annotation.source_content import SourceCheck
+from labpipe.inputs.checks.gff3 import check_gff3_contigs
 from tests.builders import write_fasta
 from tests.paths import REPO
 

@@ -16,12 +16,10 @@ from pathlib import Path
 import pysam
 import pytest
 
-from labpipe.annotation.sources import (
-    PopulationSource,
-    SourceCheck,
-    SourceMatcher,
-    check_source,
-)
+from labpipe.annotation.source_checks import check_source
+from labpipe.annotation.source_content import SourceCheck
+from labpipe.annotation.source_matcher import SourceMatcher
+from labpipe.annotation.sources import PopulationSource
 from labpipe.core.errors import InputFormatError
 from tests.builders import lab_config, run_cli, write_fasta
 from tests.paths import SHARED_DATA
@@ -300,7 +298,7 @@ def test_config_build_against_the_reference_lengths(tmp_path: Path) -> None:
 
 
 def test_gff3_of_another_build_is_caught_by_its_sequence_regions(tmp_path: Path) -> None:
-    from labpipe.inputs.checks import check_gff3_contigs
+    from labpipe.inputs.checks.gff3 import check_gff3_contigs
 
     gff3 = tmp_path / "genes.gff3"
     gff3.write_text(

@@ -23,7 +23,9 @@ from pathlib import Path
 import pysam
 import pytest
 
-from labpipe.annotation.variant_table import COLUMNS, CsqEntry, VariantRow, write_variant_table
+from labpipe.annotation.csq_choice import CsqEntry
+from labpipe.annotation.variant_reader import write_variant_table
+from labpipe.annotation.variant_table import COLUMNS, VariantRow
 from labpipe.core.errors import InputFormatError
 from labpipe.core.sequence import reverse_complement, translate
 from tests.builders import (
@@ -362,7 +364,7 @@ def test_real_bundle_sites_only_vcf(tmp_path: Path) -> None:
 
 
 def test_annotated_table_round_trip(tmp_path: Path) -> None:
-    from labpipe.annotation.variant_table import (
+    from labpipe.annotation.annotated_table import (
         AnnotatedVariant,
         ClinicalAnnotation,
         annotated_columns,
@@ -414,7 +416,7 @@ def test_annotated_table_round_trip(tmp_path: Path) -> None:
 
 
 def test_plain_table_is_not_an_annotated_one(tmp_path: Path) -> None:
-    from labpipe.annotation.variant_table import read_annotated_table
+    from labpipe.annotation.annotated_table import read_annotated_table
 
     out = tmp_path / "plain.tsv"
     out.write_text("\t".join(COLUMNS) + "\n")

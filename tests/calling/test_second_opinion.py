@@ -7,12 +7,8 @@ from pathlib import Path
 import pysam
 import pytest
 
-from labpipe.calling.second_opinion import (
-    SHADOW_FILTER,
-    apply_second_opinion,
-    indel_windows,
-    write_windows,
-)
+from labpipe.calling.indel_windows import indel_windows, write_windows
+from labpipe.calling.second_opinion import SHADOW_FILTER, apply_second_opinion
 from labpipe.core.errors import InputFormatError
 from labpipe.core.regions import Interval
 

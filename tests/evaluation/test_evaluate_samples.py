@@ -13,13 +13,13 @@ import pysam
 import pytest
 
 from labpipe.core.errors import InputFormatError
-from labpipe.evaluation.evaluate import (
+from labpipe.evaluation.evaluate import evaluate
+from labpipe.evaluation.outputs import format_evaluation
+from labpipe.evaluation.scores import (
     ClassMetrics,
     Evaluation,
     GenotypeMismatch,
     VariantRecord,
-    evaluate,
-    format_evaluation,
     variant_class,
 )
 from tests.paths import SHARED_DATA

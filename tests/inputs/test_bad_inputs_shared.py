@@ -14,14 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from labpipe.inputs.checks import (
-    check_fastq,
-    check_fastq_pair,
-    check_gff3_contigs,
-    check_reference,
-    check_targets,
-    reference_contigs,
-)
+from labpipe.inputs.checks.fasta import check_reference, reference_contigs
+from labpipe.inputs.checks.fastq import check_fastq
+from labpipe.inputs.checks.fastq_pair import check_fastq_pair
+from labpipe.inputs.checks.gff3 import check_gff3_contigs
+from labpipe.inputs.checks.targets import check_targets
 from tests.paths import SHARED_DATA
 
 SHARED = SHARED_DATA

@@ -11,20 +11,12 @@ from labpipe.config.lab import LabInfo
 from labpipe.config.samplesheet import load_sample_sheet
 from labpipe.config.settings import load_config
 from labpipe.core.errors import InputFormatError, SampleSheetError, UsageError
-from labpipe.inputs.discover import (
-    NO_READS,
-    UNDETERMINED,
-    UNKNOWN_NAME,
-    WHOLE_LANE,
-    Discovery,
-    FileNote,
-    discover_fastqs,
-    init_lab,
-    lab_id_from_name,
-    load_barcode_table,
-    write_lab_config,
-    write_sample_sheet,
-)
+from labpipe.inputs.discover.barcodes import load_barcode_table
+from labpipe.inputs.discover.discovery import NO_READS, Discovery, FileNote
+from labpipe.inputs.discover.init import init_lab, write_sample_sheet
+from labpipe.inputs.discover.lab_config import lab_id_from_name, write_lab_config
+from labpipe.inputs.discover.names import UNDETERMINED, UNKNOWN_NAME, WHOLE_LANE
+from labpipe.inputs.discover.scan import discover_fastqs
 from tests.builders import (
     IL_FLOWCELL,
     MGI_FLOWCELL,

@@ -16,16 +16,14 @@ import pysam
 import pytest
 
 from labpipe.config.samplesheet import load_sample_sheet
-from labpipe.inputs import checks as inputs_check
-from labpipe.inputs.checks import (
-    check_fastq,
-    check_fastq_pair,
-    check_gff3_contigs,
-    check_inputs,
-    check_reference,
-    check_targets,
-    reference_contigs,
-)
+from labpipe.inputs.checks import all_inputs
+from labpipe.inputs.checks import files as check_files
+from labpipe.inputs.checks.all_inputs import check_inputs
+from labpipe.inputs.checks.fasta import check_reference, reference_contigs
+from labpipe.inputs.checks.fastq import check_fastq
+from labpipe.inputs.checks.fastq_pair import check_fastq_pair
+from labpipe.inputs.checks.gff3 import check_gff3_contigs
+from labpipe.inputs.checks.targets import check_targets
 from tests.paths import TEST_DATA
 
 TRUNCATED = (
@@ -144,9 +142,9 @@ def test_a_batch_is_checked_in_parallel_with_every_problem_in_sheet_order(
     write(tmp_path / "S5_R1.fastq.gz", data[: len(data) // 2])
     fasta = write(tmp_path / "ref.fa", ">chr1\n" + "ACGT" * 50 + "\n")
     pysam.faidx(str(fasta))
-    assert len(units) >= inputs_check.PARALLEL_PAIRS
+    assert len(units) >= all_inputs.PARALLEL_PAIRS
     parallel = check_inputs(units, fasta)
-    monkeypatch.setattr(inputs_check, "PARALLEL_PAIRS", 1000)
+    monkeypatch.setattr(all_inputs, "PARALLEL_PAIRS", 1000)
     assert parallel == check_inputs(units, fasta)
     assert [p.split(":")[0] for p in parallel] == [
         "sample S2 unit L1 (sheet line 3)",
@@ -450,7 +448,7 @@ def test_large_gzip_end_is_checked_without_reading_it_all(
     def no_whole_read(self: object) -> None:
         raise AssertionError("decompressed the whole file")
 
-    monkeypatch.setattr(inputs_check._Stream, "drain", no_whole_read)
+    monkeypatch.setattr(check_files.TextStream, "drain", no_whole_read)
     python_text_mode = io.BytesIO()
     with gzip.open(python_text_mode, "wt") as handle:  # flushes, then closes: ends 0000ffff0300
         handle.write(big_reads)

@@ -22,13 +22,12 @@ from pathlib import Path
 import pysam
 import pytest
 
-from labpipe.annotation.sources import SourceCheck, check_source
-from labpipe.inputs.checks import (
-    check_fastq,
-    check_fastq_pair,
-    check_gff3_contigs,
-    check_reference,
-)
+from labpipe.annotation.source_checks import check_source
+from labpipe.annotation.source_content import SourceCheck
+from labpipe.inputs.checks.fasta import check_reference
+from labpipe.inputs.checks.fastq import check_fastq
+from labpipe.inputs.checks.fastq_pair import check_fastq_pair
+from labpipe.inputs.checks.gff3 import check_gff3_contigs
 from tests.builders import write_fasta
 from tests.paths import REPO
 
@@ -353,6 +352,6 @@ def test_no_message_suggests_an_in_place_or_unavailable_command() -> None:
         r"\bmv\b|\brm\b|sed -i|\bseqtk\b|\bdos2unix\b|\bFILE\b|\bnew\.|bgzip (?!-c)[^|]*$"
     )
     suggested = suggested_in_source()
-    assert ("checks.py", "zcat {} | bgzip -c > {}") in suggested  # the scan sees them
+    assert ("files.py", "zcat {} | bgzip -c > {}") in suggested  # the scan sees them
     bad = [(name, c) for name, c in suggested if forbidden.search(c)]
     assert bad == []

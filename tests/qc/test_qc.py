@@ -23,16 +23,18 @@ from labpipe.qc.metrics import (
     QC_COLUMNS,
     SampleQC,
     collect_sample_qc,
-    read_fastp_json,
-    read_flagstat_json,
-    read_markdup_stats,
-    read_mosdepth_targets,
     read_qc_table,
-    read_samtools_stats_summary,
     write_ledger_mqc,
     write_qc_table,
 )
 from labpipe.qc.read_pairs import count_pairs, write_pair_count
+from labpipe.qc.tool_reports import (
+    read_fastp_json,
+    read_flagstat_json,
+    read_markdup_stats,
+    read_mosdepth_targets,
+    read_samtools_stats_summary,
+)
 
 if TYPE_CHECKING:
     from tests.builders import TinyDataset

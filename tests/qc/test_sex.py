@@ -7,23 +7,23 @@ from pathlib import Path
 import pysam
 import pytest
 
-from labpipe.config.samplesheet import parse_sex
+from labpipe.config.samplesheet import FEMALE, MALE, parse_sex
 from labpipe.core.errors import InputFormatError
 from labpipe.core.regions import Interval
 from labpipe.qc.sex import (
-    FEMALE,
-    MALE,
     NOT_INFERRED,
     SexEvidence,
     check_sex,
     infer_sex,
     is_heterozygous,
     measure_sex_evidence,
+    read_region_bases,
+    sex_depth_regions,
+)
+from labpipe.qc.sex_chromosomes import (
     ploidy_warnings,
     read_par_file,
-    read_region_bases,
     sex_chromosomes,
-    sex_depth_regions,
     shipped_par_file,
     write_ploidy_files,
 )

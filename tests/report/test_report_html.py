@@ -12,34 +12,22 @@ from typing import Any
 import pytest
 
 from labpipe.annotation.annotate import AnnotationSettings
+from labpipe.annotation.annotated_table import (
+    AnnotatedVariant,
+    ClinicalAnnotation,
+    write_annotated_table,
+)
 from labpipe.annotation.roh import RohSettings
 from labpipe.annotation.sources import PopulationSource
 from labpipe.annotation.tiers import TierRules
-from labpipe.annotation.variant_table import (
-    AnnotatedVariant,
-    ClinicalAnnotation,
-    VariantRow,
-    write_annotated_table,
-)
+from labpipe.annotation.variant_table import VariantRow
 from labpipe.config.lab import AlignmentConfig, LabConfig
 from labpipe.core.errors import ConfigError
 from labpipe.qc.metrics import write_qc_table
-from labpipe.report.html import (
-    NOT_INTERPRETED,
-    NOT_REPORTABLE,
-    REPORTABLE,
-    ReportInputs,
-    _filters_text,
-    _qc_extra,
-    build_sample_report,
-    css_string,
-    read_summary,
-    render_index,
-    render_sample_report,
-    report_time,
-    write_run_index,
-    write_sample_report,
-)
+from labpipe.report.build import _qc_extra, build_sample_report, report_time
+from labpipe.report.contents import NOT_INTERPRETED, NOT_REPORTABLE, REPORTABLE, ReportInputs
+from labpipe.report.html import _filters_text, css_string, render_sample_report, write_sample_report
+from labpipe.report.run_index import read_summary, render_index, write_run_index
 from tests.builders import EXTERNAL, GOOD, lab_config, write_fasta, write_mosdepth
 
 Inputs = tuple[LabConfig, AnnotationSettings, ReportInputs]

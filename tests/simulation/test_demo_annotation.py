@@ -8,7 +8,7 @@ from pathlib import Path
 import pysam
 import pytest
 
-from labpipe.annotation.sources import SourceMatcher
+from labpipe.annotation.source_matcher import SourceMatcher
 from labpipe.core.resources import demo_data_dir
 from labpipe.simulation.demo_annotation import (
     CLINVAR_NAME,

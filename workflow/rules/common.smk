@@ -13,7 +13,7 @@ from labpipe.run.cluster import (
     reference_index_resources,
 )
 from labpipe.config.settings import STAGE_SECTIONS, config_sha256, load_config, stage_config_sha256
-from labpipe.inputs.checks import reference_contigs
+from labpipe.inputs.checks.fasta import reference_contigs
 from labpipe.provenance.manifest import content_sha256
 from labpipe.provenance.no_result import analysable, read_no_result
 from labpipe.core.regions import calling_chunk_count

@@ -5,16 +5,21 @@ lab gives no GFF3). For each ALT allele this step:
 
 1. chooses the transcript to report (MANE Select, else Ensembl canonical,
    else the most severe consequence, then the longest CDS) and writes HGVS c./p.
-   (:mod:`labpipe.annotation.variant_table`);
+   (:mod:`labpipe.annotation.csq_choice`);
 2. looks the normalised allele up in the lab's ClinVar and population-AF VCFs
    (:mod:`labpipe.annotation.sources`);
 3. flags genes in the sample's panels (:mod:`labpipe.annotation.panels`);
 4. assigns a tier (:mod:`labpipe.annotation.tiers`);
 5. flags homozygous calls inside a run of homozygosity (:mod:`labpipe.annotation.roh`).
 
-It writes the VCF again with ``LP_*`` INFO fields (declared in the header,
-with ``##labpipe_annotation_source`` lines naming each source), the variant
-table (TSV) and the same table as an XLSX workbook with one sheet per tier.
+It writes the VCF again with ``LP_*`` INFO fields (:mod:`labpipe.annotation.vcf_info`;
+declared in the header, with ``##labpipe_annotation_source`` lines naming each source),
+the variant table (TSV) and the same table as an XLSX workbook with one sheet per tier.
+
+Over 400 lines for now: the checks of the annotation files before a run
+(:func:`check_annotation_inputs`, :func:`annotation_file_problems`, :func:`source_problems`)
+are the next cut, left until the typed config (issue 14 item 3), which rewrites their
+config access, has landed.
 """
 
 from __future__ import annotations
@@ -25,20 +30,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from labpipe.annotation.annotated_table import (
+    AnnotatedVariant,
+    ClinicalAnnotation,
+    write_annotated_table,
+)
 from labpipe.annotation.confidence import ConfidenceRules, confidence_flag
 from labpipe.annotation.panels import PanelSpec, load_panel, panel_specs, sample_panel_genes
 from labpipe.annotation.roh import RohSettings, SegmentIndex, read_roh, reported_segments
-from labpipe.annotation.sources import (
-    AfColumn,
-    PopulationSource,
-    SourceMatcher,
-    SourceReport,
-    check_source,
-    describe_source,
-    source_checks,
-)
+from labpipe.annotation.source_checks import check_source, source_checks
+from labpipe.annotation.source_content import SourceReport
+from labpipe.annotation.source_matcher import SourceMatcher
+from labpipe.annotation.sources import AfColumn, PopulationSource, describe_source
 from labpipe.annotation.tiers import (
     INCIDENTAL_MARK,
     TierRules,
@@ -47,19 +52,12 @@ from labpipe.annotation.tiers import (
     is_incidental,
 )
 from labpipe.annotation.transcripts import TranscriptModel, load_transcripts
-from labpipe.annotation.variant_table import (
-    AnnotatedVariant,
-    ClinicalAnnotation,
-    VariantReader,
-    VariantRow,
-    write_annotated_table,
-)
+from labpipe.annotation.variant_reader import VariantReader
+from labpipe.annotation.variant_table import VariantRow
+from labpipe.annotation.vcf_info import header_infos, set_info_fields
 from labpipe.config.lab import LabConfig
 from labpipe.core.atomic import atomic_path, write_text_atomic
 from labpipe.core.errors import InputFormatError
-
-if TYPE_CHECKING:  # imported where used: `labpipe validate` needs neither
-    import cyvcf2
 
 
 @dataclass(frozen=True)
@@ -130,94 +128,6 @@ class AnnotationSettings:
         for panel in self.panels:
             files[f"panel:{panel.name}"] = panel.file
         return files
-
-
-@dataclass(frozen=True)
-class _Info:
-    id: str
-    type: str
-    description: str
-
-
-_INFO_FIELDS: tuple[_Info, ...] = (
-    _Info("LP_GENE", "String", "Gene of the reported transcript"),
-    _Info("LP_TRANSCRIPT", "String", "Reported transcript (MANE Select, canonical, or longest)"),
-    _Info("LP_CONSEQUENCE", "String", "bcftools csq consequence on the reported transcript"),
-    _Info("LP_HGVSC", "String", "HGVS c. (n.) on the reported transcript, 3'-shifted"),
-    _Info("LP_HGVSP", "String", "HGVS p. on the reported transcript"),
-    _Info("LP_CLNSIG", "String", "ClinVar clinical significance (CLNSIG)"),
-    _Info("LP_CLNREVSTAT", "String", "ClinVar review status (CLNREVSTAT)"),
-    _Info("LP_CLNSTARS", "Integer", "ClinVar review stars (0-4)"),
-    _Info("LP_CLNDN", "String", "ClinVar condition names (CLNDN)"),
-    _Info("LP_CLNID", "String", "ClinVar VariationID"),
-)
-_TRAILING_FIELDS: tuple[_Info, ...] = (
-    _Info("LP_MAX_AF", "Float", "Highest population allele frequency over every source and field"),
-    _Info("LP_PANEL", "String", "Gene panels of this sample that hold the gene, joined by |"),
-    _Info(
-        "LP_TIER",
-        "Integer",
-        "labpipe tier: 1 ClinVar P/LP; 2 rare LoF/missense in panel gene; "
-        "3 other rare coding change in panel gene; 4 other",
-    ),
-    _Info("LP_TIER_REASON", "String", "Why the tier was assigned"),
-    _Info("LP_ROH", "String", "Run of homozygosity (chrom:start-end) holding this homozygous call"),
-    _Info(
-        "LP_INCIDENTAL",
-        "String",
-        "yes: incidental finding (ClinVar P/LP outside the sample's panels), apart from tier 1",
-    ),
-)
-
-# Characters VCF does not allow unescaped in an INFO value (VCF 4.3, section 1.2).
-_ESCAPES = {"%": "%25", ",": "%2C", ";": "%3B", "=": "%3D", " ": "%20", "\t": "%09", "\n": "%0A"}
-
-
-def vcf_escape(text: str) -> str:
-    """Percent-encode the characters VCF reserves in INFO values."""
-    return "".join(_ESCAPES.get(char, char) for char in text)
-
-
-def _info_value(value: object) -> str:
-    if value is None or value == "":
-        return "."
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return vcf_escape(str(value))
-
-
-def _info_values(variant: AnnotatedVariant, af_columns: Sequence[AfColumn]) -> dict[str, object]:
-    row, clinical = variant.row, variant.clinical
-    values: dict[str, object] = {
-        "LP_GENE": row.gene,
-        "LP_TRANSCRIPT": row.transcript,
-        "LP_CONSEQUENCE": row.consequence,
-        "LP_HGVSC": row.hgvs_c,
-        "LP_HGVSP": row.hgvs_p,
-        "LP_CLNSIG": clinical.clinvar_significance,
-        "LP_CLNREVSTAT": clinical.clinvar_review_status,
-        "LP_CLNSTARS": clinical.clinvar_stars,
-        "LP_CLNDN": clinical.clinvar_condition,
-        "LP_CLNID": clinical.clinvar_id,
-    }
-    for column, af in zip(af_columns, clinical.population_afs, strict=True):
-        values[column.info_id] = af
-    values.update(
-        {
-            "LP_MAX_AF": clinical.max_af,
-            "LP_PANEL": clinical.in_panel.replace(",", "|"),
-            "LP_TIER": clinical.tier,
-            "LP_TIER_REASON": clinical.tier_reason,
-            "LP_ROH": clinical.roh_segment,
-            "LP_INCIDENTAL": clinical.incidental,
-        }
-    )
-    return values
-
-
-def _header_infos(af_columns: Sequence[AfColumn]) -> list[_Info]:
-    afs = [_Info(c.info_id, "Float", f"Allele frequency: {c.label}") for c in af_columns]
-    return [*_INFO_FIELDS, *afs, *_TRAILING_FIELDS]
 
 
 @dataclass(frozen=True)
@@ -299,7 +209,7 @@ def annotate_sample(
     variants: list[AnnotatedVariant] = []
     try:
         with VariantReader(vcf, settings.gff3, reference, sample, models) as reader:
-            for info in _header_infos(af_columns):
+            for info in header_infos(af_columns):
                 reader.vcf.add_info_to_header(
                     {
                         "ID": info.id,
@@ -319,7 +229,7 @@ def annotate_sample(
                             _annotate_row(row, matcher, panel_genes, settings, roh_index)
                             for row in rows
                         ]
-                        _set_info(record, annotated, af_columns)
+                        set_info_fields(record, annotated, af_columns)
                         writer.write_record(record)
                         variants += annotated
                 except OSError as exc:
@@ -404,22 +314,6 @@ def _annotate_row(
         else "",
     )
     return AnnotatedVariant(row, clinical)
-
-
-def _set_info(
-    record: cyvcf2.Variant, annotated: list[AnnotatedVariant], af_columns: Sequence[AfColumn]
-) -> None:
-    """Set the LP_* INFO fields, one value per ALT (``.`` for ``*`` alleles)."""
-    if not annotated:
-        return
-    by_alt = {variant.row.alt: _info_values(variant, af_columns) for variant in annotated}
-    keys = next(iter(by_alt.values())).keys()
-    for key in keys:
-        values = [_info_value(by_alt[alt][key]) if alt in by_alt else "." for alt in record.ALT]
-        if all(value == "." for value in values):
-            continue
-        # Written as text: cyvcf2 cannot set a list, and the header gives the type.
-        record.INFO[key] = ",".join(values)
 
 
 def _quoted(text: str) -> str:
@@ -547,10 +441,10 @@ def annotation_file_problems(
     """Every annotation problem ``labpipe run`` would meet, for ``labpipe validate``.
 
     The reference build against ``reference.build``, each source VCF read
-    through (:func:`labpipe.annotation.sources.check_source`), the GFF3 and
+    through (:func:`labpipe.annotation.source_checks.check_source`), the GFF3 and
     panel files present, panels readable and naming known samples. The GFF3's
     contigs and lengths are checked with the other inputs
-    (:func:`labpipe.inputs.checks.check_gff3_contigs`).
+    (:func:`labpipe.inputs.checks.gff3.check_gff3_contigs`).
 
     Args:
         lab: The lab's config.
@@ -601,7 +495,8 @@ def source_problems(
         The problems, and one report per source (ClinVar first, then population sources).
     """
     from labpipe.core.genome_builds import build_label, build_of_lengths, describe_length
-    from labpipe.inputs.checks import compression_of, reference_contigs
+    from labpipe.inputs.checks.fasta import reference_contigs
+    from labpipe.inputs.checks.files import compression_of
 
     checks = source_checks(settings.clinvar, settings.population)
     try:

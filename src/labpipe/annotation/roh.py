@@ -21,7 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from labpipe.annotation.sources import PopulationSource, SourceMatcher
+from labpipe.annotation.source_matcher import SourceMatcher
+from labpipe.annotation.sources import PopulationSource
 from labpipe.config.lab import RohConfig
 from labpipe.core.atomic import atomic_path
 from labpipe.core.errors import InputFormatError

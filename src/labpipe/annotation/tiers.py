@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labpipe.annotation.sources import is_pathogenic
+from labpipe.annotation.source_fields import is_pathogenic
 from labpipe.config.lab import TiersConfig
 from labpipe.config.settings import DEFAULTS
 

@@ -10,18 +10,17 @@ its type (``mRNA``, ``transcript``, ``lnc_RNA``, ``NMD_transcript_variant``...);
 its gene is its ``Parent``. Ensembl writes children before parents within a
 locus, so the file is read whole before anything is linked. Coordinates are
 1-based and inclusive, as in the file.
+
+The file's lines are read by :mod:`labpipe.annotation.gff3_features`.
 """
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
 
-from labpipe.core.errors import InputFormatError
+from labpipe.annotation.gff3_features import GffFeature, GffProblems, read_features
 
 # Tags that mark the transcript a lab reports on, best first. MANE Select is the
 # RefSeq/Ensembl agreed transcript; Ensembl_canonical is Ensembl's pick for every
@@ -29,9 +28,6 @@ from labpipe.core.errors import InputFormatError
 CANONICAL_TAGS: tuple[str, ...] = ("MANE_Select", "Ensembl_canonical")
 
 _STRUCTURE_TYPES = frozenset({"exon", "CDS", "five_prime_UTR", "three_prime_UTR"})
-# Feature types that never hold transcript structure: skipped before their
-# attributes are parsed, which keeps a whole-genome GFF3 quick to read.
-_SKIPPED_TYPES = frozenset({"chromosome", "biological_region", "region", "supercontig", "scaffold"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,52 +159,6 @@ class TranscriptModel:
         return self.start <= pos <= self.end
 
 
-# A broken file can have a problem on every line; the first ones tell the story.
-_MAX_PROBLEMS = 20
-
-
-class _Problems:
-    """Problems found while reading, reported together as ``line N: ...``."""
-
-    def __init__(self) -> None:
-        self.shown: list[str] = []
-        self.hidden = 0
-
-    def add(self, line: int, message: str) -> None:
-        if len(self.shown) < _MAX_PROBLEMS:
-            self.shown.append(f"line {line}: {message}")
-        else:
-            self.hidden += 1
-
-    def raise_if_any(self, path: Path) -> None:
-        if not self.shown:
-            return
-        problems = list(self.shown)
-        if self.hidden:
-            problems.append(f"... and {self.hidden} more")
-        raise InputFormatError(f"{path}: the GFF3 file has problems", problems)
-
-
-@dataclass
-class _Feature:
-    """A GFF3 line kept while the file is read; linked into transcripts afterwards."""
-
-    line: int
-    chrom: str
-    type: str
-    start: int
-    end: int
-    strand: str
-    phase: int | None
-    attributes: dict[str, list[str]]
-    children: list[_Feature] = field(default_factory=list)
-
-    def first(self, key: str) -> str:
-        """The first value of an attribute, or empty."""
-        values = self.attributes.get(key)
-        return values[0] if values else ""
-
-
 def load_transcripts(path: Path) -> dict[str, TranscriptModel]:
     """Read every transcript of a GFF3 (plain or gzip/bgzip-compressed).
 
@@ -225,10 +175,10 @@ def load_transcripts(path: Path) -> dict[str, TranscriptModel]:
             feature, a transcript without strand, a child on another sequence
             or strand than its transcript, a CDS outside the transcript's exons.
     """
-    problems = _Problems()
-    by_id: dict[str, _Feature] = {}
-    structure: list[_Feature] = []
-    for feature in _read_features(path, problems):
+    problems = GffProblems()
+    by_id: dict[str, GffFeature] = {}
+    structure: list[GffFeature] = []
+    for feature in read_features(path, problems):
         if feature.type in _STRUCTURE_TYPES:
             # CDS lines of one protein legitimately share an ID, and exon-level
             # lines are never parents; every other ID must be unique to link safely.
@@ -295,7 +245,7 @@ def _strip_prefix(identifier: str, prefix: str) -> str:
 
 
 def _build_transcript(
-    feature_id: str, feature: _Feature, by_id: dict[str, _Feature], problems: _Problems
+    feature_id: str, feature: GffFeature, by_id: dict[str, GffFeature], problems: GffProblems
 ) -> TranscriptModel | None:
     """Link one transcript feature with its gene and children; None if they disagree."""
     ok = True
@@ -367,70 +317,3 @@ def _merge_touching(intervals: Iterator[tuple[int, int]]) -> list[tuple[int, int
         else:
             merged.append((start, end))
     return merged
-
-
-def _open_text(path: Path) -> Iterator[str]:
-    """Lines of a plain or gzip/bgzip file; the format is told by its magic bytes, not its name."""
-    try:
-        with open(path, "rb") as probe:
-            compressed = probe.read(2) == b"\x1f\x8b"
-        opener = gzip.open if compressed else open
-        with opener(path, "rt", encoding="utf-8") as handle:
-            yield from handle
-    except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:
-        raise InputFormatError(f"{path}: cannot read GFF3: {exc}") from exc
-
-
-def _read_features(path: Path, problems: _Problems) -> Iterator[_Feature]:
-    """Parse and check every feature line that can belong to a transcript."""
-    for number, raw in enumerate(_open_text(path), start=1):
-        line = raw.rstrip("\r\n")
-        if not line:
-            continue
-        if line.startswith("#"):
-            if line.startswith("##FASTA"):
-                return  # everything after is sequence, not features
-            continue
-        columns = line.split("\t")
-        if len(columns) != 9:
-            problems.add(number, f"expected 9 tab-separated columns, found {len(columns)}")
-            continue
-        chrom, _source, kind, start_text, end_text, _score, strand, phase_text, attr_text = columns
-        try:
-            start, end = int(start_text), int(end_text)
-        except ValueError:
-            problems.add(number, f"start '{start_text}' and end '{end_text}' must be integers")
-            continue
-        if start < 1 or end < start:
-            problems.add(number, f"coordinates {start}-{end} are not 1 <= start <= end")
-            continue
-        if strand not in ("+", "-", ".", "?"):
-            problems.add(number, f"strand '{strand}' is not one of +, -, ., ?")
-            continue
-        if kind in _SKIPPED_TYPES:
-            continue
-        phase: int | None = None
-        if kind == "CDS":
-            if phase_text not in ("0", "1", "2"):
-                problems.add(number, f"CDS phase '{phase_text}' is not 0, 1 or 2")
-                continue
-            phase = int(phase_text)
-        attributes = _parse_attributes(attr_text, number, problems)
-        if attributes is not None:
-            yield _Feature(number, chrom, kind, start, end, strand, phase, attributes)
-
-
-def _parse_attributes(text: str, number: int, problems: _Problems) -> dict[str, list[str]] | None:
-    """``key=v1,v2;key2=v`` into lists of percent-decoded values; None if malformed."""
-    attributes: dict[str, list[str]] = {}
-    for item in text.strip().split(";"):
-        item = item.strip()
-        if not item:
-            continue
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            problems.add(number, f"attribute '{item}' is not key=value")
-            return None
-        # Split before decoding: an encoded comma (%2C) is part of a value.
-        attributes[key] = [unquote(v) for v in value.split(",")]
-    return attributes

@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 from labpipe import __version__
+from labpipe.annotation.annotated_table import AnnotatedVariant, annotated_columns
 from labpipe.annotation.tiers import INCIDENTAL_MARK, TIER_TITLES
-from labpipe.annotation.variant_table import AnnotatedVariant, annotated_columns
 from labpipe.core.atomic import atomic_path
 
 INCIDENTAL_SHEET = "Incidental"

@@ -4,7 +4,8 @@ At 15x with noisy reads, bcftools and freebayes each find indels the other misse
 (benchmarks/RESULTS.md, data set (c)). freebayes is run only in short windows around
 the sites where bcftools mpileup saw indel candidates, so it costs about a second
 where a whole second calling pass would cost as much as the first. Its indel calls
-then change bcftools' indels in three ways:
+then change bcftools' indels in three ways
+(the windows are :mod:`labpipe.calling.indel_windows`):
 
 - an indel freebayes calls that bcftools did not call is added
   (``INFO/CALLERS=freebayes``);
@@ -21,17 +22,12 @@ SNVs are left as bcftools called them.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from labpipe.core.regions import Interval, merge, read_bed, write_bed
-
-#: bp around each indel candidate that freebayes examines (its haplotype window
-#: and the longest repeat a short indel shifts along fit comfortably).
-WINDOW_PADDING = 30
 #: bp within which a weaker, unconfirmed indel counts as another's shadow.
 SHADOW_DISTANCE = 5
 
@@ -45,69 +41,6 @@ SHADOW_MEANING = (
 #: normalised record never is).
 Record = Any
 Key = tuple[str, int, str, str]
-
-
-def indel_windows(
-    candidates: Iterable[Interval],
-    calling: Sequence[Interval],
-    padding: int = WINDOW_PADDING,
-) -> list[Interval]:
-    """Windows (0-based, half-open) around indel candidates, inside the calling regions.
-
-    Args:
-        candidates: The span of each candidate record.
-        calling: The calling regions, in reference order, as the regions step writes them.
-        padding: bp added on each side of a candidate.
-
-    Returns:
-        Merged windows clipped to the calling regions, in the calling regions' order.
-    """
-    order = list(dict.fromkeys(iv.contig for iv in calling))
-    rank = {contig: i for i, contig in enumerate(order)}
-    padded = merge(
-        [
-            Interval(iv.contig, max(0, iv.start - padding), iv.end + padding)
-            for iv in candidates
-            if iv.contig in rank
-        ],
-        order,
-    )
-    regions = merge(list(calling), order)
-    windows: list[Interval] = []
-    first = 0
-    for window in padded:
-        while first < len(regions) and (
-            rank[regions[first].contig],
-            regions[first].end,
-        ) <= (rank[window.contig], window.start):
-            first += 1
-        k = first
-        while k < len(regions) and regions[k].contig == window.contig:
-            if regions[k].start >= window.end:
-                break
-            low, high = max(window.start, regions[k].start), min(window.end, regions[k].end)
-            if low < high:
-                windows.append(Interval(window.contig, low, high))
-            k += 1
-    return merge(windows, order)
-
-
-def read_candidates(paths: Iterable[Path]) -> list[Interval]:
-    """The candidate spans the calling chunks wrote (``contig start end`` lines)."""
-    candidates = []
-    for path in paths:
-        with open(path) as handle:
-            for line in handle:
-                contig, start, end = line.split("\t")[:3]
-                candidates.append(Interval(contig, int(start), int(end)))
-    return candidates
-
-
-def write_windows(candidate_files: Sequence[Path], calling_bed: Path, out: Path) -> int:
-    """Write the freebayes windows of one sample; returns how many there are."""
-    windows = indel_windows(read_candidates(candidate_files), read_bed(calling_bed))
-    write_bed(windows, out)
-    return len(windows)
 
 
 @dataclass

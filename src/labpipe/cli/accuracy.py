@@ -86,7 +86,7 @@ def evaluate(
     ways counts once.
     """
     from labpipe.evaluation.evaluate import evaluate as score
-    from labpipe.evaluation.evaluate import format_evaluation, write_evaluation
+    from labpipe.evaluation.outputs import format_evaluation, write_evaluation
     from labpipe.inputs.disk import output_folder_problems
 
     # Before the scoring, not after it.

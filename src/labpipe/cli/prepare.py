@@ -176,7 +176,9 @@ def init(
     The config shows every setting labpipe has (those not given commented out,
     with their defaults); the annotation options fill its annotation section.
     """
-    from labpipe.inputs.discover import InitSources, init_lab, load_barcode_table
+    from labpipe.inputs.discover.barcodes import load_barcode_table
+    from labpipe.inputs.discover.init import init_lab
+    from labpipe.inputs.discover.lab_config import InitSources
 
     sources = InitSources(
         build=build,

@@ -236,7 +236,7 @@ def prepare_reference(fasta: Path, aligner: str = "bwa") -> list[str]:
             indexer rejects it.
         ResourceError: Too little free memory or disk for a build.
     """
-    from labpipe.inputs.checks import check_fasta_content
+    from labpipe.inputs.checks.fasta import check_fasta_content
 
     fasta = Path(fasta)
     if not fasta.is_file():
@@ -272,7 +272,7 @@ def prepare_reference(fasta: Path, aligner: str = "bwa") -> list[str]:
     if built or not stamp_path(fasta).exists():  # the stamp records the new files' sizes
         _write_stamp(fasta)
         report.append(f"stamp: {stamp_path(fasta).name} ties the indexes to this FASTA")
-    from labpipe.inputs.checks import reference_contigs
+    from labpipe.inputs.checks.fasta import reference_contigs
 
     alt = alt_contig_warning(fasta, list(reference_contigs(fasta)))
     if alt:
@@ -412,7 +412,7 @@ def _stale_reason(fasta: Path) -> str | None:
             return "the FASTA changed since they were built"
         changes = _index_size_changes(fasta, recorded)
         return f"{changes[0]} (damaged or replaced)" if changes else None
-    from labpipe.inputs.checks import check_reference
+    from labpipe.inputs.checks.fasta import check_reference
 
     if check_reference(fasta):
         return f"{fasta.name}.fai does not match the FASTA"
@@ -421,7 +421,7 @@ def _stale_reason(fasta: Path) -> str | None:
 
 def _bwa_mismatch(fasta: Path) -> str | None:
     """Why an unstamped bwa index does not describe the FASTA (contig names and lengths)."""
-    from labpipe.inputs.checks import reference_contigs
+    from labpipe.inputs.checks.fasta import reference_contigs
 
     ann = Path(f"{fasta}.ann")
     if not ann.exists():

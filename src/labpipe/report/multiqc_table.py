@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from labpipe.annotation.variant_table import read_annotated_table
+from labpipe.annotation.annotated_table import read_annotated_table
 from labpipe.config.lab import QcThresholds
 from labpipe.core.atomic import write_text_atomic
 from labpipe.core.errors import InputFormatError

@@ -40,7 +40,7 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
         LabpipeError: A subclass naming every problem found.
     """
     from labpipe.annotation.annotate import annotation_file_problems
-    from labpipe.inputs.checks import check_inputs
+    from labpipe.inputs.checks.all_inputs import check_inputs
     from labpipe.inputs.disk import output_folder_problems
     from labpipe.inputs.reference import index_problems, index_state
 
@@ -65,7 +65,7 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
 
 def _alt_warnings(fasta: Path) -> list[str]:
     """ALT contigs in the reference (:func:`labpipe.inputs.reference.alt_contig_warning`)."""
-    from labpipe.inputs.checks import reference_contigs
+    from labpipe.inputs.checks.fasta import reference_contigs
     from labpipe.inputs.reference import alt_contig_warning
 
     try:
@@ -80,7 +80,7 @@ def _interpretation_warnings(config: LabConfig) -> list[str]:
     """Said before a run, not first in its reports: sources whose absence leaves every
     report NOT INTERPRETED."""
     from labpipe.annotation.annotate import AnnotationSettings
-    from labpipe.report.html import missing_sources
+    from labpipe.report.contents import missing_sources
 
     missing = missing_sources(AnnotationSettings.from_config(config))
     if not missing:
@@ -94,10 +94,10 @@ def _interpretation_warnings(config: LabConfig) -> list[str]:
 
 
 def _sex_warnings(config: LabConfig, units: list[Unit]) -> list[str]:
-    """chrX ploidy the sheet and config imply (:func:`labpipe.qc.sex.ploidy_warnings`)."""
+    """chrX ploidy the sheet and config imply (:mod:`labpipe.qc.sex_chromosomes`)."""
     from labpipe.core.regions import read_bed
-    from labpipe.inputs.checks import reference_contigs
-    from labpipe.qc.sex import ploidy_warnings
+    from labpipe.inputs.checks.fasta import reference_contigs
+    from labpipe.qc.sex_chromosomes import ploidy_warnings
 
     reference = config.reference
     return ploidy_warnings(

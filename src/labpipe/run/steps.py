@@ -198,7 +198,8 @@ def sample_report(
     out_summary: Path,
 ) -> None:
     """One sample's self-contained HTML report."""
-    from labpipe.report.html import ReportInputs, write_sample_report
+    from labpipe.report.contents import ReportInputs
+    from labpipe.report.html import write_sample_report
 
     lab = _lab_config(config, outdir)
     inputs = ReportInputs(
@@ -224,7 +225,7 @@ def report_index(
     config: Path, outdir: Path, multiqc_link: str, out: Path, summaries: tuple[Path, ...]
 ) -> None:
     """The run's index.html linking every sample report and the MultiQC report."""
-    from labpipe.report.html import write_run_index
+    from labpipe.report.run_index import write_run_index
 
     write_run_index(_lab_config(config, outdir), list(summaries), multiqc_link, out)
 
@@ -268,7 +269,7 @@ def manifest(config: Path, outdir: Path, out: Path) -> None:
 @click.argument("candidates", nargs=-1, type=_FILE)
 def indel_windows(calling: Path, out: Path, candidates: tuple[Path, ...]) -> None:
     """Where freebayes gives its second opinion: windows around indel candidates."""
-    from labpipe.calling.second_opinion import write_windows
+    from labpipe.calling.indel_windows import write_windows
 
     write_windows(candidates, calling, out)
 
@@ -286,7 +287,7 @@ def second_opinion(calls: str, freebayes: Path, out: str) -> None:
 
 def _sex_chromosomes(lab: LabConfig, fai: Path) -> SexChromosomes:
     from labpipe.core.regions import read_fai
-    from labpipe.qc.sex import sex_chromosomes
+    from labpipe.qc.sex_chromosomes import sex_chromosomes
 
     return sex_chromosomes(read_fai(fai), lab.reference.build, lab.reference.par_regions)
 
@@ -317,7 +318,7 @@ def ploidy(
     cnv_map_out: Path,
 ) -> None:
     """One sample's ploidy files for bcftools and freebayes (haploid chrX/chrY in a male)."""
-    from labpipe.qc.sex import write_ploidy_files
+    from labpipe.qc.sex_chromosomes import write_ploidy_files
 
     lab = _lab_config(config, None)
     write_ploidy_files(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pysam
 
-from labpipe.annotation.sources import is_pathogenic
+from labpipe.annotation.source_fields import is_pathogenic
 
 
 @dataclass(frozen=True)

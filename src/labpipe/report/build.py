@@ -1,0 +1,332 @@
+"""One sample's report built from the run's files: QC table, annotated variants, coverage,
+runs of homozygosity, sources and the lab config (:func:`build_sample_report`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from labpipe import __version__
+from labpipe.annotation.annotate import AnnotationSettings
+from labpipe.annotation.annotated_table import AnnotatedVariant, read_annotated_table
+from labpipe.annotation.roh import RohSegment, read_roh, reported_segments
+from labpipe.annotation.transcripts import load_transcripts
+from labpipe.config.lab import LabConfig
+from labpipe.config.settings import config_sha256
+from labpipe.core.errors import ConfigError, InputFormatError
+from labpipe.qc.gene_coverage import (
+    REPORT_DEPTH,
+    TargetCoverage,
+    gene_coverage,
+    read_target_coverage,
+    regions_below,
+    targeted_genes,
+)
+from labpipe.qc.metrics import read_qc_table
+from labpipe.qc.verdict import qc_verdict, variant_counts
+from labpipe.report.contents import AfLabel, ReportInputs, SampleReport, missing_sources
+from labpipe.report.svg_plots import CoverageBar
+
+# Coverage bars drawn at most; a larger gene list (an exome) shows its worst genes.
+MAX_PLOTTED_GENES = 60
+
+# Optional sample-sheet columns shown in the report's header block, in this order.
+PATIENT_FIELDS: dict[str, str] = {
+    "patient_id": "Patient ID",
+    "date_of_birth": "Date of birth",
+    "sex": "Sex (declared)",
+    "referral_reason": "Referral reason",
+    "specimen_type": "Specimen type",
+    "date_received": "Date received",
+    "referring_clinician": "Referring clinician",
+}
+
+# Optional qc_summary.tsv columns (read ledger, sex check) shown when present.
+QC_EXTRA_COLUMNS: dict[str, str] = {
+    "pairs_in": "Read pairs in",
+    "pairs_removed_low_quality": "Pairs removed: low quality",
+    "pairs_removed_too_many_n": "Pairs removed: too many N",
+    "pairs_removed_too_short": "Pairs removed: too short",
+    "pairs_removed_other": "Pairs removed: other",
+    "pairs_aligned": "Pairs aligned",
+    "pairs_lost_fraction": "Fraction of pairs lost",
+    "sex_declared": "Sex declared",
+    "sex_inferred": "Sex inferred",
+    "x_autosome_depth_ratio": "chrX / autosome depth",
+    "y_autosome_depth_ratio": "chrY / autosome depth",
+    "x_het_fraction": "chrX heterozygous fraction",
+    "sex_note": "Sex check",
+}
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputFormatError(f"{path}: cannot read: {exc}") from exc
+    return data
+
+
+def _contigs(fai: Path) -> list[tuple[str, int]]:
+    contigs = []
+    try:
+        for line in fai.read_text().splitlines():
+            name, length, *_ = line.split("\t")
+            contigs.append((name, int(length)))
+    except (OSError, ValueError) as exc:
+        raise InputFormatError(f"{fai}: cannot read the FASTA index: {exc}") from exc
+    return contigs
+
+
+def _tool_versions() -> dict[str, str]:
+    from labpipe.core.tools import check_all
+
+    return {s.tool.name: s.version or "not found" for s in check_all()}
+
+
+def report_time(config: LabConfig, moment: datetime | None = None) -> str:
+    """The report's date in the lab's time zone (``report.timezone``; default the computer's).
+
+    Raises:
+        ConfigError: The time zone is not one zoneinfo knows.
+    """
+    name = config.report.timezone
+    moment = moment or datetime.now().astimezone()
+    if name:
+        try:
+            moment = moment.astimezone(ZoneInfo(name))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"report.timezone: unknown time zone {name!r}; use an IANA name such as "
+                "'Asia/Karachi' or 'UTC'"
+            ) from None
+    return moment.strftime("%Y-%m-%d %H:%M %Z (UTC%z)").strip()
+
+
+def _qc_extra(path: Path, sample: str) -> list[tuple[str, str]]:
+    """The optional read-ledger and sex columns of qc_summary.tsv, when present."""
+    try:
+        with open(path, newline="") as handle:
+            rows = [r for r in csv.DictReader(handle, delimiter="\t") if r.get("sample") == sample]
+    except OSError:
+        return []
+    if not rows:
+        return []
+    return [
+        (label, rows[0][column])
+        for column, label in QC_EXTRA_COLUMNS.items()
+        if rows[0].get(column) not in (None, "", "NA")
+    ]
+
+
+def _patient_fields(sample_sheet: Path | None, sample: str) -> list[tuple[str, str]]:
+    if sample_sheet is None or not Path(sample_sheet).is_file():
+        return []
+    from labpipe.config.samplesheet import patient_fields
+
+    values = patient_fields(Path(sample_sheet)).get(sample, {})
+    if values.get("sex"):
+        from labpipe.config.samplesheet import parse_sex
+
+        values["sex"] = parse_sex(values["sex"]) or values["sex"]
+    return [(label, values[key]) for key, label in PATIENT_FIELDS.items() if values.get(key)]
+
+
+_ALIGNER_NAMES = {"bwa": "bwa mem", "minimap2": "minimap2 (-ax sr)"}
+
+
+def build_sample_report(
+    config: LabConfig,
+    settings: AnnotationSettings,
+    inputs: ReportInputs,
+    generated: datetime | None = None,
+    tools: Mapping[str, str] | None = None,
+) -> SampleReport:
+    """Gather one sample's report from the workflow's outputs.
+
+    Args:
+        config: The resolved lab config.
+        settings: Its annotation settings.
+        inputs: The files to read.
+        generated: The report's date (default now).
+        tools: Tool versions (default: asked of the tools now).
+
+    Raises:
+        InputFormatError: An input is missing or malformed; the message names it.
+        ConfigError: ``report.timezone`` is unknown.
+    """
+    sample = inputs.sample
+    rows = {row.sample: row for row in read_qc_table(inputs.qc_table)}
+    if sample not in rows:
+        raise InputFormatError(f"{inputs.qc_table}: no row for sample '{sample}'")
+    table = read_annotated_table(inputs.variants_tsv)
+    verdict = qc_verdict(
+        sample, rows[sample], variant_counts(v.row for v in table.variants), config.qc
+    )
+    sources = read_json_object(inputs.sources_json)
+    models = load_transcripts(settings.gff3) if settings.gff3 is not None else {}
+    targets = read_target_coverage(inputs.mosdepth_prefix, models or None)
+    panels = [
+        p for p in sources.get("panels", []) if not p.get("samples") or sample in p["samples"]
+    ]
+    threshold = float(config.qc.min_pct_target_20x)
+    bars, plotted_note = _gene_bars(targets, panels, threshold)
+
+    segments: list[RohSegment] = []
+    short = 0
+    if inputs.roh_output is not None:
+        every = read_roh(inputs.roh_output, sample)
+        segments = reported_segments(every, settings.roh)
+        short = len(every) - len(segments)
+    roh = settings.roh
+    af_labels = _af_labels(settings, table.af_columns)
+    reference = config.reference
+    fasta_name = reference.fasta.name
+    report_section = config.report
+    qc_extra = _qc_extra(inputs.qc_table, sample)
+    genes = (
+        {g for p in panels for g in p["genes"]}
+        - {g for p in panels for g in p.get("unknown_genes", [])}
+        if panels
+        else set(targeted_genes(targets))
+    )
+    return SampleReport(
+        lab_name=config.lab.name,
+        lab_id=config.lab.id,
+        sample=sample,
+        generated=report_time(config, generated),
+        version=__version__,
+        reference=str(reference.fasta),
+        build=(
+            f"{reference.build} ({fasta_name})"
+            if reference.build
+            else f"{fasta_name} (build not named: set reference.build)"
+        ),
+        config_sha256=config_sha256(config),
+        verdict=verdict,
+        panels=panels,
+        gene_bars=bars,
+        plotted_note=plotted_note,
+        threshold_pct=threshold,
+        low_regions=regions_below(targets),
+        target_count=len(targets),
+        variants=table.variants,
+        af_labels=af_labels,
+        roh_enabled=inputs.roh_output is not None,
+        segments=segments,
+        short_segments=short,
+        roh_rule=f"at least {roh.min_length_bp / 1e6:g} Mb and {roh.min_markers} variant sites",
+        contigs=_contigs(inputs.reference_fai),
+        sources=sources,
+        tools=dict(tools) if tools is not None else _tool_versions(),
+        calling=config.calling,
+        aligner=_ALIGNER_NAMES[config.alignment.aligner],
+        sign_off=list(report_section.sign_off),
+        disclaimer=report_section.disclaimer,
+        max_tier4_rows=report_section.max_tier4_rows,
+        links={
+            "variant table (TSV)": f"../variants/{sample}.tsv",
+            "variant workbook (XLSX)": f"../variants/{sample}.xlsx",
+            "annotated VCF": f"../vcf/{sample}.annotated.vcf.gz",
+            "regions below 20x (TSV)": f"{sample}.low_regions.tsv",
+            "run index": "index.html",
+        },
+        missing=missing_sources(settings),
+        patient=_patient_fields(inputs.sample_sheet, sample),
+        qc_extra=qc_extra,
+        limitations=list(report_section.limitations),
+        incidental_in_tier1=report_section.incidental_in_tier1,
+        confidence_rule=settings.confidence.describe(),
+        max_low_regions=report_section.max_low_regions,
+        genes_analysed=len(genes),
+        sex_checked=dict(qc_extra).get(QC_EXTRA_COLUMNS["sex_inferred"], "not inferred")
+        != "not inferred",
+        models=models,
+        af_source=settings.population[0].name if len(settings.population) == 1 else "",
+        genomic=_genomic_names(reference.fasta, reference.build or "", table.variants),
+    )
+
+
+def _genomic_names(
+    fasta_path: Path, build: str, variants: Sequence[AnnotatedVariant]
+) -> dict[tuple[str, int, str, str], str]:
+    """``GRCh38 chr1:g.1100C>T`` per allele; none when the FASTA cannot be opened."""
+    import pysam
+
+    from labpipe.annotation.hgvs import hgvs_g
+
+    try:
+        fasta = pysam.FastaFile(str(fasta_path))
+    except (OSError, ValueError):
+        return {}
+    names = {}
+    with fasta:
+        for v in variants:
+            key = (v.row.chrom, v.row.pos, v.row.ref, v.row.alt)
+            if key not in names:
+                named = hgvs_g(fasta, *key)
+                names[key] = f"{build} {v.row.chrom}:{named}".strip() if named else ""
+    return names
+
+
+def _af_labels(settings: AnnotationSettings, af_columns: Sequence[str]) -> list[AfLabel]:
+    """Each AF column labelled with its population (and source, when there are several)."""
+    names = {source.id: source for source in settings.population}
+    columns = {c.column: c for c in settings.af_columns}
+    labels = []
+    for column in af_columns:
+        found = columns.get(column)
+        if found is None:
+            labels.append(AfLabel(column, column))
+            continue
+        source = names[found.source_id]
+        population = (
+            f"{source.population or found.field} ({found.field})"
+            if found.kind == "population"
+            else f"global ({found.field})"
+        )
+        several = len(names) > 1
+        labels.append(AfLabel(column, f"{source.name} {population}" if several else population))
+    return labels
+
+
+def _gene_bars(
+    targets: Sequence[TargetCoverage], panels: Sequence[Mapping[str, Any]], threshold: float
+) -> tuple[list[CoverageBar], str]:
+    unknown = {g for p in panels for g in p.get("unknown_genes", [])}
+    if panels:
+        genes = list(dict.fromkeys(g for p in panels for g in p["genes"]))
+        note = ""  # the panel line above already says how many
+    else:
+        genes = targeted_genes(targets)
+        note = f"no gene panel applies: {len(genes)} targeted genes"
+    coverage = gene_coverage(targets, genes)
+    if len(coverage) > MAX_PLOTTED_GENES:
+        coverage = sorted(coverage, key=lambda c: (c.pct_at_depth or -1.0, c.gene))
+        coverage = coverage[:MAX_PLOTTED_GENES]
+        note = "; ".join(filter(None, [note, f"the {MAX_PLOTTED_GENES} least covered are shown"]))
+    bars = []
+    for gene in coverage:
+        if gene.pct_at_depth is None or gene.mean_depth is None:
+            missing = (
+                "not in the GFF3 (check the panel)"
+                if gene.gene in unknown
+                else ("not targeted by the assay")
+            )
+            bars.append(CoverageBar(gene.gene, None, "", missing))
+            continue
+        below = f", {gene.regions_below} region(s) below" if gene.regions_below else ""
+        bars.append(
+            CoverageBar(
+                gene.gene,
+                gene.pct_at_depth,
+                f"{gene.pct_at_depth:.1f}% at {REPORT_DEPTH}x, mean {gene.mean_depth:.0f}x{below}",
+            )
+        )
+    return bars, note
