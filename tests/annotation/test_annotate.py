@@ -15,8 +15,9 @@ from pathlib import Path
 import pysam
 import pytest
 
-from labpipe.annotation.annotate import AnnotationSettings, annotate_sample, check_annotation_inputs
+from labpipe.annotation.annotate import AnnotationSettings, annotate_sample
 from labpipe.annotation.annotated_table import read_annotated_table
+from labpipe.annotation.annotation_inputs import check_annotation_inputs
 from labpipe.annotation.panels import PanelSpec
 from labpipe.annotation.roh import RohSettings
 from labpipe.annotation.sources import PopulationSource
@@ -374,7 +375,7 @@ def test_real_csq_bundles_get_their_tier(
 
 
 def test_file_problems_for_validate(tmp_path: Path) -> None:
-    from labpipe.annotation.annotate import annotation_file_problems
+    from labpipe.annotation.annotation_inputs import annotation_file_problems
 
     (tmp_path / "clinvar.vcf.gz").write_bytes(b"")
     (tmp_path / "ref.fa").write_text(">chr1\nACGT\n")

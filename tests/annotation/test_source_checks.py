@@ -282,7 +282,8 @@ def test_header_reference_line_names_the_build(tmp_path: Path) -> None:
 
 
 def test_config_build_against_the_reference_lengths(tmp_path: Path) -> None:
-    from labpipe.annotation.annotate import AnnotationSettings, source_problems
+    from labpipe.annotation.annotate import AnnotationSettings
+    from labpipe.annotation.annotation_inputs import source_problems
 
     fasta = tmp_path / "ref.fa"
     fasta.write_text(">chr1\nACGT\n")

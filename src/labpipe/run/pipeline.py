@@ -39,7 +39,7 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
     Raises:
         LabpipeError: A subclass naming every problem found.
     """
-    from labpipe.annotation.annotate import annotation_file_problems
+    from labpipe.annotation.annotation_inputs import annotation_file_problems
     from labpipe.inputs.checks.all_inputs import check_inputs
     from labpipe.inputs.disk import output_folder_problems
     from labpipe.inputs.reference import index_problems, index_state

@@ -82,7 +82,7 @@ def vcf_header(config: Path, out: Path) -> None:
 @click.option("--out", required=True, type=_FILE)
 def annotation_sources(config: Path, out: Path) -> None:
     """Open every annotation source once and describe it for the reports."""
-    from labpipe.annotation.annotate import check_annotation_inputs
+    from labpipe.annotation.annotation_inputs import check_annotation_inputs
     from labpipe.config.samplesheet import load_sample_sheet, samples_of
 
     lab = _lab_config(config, None)
