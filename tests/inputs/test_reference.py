@@ -1,5 +1,5 @@
 """Genome-sized references: what an index build needs, ALT contigs, minimap2's index
-(labpipe.inputs.reference)."""
+(labpipe.inputs.reference, reference_needs)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 
 from labpipe.core.errors import RunError
-from labpipe.inputs import reference
-from labpipe.inputs.reference import (
+from labpipe.inputs import reference_needs
+from labpipe.inputs.reference import index_files, prepare_reference
+from labpipe.inputs.reference_needs import (
     alt_contig_warning,
     build_needs,
-    index_files,
-    prepare_reference,
     require_build_resources,
 )
 from tests.builders import run_cli
@@ -48,7 +47,7 @@ def test_too_little_memory_or_disk_stops_before_anything_is_built(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fasta = sparse_fasta(tmp_path / "GRCh38.fa", 3_100_000_000)
-    monkeypatch.setattr(reference, "available_memory", lambda: 2 * GB)
+    monkeypatch.setattr(reference_needs, "available_memory", lambda: 2 * GB)
     monkeypatch.setattr("labpipe.inputs.disk.free_bytes", lambda path: 1 * GB)
     needs = build_needs(fasta, ["samtools faidx", "bwa index"])
     with pytest.raises(RunError) as raised:
@@ -58,7 +57,7 @@ def test_too_little_memory_or_disk_stops_before_anything_is_built(
     assert "it needs about 5.0 GB of memory and 2.0 GB is available" in message
     assert f"its files take about 5.4 GB and {tmp_path} has 1.0 GB free" in message
     # Enough of both (or memory not known): no objection.
-    monkeypatch.setattr(reference, "available_memory", lambda: None)
+    monkeypatch.setattr(reference_needs, "available_memory", lambda: None)
     monkeypatch.setattr("labpipe.inputs.disk.free_bytes", lambda path: 100 * GB)
     require_build_resources(fasta, needs)
 
@@ -68,7 +67,7 @@ def test_prepare_checks_resources_before_building(
 ) -> None:
     fasta = tmp_path / "ref.fa"
     fasta.write_text(">chr1\n" + "ACGT" * 50 + "\n")
-    monkeypatch.setattr(reference, "available_memory", lambda: 1000)
+    monkeypatch.setattr(reference_needs, "available_memory", lambda: 1000)
     code, _, err = run_cli(["reference", "prepare", str(fasta)], capsys)
     assert code == 1
     assert "cannot build the samtools faidx and bwa index" in err

@@ -52,8 +52,8 @@ def test_other_steps_are_sized_from_what_exists_before_the_run(tmp_path: Path) -
     fasta = sized(tmp_path / "ref.fa", 3_100_000_000)
     reads = [sized(tmp_path / "r1.fq.gz", 6_000_000_000)]
     assert markdup_resources(reads, 4) == StepResources(2000 + 1200, 45)
-    # GRCh38-sized: bwa index about 5 GB and an hour (labpipe.inputs.reference.build_needs), x1.5
-    # memory and x3 time for the queue's limits.
+    # GRCh38-sized: bwa index about 5 GB and an hour
+    # (labpipe.inputs.reference_needs.build_needs), x1.5 memory and x3 time for the queue's limits.
     assert reference_index_resources(fasta) == StepResources(7440, 195)
     assert reference_index_resources(fasta, "minimap2").mem_mb == 37200
     fai = tmp_path / "ref.fa.fai"

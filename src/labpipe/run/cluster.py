@@ -134,8 +134,9 @@ def markdup_resources(fastqs: Iterable[str | Path], threads: int) -> StepResourc
 
 def reference_index_resources(fasta: str | Path, aligner: str = "bwa") -> StepResources:
     """The reference's indexes (once per FASTA): what ``reference prepare`` says a build
-    needs (:func:`labpipe.inputs.reference.build_needs`), with room to spare."""
-    from labpipe.inputs.reference import build_needs, index_files
+    needs (:func:`labpipe.inputs.reference_needs.build_needs`), with room to spare."""
+    from labpipe.inputs.reference import index_files
+    from labpipe.inputs.reference_needs import build_needs
 
     try:
         needs = build_needs(Path(fasta), list(index_files(Path(fasta), aligner)))

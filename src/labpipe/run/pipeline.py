@@ -64,9 +64,9 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
 
 
 def _alt_warnings(fasta: Path) -> list[str]:
-    """ALT contigs in the reference (:func:`labpipe.inputs.reference.alt_contig_warning`)."""
+    """ALT contigs in the reference (:func:`labpipe.inputs.reference_needs.alt_contig_warning`)."""
     from labpipe.inputs.checks.fasta import reference_contigs
-    from labpipe.inputs.reference import alt_contig_warning
+    from labpipe.inputs.reference_needs import alt_contig_warning
 
     try:
         contigs = list(reference_contigs(fasta))
