@@ -18,19 +18,22 @@ demo: setup
 
 test:
 	bash scripts/setup.sh --test
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/lint_workflow.py
 	$(BIN)/pytest -q
 
 # Everything but the end-to-end runs of the real workflow (seconds, not minutes).
 test-fast: setup
 	$(BIN)/pytest -q -m "not e2e"
 
+# snakemake --lint with the demo config (scripts/lint_workflow.py says which lint it accepts).
 lint: setup
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/lint_workflow.py
 
 # Regenerate the embedded synthetic data set (fixed seed: same bytes every time).
 test-data: setup

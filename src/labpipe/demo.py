@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from labpipe.core import layout
 from labpipe.core.errors import InputFormatError, UsageError
 from labpipe.core.resources import demo_data_dir
 
@@ -79,7 +80,7 @@ def prepare_demo(outdir: Path, overwrite: bool) -> Path:
     if outdir.exists() and any(outdir.iterdir()):
         if not overwrite:
             raise UsageError(f"{outdir} is not empty; choose a fresh --outdir or add --overwrite")
-        if not (outdir / ".labpipe").exists() and not (outdir / "demo.yaml").exists():
+        if not (outdir / layout.STATE_DIR).exists() and not (outdir / "demo.yaml").exists():
             raise UsageError(f"{outdir} does not hold an earlier labpipe demo; not emptying it")
         shutil.rmtree(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -121,7 +122,7 @@ def demo_summary(outdir: Path, data: Path) -> str:
     from labpipe.evaluation.outputs import rate
     from labpipe.qc.metrics import read_qc_table
 
-    rows = read_qc_table(outdir / "results" / "qc" / "qc_summary.tsv")
+    rows = read_qc_table(outdir / layout.QC_SUMMARY)
     reference = outdir / "reference" / "demo_reference.fa"
     header = (
         f"{'sample':<8} {'reads':>9} {'mapped%':>8} {'dup%':>6} {'depth':>7} {'>=20x%':>7}"
@@ -131,7 +132,7 @@ def demo_summary(outdir: Path, data: Path) -> str:
     for row in rows:
         result = evaluate(
             data / "truth.vcf.gz",
-            outdir / "results" / "vcf" / f"{row.sample}.vcf.gz",
+            layout.in_outdir(outdir, layout.VCF, sample=row.sample),
             reference,
             targets_bed=data / "targets.bed",
             truth_sample=row.sample,

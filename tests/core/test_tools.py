@@ -118,3 +118,74 @@ def test_doctor_reports_freebayes_missing_because_the_defaults_need_it(
     assert result.exit_code == 1
     line = next(x for x in result.output.splitlines() if "freebayes" in x)
     assert line.startswith("MISSING") and "calling.indel_second_opinion (on by default)" in line
+
+
+def _record(outdir: Path, rule: str, tools_: list[str], path: str) -> dict[str, object]:
+    """``labpipe step tool-versions`` run as a job runs it: in the output folder."""
+    import json
+    import os
+    import subprocess
+
+    subprocess.run(
+        [sys.executable, "-m", "labpipe.cli", "step", "tool-versions", "--rule", rule, *tools_],
+        cwd=outdir,
+        env={**os.environ, "PATH": path},
+        check=True,
+    )
+    recorded: dict[str, object] = json.loads(tools.tool_versions_file(outdir, rule).read_text())
+    return recorded
+
+
+@pytest.mark.skipif(tools.find_executable("bcftools") is None, reason="bcftools not installed")
+def test_versions_are_those_of_the_environment_each_rule_ran_in(tmp_path: Path) -> None:
+    """A rule's tools as its own environment has them: PATH (apt), or a conda env's bin,
+    which Snakemake puts first on PATH when it activates the env (--use-conda)."""
+    import os
+
+    outdir = tmp_path / "run"
+    outdir.mkdir()
+    conda_bin = tmp_path / "conda-env" / "bin"
+    conda_bin.mkdir(parents=True)
+    fake_tool(conda_bin, "bcftools", "bcftools 1.21")
+    on_path = tools.check_tool(next(t for t in TOOLS if t.name == "bcftools"))
+    system = _record(outdir, "bcftools_stats", ["bcftools"], os.environ["PATH"])
+    assert system == {"bcftools": {"version": on_path.version, "path": on_path.path}}
+    conda = _record(outdir, "call_variants", ["bcftools"], f"{conda_bin}:{os.environ['PATH']}")
+    assert conda == {"bcftools": {"version": "1.21", "path": str(conda_bin / "bcftools")}}
+    recorded = tools.recorded_tool_versions(outdir)
+    # Only what ran: no rule ran samtools or fastp here.
+    assert list(recorded) == ["bcftools"]
+    # In the order of the rules' names.
+    assert recorded["bcftools"]["version"] == f"{on_path.version}, 1.21"
+    assert recorded["bcftools"]["runs"] == [
+        {"version": on_path.version, "path": on_path.path, "rules": ["bcftools_stats"]},
+        {"version": "1.21", "path": str(conda_bin / "bcftools"), "rules": ["call_variants"]},
+    ]
+
+
+def test_a_rule_records_its_tools_once_per_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import os
+    import time
+
+    from labpipe.core import layout
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    fake_tool(tmp_path, "bcftools", "bcftools 1.21")
+    state = tmp_path / layout.RUN_STATE
+    state.parent.mkdir()
+    state.write_text("{}")
+    out = tools.record_tool_versions(tmp_path, "call_chunk", ["bcftools"])
+    fake_tool(tmp_path, "bcftools", "bcftools 1.22")
+    # The run's later jobs of the rule leave the record alone...
+    tools.record_tool_versions(tmp_path, "call_chunk", ["bcftools"])
+    assert json.loads(out.read_text())["bcftools"]["version"] == "1.21"
+    # ...a new run records again.
+    later = time.time() + 5
+    os.utime(state, (later, later))
+    tools.record_tool_versions(tmp_path, "call_chunk", ["bcftools"])
+    assert json.loads(out.read_text())["bcftools"]["version"] == "1.22"
+    with pytest.raises(ValueError, match="not tools labpipe knows: gatk"):
+        tools.record_tool_versions(tmp_path, "call_chunk", ["bcftools", "gatk"])

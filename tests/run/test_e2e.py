@@ -23,7 +23,7 @@ import pysam
 import pytest
 
 from labpipe.core.resources import demo_data_dir
-from labpipe.core.tools import TOOLS
+from labpipe.core.tools import TOOLS, check_tool, find_executable
 from labpipe.demo import prepare_demo
 from labpipe.evaluation.evaluate import evaluate
 from labpipe.provenance.lockcheck import check_environment, read_lock
@@ -148,8 +148,18 @@ def test_qc_outputs_and_report_sections(demo_run: DemoRun) -> None:
 def test_manifest_lists_tools_inputs_and_config(demo_run: DemoRun) -> None:
     outdir, _ = demo_run
     manifest = json.loads((outdir / "results" / "run_manifest.json").read_text())
-    assert set(manifest["tools"]) == {tool.name for tool in TOOLS}
-    assert all(entry["version"] for entry in manifest["tools"].values())
+    # The tools the rules ran, each as its rule's environment (here PATH) had it; bgzip
+    # and tabix run in no rule of this workflow, so they are not listed.
+    assert list(manifest["tools"]) == [t.name for t in TOOLS if t.name not in ("bgzip", "tabix")]
+    by_name = {t.name: t for t in TOOLS}
+    for name, entry in manifest["tools"].items():
+        assert entry["version"] == check_tool(by_name[name]).version, name
+        assert all(run["path"] == find_executable(name) for run in entry["runs"]), name
+    bcftools_rules = {r for run in manifest["tools"]["bcftools"]["runs"] for r in run["rules"]}
+    assert {"call_chunk", "call_variants", "bcftools_stats", "bcftools_csq"} <= bcftools_rules
+    assert manifest["tools"]["fastp"]["runs"][0]["rules"] == ["align"]
+    # Outputs are named relative to the output folder, whatever the working directory was.
+    assert "results/vcf/PK001.vcf.gz" in manifest["outputs"]
     assert len(manifest["config_sha256"]) == 64
     fastqs = [role for role in manifest["inputs"] if role.startswith("fastq:")]
     assert len(fastqs) == 6

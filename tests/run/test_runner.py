@@ -1,9 +1,10 @@
-"""Snakemake output turned into progress lines and failure messages."""
+"""Snakemake's events (labpipe.run.progress_plugin) turned into progress lines and failures."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,31 +17,50 @@ from labpipe.run.runner import (
     format_duration,
 )
 
-LOG = """\
-[Mon Nov 23 18:35:44 2026]
-rule align:
-    input: /data/PK001_L001_R1.fastq.gz, /data/PK001_L001_R2.fastq.gz
-    output: results/bam/units/PK001.L001.bam
-    log: logs/fastp/PK001.L001.log, logs/bwa_mem/PK001.L001.log
-    jobid: 7
-    reason: Missing output files
-    wildcards: sample=PK001, unit=L001
-    threads: 2
-[Mon Nov 23 18:35:50 2026]
-Finished jobid: 7 (Rule: align)
-3 of 24 steps (12%) done
-[Mon Nov 23 18:35:51 2026]
-rule markdup:
-    log: logs/markdup/PK001.log
-    jobid: 9
-    wildcards: sample=PK001
-[Mon Nov 23 18:35:52 2026]
-Error in rule markdup:
-    message: None
-    jobid: 9
-    output: results/bam/PK001.bam
-    log: logs/markdup/PK001.log (check log file(s) for error details)
-"""
+
+def announced(
+    rule: str, jobid: int, wildcards: dict[str, str] | None = None, **fields: Any
+) -> dict[str, Any]:
+    """The logger plugin's event for a job Snakemake starts (labpipe.run.progress_plugin)."""
+    return {
+        "event": "job_info",
+        "rule_name": rule,
+        "jobid": jobid,
+        "wildcards": wildcards or {},
+        "log": [],
+        "input": [],
+        **fields,
+    }
+
+
+def finished_event(jobid: int) -> dict[str, Any]:
+    return {"event": "job_finished", "job_id": jobid}
+
+
+def progress(done: int, total: int) -> dict[str, Any]:
+    return {"event": "progress", "done": done, "total": total}
+
+
+EVENTS: list[dict[str, Any]] = [
+    announced(
+        "align",
+        7,
+        {"sample": "PK001", "unit": "L001"},
+        input=["/data/PK001_L001_R1.fastq.gz", "/data/PK001_L001_R2.fastq.gz"],
+        log=["logs/fastp/PK001.L001.log", "logs/bwa_mem/PK001.L001.log"],
+    ),
+    finished_event(7),
+    progress(3, 24),
+    announced("markdup", 9, {"sample": "PK001"}, log=["logs/markdup/PK001.log"]),
+    {
+        "event": "job_error",
+        "rule_name": "markdup",
+        "rule_msg": None,
+        "jobid": 9,
+        "input": [],
+        "log": ["logs/markdup/PK001.log (check log file(s) for error details)"],
+    },
+]
 
 
 class FakeClock:
@@ -57,10 +77,10 @@ def test_progress_and_failure_are_parsed() -> None:
     echoed: list[str] = []
     clock = FakeClock()
     parser = ProgressParser(echoed.append, clock)
-    for line in LOG.splitlines():
-        if line.startswith("Finished jobid: 7"):
+    for event in EVENTS:
+        if event["event"] == "job_finished":
             clock.now += 134
-        parser.feed(line)
+        parser.feed(event)
     assert echoed == ["[ 3/24] done  align PK001 L001 (2m14s)"]
     assert len(parser.failed) == 1
     failed = parser.failed[0]
@@ -76,8 +96,8 @@ def test_failure_message_names_step_sample_and_log(tmp_path: Path) -> None:
     log.parent.mkdir(parents=True)
     log.write_text("[markdup] error: truncated file\n")
     parser = ProgressParser(lambda _: None)
-    for line in LOG.splitlines():
-        parser.feed(line)
+    for event in EVENTS:
+        parser.feed(event)
     error = failure_message(RunOutcome(1, parser.failed, tmp_path / "run.log", []), tmp_path)
     text = error.render()
     assert f"step 'markdup' failed for sample PK001; read {log}" in text
@@ -85,28 +105,25 @@ def test_failure_message_names_step_sample_and_log(tmp_path: Path) -> None:
     assert error.exit_code == 1
 
 
-def finished(rule: str, jobid: int, done: int, total: int, wildcards: str = "") -> str:
-    """Snakemake's lines for one job, from its start to its progress line."""
-    lines = [f"localrule {rule}:", f"    jobid: {jobid}"]
-    if wildcards:
-        lines.append(f"    wildcards: {wildcards}")
-    lines += [f"Finished jobid: {jobid} (Rule: {rule})", f"{done} of {total} steps done"]
-    return "\n".join(lines) + "\n"
+def finished(
+    rule: str, jobid: int, done: int, total: int, wildcards: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The events of one job, from its start to its progress count."""
+    return [announced(rule, jobid, wildcards), finished_event(jobid), progress(done, total)]
 
 
 def test_progress_counts_only_the_steps_it_shows() -> None:
     """`rule all` is a job to Snakemake but no step to the user: it must not stop us at [2/3]."""
-    log = (
-        "Job stats:\njob        count\n---------  -------\nmarkdup          2\n"
-        "all              1\ntotal            3\n\n"
-        + finished("markdup", 1, 1, 3, "sample=PK001")
-        + finished("markdup", 2, 2, 3, "sample=PK002")
-        + finished("all", 0, 3, 3)
-    )
+    events = [
+        {"event": "run_info", "stats": {"markdup": 2, "all": 1, "total": 3}},
+        *finished("markdup", 1, 1, 3, {"sample": "PK001"}),
+        *finished("markdup", 2, 2, 3, {"sample": "PK002"}),
+        *finished("all", 0, 3, 3),
+    ]
     echoed: list[str] = []
     parser = ProgressParser(echoed.append)
-    for line in log.splitlines():
-        parser.feed(line)
+    for event in events:
+        parser.feed(event)
     assert echoed == ["[1/2] done  markdup PK001 (0s)", "[2/2] done  markdup PK002 (0s)"]
     assert (parser.done, parser.total, parser.planned) == (2, 2, 2)
 
@@ -133,14 +150,12 @@ def test_heartbeat_names_long_running_steps_and_counts_the_rest() -> None:
     clock = FakeClock()
     parser = ProgressParser(echoed.append, clock)
     for n in range(1, 6):
-        parser.feed("rule align:")
-        parser.feed(f"    jobid: {n}")
-        parser.feed(f"    wildcards: sample=PK00{n}, unit=L001")
+        parser.feed(announced("align", n, {"sample": f"PK00{n}", "unit": "L001"}))
         clock.now += 10
     parser.heartbeat(min_seconds=60)
     assert echoed == []  # nothing has run a minute yet
     clock.now += 170  # PK001 started 220 s ago, PK005 180 s ago
-    parser.feed("Finished jobid: 2 (Rule: align)")
+    parser.feed(finished_event(2))
     parser.heartbeat(min_seconds=60)
     assert echoed == [
         "… running 3m: align PK001 L001",
@@ -150,40 +165,53 @@ def test_heartbeat_names_long_running_steps_and_counts_the_rest() -> None:
     ]
 
 
-# The SLURM plugin's output: a group job's steps are indented and share one SLURM job;
-# a job cancelled with scancel ends with the plugin's message.
-SLURM_LOG = """[Mon Dec  7 15:22:49 2026] Group job calling (jobs in lexicogr. order):
-
-    [Mon Dec  7 15:22:49 2026]
-    rule call_chunk:
-        log: logs/call_chunk/PK001.0.log
-        jobid: 21
-        wildcards: sample=PK001, chunk=0
-Job 88e1150e-b6d2-5f76-82c7-50a94783023f has been submitted with SLURM jobid 3 \
-(log: /out/.snakemake/slurm_logs/group_calling/3.log).
-
-[Mon Dec  7 15:22:49 2026]
-rule align:
-    input: /data/PK002_R1.fastq.gz, /data/PK002_R2.fastq.gz
-    log: logs/fastp/PK002.L1.log, logs/bwa_mem/PK002.L1.log
-    jobid: 7
-    wildcards: sample=PK002, unit=L1
-Job 7 has been submitted with SLURM jobid 12 (log: /out/.snakemake/slurm_logs/rule_align/12.log).
-[Mon Dec  7 15:23:54 2026]
-Error in rule align:
-    message: SLURM-job '12' failed, SLURM status is: 'CANCELLED'. Detailed failure reason \
-unavailable (status command is not 'sacct').
-    jobid: 7
-    log: logs/fastp/PK002.L1.log, /out/.snakemake/slurm_logs/rule_align/12.log (check log file(s))
-""".replace("\\\n", "")
+# A SLURM run's events: a group job's steps are indented and share one SLURM job, which
+# the SLURM plugin names in a plain message; a job cancelled with scancel fails with the
+# plugin's message.
+SLURM_EVENTS: list[dict[str, Any]] = [
+    {"event": "group_info", "group_id": "calling"},
+    announced(
+        "call_chunk",
+        21,
+        {"sample": "PK001", "chunk": "0"},
+        log=["logs/call_chunk/PK001.0.log"],
+        indent=True,
+    ),
+    {
+        "event": None,
+        "msg": "Job 88e1150e-b6d2-5f76-82c7-50a94783023f has been submitted with SLURM jobid 3"
+        " (log: /out/.snakemake/slurm_logs/group_calling/3.log).",
+    },
+    announced(
+        "align",
+        7,
+        {"sample": "PK002", "unit": "L1"},
+        input=["/data/PK002_R1.fastq.gz", "/data/PK002_R2.fastq.gz"],
+        log=["logs/fastp/PK002.L1.log", "logs/bwa_mem/PK002.L1.log"],
+    ),
+    {
+        "event": None,
+        "msg": "Job 7 has been submitted with SLURM jobid 12"
+        " (log: /out/.snakemake/slurm_logs/rule_align/12.log).",
+    },
+    {
+        "event": "job_error",
+        "rule_name": "align",
+        "rule_msg": "SLURM-job '12' failed, SLURM status is: 'CANCELLED'. Detailed failure"
+        " reason unavailable (status command is not 'sacct').",
+        "jobid": 7,
+        "input": ["/data/PK002_R1.fastq.gz", "/data/PK002_R2.fastq.gz"],
+        "log": ["logs/fastp/PK002.L1.log", "/out/.snakemake/slurm_logs/rule_align/12.log"],
+    },
+]
 
 
 def test_slurm_jobs_are_named_and_a_cancelled_one_is_explained(tmp_path: Path) -> None:
     echoed: list[str] = []
     clock = FakeClock()
     parser = ProgressParser(echoed.append, clock)
-    for line in SLURM_LOG.splitlines():
-        parser.feed(line)
+    for event in SLURM_EVENTS:
+        parser.feed(event)
     assert parser.jobs["21"].label() == "call_chunk PK001"
     assert parser.jobs["21"].cluster_jobid == "3"
     clock.now += 300
@@ -202,13 +230,12 @@ def test_a_group_jobs_steps_are_each_counted() -> None:
     """A cluster group job reports its finished steps together, then one count."""
     echoed: list[str] = []
     parser = ProgressParser(echoed.append, FakeClock())
+    parser.feed({"event": "group_info", "group_id": "pairs"})
     for n, unit in ((5, "L001"), (6, "L002")):
-        parser.feed("    rule check_pairs:")
-        parser.feed(f"        jobid: {n}")
-        parser.feed(f"        wildcards: sample=PK001, unit={unit}")
-    for line in ("Finished jobid: 5 (Rule: check_pairs)", "Finished jobid: 6 (Rule: check_pairs)"):
-        parser.feed(line)
-    parser.feed("9 of 54 steps (17%) done")
+        parser.feed(announced("check_pairs", n, {"sample": "PK001", "unit": unit}, indent=True))
+    parser.feed(finished_event(5))
+    parser.feed(finished_event(6))
+    parser.feed(progress(9, 54))
     assert echoed == [
         "[ 8/54] done  check_pairs PK001 L001 (0s)",
         "[ 9/54] done  check_pairs PK001 L002 (0s)",
@@ -220,9 +247,7 @@ def test_heartbeat_timer_speaks_while_a_step_runs(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(runner, "HEARTBEAT_SECONDS", 0.05)
     echoed: list[str] = []
     parser = ProgressParser(echoed.append)
-    parser.feed("rule align:")
-    parser.feed("    jobid: 3")
-    parser.feed("    wildcards: sample=PK001, unit=L001")
+    parser.feed(announced("align", 3, {"sample": "PK001", "unit": "L001"}))
     parser.running["3"] -= 200  # started 200 s ago
     with runner._heartbeat(parser, enabled=True):
         deadline = time.monotonic() + 5

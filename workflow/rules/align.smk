@@ -6,11 +6,12 @@ rule align:
         r1=lambda wc: unit_of(wc).fq1,
         r2=lambda wc: unit_of(wc).fq2,
         index=ALIGNER_INDEX,
+        ref=ancient(REF),
     output:
-        bam=temp("results/bam/units/{sample}.{unit}.bam"),
-        json="results/qc/fastp/{sample}.{unit}.fastp.json",
-        html="results/qc/fastp/{sample}.{unit}.fastp.html",
-        pairs="results/qc/pairs/{sample}.{unit}.pairs.json",
+        bam=temp(layout.UNIT_BAM),
+        json=layout.FASTP_JSON,
+        html=layout.FASTP_HTML,
+        pairs=layout.PAIRS_JSON,
     params:
         # Adapters, poly-G (per unit from its instrument when `auto`), length, N and
         # quality filters, and the reasons, which go to the fastp log.
@@ -18,13 +19,12 @@ rule align:
         trimming_sha256=STAGE_SHA["trimming"],
         alignment_sha256=STAGE_SHA["alignment"],
         rg=lambda wc: unit_of(wc).read_group(),
-        ref=REF,
-        tmp="results/bam/units/{sample}.{unit}.sort",
+        tmp=layout.UNIT_SORT_PREFIX,
     priority: 100
     log:
         pairs="logs/check_pairs/{sample}.{unit}.log",
         fastp="logs/fastp/{sample}.{unit}.log",
-        aligner="logs/" + ALIGNER_LOG + "/{sample}.{unit}.log",
+        aligner=f"logs/{ALIGNER_LOG}/{{sample}}.{{unit}}.log",
     threads: THREADS
     # Cluster jobs only (labpipe.run.cluster): the index's size, the sort buffers, the reads.
     resources:
@@ -44,41 +44,39 @@ rule align:
     # (samtools markdup counts it exactly, and fastp's estimate takes 1 GB of memory).
     shell:
         "printf %s {params.plan.log_text:q} > {log.fastp}"
-        "; ({STEP} check-pairs --interleave --sample {wildcards.sample} --unit {wildcards.unit}"
+        "; (labpipe step check-pairs --interleave --sample {wildcards.sample} --unit {wildcards.unit}"
         " --fq1 {input.r1:q} --fq2 {input.r2:q} --out {output.pairs}.partial 2> {log.pairs}"
         " | fastp --stdin --interleaved_in --stdout {params.plan.options}"
         " --thread {threads} --dont_eval_duplication --report_title '{wildcards.sample} {wildcards.unit}'"
         " --json {output.json}.partial --html {output.html}.partial 2>> {log.fastp}"
-        " | " + ALIGNER_COMMAND
-        + " | samtools fixmate -m -u - -"
+        f" | {ALIGNER_COMMAND}"
+        " | samtools fixmate -m -u - -"
         " | samtools sort -@ {threads} -m 512M -l 1 -T {params.tmp} -O bam -o {output.bam}.partial -)"
         " 2> {log.aligner}"
-        "; " + FINISH + " {output} 2>> {log.aligner}"
+        f"; labpipe step finish --rule align --tools {ALIGN_TOOLS} {{output}} 2>> {{log.aligner}}"
 
 
 rule markdup:
     input:
         bams=lambda wc: expand(
-            "results/bam/units/{sample}.{unit}.bam",
+            layout.UNIT_BAM,
             sample=wc.sample,
             unit=[u.unit for u in units_of_sample(wc.sample)],
         ),
         pairs=lambda wc: expand(
-            "results/qc/pairs/{sample}.{unit}.pairs.json",
+            layout.PAIRS_JSON,
             sample=wc.sample,
             unit=[u.unit for u in units_of_sample(wc.sample)],
         ),
     output:
-        bam="results/bam/{sample}.bam",
-        bai="results/bam/{sample}.bam.bai",
-        stats="results/qc/samtools/{sample}.markdup.txt",
+        bam=layout.BAM,
+        bai=layout.BAI,
+        stats=layout.MARKDUP_STATS,
     params:
-        tmp="results/bam/{sample}.markdup",
+        tmp=layout.MARKDUP_PREFIX,
         # One lane needs no merge: markdup reads the lane's BAM itself.
         merge=lambda wc, input: (
-            "samtools merge -f -u -o - " + " ".join(map(shlex.quote, input.bams)) + " | "
-            if len(input.bams) > 1
-            else ""
+            f"samtools merge -f -u -o - {shlex.join(input.bams)} | " if len(input.bams) > 1 else ""
         ),
         source=lambda wc, input: "-" if len(input.bams) > 1 else shlex.quote(input.bams[0]),
     priority: 100
@@ -96,4 +94,4 @@ rule markdup:
     shell:
         "({params.merge}samtools markdup -@ {threads} -s -f {output.stats}.partial -T {params.tmp} -O bam"
         " --write-index {params.source} {output.bam}.partial##idx##{output.bai}.partial"
-        " && " + FINISH + " {output}) > {log} 2>&1"
+        " && labpipe step finish --rule markdup --tools samtools {output}) > {log} 2>&1"

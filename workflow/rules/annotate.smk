@@ -10,15 +10,15 @@ ROH = ANNOTATION.roh
 rule annotation_sources:
     input:
         sources=[ancient(str(p)) for p in ANNOTATION.source_files().values()],
-        fai=ancient(REF + ".fai"),
+        ref=ancient(REF),
+        fai=ancient(FAI),
     output:
-        "results/annotation/sources.json",
+        layout.ANNOTATION_SOURCES,
     params:
         annotation_sha256=STAGE_SHA["annotation"],
-        ref=REF,
         # Sources are read through ancient(): a source replaced at the same path reruns
         # annotation (through sources.json) by its content, not by its mtime.
-        sources_sha256=content_sha256(list(ANNOTATION.source_files().values())),
+        sources_sha256=content_sha256(list(ANNOTATION.source_files().values()), OUTDIR),
     priority: 90
     log:
         "logs/annotation_sources.log",
@@ -27,19 +27,19 @@ rule annotation_sources:
         mem_mb=SMALL_MEM_MB,
         runtime=SMALL_RUNTIME_MIN,
     shell:
-        "{STEP} annotation-sources --config {CONFIG_FILE} --out {output} 2> {log}"
+        "labpipe step annotation-sources --config \"$LABPIPE_CONFIG\" --out {output} 2> {log}"
 
 
 rule bcftools_csq:
     input:
-        vcf="results/vcf/{sample}.vcf.gz",
-        tbi="results/vcf/{sample}.vcf.gz.tbi",
+        vcf=layout.VCF,
+        tbi=layout.TBI,
+        ref=ancient(REF),
         gff3=ancient(GFF3) if GFF3 else [],
     output:
-        temp("results/vcf/{sample}.csq.vcf.gz"),
+        temp(layout.CSQ_VCF),
     params:
-        ref=REF,
-        gff3_sha256=content_sha256([Path(GFF3)]) if GFF3 else "",
+        gff3_sha256=content_sha256([Path(GFF3)], OUTDIR) if GFF3 else "",
     priority: 60
     log:
         "logs/bcftools_csq/{sample}.log",
@@ -52,20 +52,22 @@ rule bcftools_csq:
     # -l: each record's own consequence (a report lists variants one by one);
     # -p a: genotypes are taken as they are, unphased calls included.
     shell:
-        "(bcftools csq -f {params.ref:q} -g {input.gff3:q} -l -p a -Oz -o {output}.partial {input.vcf:q}"
-        " && " + FINISH + " {output}) 2> {log}"
+        "(bcftools csq -f {input.ref:q} -g {input.gff3:q} -l -p a -Oz -o {output}.partial {input.vcf:q}"
+        " && labpipe step finish --rule bcftools_csq --tools bcftools {output}) 2> {log}"
 
 
 rule roh_allele_frequencies:
     input:
-        vcf="results/vcf/{sample}.vcf.gz",
-        sources="results/annotation/sources.json",
+        vcf=layout.VCF,
+        sources=layout.ANNOTATION_SOURCES,
     output:
-        af="results/roh/{sample}.af.tsv.gz",
-        tbi="results/roh/{sample}.af.tsv.gz.tbi",
+        af=layout.ROH_AF,
+        tbi=layout.ROH_AF_TBI,
     params:
         annotation_sha256=STAGE_SHA["annotation"],
-        ref=REF,
+        # The step reads the reference named in the config (not an input: its path is
+        # in the config, whose annotation hash is above).
+        reference=REF,
     priority: 60
     log:
         "logs/roh_allele_frequencies/{sample}.log",
@@ -74,18 +76,18 @@ rule roh_allele_frequencies:
         mem_mb=SMALL_MEM_MB,
         runtime=SMALL_RUNTIME_MIN,
     shell:
-        "{STEP} roh-af --config {CONFIG_FILE} --vcf {input.vcf:q} --out {output.af} 2> {log}"
+        "labpipe step roh-af --config \"$LABPIPE_CONFIG\" --vcf {input.vcf:q} --out {output.af} 2> {log}"
 
 
 rule bcftools_roh:
     input:
-        vcf="results/vcf/{sample}.vcf.gz",
-        tbi="results/vcf/{sample}.vcf.gz.tbi",
-        af="results/roh/{sample}.af.tsv.gz" if ANNOTATION.population else [],
+        vcf=layout.VCF,
+        tbi=layout.TBI,
+        af=layout.ROH_AF if ANNOTATION.population else [],
     output:
-        "results/roh/{sample}.roh.txt",
+        layout.ROH,
     params:
-        af_file=lambda wc, input: "--AF-file " + shlex.quote(input.af) if input.af else "",
+        af_file=lambda wc, input: f"--AF-file {shlex.quote(input.af)}" if input.af else "",
         af_default=ROH.af_default,
     priority: 60
     log:
@@ -103,27 +105,23 @@ rule bcftools_roh:
     shell:
         "(bcftools roh -G 30 --AF-dflt {params.af_default} {params.af_file} -s {wildcards.sample}"
         " --include 'FILTER=\"PASS\" && GT!=\"hap\"' -O r -o {output}.partial {input.vcf:q}"
-        " && " + FINISH + " {output}) > {log} 2>&1"
+        " && labpipe step finish --rule bcftools_roh --tools bcftools {output}) > {log} 2>&1"
 
 
 rule annotate:
     input:
-        vcf=(
-            "results/vcf/{sample}.csq.vcf.gz"
-            if GFF3
-            else "results/vcf/{sample}.vcf.gz"
-        ),
-        roh="results/roh/{sample}.roh.txt" if ROH.enabled else [],
-        sources="results/annotation/sources.json",
-        fai=ancient(REF + ".fai"),
+        vcf=layout.CSQ_VCF if GFF3 else layout.VCF,
+        roh=layout.ROH if ROH.enabled else [],
+        sources=layout.ANNOTATION_SOURCES,
+        fai=ancient(FAI),
     output:
-        vcf="results/vcf/{sample}.annotated.vcf.gz",
-        tbi="results/vcf/{sample}.annotated.vcf.gz.tbi",
-        tsv="results/variants/{sample}.tsv",
-        xlsx="results/variants/{sample}.xlsx",
+        vcf=layout.ANNOTATED_VCF,
+        tbi=layout.ANNOTATED_TBI,
+        tsv=layout.VARIANTS_TSV,
+        xlsx=layout.VARIANTS_XLSX,
     params:
         annotation_sha256=STAGE_SHA["annotation"],
-        roh=lambda wc, input: "--roh " + shlex.quote(input.roh) if input.roh else "",
+        roh=lambda wc, input: f"--roh {shlex.quote(input.roh)}" if input.roh else "",
     priority: 60
     log:
         "logs/annotate/{sample}.log",
@@ -132,6 +130,6 @@ rule annotate:
         mem_mb=SMALL_MEM_MB,
         runtime=SMALL_RUNTIME_MIN,
     shell:
-        "{STEP} annotate --config {CONFIG_FILE} --sample {wildcards.sample}"
+        "labpipe step annotate --config \"$LABPIPE_CONFIG\" --sample {wildcards.sample}"
         " --vcf {input.vcf:q} {params.roh} --out-vcf {output.vcf} --out-tsv {output.tsv}"
         " --out-xlsx {output.xlsx} > {log} 2>&1"

@@ -3,7 +3,7 @@
 
 rule provenance_header:
     output:
-        "results/vcf/labpipe_header.txt",
+        layout.VCF_HEADER,
     params:
         # Changes with the calling config only, so a changed report setting leaves
         # the VCFs (and the calls) alone; the header records this hash.
@@ -16,17 +16,17 @@ rule provenance_header:
         mem_mb=SMALL_MEM_MB,
         runtime=SMALL_RUNTIME_MIN,
     shell:
-        "{STEP} vcf-header --config {CONFIG_FILE} --out {output} 2> {log}"
+        "labpipe step vcf-header --config \"$LABPIPE_CONFIG\" --out {output} 2> {log}"
 
 
 rule ploidy:
     input:
-        fai=ancient(REF + ".fai"),
+        fai=ancient(FAI),
         par_file=PAR_FILE or [],
     output:
-        ploidy="results/vcf/ploidy/{sample}.ploidy.txt",
-        samples="results/vcf/ploidy/{sample}.sex.txt",
-        cnv_map="results/vcf/ploidy/{sample}.cnv_map.bed",
+        ploidy=layout.PLOIDY,
+        samples=layout.PLOIDY_SAMPLES,
+        cnv_map=layout.CNV_MAP,
     params:
         # In the params, so that a changed sex or build in the inputs re-calls the sample.
         sex=lambda wc: SEX[wc.sample],
@@ -39,26 +39,26 @@ rule ploidy:
         mem_mb=SMALL_MEM_MB,
         runtime=SMALL_RUNTIME_MIN,
     shell:
-        "{STEP} ploidy --config {CONFIG_FILE} --fai {input.fai:q}"
+        "labpipe step ploidy --config \"$LABPIPE_CONFIG\" --fai {input.fai:q}"
         " --sample {wildcards.sample} --sex {params.sex} --ploidy-out {output.ploidy}"
         " --samples-out {output.samples} --cnv-map-out {output.cnv_map} 2> {log}"
 
 
 rule call_chunk:
     input:
-        bam="results/bam/{sample}.bam",
-        bai="results/bam/{sample}.bam.bai",
-        regions="results/reference/chunks/chunk{chunk}.bed",
-        fai=ancient(REF + ".fai"),
-        ploidy="results/vcf/ploidy/{sample}.ploidy.txt",
-        ploidy_samples="results/vcf/ploidy/{sample}.sex.txt",
-        cnv_map="results/vcf/ploidy/{sample}.cnv_map.bed",
+        bam=layout.BAM,
+        bai=layout.BAI,
+        regions=layout.CHUNK_BED,
+        ref=ancient(REF),
+        fai=ancient(FAI),
+        ploidy=layout.PLOIDY,
+        ploidy_samples=layout.PLOIDY_SAMPLES,
+        cnv_map=layout.CNV_MAP,
     output:
-        bcf=temp("results/vcf/chunks/{sample}.{chunk}.bcf"),
+        bcf=temp(layout.CHUNK_BCF),
         # Sites where mpileup saw indel candidates (empty unless the second opinion is on).
-        candidates=temp("results/vcf/chunks/{sample}.{chunk}.indel_sites.txt"),
+        candidates=temp(layout.CHUNK_INDEL_SITES),
     params:
-        ref=REF,
         mapq=CALLING.min_mapq,
         baseq=CALLING.min_baseq,
         max_depth=CALLING.max_depth,
@@ -74,29 +74,28 @@ rule call_chunk:
     conda:
         str(ENVS / "call.yaml")
     # A chunk's calls are exactly the calls at its positions in one whole run
-    # (see labpipe.core.regions.split_regions).
+    # (see labpipe.core.regions.split_regions). The caller's command depends on
+    # calling.caller (labpipe.calling.commands.caller_command); touch leaves the indel
+    # sites the caller wrote, or writes an empty file when it wrote none.
     shell:
-        "(" + caller_command(CALLING.caller, SECOND_OPINION)
-        + " | bcftools view -Ob -o {output.bcf}.partial"
-        + ("" if SECOND_OPINION else " && : > {output.candidates}.partial")
-        + " && " + FINISH + " {output}) 2> {log}"
+        f"({CALLER_COMMAND} | bcftools view -Ob -o {{output.bcf}}.partial"
+        " && touch {output.candidates}.partial"
+        f" && labpipe step finish --rule call_chunk --tools {CALLER_TOOLS} {{output}}) 2> {{log}}"
 
 
 rule indel_second_opinion:
     input:
-        candidates=expand(
-            "results/vcf/chunks/{{sample}}.{chunk}.indel_sites.txt", chunk=range(CHUNKS)
-        ),
-        calling="results/reference/calling_regions.bed",
-        bam="results/bam/{sample}.bam",
-        bai="results/bam/{sample}.bam.bai",
-        fai=ancient(REF + ".fai"),
-        cnv_map="results/vcf/ploidy/{sample}.cnv_map.bed",
+        candidates=expand(layout.CHUNK_INDEL_SITES, chunk=range(CHUNKS), allow_missing=True),
+        calling=layout.CALLING_BED,
+        bam=layout.BAM,
+        bai=layout.BAI,
+        ref=ancient(REF),
+        fai=ancient(FAI),
+        cnv_map=layout.CNV_MAP,
     output:
-        windows=temp("results/vcf/second_opinion/{sample}.windows.bed"),
-        bcf=temp("results/vcf/second_opinion/{sample}.freebayes.bcf"),
+        windows=temp(layout.SECOND_OPINION_WINDOWS),
+        bcf=temp(layout.SECOND_OPINION_BCF),
     params:
-        ref=REF,
         mapq=CALLING.min_mapq,
         baseq=CALLING.min_baseq,
         max_depth=CALLING.max_depth,
@@ -113,33 +112,33 @@ rule indel_second_opinion:
     # freebayes with the caller's settings, only in the windows (labpipe.calling.second_opinion);
     # no candidates, no windows: freebayes refuses an empty targets file.
     shell:
-        "({STEP} indel-windows --calling {input.calling:q} --out {output.windows}"
+        "(labpipe step indel-windows --calling {input.calling:q} --out {output.windows}"
         " {input.candidates}"
-        " && if [ -s {output.windows} ]; then " + second_opinion_command()
-        + " | bcftools norm -f {params.ref:q} -m -any -Ou | " + CARRIES_ALT_STAGE
-        + "{params.filters}bcftools view -Ob -o {output.bcf}.partial;"
-        " else : > {output.bcf}.partial; fi && " + FINISH + " --empty-ok {output.bcf}) 2> {log}"
+        f" && if [ -s {{output.windows}} ]; then {SECOND_OPINION_COMMAND}"
+        f" | bcftools norm -f {{input.ref:q}} -m -any -Ou | {CARRIES_ALT_STAGE}"
+        "{params.filters}bcftools view -Ob -o {output.bcf}.partial;"
+        " else : > {output.bcf}.partial; fi"
+        " && labpipe step finish --rule indel_second_opinion --tools freebayes,bcftools"
+        " --empty-ok {output.bcf}) 2> {log}"
 
 
 rule call_variants:
     input:
-        chunks=expand("results/vcf/chunks/{{sample}}.{chunk}.bcf", chunk=range(CHUNKS)),
-        fai=ancient(REF + ".fai"),
-        header="results/vcf/labpipe_header.txt",
-        second=(
-            "results/vcf/second_opinion/{sample}.freebayes.bcf" if SECOND_OPINION else []
-        ),
+        chunks=expand(layout.CHUNK_BCF, chunk=range(CHUNKS), allow_missing=True),
+        ref=ancient(REF),
+        fai=ancient(FAI),
+        header=layout.VCF_HEADER,
+        second=layout.SECOND_OPINION_BCF if SECOND_OPINION else [],
     output:
-        vcf="results/vcf/{sample}.vcf.gz",
-        tbi="results/vcf/{sample}.vcf.gz.tbi",
+        vcf=layout.VCF,
+        tbi=layout.TBI,
     params:
         # The chunks are temporary: once deleted, Snakemake cannot compare their
         # params, so the job that consumes them carries what they depend on.
         calling_sha256=STAGE_SHA["calling"],
-        ref=REF,
         filters=filter_command(CALLING),
         second=lambda wc, input: (
-            f"{STEP} second-opinion --calls - --freebayes {shlex.quote(input.second)} | "
+            f"labpipe step second-opinion --calls - --freebayes {shlex.quote(input.second)} | "
             if SECOND_OPINION
             else ""
         ),
@@ -155,20 +154,19 @@ rule call_variants:
     # Chunks are in reference order, so plain concatenation keeps records sorted.
     shell:
         "(bcftools concat -Ou {input.chunks}"
-        " | bcftools norm -f {params.ref:q} -m -any -Ou | " + CARRIES_ALT_STAGE
-        + "{params.filters}{params.second}bcftools annotate -h {input.header:q} -Oz -o {output.vcf}.partial"
+        f" | bcftools norm -f {{input.ref:q}} -m -any -Ou | {CARRIES_ALT_STAGE}"
+        "{params.filters}{params.second}bcftools annotate -h {input.header:q} -Oz -o {output.vcf}.partial"
         " && bcftools index -t -f -o {output.tbi}.partial {output.vcf}.partial"
-        " && " + FINISH + " {output}) 2> {log}"
+        " && labpipe step finish --rule call_variants --tools bcftools {output}) 2> {log}"
 
 
 rule bcftools_stats:
     input:
-        vcf="results/vcf/{sample}.vcf.gz",
-        tbi="results/vcf/{sample}.vcf.gz.tbi",
+        vcf=layout.VCF,
+        tbi=layout.TBI,
+        ref=ancient(REF),
     output:
-        "results/qc/bcftools/{sample}.bcftools_stats.txt",
-    params:
-        ref=REF,
+        layout.BCFTOOLS_STATS,
     priority: 75
     log:
         "logs/bcftools_stats/{sample}.log",
@@ -179,17 +177,17 @@ rule bcftools_stats:
     conda:
         str(ENVS / "call.yaml")
     shell:
-        "(bcftools stats -F {params.ref:q} -f PASS {input.vcf:q} > {output}.partial"
-        " && " + FINISH + " {output}) 2> {log}"
+        "(bcftools stats -F {input.ref:q} -f PASS {input.vcf:q} > {output}.partial"
+        " && labpipe step finish --rule bcftools_stats --tools bcftools {output}) 2> {log}"
 
 
 rule sex_regions:
     input:
-        targets="results/reference/targets.bed",
-        fai=ancient(REF + ".fai"),
+        targets=layout.TARGETS_BED,
+        fai=ancient(FAI),
         par_file=PAR_FILE or [],
     output:
-        "results/reference/sex_regions.bed",
+        layout.SEX_REGIONS_BED,
     params:
         build=LP.reference.build or "",
     log:
@@ -199,26 +197,26 @@ rule sex_regions:
         mem_mb=SMALL_MEM_MB,
         runtime=SMALL_RUNTIME_MIN,
     shell:
-        "{STEP} sex-regions --config {CONFIG_FILE} --fai {input.fai:q}"
+        "labpipe step sex-regions --config \"$LABPIPE_CONFIG\" --fai {input.fai:q}"
         " --targets {input.targets:q} --out {output} 2> {log}"
 
 
 rule sex_depth:
     input:
-        bam="results/bam/{sample}.bam",
-        bai="results/bam/{sample}.bam.bai",
-        regions="results/reference/sex_regions.bed",
+        bam=layout.BAM,
+        bai=layout.BAI,
+        regions=layout.SEX_REGIONS_BED,
     output:
-        "results/qc/sex/{sample}.depth.mosdepth.summary.txt",
+        layout.SEX_DEPTH_SUMMARY,
     params:
-        prefix="results/qc/sex/{sample}.depth",
+        prefix=layout.SEX_DEPTH_PREFIX,
         mapq=CALLING.min_mapq,
     log:
         "logs/sex_depth/{sample}.log",
     threads: 1
     resources:
-        mem_mb=lambda wc: depth_resources(REF + ".fai", sample_fastqs(wc.sample)).mem_mb,
-        runtime=lambda wc: depth_resources(REF + ".fai", sample_fastqs(wc.sample)).runtime,
+        mem_mb=lambda wc: depth_resources(FAI, sample_fastqs(wc.sample)).mem_mb,
+        runtime=lambda wc: depth_resources(FAI, sample_fastqs(wc.sample)).runtime,
     conda:
         str(ENVS / "qc.yaml")
     # Depth over the targets cut at the PARs (labpipe.qc.sex.sex_depth_regions); -x: only
@@ -229,19 +227,20 @@ rule sex_depth:
         " --mapq {params.mapq} --threads 1 {params.prefix}.partial {input.bam:q}"
         " && rm -f {params.prefix}.partial.mosdepth.*.dist.txt {params.prefix}.partial.regions.bed.gz*;"
         " else : > {output}.partial; fi"
-        " && " + FINISH + " --prefix {params.prefix}.partial {params.prefix} {output}) > {log} 2>&1"
+        " && labpipe step finish --rule sex_depth --tools mosdepth"
+        " --prefix {params.prefix}.partial {params.prefix} {output}) > {log} 2>&1"
 
 
 rule sex_check:
     input:
-        vcf="results/vcf/{sample}.vcf.gz",
-        tbi="results/vcf/{sample}.vcf.gz.tbi",
-        depth="results/qc/sex/{sample}.depth.mosdepth.summary.txt",
-        regions="results/reference/sex_regions.bed",
-        fai=ancient(REF + ".fai"),
-        ploidy="results/vcf/ploidy/{sample}.sex.txt",
+        vcf=layout.VCF,
+        tbi=layout.TBI,
+        depth=layout.SEX_DEPTH_SUMMARY,
+        regions=layout.SEX_REGIONS_BED,
+        fai=ancient(FAI),
+        ploidy=layout.PLOIDY_SAMPLES,
     output:
-        "results/qc/sex/{sample}.sex.json",
+        layout.SEX_JSON,
     params:
         # What the check reads besides its inputs: the sheet's sex, the build and PAR table.
         sex=lambda wc: SEX[wc.sample],
@@ -255,7 +254,7 @@ rule sex_check:
         runtime=SMALL_RUNTIME_MIN,
     # Sex from depth and chrX heterozygosity (labpipe.qc.sex), against the sample sheet.
     shell:
-        "{STEP} sex-check --config {CONFIG_FILE} --fai {input.fai:q}"
+        "labpipe step sex-check --config \"$LABPIPE_CONFIG\" --fai {input.fai:q}"
         " --sample {wildcards.sample} --sex {params.sex} --regions {input.regions:q}"
         " --depth-summary {input.depth:q}"
         " --vcf {input.vcf:q} --out {output} > {log} 2>&1"

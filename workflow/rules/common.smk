@@ -1,4 +1,5 @@
 # Load and validate the lab config and sample sheet before any job is planned.
+import os
 import shlex
 from pathlib import Path
 
@@ -14,6 +15,14 @@ from labpipe.run.cluster import (
 )
 from labpipe.config.settings import STAGE_SECTIONS, config_sha256, load_config, stage_config_sha256
 from labpipe.inputs.checks.fasta import reference_contigs
+from labpipe.calling.commands import (
+    CARRIES_ALT_STAGE,
+    caller_command,
+    filter_command,
+    second_opinion_command,
+    second_opinion_filters,
+)
+from labpipe.core import layout
 from labpipe.provenance.manifest import content_sha256
 from labpipe.provenance.no_result import analysable, read_no_result
 from labpipe.core.regions import calling_chunk_count
@@ -21,17 +30,10 @@ from labpipe.core.resources import envs_dir
 from labpipe.config.samplesheet import load_sample_sheet, samples_of
 from labpipe.inputs.reference import index_files
 from labpipe.run.workflow_support import (
-    CARRIES_ALT_STAGE,
     aligner_command,
     fastp_plan,
-    caller_command,
-    filter_command,
-    final_output_paths,
-    labpipe_command,
-    labpipe_step_command,
+    labpipe_environment,
     name_pattern,
-    second_opinion_command,
-    second_opinion_filters,
     unit_table,
 )
 
@@ -43,30 +45,30 @@ LP = load_config(
     Path(config["labpipe_config"]),
     output_dir=Path(config["labpipe_outdir"]) if config.get("labpipe_outdir") else None,
 )
+OUTDIR = Path(LP.output_dir)
 SHEET_UNITS = load_sample_sheet(LP.samples, LP.platform)
 # Samples that failed earlier in this `labpipe run` are left out (see labpipe.provenance.no_result):
 # the run-level outputs are built from the others, the index shows these as NO RESULT.
-NO_RESULT = read_no_result()
+NO_RESULT = read_no_result(OUTDIR)
 UNITS = unit_table(analysable(SHEET_UNITS))
 SAMPLES = samples_of(list(UNITS.values()))
 SHEET_SAMPLES = samples_of(SHEET_UNITS)
 # The sample sheet's sex of each sample (labpipe.qc.sex): it sets the ploidy of chrX/chrY.
 SEX = {u.sample: u.sex for u in UNITS.values()}
 PAR_FILE = str(LP.reference.par_regions) if LP.reference.par_regions else None
-# Quoted once here: user paths may hold spaces and must reach the shell intact.
-CONFIG_FILE = shlex.quote(str(Path(config["labpipe_config"]).resolve()))
-OUTDIR = shlex.quote(str(LP.output_dir))
-# Python steps run as `labpipe step …` commands, not `run:` blocks (see labpipe.run.steps).
-STEP = labpipe_step_command()
-LABPIPE = labpipe_command()
-# Shell commands name LABPIPE, STEP, CONFIG_FILE and OUTDIR as {placeholders}, not as joined
-# text: Snakemake's "code changed" rerun trigger compares a rule's shell command
-# before placeholders are filled in, so another config file name, output folder or
-# installation path does not rerun every step (the params' config hashes do that).
-# Shell rules write `<output>.partial` and finish with this: checked, then moved into
-# place (labpipe.core.atomic.finish_outputs), so a cut-short tool leaves nothing finished-looking.
-FINISH = "{STEP} finish"
+# Rules run `labpipe …` by name, and name the config file and output folder as
+# "$LABPIPE_CONFIG" and "$LABPIPE_OUTDIR": the environment of every job (set here, so
+# also in a cluster job's Snakemake, which reads this file again with the same
+# --config). Not params: Snakemake reruns a job whose params change, and another
+# config file name, output folder or installation path must not rerun every step
+# (the params' config hashes do that when the config's content changes).
+os.environ.update(labpipe_environment(Path(config["labpipe_config"]), OUTDIR))
+# Shell rules write `<output>.partial` and finish with `labpipe step finish`: checked,
+# then moved into place (labpipe.core.atomic.finish_outputs), so a cut-short tool
+# leaves nothing finished-looking. `--tools` records the versions of the tools the
+# step ran, as its own environment has them (labpipe.core.tools.record_tool_versions).
 REF = str(LP.reference.fasta)
+FAI = f"{REF}.fai"
 GFF3 = str(LP.annotation.gff3) if LP.annotation.gff3 else None
 TARGETS = str(LP.targets) if LP.targets else None
 ENVS = envs_dir()
@@ -76,6 +78,8 @@ ALIGNER = LP.alignment.aligner
 ALIGNER_INDEX = [str(p) for p in index_files(Path(REF), ALIGNER)[f"{ALIGNER} index"]]
 ALIGNER_COMMAND = aligner_command(ALIGNER)
 ALIGNER_LOG = "bwa_mem" if ALIGNER == "bwa" else ALIGNER
+# The tools the align rule runs, whose versions it records.
+ALIGN_TOOLS = f"fastp,{ALIGNER},samtools"
 CALLING = LP.calling
 # Rules that read the config take the hash of only the sections they depend on as a
 # param (Snakemake reruns a job when its params change), so that a report setting
@@ -83,6 +87,10 @@ CALLING = LP.calling
 STAGE_SHA = {stage: stage_config_sha256(LP, stage) for stage in STAGE_SECTIONS}
 CONFIG_SHA = config_sha256(LP)
 SECOND_OPINION = CALLING.second_opinion
+# The caller's command and the tools it runs (its shape follows calling.caller).
+CALLER_COMMAND = caller_command(CALLING.caller, SECOND_OPINION)
+CALLER_TOOLS = "bcftools" if CALLING.caller == "bcftools" else "freebayes,bcftools"
+SECOND_OPINION_COMMAND = second_opinion_command()
 CHUNKS = calling_chunk_count(
     LP.targets,
     {} if LP.targets else reference_contigs(LP.reference.fasta),
@@ -106,7 +114,12 @@ def units_of_sample(sample):
 
 
 def final_outputs():
-    return final_output_paths(SAMPLES, annotate=GFF3 is not None)
+    return layout.final_outputs(SAMPLES, annotate=GFF3 is not None)
+
+
+def clinical_outputs():
+    """Reports and workbooks; the manifest waits for them, so `rule all` builds them."""
+    return layout.clinical_outputs(SAMPLES, reports=LP.report.enabled)
 
 
 def sample_fastqs(sample):

@@ -3,14 +3,13 @@
 
 rule samtools_stats:
     input:
-        bam="results/bam/{sample}.bam",
-        bai="results/bam/{sample}.bam.bai",
-        targets="results/reference/targets.bed",
+        bam=layout.BAM,
+        bai=layout.BAI,
+        targets=layout.TARGETS_BED,
+        ref=ancient(REF),
     output:
-        stats="results/qc/samtools/{sample}.stats.txt",
-        flagstat="results/qc/samtools/{sample}.flagstat.json",
-    params:
-        ref=REF,
+        stats=layout.SAMTOOLS_STATS,
+        flagstat=layout.FLAGSTAT_JSON,
     priority: 74
     log:
         "logs/samtools_stats/{sample}.log",
@@ -21,23 +20,23 @@ rule samtools_stats:
     conda:
         str(ENVS / "align.yaml")
     shell:
-        "(samtools stats --reference {params.ref:q} {input.bam:q} > {output.stats}.partial"
+        "(samtools stats --reference {input.ref:q} {input.bam:q} > {output.stats}.partial"
         " && samtools flagstat -O json {input.bam:q} > {output.flagstat}.partial"
-        " && " + FINISH + " {output}) 2> {log}"
+        " && labpipe step finish --rule samtools_stats --tools samtools {output}) 2> {log}"
 
 
 rule mosdepth:
     input:
-        bam="results/bam/{sample}.bam",
-        bai="results/bam/{sample}.bam.bai",
-        targets="results/reference/targets.bed",
+        bam=layout.BAM,
+        bai=layout.BAI,
+        targets=layout.TARGETS_BED,
     output:
-        summary="results/qc/mosdepth/{sample}.mosdepth.summary.txt",
-        dist="results/qc/mosdepth/{sample}.mosdepth.region.dist.txt",
-        regions="results/qc/mosdepth/{sample}.regions.bed.gz",
-        thresholds="results/qc/mosdepth/{sample}.thresholds.bed.gz",
+        summary=layout.MOSDEPTH_SUMMARY,
+        dist=layout.MOSDEPTH_DIST,
+        regions=layout.MOSDEPTH_REGIONS,
+        thresholds=layout.MOSDEPTH_THRESHOLDS,
     params:
-        prefix="results/qc/mosdepth/{sample}",
+        prefix=layout.MOSDEPTH_PREFIX,
         thresholds=",".join(map(str, LP.qc.depth_thresholds)),
         mapq=CALLING.min_mapq,
     priority: 74
@@ -47,11 +46,12 @@ rule mosdepth:
     # instead of waiting for every core (measured in benchmarks/RESULTS.md).
     threads: 1
     resources:
-        mem_mb=lambda wc: depth_resources(REF + ".fai", sample_fastqs(wc.sample)).mem_mb,
-        runtime=lambda wc: depth_resources(REF + ".fai", sample_fastqs(wc.sample)).runtime,
+        mem_mb=lambda wc: depth_resources(FAI, sample_fastqs(wc.sample)).mem_mb,
+        runtime=lambda wc: depth_resources(FAI, sample_fastqs(wc.sample)).runtime,
     conda:
         str(ENVS / "qc.yaml")
     shell:
         "(mosdepth --no-per-base --by {input.targets:q} --thresholds {params.thresholds}"
         " --mapq {params.mapq} --threads {threads} {params.prefix}.partial {input.bam:q}"
-        " && " + FINISH + " --prefix {params.prefix}.partial {params.prefix} {output}) > {log} 2>&1"
+        " && labpipe step finish --rule mosdepth --tools mosdepth"
+        " --prefix {params.prefix}.partial {params.prefix} {output}) > {log} 2>&1"

@@ -7,7 +7,7 @@ rule reference_index:
     input:
         ancient(REF),
     output:
-        fai=REF + ".fai",
+        fai=FAI,
         # bwa's five files or minimap2's .mmi (labpipe.inputs.reference.index_files).
         index=ALIGNER_INDEX,
     priority: 100
@@ -22,23 +22,27 @@ rule reference_index:
     conda:
         str(ENVS / "align.yaml")
     shell:
-        "{LABPIPE} reference prepare --aligner {params.aligner} {input:q} > {log} 2>&1"
+        "(labpipe reference prepare --aligner {params.aligner} {input:q}"
+        f" && labpipe step tool-versions --rule reference_index {ALIGNER} samtools)"
+        " > {log} 2>&1"
 
 
 rule regions:
     input:
-        fai=ancient(REF + ".fai"),
+        fai=ancient(FAI),
         targets=ancient(TARGETS) if TARGETS else [],
     output:
-        targets="results/reference/targets.bed",
-        calling="results/reference/calling_regions.bed",
-        chunks=expand("results/reference/chunks/chunk{chunk}.bed", chunk=range(CHUNKS)),
+        targets=layout.TARGETS_BED,
+        calling=layout.CALLING_BED,
+        chunks=expand(layout.CHUNK_BED, chunk=range(CHUNKS)),
     params:
         padding=CALLING.target_padding,
         # The BED is read through ancient(): its content, not its mtime, reruns this and
         # what depends on it (calling, coverage), never alignment.
-        targets_sha256=content_sha256([LP.targets]) if LP.targets else "",
-        targets=lambda wc, input: "--targets " + shlex.quote(input.targets) if input.targets else "",
+        targets_sha256=content_sha256([LP.targets], OUTDIR) if LP.targets else "",
+        targets=lambda wc, input: f"--targets {shlex.quote(input.targets)}" if input.targets else "",
+        chunks=CHUNKS,
+        chunks_dir=lambda wc: layout.CHUNKS_DIR,
     priority: 90
     log:
         "logs/reference/regions.log",
@@ -47,6 +51,6 @@ rule regions:
         mem_mb=SMALL_MEM_MB,
         runtime=SMALL_RUNTIME_MIN,
     shell:
-        "{STEP} regions --fai {input.fai:q} {params.targets} --padding {params.padding}"
+        "labpipe step regions --fai {input.fai:q} {params.targets} --padding {params.padding}"
         " --targets-out {output.targets} --calling-out {output.calling}"
-        " --chunks " + str(CHUNKS) + " --chunks-dir results/reference/chunks 2> {log}"
+        " --chunks {params.chunks} --chunks-dir {params.chunks_dir} 2> {log}"

@@ -4,20 +4,16 @@
 
 rule qc_summary:
     input:
-        fastp=lambda wc: [
-            f"results/qc/fastp/{u.sample}.{u.unit}.fastp.json" for u in UNITS.values()
-        ],
-        flagstat=expand("results/qc/samtools/{sample}.flagstat.json", sample=SAMPLES),
-        stats=expand("results/qc/samtools/{sample}.stats.txt", sample=SAMPLES),
-        markdup=expand("results/qc/samtools/{sample}.markdup.txt", sample=SAMPLES),
-        mosdepth=expand("results/qc/mosdepth/{sample}.thresholds.bed.gz", sample=SAMPLES),
-        sex=expand("results/qc/sex/{sample}.sex.json", sample=SAMPLES),
-        pairs=lambda wc: [
-            f"results/qc/pairs/{u.sample}.{u.unit}.pairs.json" for u in UNITS.values()
-        ],
+        fastp=[layout.path(layout.FASTP_JSON, sample=s, unit=u) for s, u in UNITS],
+        flagstat=expand(layout.FLAGSTAT_JSON, sample=SAMPLES),
+        stats=expand(layout.SAMTOOLS_STATS, sample=SAMPLES),
+        markdup=expand(layout.MARKDUP_STATS, sample=SAMPLES),
+        mosdepth=expand(layout.MOSDEPTH_THRESHOLDS, sample=SAMPLES),
+        sex=expand(layout.SEX_JSON, sample=SAMPLES),
+        pairs=[layout.path(layout.PAIRS_JSON, sample=s, unit=u) for s, u in UNITS],
     output:
-        table="results/qc/qc_summary.tsv",
-        ledger="results/qc/read_ledger_mqc.tsv",
+        table=layout.QC_SUMMARY,
+        ledger=layout.READ_LEDGER_MQC,
     priority: 74
     log:
         "logs/qc_summary.log",
@@ -26,16 +22,17 @@ rule qc_summary:
         mem_mb=SMALL_MEM_MB,
         runtime=SMALL_RUNTIME_MIN,
     shell:
-        "{STEP} qc-summary --config {CONFIG_FILE} --qc-dir results/qc --out {output.table}"
+        "labpipe step qc-summary --config \"$LABPIPE_CONFIG\" --outdir \"$LABPIPE_OUTDIR\""
+        " --out {output.table}"
         " --ledger-mqc {output.ledger} 2> {log}"
 
 
 rule multiqc_general_stats:
     input:
-        qc="results/qc/qc_summary.tsv",
-        variants=expand("results/variants/{sample}.tsv", sample=SAMPLES),
+        qc=layout.QC_SUMMARY,
+        variants=expand(layout.VARIANTS_TSV, sample=SAMPLES),
     output:
-        "results/qc/labpipe/labpipe_general_stats_mqc.tsv",
+        layout.GENERAL_STATS_MQC,
     params:
         # The verdict follows the qc thresholds.
         config_sha256=CONFIG_SHA,
@@ -47,25 +44,28 @@ rule multiqc_general_stats:
         mem_mb=SMALL_MEM_MB,
         runtime=SMALL_RUNTIME_MIN,
     shell:
-        "{STEP} multiqc-general-stats --config {CONFIG_FILE} --qc {input.qc:q}"
+        "labpipe step multiqc-general-stats --config \"$LABPIPE_CONFIG\" --qc {input.qc:q}"
         " --out {output} {input.variants:q} 2> {log}"
 
 
 rule multiqc:
     input:
-        labpipe="results/qc/labpipe/labpipe_general_stats_mqc.tsv",
-        fastp=lambda wc: [
-            f"results/qc/fastp/{u.sample}.{u.unit}.fastp.json" for u in UNITS.values()
-        ],
-        stats=expand("results/qc/samtools/{sample}.stats.txt", sample=SAMPLES),
-        flagstat=expand("results/qc/samtools/{sample}.flagstat.json", sample=SAMPLES),
-        mosdepth=expand("results/qc/mosdepth/{sample}.mosdepth.summary.txt", sample=SAMPLES),
-        bcftools=expand("results/qc/bcftools/{sample}.bcftools_stats.txt", sample=SAMPLES),
-        ledger="results/qc/read_ledger_mqc.tsv",
+        labpipe=layout.GENERAL_STATS_MQC,
+        fastp=[layout.path(layout.FASTP_JSON, sample=s, unit=u) for s, u in UNITS],
+        stats=expand(layout.SAMTOOLS_STATS, sample=SAMPLES),
+        flagstat=expand(layout.FLAGSTAT_JSON, sample=SAMPLES),
+        mosdepth=expand(layout.MOSDEPTH_SUMMARY, sample=SAMPLES),
+        bcftools=expand(layout.BCFTOOLS_STATS, sample=SAMPLES),
+        ledger=layout.READ_LEDGER_MQC,
     output:
-        html="results/qc/multiqc_report.html",
+        html=layout.MULTIQC_HTML,
     params:
         config=str(Path(workflow.basedir) / "multiqc_config.yaml"),
+        # MultiQC searches these folders; it writes into the first, then moved into place.
+        folders=[layout.FASTP_DIR, layout.SAMTOOLS_DIR, layout.MOSDEPTH_DIR, layout.BCFTOOLS_DIR],
+        partial=layout.MULTIQC_PARTIAL_DIR,
+        partial_prefix=f"{layout.MULTIQC_PARTIAL_DIR}/multiqc_report",
+        final_prefix=lambda wc, output: output.html.removesuffix(".html"),
     priority: 75
     log:
         "logs/multiqc.log",
@@ -76,40 +76,30 @@ rule multiqc:
     conda:
         str(ENVS / "report.yaml")
     shell:
-        "(multiqc --force --no-ansi --no-version-check --no-ai --config {params.config:q} --outdir results/qc/multiqc.partial"
-        " --filename multiqc_report.html results/qc/fastp results/qc/samtools"
-        " results/qc/mosdepth results/qc/bcftools {input.labpipe:q} {input.ledger:q}"
-        " && " + FINISH + " --prefix results/qc/multiqc.partial/multiqc_report results/qc/multiqc_report"
-        " {output}) > {log} 2>&1"
-
-
-def clinical_outputs():
-    """Reports and workbooks; the manifest waits for them, so `rule all` builds them."""
-    if not LP.report.enabled:
-        return expand("results/variants/{sample}.xlsx", sample=SAMPLES)
-    return [
-        *expand("results/variants/{sample}.xlsx", sample=SAMPLES),
-        *expand("results/report/{sample}.html", sample=SAMPLES),
-        "results/report/index.html",
-    ]
+        "(multiqc --force --no-ansi --no-version-check --no-ai --config {params.config:q}"
+        " --outdir {params.partial} --filename multiqc_report.html {params.folders}"
+        " {input.labpipe:q} {input.ledger:q}"
+        " && labpipe step finish --rule multiqc --tools multiqc"
+        " --prefix {params.partial_prefix} {params.final_prefix} {output}) > {log} 2>&1"
 
 
 rule sample_report:
     input:
-        qc="results/qc/qc_summary.tsv",
-        variants="results/variants/{sample}.tsv",
-        mosdepth="results/qc/mosdepth/{sample}.thresholds.bed.gz",
-        sources="results/annotation/sources.json",
-        roh="results/roh/{sample}.roh.txt" if ROH.enabled else [],
-        fai=ancient(REF + ".fai"),
+        qc=layout.QC_SUMMARY,
+        variants=layout.VARIANTS_TSV,
+        mosdepth=layout.MOSDEPTH_THRESHOLDS,
+        sources=layout.ANNOTATION_SOURCES,
+        roh=layout.ROH if ROH.enabled else [],
+        fai=ancient(FAI),
     output:
-        html="results/report/{sample}.html",
-        summary="results/report/{sample}.summary.json",
-        low_regions="results/report/{sample}.low_regions.tsv",
+        html=layout.REPORT_HTML,
+        summary=layout.REPORT_SUMMARY,
+        low_regions=layout.REPORT_LOW_REGIONS,
     params:
         # Reports show the whole config's hash: any config change rewrites them.
         config_sha256=CONFIG_SHA,
-        roh=lambda wc, input: "--roh " + shlex.quote(input.roh) if input.roh else "",
+        roh=lambda wc, input: f"--roh {shlex.quote(input.roh)}" if input.roh else "",
+        mosdepth_prefix=lambda wc: layout.path(layout.MOSDEPTH_PREFIX, sample=wc.sample),
     priority: 50
     log:
         "logs/sample_report/{sample}.log",
@@ -118,9 +108,9 @@ rule sample_report:
         mem_mb=SMALL_MEM_MB,
         runtime=SMALL_RUNTIME_MIN,
     shell:
-        "{STEP} sample-report --config {CONFIG_FILE} --outdir {OUTDIR}"
+        "labpipe step sample-report --config \"$LABPIPE_CONFIG\" --outdir \"$LABPIPE_OUTDIR\""
         " --sample {wildcards.sample} --qc {input.qc:q} --variants {input.variants:q}"
-        " --mosdepth-prefix results/qc/mosdepth/{wildcards.sample} --sources {input.sources:q}"
+        " --mosdepth-prefix {params.mosdepth_prefix} --sources {input.sources:q}"
         " {params.roh} --fai {input.fai:q} --out-html {output.html}"
         " --out-summary {output.summary} 2> {log}"
 
@@ -128,12 +118,13 @@ rule sample_report:
 rule report_index:
     input:
         # NO_RESULT samples' summaries are written by `labpipe run`, not by a rule.
-        summaries=expand("results/report/{sample}.summary.json", sample=SHEET_SAMPLES),
-        multiqc="results/qc/multiqc_report.html",
+        summaries=expand(layout.REPORT_SUMMARY, sample=SHEET_SAMPLES),
+        multiqc=layout.MULTIQC_HTML,
     output:
-        "results/report/index.html",
+        layout.REPORT_INDEX,
     params:
         config_sha256=CONFIG_SHA,
+        multiqc_link=layout.MULTIQC_FROM_REPORTS,
     priority: 50
     log:
         "logs/report_index.log",
@@ -142,14 +133,14 @@ rule report_index:
         mem_mb=SMALL_MEM_MB,
         runtime=SMALL_RUNTIME_MIN,
     shell:
-        "{STEP} report-index --config {CONFIG_FILE} --outdir {OUTDIR}"
-        " --multiqc-link ../qc/multiqc_report.html --out {output} {input.summaries:q} 2> {log}"
+        "labpipe step report-index --config \"$LABPIPE_CONFIG\" --outdir \"$LABPIPE_OUTDIR\""
+        " --multiqc-link {params.multiqc_link} --out {output} {input.summaries:q} 2> {log}"
 
 
 rule input_checksums:
     output:
         # Only a head start: the manifest re-checks each file's size and mtime.
-        temp("results/provenance/input_checksums.json"),
+        temp(layout.INPUT_CHECKSUMS),
     log:
         "logs/input_checksums.log",
     threads: 1
@@ -158,17 +149,17 @@ rule input_checksums:
         runtime=SMALL_RUNTIME_MIN,
     # Runs first, beside alignment: hashing large FASTQs must not wait at the end of the run.
     shell:
-        "{STEP} input-checksums --config {CONFIG_FILE} --outdir {OUTDIR}"
+        "labpipe step input-checksums --config \"$LABPIPE_CONFIG\" --outdir \"$LABPIPE_OUTDIR\""
         " --out {output} 2> {log}"
 
 
 rule manifest:
     input:
-        checksums="results/provenance/input_checksums.json",
-        outputs=[p for p in final_outputs() if p != "results/run_manifest.json"],
+        checksums=layout.INPUT_CHECKSUMS,
+        outputs=[p for p in final_outputs() if p != layout.MANIFEST],
         clinical=clinical_outputs(),
     output:
-        "results/run_manifest.json",
+        layout.MANIFEST,
     params:
         config_sha256=CONFIG_SHA,
     log:
@@ -178,4 +169,5 @@ rule manifest:
         mem_mb=SMALL_MEM_MB,
         runtime=SMALL_RUNTIME_MIN,
     shell:
-        "{STEP} manifest --config {CONFIG_FILE} --outdir {OUTDIR} --out {output} 2> {log}"
+        "labpipe step manifest --config \"$LABPIPE_CONFIG\" --outdir \"$LABPIPE_OUTDIR\""
+        " --out {output} 2> {log}"

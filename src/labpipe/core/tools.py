@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
@@ -221,3 +222,79 @@ def install_hint(statuses: list[ToolStatus]) -> str:
     if any(t.name == "multiqc" for t in missing):
         hints.append("multiqc: pip install multiqc (inside labpipe's .venv: make setup)")
     return "\n".join(hints)
+
+
+def tool_versions_file(outdir: Path, rule: str) -> Path:
+    """Where the versions of the tools a workflow rule ran are recorded."""
+    from labpipe.core import layout
+
+    return outdir / layout.TOOL_VERSIONS_DIR / f"{rule}.json"
+
+
+def record_tool_versions(outdir: Path, rule: str, names: Sequence[str]) -> Path:
+    """Record the versions of the tools ``rule`` runs, as this process finds them.
+
+    Called from inside the rule's job, so the tools are those of the job's own
+    environment (its conda environment under ``--use-conda``, PATH otherwise):
+    the manifest then reports what ran, not what ``labpipe`` itself finds on PATH.
+    Once a run has recorded a rule, its later jobs leave the file alone (the
+    environment is the same within a run).
+
+    Raises:
+        ValueError: If a name is not one of :data:`TOOLS`.
+    """
+    import json
+
+    from labpipe.core import layout
+    from labpipe.core.atomic import write_text_atomic
+
+    known = {tool.name: tool for tool in TOOLS}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValueError(f"not tools labpipe knows: {', '.join(unknown)}")
+    out = tool_versions_file(outdir, rule)
+    run_state = outdir / layout.RUN_STATE
+    if out.exists() and run_state.exists() and out.stat().st_mtime > run_state.stat().st_mtime:
+        return out
+    statuses = [check_tool(known[name]) for name in names]
+    record = {s.tool.name: {"version": s.version, "path": s.path} for s in statuses}
+    write_text_atomic(out, json.dumps(record, indent=2) + "\n")
+    return out
+
+
+def recorded_tool_versions(outdir: Path) -> dict[str, dict[str, object]]:
+    """The tools the workflow's rules ran, from what each rule recorded.
+
+    Returns:
+        By tool, in :data:`TOOLS` order: ``version`` (several, comma-separated, when
+        rules saw different ones), ``minimum``, and ``runs``: each version and path
+        seen with the rules that ran it.
+    """
+    import json
+
+    from labpipe.core import layout
+
+    seen: dict[str, dict[tuple[str | None, str | None], list[str]]] = {}
+    for record in sorted((outdir / layout.TOOL_VERSIONS_DIR).glob("*.json")):
+        try:
+            tools = json.loads(record.read_text())
+        except (OSError, ValueError):
+            continue
+        for name, entry in tools.items():
+            key = (entry.get("version"), entry.get("path"))
+            seen.setdefault(name, {}).setdefault(key, []).append(record.stem)
+    versions: dict[str, dict[str, object]] = {}
+    for tool in TOOLS:
+        if tool.name not in seen:
+            continue
+        runs = [
+            {"version": version, "path": path, "rules": rules}
+            for (version, path), rules in seen[tool.name].items()
+        ]
+        distinct = dict.fromkeys(str(run["version"]) for run in runs if run["version"])
+        versions[tool.name] = {
+            "version": ", ".join(distinct) or None,
+            "minimum": tool.minimum,
+            "runs": runs,
+        }
+    return versions

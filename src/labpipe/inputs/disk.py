@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labpipe.config.samplesheet import Unit
+from labpipe.core import layout
 from labpipe.core.errors import RunError
 
 FINAL_BAM_PER_FASTQ_GZ = 1.0
@@ -132,7 +133,7 @@ def estimate_space(units: Sequence[Unit], outdir: Path, cores: int, threads: int
     to_align = {
         sample: size
         for sample, size in fastq.items()
-        if not (outdir / "results" / "bam" / f"{sample}.bam").is_file()
+        if not layout.in_outdir(outdir, layout.BAM, sample=sample).is_file()
     }
     side_by_side = max(1, cores // max(1, threads))
     largest = sorted(to_align.values(), reverse=True)[:side_by_side]

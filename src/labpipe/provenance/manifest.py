@@ -1,9 +1,12 @@
 """The run manifest: everything needed to say where a result came from.
 
 ``results/run_manifest.json`` records the labpipe version, the resolved config
-and its hash, every tool's version, every Python package's version and whether
-they are the set pinned in ``requirements.lock``, the sha256 of every input file
-and of the main outputs, and when the run started and ended.
+and its hash, the version of every tool the workflow ran (as each rule's own
+environment had it, :func:`labpipe.core.tools.recorded_tool_versions`), every Python
+package's version and whether they are the set pinned in ``requirements.lock``, the
+sha256 of every input file and of the main outputs, and when the run started and
+ended. Every path is taken from the output folder it is given, never from the
+working directory.
 """
 
 from __future__ import annotations
@@ -21,38 +24,33 @@ from labpipe import __version__
 from labpipe.config.lab import LabConfig
 from labpipe.config.samplesheet import Unit
 from labpipe.config.settings import STAGE_SECTIONS, config_sha256, stage_config_sha256
+from labpipe.core import layout
 from labpipe.core.atomic import write_text_atomic
 from labpipe.core.checksums import sha256_file
 from labpipe.core.errors import InstallError
-from labpipe.core.tools import check_all
+from labpipe.core.tools import recorded_tool_versions
 from labpipe.provenance.lockcheck import compare, installed_distributions, read_lock
 from labpipe.provenance.no_result import read_no_result
 
-MANIFEST_SCHEMA_VERSION = 1
-RUN_STATE = Path(".labpipe/run.json")
+# 2: "tools" lists the tools the rules ran, each with the rules and paths ("runs").
+MANIFEST_SCHEMA_VERSION = 2
 _HASHED_OUTPUT_SUFFIXES = (".vcf.gz", ".tsv", ".html", ".txt", ".json", ".bed")
 
 
-CHECKSUM_CACHE = Path(".labpipe/checksums.json")
-
-
-def content_sha256(paths: list[Path]) -> str:
+def content_sha256(paths: list[Path], outdir: Path) -> str:
     """One sha256 over the contents of ``paths``, for a rule param that changes with them.
 
     The workflow reads inputs such as the targets BED through ``ancient()``, so a
     touched file reruns nothing; a rule also taking this digest as a param reruns
     when the content changes (Snakemake's ``params`` trigger), and only then. Hashes
-    are cached by size and mtime in the run's checksum cache, shared with the manifest.
+    are cached by size and mtime in the checksum cache of the run in ``outdir``,
+    shared with the manifest.
     """
-    cache: dict[str, Any] = {}
-    if CHECKSUM_CACHE.exists():
-        try:
-            cache = json.loads(CHECKSUM_CACHE.read_text())
-        except (OSError, json.JSONDecodeError):
-            cache = {}
+    cache_path = outdir / layout.CHECKSUM_CACHE
+    cache = _read_cache(cache_path)
     digests = [sha256_file(Path(p), cache) for p in paths]
     with contextlib.suppress(OSError):  # only a cache: a read-only outdir is reported elsewhere
-        _write_json(CHECKSUM_CACHE, cache)
+        _write_json(cache_path, cache)
     return hashlib.sha256("".join(digests).encode()).hexdigest() if digests else ""
 
 
@@ -76,22 +74,25 @@ def input_files(config_path: Path, config: LabConfig, units: list[Unit]) -> dict
     return files
 
 
+def _read_cache(path: Path) -> dict[str, Any]:
+    try:
+        cache = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return cache if isinstance(cache, dict) else {}
+
+
 def input_checksums(
-    config_path: Path, config: LabConfig, units: list[Unit]
+    config_path: Path, config: LabConfig, units: list[Unit], outdir: Path
 ) -> dict[str, dict[str, Any]]:
     """Path, sha256 and size of every input file, by role.
 
-    Checksums are cached in ``.labpipe/checksums.json`` by size and mtime, so the
-    workflow can hash the inputs early, while alignment runs, and the manifest at
-    the end of the run only looks them up.
+    Checksums are cached in the run's ``.labpipe/checksums.json`` by size and mtime,
+    so the workflow can hash the inputs early, while alignment runs, and the
+    manifest at the end of the run only looks them up.
     """
-    cache_path = CHECKSUM_CACHE
-    cache: dict[str, Any] = {}
-    if cache_path.exists():
-        try:
-            cache = json.loads(cache_path.read_text())
-        except json.JSONDecodeError:
-            cache = {}
+    cache_path = outdir / layout.CHECKSUM_CACHE
+    cache = _read_cache(cache_path)
     inputs = {
         role: {"path": str(path), "sha256": sha256_file(path, cache), "bytes": path.stat().st_size}
         for role, path in input_files(config_path, config, units).items()
@@ -101,7 +102,7 @@ def input_checksums(
 
 
 def write_manifest(
-    config_path: Path, config: LabConfig, units: list[Unit], out: Path
+    config_path: Path, config: LabConfig, units: list[Unit], outdir: Path, out: Path
 ) -> dict[str, Any]:
     """Write the run manifest atomically and return it.
 
@@ -109,18 +110,22 @@ def write_manifest(
         config_path: The lab config file the run was started with.
         config: The resolved config.
         units: The sample sheet's units.
-        out: Where to write, normally ``results/run_manifest.json``.
+        outdir: The run's output folder: outputs are listed relative to it.
+        out: Where to write, normally ``results/run_manifest.json`` in ``outdir``.
     """
-    inputs = input_checksums(config_path, config, units)
+    inputs = input_checksums(config_path, config, units, outdir)
     outputs = {
-        str(path): sha256_file(path)
-        for path in sorted(Path("results").rglob("*"))
-        if path.is_file() and path != out and path.name.endswith(_HASHED_OUTPUT_SUFFIXES)
+        path.relative_to(outdir).as_posix(): sha256_file(path)
+        for path in sorted((outdir / layout.RESULTS).rglob("*"))
+        if path.is_file()
+        and path.resolve() != out.resolve()
+        and path.name.endswith(_HASHED_OUTPUT_SUFFIXES)
     }
     packages = installed_distributions()
     state: dict[str, Any] = {}
-    if RUN_STATE.exists():
-        state = json.loads(RUN_STATE.read_text())
+    run_state = outdir / layout.RUN_STATE
+    if run_state.exists():
+        state = json.loads(run_state.read_text())
     manifest = {
         "schema_version": MANIFEST_SCHEMA_VERSION,
         "labpipe_version": __version__,
@@ -137,12 +142,11 @@ def write_manifest(
         "config": config.document,
         "samples": sorted({u.sample for u in units}),
         # Samples of the sheet that failed in this run, with the step and log (no results).
-        "no_result": read_no_result(),
+        "no_result": read_no_result(outdir),
         "read_groups": [u.read_group().replace("\\t", "\t") for u in units],
-        "tools": {
-            s.tool.name: {"version": s.version, "path": s.path, "minimum": s.tool.minimum}
-            for s in check_all()
-        },
+        # The tools the rules ran, as each rule's own environment had them: under
+        # --use-conda the conda environments' tools, not those on labpipe's PATH.
+        "tools": recorded_tool_versions(outdir),
         "python": {"version": platform.python_version(), "executable": sys.executable},
         # Every distribution this Python imports from, and how it compares with the lock.
         "python_packages": packages,

@@ -18,19 +18,20 @@ from pathlib import Path
 from typing import Any
 
 from labpipe.config.samplesheet import Unit
+from labpipe.core import layout
 from labpipe.core.atomic import write_text_atomic
 
-#: Relative to the output folder (the workflow's working directory).
-NO_RESULT_FILE = Path(".labpipe/no_result.json")
+#: Relative to the output folder.
+NO_RESULT_FILE = Path(layout.NO_RESULT)
 NO_RESULT_STATUS = "NO_RESULT"
 
 
 def summary_path(outdir: Path, sample: str) -> Path:
     """Where a sample's report summary lives (the run index reads these)."""
-    return outdir / "results" / "report" / f"{sample}.summary.json"
+    return layout.in_outdir(outdir, layout.REPORT_SUMMARY, sample=sample)
 
 
-def read_no_result(outdir: Path = Path(".")) -> dict[str, str]:
+def read_no_result(outdir: Path) -> dict[str, str]:
     """Samples left out of this run's run-level outputs, with why (empty: none)."""
     try:
         data = json.loads((outdir / NO_RESULT_FILE).read_text())

@@ -239,18 +239,23 @@ def _echo_run_summary(outdir: Path, samples: list[str], echo: Echo) -> None:
 
 def results_overview(outdir: Path, samples: list[str]) -> str:
     """Where each sample's results are, for the end of a run."""
+    from labpipe.core import layout
+
     lines = ["Results:"]
     for sample in samples:
         lines.append(f"  {sample}:")
-        lines.append(f"    variants  {outdir}/results/variants/{sample}.tsv")
-        lines.append(f"    VCF       {outdir}/results/vcf/{sample}.vcf.gz")
-        lines.append(f"    BAM       {outdir}/results/bam/{sample}.bam")
-    report_index = outdir / "results" / "report" / "index.html"
+        for label, template in (
+            ("variants", layout.VARIANTS_TSV),
+            ("VCF", layout.VCF),
+            ("BAM", layout.BAM),
+        ):
+            lines.append(f"    {label:<9} {layout.in_outdir(outdir, template, sample=sample)}")
+    report_index = outdir / layout.REPORT_INDEX
     if report_index.exists():
         lines.append(f"  reports    {report_index}  (one page per sample)")
-    lines.append(f"  QC report  {outdir}/results/qc/multiqc_report.html")
-    lines.append(f"  QC table   {outdir}/results/qc/qc_summary.tsv")
-    lines.append(f"  manifest   {outdir}/results/run_manifest.json")
+    lines.append(f"  QC report  {outdir / layout.MULTIQC_HTML}")
+    lines.append(f"  QC table   {outdir / layout.QC_SUMMARY}")
+    lines.append(f"  manifest   {outdir / layout.MANIFEST}")
     return "\n".join(lines)
 
 

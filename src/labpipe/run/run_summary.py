@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from labpipe.core import layout
 from labpipe.provenance.no_result import NO_RESULT_STATUS, summary_path
 
 NO_RESULT = "NO RESULT"
@@ -135,5 +136,5 @@ def format_run_summary(outcomes: list[SampleOutcome], index_html: Path | None) -
 
 def run_summary(outdir: Path, samples: list[str]) -> str:
     """The closing table of a run into ``outdir``."""
-    index = outdir / "results" / "report" / "index.html"
+    index = outdir / layout.REPORT_INDEX
     return format_run_summary(read_outcomes(outdir, samples), index if index.exists() else None)

@@ -18,13 +18,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from labpipe.core import layout
 from labpipe.core.atomic import remove_partials, write_text_atomic
 from labpipe.core.errors import RunError
 from labpipe.core.resources import snakefile
@@ -33,11 +34,14 @@ from labpipe.inputs.disk import out_of_space_problems
 Echo = Callable[[str], None]
 _PR_SET_PDEATHSIG = 1
 _STOP_SECONDS = 60.0
+_EVENTS_DRAIN_SECONDS = 10.0
+#: Snakemake's ``--logger`` name of labpipe's plugin (labpipe.run.progress_plugin), and the
+#: variable naming the file descriptor it writes the run's events to.
+PLUGIN_NAME = "labpipe"
+EVENTS_FD = "LABPIPE_EVENTS_FD"
 
-# Indented inside a group job (several steps run as one cluster job).
-_RULE = re.compile(r"^\s*(?:local)?rule (?P<rule>\w+):$")
-_FIELD = re.compile(r"^\s+(?P<key>jobid|wildcards|log|input|message): (?P<value>.*)$")
-# The SLURM plugin's line for each job it submits (a group job has a UUID, not a number).
+# The SLURM plugin's message for each job it submits (a group job has a UUID, not a number):
+# a plain message, the one thing the logger plugin's events do not carry as a field.
 _SUBMITTED = re.compile(
     r"^Job (?P<jobid>\S+) has been submitted with SLURM jobid (?P<slurm>\d+)"
     r" \(log: (?P<log>.+)\)\.$"
@@ -46,14 +50,11 @@ _SUBMITTED = re.compile(
 HEARTBEAT_SECONDS = 60.0
 HEARTBEAT_MIN_AGE = 30.0
 _HEARTBEAT_SHOWN = 3
-_FINISHED = re.compile(r"^Finished jobid: (?P<jobid>\d+)")
-_PROGRESS = re.compile(r"^(?P<done>\d+) of (?P<total>\d+) steps")
-_JOB_STATS = re.compile(r"^Job stats:$")
-_JOB_COUNT = re.compile(r"^(?P<rule>\w+)\s+(?P<count>\d+)$")
 # Jobs that do no work of their own: counted by Snakemake, never shown as a step.
 _HIDDEN_RULES = frozenset({"all"})
-_ERROR = re.compile(r"^Error in rule (?P<rule>\w+):$")
 _ERROR_LINE = re.compile(r"\[E::|error|failed|cannot|can't|no such file|truncated", re.IGNORECASE)
+# Snakemake adds notes to the files it lists ("… (check log file(s) for error details)").
+_FILE_NOTE = re.compile(r" \(.*\)$")
 
 
 @dataclass
@@ -94,7 +95,7 @@ class RunOutcome:
 
 
 class ProgressParser:
-    """Turns Snakemake's log lines into progress and failure events.
+    """Turns the run's events (:mod:`labpipe.run.progress_plugin`) into progress and failures.
 
     Each finished step is shown with how long it took, and :meth:`heartbeat`
     (called by a timer while the run lasts) shows the steps that have been
@@ -107,97 +108,79 @@ class ProgressParser:
         self.jobs: dict[str, Job] = {}
         # Steps announced and not finished: Snakemake's jobid → when it was announced.
         self.running: dict[str, float] = {}
-        # Job blocks of the group job being read (their SLURM id comes after them).
+        # The steps of the group job announced last (their SLURM id comes after them).
         self._group: list[Job] = []
         self.failed: list[Job] = []
-        self._current: Job | None = None
-        self._in_error = False
         self.done = 0
         self.total = 0
-        self._job_counts: dict[str, int] | None = None
         self._hidden_total = 0
         self._hidden_done = 0
-        # Steps finished since the last progress line, with how long each took: a group
+        # Steps finished since the last progress count, with how long each took: a group
         # job (several steps as one cluster job) reports all its steps, then one count.
         self._pending: list[tuple[Job | None, float | None]] = []
         # Steps Snakemake plans to run, hidden jobs left out.
         self.planned = 0
 
-    def feed(self, line: str) -> None:
-        """Consume one line of Snakemake's output."""
-        line = line.rstrip("\n")
-        if self._count_jobs(line):
-            return
-        if m := _ERROR.match(line):
-            self._current = Job(m["rule"])
-            self._in_error = True
-            self.failed.append(self._current)
-            return
-        if line.startswith("[") and "Group job" in line:
+    def feed(self, event: Mapping[str, Any]) -> None:
+        """Consume one event (a JSON line of the logger plugin, decoded)."""
+        kind = event.get("event")
+        if kind == "run_info":
+            self._count_jobs(event.get("stats") or {})
+        elif kind == "group_info":
             self._group = []
-        if m := _RULE.match(line):
-            self._current = Job(m["rule"])
-            self._in_error = False
-            if line.startswith(" "):
-                self._group.append(self._current)
-            else:
-                self._group = [self._current]
-            return
-        if m := _SUBMITTED.match(line):
-            # Numbered jobs are known by jobid; a group job's UUID means the blocks just read.
+        elif kind == "job_info":
+            self._announced(event)
+        elif kind == "job_error":
+            self._failed(event)
+        elif kind == "job_finished":
+            jobid = str(event.get("job_id"))
+            started = self.running.pop(jobid, None)
+            took = None if started is None else self.clock() - started
+            self._pending.append((self.jobs.get(jobid), took))
+        elif kind == "progress":
+            self._progress(int(event["done"]), int(event["total"]))
+        elif kind is None and (m := _SUBMITTED.match(str(event.get("msg", "")))):
+            # Numbered jobs are known by jobid; a group job's UUID means the steps just read.
             known = self.jobs.get(m["jobid"])
             for submitted in [known] if known else self._group:
                 submitted.cluster_jobid = m["slurm"]
-            return
-        if self._current is not None and (m := _FIELD.match(line)):
-            key, value = m["key"], m["value"]
-            if key == "jobid":
-                self._current.jobid = value
-                if not self._in_error:
-                    self.jobs[value] = self._current
-                    self.running[value] = self.clock()
-                else:
-                    self.running.pop(value, None)
-                    known = self.jobs.get(value)
-                    if known:
-                        self._current.wildcards = dict(known.wildcards)
-                        self._current.logs = self._current.logs or known.logs
-                        self._current.inputs = self._current.inputs or known.inputs
-                        self._current.cluster_jobid = known.cluster_jobid
-            elif key == "message":
-                self._current.message = "" if value == "None" else value.strip()
-            elif key == "wildcards":
-                self._current.wildcards = dict(
-                    part.split("=", 1) for part in value.split(", ") if "=" in part
-                )
-            elif key == "input":
-                self._current.inputs = [part.strip() for part in value.split(", ") if part.strip()]
-            elif key == "log":
-                listed = value.split(" (check")[0]
-                self._current.logs = [part.strip() for part in listed.split(", ") if part.strip()]
-            return
-        if m := _FINISHED.match(line):
-            started = self.running.pop(m["jobid"], None)
-            took = None if started is None else self.clock() - started
-            self._pending.append((self.jobs.get(m["jobid"]), took))
-            return
-        if m := _PROGRESS.match(line):
-            finished, self._pending = self._pending or [(None, None)], []
-            shown = [
-                (job, took)
-                for job, took in finished
-                if job is None or job.rule not in _HIDDEN_RULES
-            ]
-            self._hidden_done += len(finished) - len(shown)
-            # Steps the user sees: Snakemake's counts without the hidden jobs, so
-            # that a finished run ends at [N/N] (also a resumed one).
-            self.done = int(m["done"]) - self._hidden_done
-            self.total = int(m["total"]) - self._hidden_total
-            width = len(str(self.total))
-            for n, (job, took) in enumerate(shown, start=self.done - len(shown) + 1):
-                label = job.label() if job else "a step"
-                duration = "" if took is None else f" ({format_duration(took)})"
-                self.echo(f"[{n:>{width}}/{self.total}] done  {label}{duration}")
+
+    def _announced(self, event: Mapping[str, Any]) -> None:
+        job = _job_of(event)
+        if event.get("indent"):
+            self._group.append(job)
+        else:
+            self._group = [job]
+        self.jobs[job.jobid] = job
+        self.running[job.jobid] = self.clock()
+
+    def _failed(self, event: Mapping[str, Any]) -> None:
+        job = _job_of(event)
+        job.message = str(event.get("rule_msg") or "").strip()
+        self.running.pop(job.jobid, None)
+        known = self.jobs.get(job.jobid)
+        if known:
+            job.wildcards = job.wildcards or dict(known.wildcards)
+            job.logs = job.logs or known.logs
+            job.inputs = job.inputs or known.inputs
+            job.cluster_jobid = known.cluster_jobid
+        self.failed.append(job)
+
+    def _progress(self, done: int, total: int) -> None:
+        finished, self._pending = self._pending or [(None, None)], []
+        shown = [
+            (job, took) for job, took in finished if job is None or job.rule not in _HIDDEN_RULES
+        ]
+        self._hidden_done += len(finished) - len(shown)
+        # Steps the user sees: Snakemake's counts without the hidden jobs, so
+        # that a finished run ends at [N/N] (also a resumed one).
+        self.done = done - self._hidden_done
+        self.total = total - self._hidden_total
+        width = len(str(self.total))
+        for n, (job, took) in enumerate(shown, start=self.done - len(shown) + 1):
+            label = job.label() if job else "a step"
+            duration = "" if took is None else f" ({format_duration(took)})"
+            self.echo(f"[{n:>{width}}/{self.total}] done  {label}{duration}")
 
     def heartbeat(self, min_seconds: float = HEARTBEAT_MIN_AGE) -> None:
         """Show the steps running for at least ``min_seconds``: the longest few, then a count.
@@ -206,7 +189,7 @@ class ProgressParser:
         """
         now = self.clock()
         long = sorted(
-            ((now - started, jobid) for jobid, started in self.running.items()),
+            ((now - started, jobid) for jobid, started in list(self.running.items())),
             reverse=True,
         )
         long = [(age, jobid) for age, jobid in long if age >= min_seconds and jobid in self.jobs]
@@ -214,33 +197,31 @@ class ProgressParser:
         for jobid in shown[:_HEARTBEAT_SHOWN]:
             job = self.jobs[jobid]
             where = f" [SLURM job {job.cluster_jobid}]" if job.cluster_jobid else ""
-            age = format_duration(now - self.running[jobid], coarse=True)
+            age = format_duration(now - self.running.get(jobid, now), coarse=True)
             self.echo(f"… running {age}: {job.label()}{where}")
         if len(shown) > _HEARTBEAT_SHOWN:
             self.echo(f"… and {len(shown) - _HEARTBEAT_SHOWN} more step(s) running")
 
-    def _count_jobs(self, line: str) -> bool:
-        """Read Snakemake's 'Job stats' table: how many jobs of each rule it plans."""
-        if _JOB_STATS.match(line):
-            self._job_counts = {}
-            return True
-        if self._job_counts is None:
-            return False
-        m = _JOB_COUNT.match(line.strip())
-        if m is None:
-            if line.startswith(("job ", "---")):  # the table's head
-                return True
-            self._job_counts = None  # not the table after all: read the line as usual
-            return False
-        if m["rule"] == "total":
-            self._hidden_total = sum(
-                n for rule, n in self._job_counts.items() if rule in _HIDDEN_RULES
-            )
-            self.planned = int(m["count"]) - self._hidden_total
-            self._job_counts = None
-        else:
-            self._job_counts[m["rule"]] = int(m["count"])
-        return True
+    def _count_jobs(self, stats: Mapping[str, Any]) -> None:
+        """Snakemake's job counts by rule (its 'Job stats'): how many steps it plans."""
+        counts = {str(rule): int(n) for rule, n in stats.items()}
+        self._hidden_total = sum(n for rule, n in counts.items() if rule in _HIDDEN_RULES)
+        self.planned = counts.get("total", 0) - self._hidden_total
+
+
+def _job_of(event: Mapping[str, Any]) -> Job:
+    """The step an announcement or a failure names."""
+
+    def files(key: str) -> list[str]:
+        return [_FILE_NOTE.sub("", str(f)).strip() for f in event.get(key) or [] if str(f).strip()]
+
+    return Job(
+        str(event.get("rule_name", "")),
+        jobid=str(event.get("jobid", "")),
+        wildcards={str(k): str(v) for k, v in (event.get("wildcards") or {}).items()},
+        logs=files("log"),
+        inputs=files("input"),
+    )
 
 
 def format_duration(seconds: float, coarse: bool = False) -> str:
@@ -273,11 +254,11 @@ def run_workflow(
         RunError: If another run holds the output directory.
     """
     outdir.mkdir(parents=True, exist_ok=True)
-    state_dir = outdir / ".labpipe"
+    state_dir = outdir / layout.STATE_DIR
     state_dir.mkdir(exist_ok=True)
     with _exclusive(state_dir / "lock", outdir) as lock_fd:
         if not dry_run:
-            _write_state(state_dir / "run.json", cores)
+            _write_state(outdir / layout.RUN_STATE, cores)
         log_dir = outdir / "logs"
         log_dir.mkdir(exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -287,13 +268,13 @@ def run_workflow(
             *executor_args,
         ]
         if not dry_run:
-            remove_partials(outdir / "results")  # left by a killed run
+            remove_partials(outdir / layout.RESULTS)  # left by a killed run
         outcome = _stream(command, log_path, echo, dry_run, lock_fd)
         if outcome.returncode != 0 and not dry_run:
             # Before the step's .partial files are removed: they may be what filled the disk.
             logs = [log_path, *outcome.logs_of_failed(outdir)]
             outcome.out_of_space = out_of_space_problems(outdir, logs)
-            remove_partials(outdir / "results")
+            remove_partials(outdir / layout.RESULTS)
     if dry_run and outcome.returncode == 0:
         echo(dry_run_line(outcome.planned))
     return outcome
@@ -336,6 +317,9 @@ def snakemake_command(
         # over alignment, and it starts a solver process at every decision.
         "--scheduler",
         "greedy",
+        # Progress and failures come from the logger plugin's events, not from the text log.
+        "--logger",
+        PLUGIN_NAME,
     ]
     if dry_run:
         command += ["--dry-run", "--quiet", "rules"]
@@ -369,32 +353,42 @@ def _stream(
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     parser = ProgressParser(echo)
     tail: list[str] = []
+    # The logger plugin's events come through a pipe of their own (labpipe.run.progress_plugin).
+    events_in, events_out = os.pipe()
+    env[EVENTS_FD] = str(events_out)
     log = open(log_path, "w")  # noqa: SIM115 - closed below, where a full disk is no error
     with contextlib.ExitStack() as stack:
         stack.callback(_close_quietly, log)
-        process = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-            bufsize=1,
-            # The child keeps the run lock while it lives, so an orphaned
-            # Snakemake still blocks a second run on the same directory.
-            pass_fds=(lock_fd,),
-            preexec_fn=_die_with_parent,
-            # Its own process group, jobs included: an interrupt is passed on to
-            # all of them at once (see _stop_workflow), also when it did not come
-            # from a terminal; and nothing waits on the terminal's input.
-            start_new_session=True,
-            stdin=subprocess.DEVNULL,
-        )
+        stack.callback(os.close, events_in)
+        try:
+            process = subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=env,
+                bufsize=1,
+                # The child keeps the run lock while it lives, so an orphaned
+                # Snakemake still blocks a second run on the same directory.
+                pass_fds=(lock_fd, events_out),
+                preexec_fn=_die_with_parent,
+                # Its own process group, jobs included: an interrupt is passed on to
+                # all of them at once (see _stop_workflow), also when it did not come
+                # from a terminal; and nothing waits on the terminal's input.
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+            )
+        finally:
+            os.close(events_out)  # the child's copy is the only writer left
         assert process.stdout is not None
+        events = threading.Thread(
+            target=_read_events, args=(events_in, parser), name="labpipe-events", daemon=True
+        )
+        events.start()
         with _raise_on_sigterm(), _heartbeat(parser, enabled=not dry_run):
             try:
                 for line in _lines(process.stdout):
                     _write_quietly(log, line)
-                    parser.feed(line)
                     tail = [*tail[-39:], line.rstrip("\n")]
                     if dry_run:
                         echo(line.rstrip("\n"))
@@ -403,7 +397,21 @@ def _stream(
                 _stop_workflow(process, log)
                 raise RunInterrupted(signum) from None
         returncode = process.wait()
+        # The pipe ends with Snakemake; a job that kept a copy open must not hold labpipe.
+        events.join(timeout=_EVENTS_DRAIN_SECONDS)
     return RunOutcome(returncode, parser.failed, log_path, tail, parser.planned)
+
+
+def _read_events(fd: int, parser: ProgressParser) -> None:
+    """Feed the logger plugin's events to ``parser`` until Snakemake closes the pipe."""
+    with os.fdopen(fd, closefd=False, errors="replace") as stream:
+        for line in stream:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict):
+                parser.feed(event)
 
 
 @contextmanager

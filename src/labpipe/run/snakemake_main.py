@@ -1,6 +1,9 @@
-"""Run Snakemake's command line, with two fixes for how it stops and one for how it waits.
+"""Run Snakemake's command line, with labpipe's logger plugin, two fixes for how it stops
+and one for how it waits.
 
-labpipe's runner starts Snakemake as ``python -m labpipe.run.snakemake_main``.
+labpipe's runner starts Snakemake as ``python -m labpipe.run.snakemake_main``, which
+registers the logger plugin (``labpipe.run.progress_plugin``) that hands the runner
+the run's events.
 
 * Exit: Snakemake's job rate limiter starts a one-second ``threading.Timer`` after every
   scheduling round, and the interpreter waits for the last of them before it exits, so
@@ -91,8 +94,12 @@ def main() -> None:
     """Snakemake's ``main`` with the arguments this process was given."""
     from snakemake.cli import main as snakemake_main
 
+    from labpipe.run.progress_plugin import register
+
     patch_sigterm_handler()
     patch_reevaluation()
+    # `--logger labpipe`: the run's events for labpipe's progress (labpipe.run.runner).
+    register()
     try:
         snakemake_main()
         status: object = 0

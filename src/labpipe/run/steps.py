@@ -144,10 +144,10 @@ def annotate(
 
 @step.command("qc-summary")
 @click.option("--config", required=True, type=_FILE)
-@click.option("--qc-dir", required=True, type=_FILE)
+@click.option("--outdir", required=True, type=_FILE)
 @click.option("--out", required=True, type=_FILE)
 @click.option("--ledger-mqc", type=_FILE, default=None)
-def qc_summary(config: Path, qc_dir: Path, out: Path, ledger_mqc: Path | None) -> None:
+def qc_summary(config: Path, outdir: Path, out: Path, ledger_mqc: Path | None) -> None:
     """Every sample's QC figures in one table."""
     from labpipe.config.samplesheet import load_sample_sheet
     from labpipe.provenance.no_result import analysable
@@ -155,7 +155,7 @@ def qc_summary(config: Path, qc_dir: Path, out: Path, ledger_mqc: Path | None) -
 
     lab = _lab_config(config, None)
     units = analysable(load_sample_sheet(lab.samples, lab.platform))
-    write_qc_summary(units, qc_dir, out, ledger_mqc)
+    write_qc_summary(units, outdir, out, ledger_mqc)
 
 
 @step.command("multiqc-general-stats")
@@ -245,7 +245,7 @@ def input_checksums(config: Path, outdir: Path, out: Path) -> None:
 
     lab = _lab_config(config, outdir)
     units = analysable(load_sample_sheet(lab.samples, lab.platform))
-    write_text_atomic(out, json.dumps(checksums(config, lab, units), indent=2) + "\n")
+    write_text_atomic(out, json.dumps(checksums(config, lab, units, outdir), indent=2) + "\n")
 
 
 @step.command()
@@ -260,7 +260,7 @@ def manifest(config: Path, outdir: Path, out: Path) -> None:
 
     lab = _lab_config(config, outdir)
     units = analysable(load_sample_sheet(lab.samples, lab.platform))
-    write_manifest(config, lab, units, out)
+    write_manifest(config, lab, units, outdir, out)
 
 
 @step.command("indel-windows")
@@ -418,9 +418,41 @@ def check_pairs(sample: str, unit: str, fq1: Path, fq2: Path, out: Path, interle
     help="TEMPORARY FINAL: move every file named from TEMPORARY to the FINAL prefix.",
 )
 @click.option("--empty-ok", is_flag=True, help="Accept an empty placeholder as a BGZF output.")
+@click.option("--rule", default=None, help="The rule that ran, whose --tools are recorded.")
+@click.option("--tools", default="", help="TOOL,TOOL…: the tools the rule ran.")
 @click.argument("outputs", nargs=-1, required=True, type=_FILE)
-def finish(prefix: tuple[str, str] | None, empty_ok: bool, outputs: tuple[Path, ...]) -> None:
-    """Move each OUTPUT.partial into place once all are complete (BGZF: with their EOF block)."""
+def finish(
+    prefix: tuple[str, str] | None,
+    empty_ok: bool,
+    rule: str | None,
+    tools: str,
+    outputs: tuple[Path, ...],
+) -> None:
+    """Move each OUTPUT.partial into place once all are complete (BGZF: with their EOF block).
+
+    With ``--rule`` and ``--tools``, also record the tools' versions as this job's
+    environment has them (the run manifest lists them).
+    """
     from labpipe.core.atomic import finish_outputs
 
     finish_outputs(list(outputs), prefix or None, empty_ok)
+    if rule and tools:
+        _record_tools(rule, tools.split(","))
+
+
+@step.command("tool-versions")
+@click.option("--rule", required=True, help="The rule that ran the tools.")
+@click.argument("tools", nargs=-1, required=True)
+def tool_versions(rule: str, tools: tuple[str, ...]) -> None:
+    """Record the versions of the TOOLS a rule ran, as its environment has them."""
+    _record_tools(rule, list(tools))
+
+
+def _record_tools(rule: str, tools: list[str]) -> None:
+    # Jobs run in the output folder (Snakemake's --directory).
+    from labpipe.core.tools import record_tool_versions
+
+    try:
+        record_tool_versions(Path.cwd(), rule, tools)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None

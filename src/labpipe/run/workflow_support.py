@@ -6,19 +6,19 @@ Snakefile only wires stages together.
 
 from __future__ import annotations
 
+import os
 import re
-import shlex
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labpipe import __version__
-from labpipe.calling.filters import SoftFilter, soft_filters
-from labpipe.config.lab import AdapterPair, CallingConfig, LabConfig, TrimmingConfig
+from labpipe.config.lab import AdapterPair, LabConfig, TrimmingConfig
 from labpipe.config.samplesheet import Unit
 from labpipe.config.settings import stage_config_sha256
+from labpipe.core import layout
 
 if TYPE_CHECKING:
     from labpipe.qc.metrics import SampleQC
@@ -126,110 +126,8 @@ def aligner_command(aligner: str) -> str:
     if aligner == "minimap2":
         return "minimap2 -ax sr -t {threads} -K 100M -Y -R '{params.rg}' {input.index:q} -"
     if aligner == "bwa":
-        return "bwa mem -p -t {threads} -K 10000000 -Y -R '{params.rg}' {params.ref:q} -"
+        return "bwa mem -p -t {threads} -K 10000000 -Y -R '{params.rg}' {input.ref:q} -"
     raise ValueError(f"unknown aligner {aligner!r}")
-
-
-def caller_command(caller: str, indel_candidates: bool = False) -> str:
-    """The calling part of the variant pipeline (Snakemake placeholders), before ``norm``.
-
-    Both callers see the same padded regions, quality floors, depth cap and ploidy (the
-    rule's ``ploidy``/``ploidy_samples`` inputs for bcftools, ``cnv_map`` for freebayes),
-    so switching caller changes only the caller.
-
-    Args:
-        caller: ``bcftools`` or ``freebayes``.
-        indel_candidates: With bcftools, also write the sites where mpileup saw indel
-            candidates to ``{output.candidates}`` (where freebayes gives its second
-            opinion, :mod:`labpipe.calling.second_opinion`).
-    """
-    if caller == "freebayes":
-        # --limit-coverage downsamples like mpileup's -d; freebayes' -g would
-        # instead skip deep sites entirely and lose their variants.
-        return (
-            "freebayes -f {params.ref:q} -t {input.regions} -m {params.mapq} -q {params.baseq}"
-            " --limit-coverage {params.max_depth} --genotype-qualities"
-            " --cnv-map {input.cnv_map} {input.bam}"
-        )
-    if caller == "bcftools":
-        mpileup = (
-            "bcftools mpileup -f {params.ref:q} -R {input.regions} -q {params.mapq}"
-            " -Q {params.baseq} -d {params.max_depth} --indel-bias {params.indel_bias}"
-            " -a FORMAT/AD,FORMAT/DP -Ou {input.bam}"
-        )
-        if indel_candidates:
-            # tee's process substitution is waited for ($! is its pid), so the
-            # candidates are complete, and its failure fails the pipe. ({{ }} is
-            # Snakemake's escape for a brace.)
-            mpileup += (
-                " | {{ tee >(bcftools query -i 'INFO/INDEL=1' -f '%CHROM\\t%POS0\\t%END\\n'"
-                " > {output.candidates}.partial); wait $!; }}"
-            )
-        # Ploidy by position and the sample's sheet sex (labpipe.qc.sex): a male's chrX
-        # outside the PARs is haploid.
-        return mpileup + (
-            " | bcftools call -m -v -a GQ -P {params.prior}"
-            " --ploidy-file {input.ploidy} --samples-file {input.ploidy_samples} -Ou"
-        )
-    raise ValueError(f"unknown caller {caller!r}")
-
-
-#: The ``bcftools view`` stage (ending ``| ``) that keeps only records whose sample carries
-#: an ALT allele. Splitting a multi-allelic site leaves a 0/0 record for the allele the
-#: sample does not have, and a caller may write 0/0 or ./. records: none is a variant,
-#: and none may reach the VCF to pass the filters and be listed or counted as one.
-CARRIES_ALT_STAGE = "bcftools view -i 'GT~\"[1-9]\"' -Ou | "
-
-
-def second_opinion_command() -> str:
-    """freebayes for the second opinion: the caller's own command, in ``{output.windows}``."""
-    return caller_command("freebayes").replace("{input.regions}", "{output.windows}")
-
-
-def second_opinion_filters(calling: CallingConfig) -> list[SoftFilter]:
-    """The soft filters freebayes' indels must pass to count as its opinion."""
-    return soft_filters(replace(calling, caller="freebayes"))
-
-
-def filter_command(calling: CallingConfig, filters: list[SoftFilter] | None = None) -> str:
-    """The ``bcftools filter`` stages (each ending ``| ``) that apply :func:`soft_filters`
-    (or ``filters``)."""
-    return "".join(
-        f"bcftools filter -m + -s {f.name} -e {shlex.quote(f.expression)} -Ou | "
-        for f in (soft_filters(calling) if filters is None else filters)
-    )
-
-
-def sample_outputs(sample: str, annotate: bool) -> list[str]:
-    """The final files of one sample, relative to the output directory."""
-    outputs = [
-        f"results/bam/{sample}.bam",
-        f"results/bam/{sample}.bam.bai",
-        f"results/vcf/{sample}.vcf.gz",
-        f"results/vcf/{sample}.vcf.gz.tbi",
-        f"results/variants/{sample}.tsv",
-        f"results/qc/mosdepth/{sample}.mosdepth.summary.txt",
-        f"results/qc/bcftools/{sample}.bcftools_stats.txt",
-    ]
-    if annotate:
-        outputs += [
-            f"results/vcf/{sample}.annotated.vcf.gz",
-            f"results/vcf/{sample}.annotated.vcf.gz.tbi",
-        ]
-    return outputs
-
-
-def final_output_paths(samples: list[str], annotate: bool) -> list[str]:
-    """Everything ``rule all`` asks for, the run manifest last."""
-    paths: list[str] = []
-    for sample in samples:
-        paths += sample_outputs(sample, annotate)
-    paths += [
-        "results/qc/qc_summary.tsv",
-        "results/qc/multiqc_report.html",
-        "results/run_manifest.json",
-    ]
-    return paths
 
 
 def labpipe_header_lines(lab: LabConfig) -> str:
@@ -256,10 +154,20 @@ def labpipe_header_lines(lab: LabConfig) -> str:
 
 
 def write_qc_summary(
-    units: list[Unit], qc_dir: Path, out: Path, ledger_mqc: Path | None = None
+    units: list[Unit], outdir: Path, out: Path, ledger_mqc: Path | None = None
 ) -> None:
-    """Collect every sample's QC metrics into one table (and the read ledger for MultiQC)."""
+    """Collect every sample's QC metrics into one table (and the read ledger for MultiQC).
+
+    Args:
+        units: The units whose samples the table lists, in sheet order.
+        outdir: The run's output folder, whose QC files (:mod:`labpipe.core.layout`) are read.
+        out: The table to write.
+        ledger_mqc: Where to write the read ledger for MultiQC, if wanted.
+    """
     from labpipe.qc.metrics import collect_sample_qc, write_ledger_mqc, write_qc_table
+
+    def qc_file(template: str, **wildcards: str) -> Path:
+        return layout.in_outdir(outdir, template, **wildcards)
 
     rows = []
     for sample in dict.fromkeys(u.sample for u in units):
@@ -267,15 +175,15 @@ def write_qc_summary(
         rows.append(
             collect_sample_qc(
                 sample,
-                [qc_dir / "fastp" / f"{u.sample}.{u.unit}.fastp.json" for u in own],
-                qc_dir / "samtools" / f"{sample}.flagstat.json",
-                qc_dir / "samtools" / f"{sample}.stats.txt",
-                qc_dir / "mosdepth" / sample,
-                markdup_stats=qc_dir / "samtools" / f"{sample}.markdup.txt",
-                pair_counts=[qc_dir / "pairs" / f"{u.sample}.{u.unit}.pairs.json" for u in own],
+                [qc_file(layout.FASTP_JSON, sample=u.sample, unit=u.unit) for u in own],
+                qc_file(layout.FLAGSTAT_JSON, sample=sample),
+                qc_file(layout.SAMTOOLS_STATS, sample=sample),
+                qc_file(layout.MOSDEPTH_PREFIX, sample=sample),
+                markdup_stats=qc_file(layout.MARKDUP_STATS, sample=sample),
+                pair_counts=[qc_file(layout.PAIRS_JSON, sample=u.sample, unit=u.unit) for u in own],
             )
         )
-    rows = [with_sex_check(row, qc_dir / "sex" / f"{row.sample}.sex.json") for row in rows]
+    rows = [with_sex_check(row, qc_file(layout.SEX_JSON, sample=row.sample)) for row in rows]
     write_qc_table(rows, out)
     if ledger_mqc is not None:
         write_ledger_mqc(rows, ledger_mqc)
@@ -305,11 +213,20 @@ def with_sex_check(row: SampleQC, sex_json: Path) -> SampleQC:
     )
 
 
-def labpipe_command() -> str:
-    """How a rule runs ``labpipe …``: the same Python that runs the workflow."""
-    return f"{shlex.quote(sys.executable)} -m labpipe.cli"
+def labpipe_environment(config_path: Path, outdir: Path) -> dict[str, str]:
+    """What every job's environment adds, so that a rule's command reads as typed.
 
-
-def labpipe_step_command() -> str:
-    """How a rule runs ``labpipe step …``."""
-    return f"{labpipe_command()} step"
+    ``labpipe`` is found on PATH: the folder of the Python that runs the workflow
+    comes first (it holds labpipe's own scripts, and MultiQC); a rule's conda
+    environment, when ``--use-conda`` activates one, still goes before it.
+    ``LABPIPE_CONFIG`` and ``LABPIPE_OUTDIR`` are the absolute lab config and output folder.
+    """
+    here = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[0] != here:
+        path = os.pathsep.join([here, path]) if path else here
+    return {
+        "PATH": path,
+        "LABPIPE_CONFIG": str(config_path.resolve()),
+        "LABPIPE_OUTDIR": str(outdir.resolve()),
+    }

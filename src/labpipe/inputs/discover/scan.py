@@ -16,6 +16,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from labpipe.core import layout
 from labpipe.core.errors import UsageError
 from labpipe.inputs.discover.barcodes import BarcodeTable
 from labpipe.inputs.discover.discovery import Discovery, FileNote, absolute_path
@@ -143,7 +144,7 @@ def _fastq_files(root: Path, found: Discovery) -> list[Path]:
             dirnames[:] = []
             continue
         seen.add(real)
-        if (here / ".labpipe").is_dir():
+        if (here / layout.STATE_DIR).is_dir():
             found.skipped.append(
                 FileNote(
                     here,
