@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from labpipe.run import runner
+from labpipe.run import failures, runner
 
 SNAKEFILE = """\
 rule all:
@@ -57,7 +57,7 @@ def test_a_real_run_reports_steps_and_the_failed_one_through_the_plugin(tmp_path
         {"sample": "S2"},
         ["logs/work/S2.log"],
     )
-    message = runner.failure_message(outcome, outdir).render()
+    message = failures.failure_message(outcome, outdir).render()
     assert f"step 'work' failed for sample S2; read {outdir / 'logs/work/S2.log'}" in message
     assert "cannot read S2" in message
     # Snakemake's own text log is kept in full beside the events.

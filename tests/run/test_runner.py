@@ -9,13 +9,9 @@ from typing import Any
 import pytest
 
 from labpipe.run import runner
-from labpipe.run.runner import (
-    ProgressParser,
-    RunOutcome,
-    dry_run_line,
-    failure_message,
-    format_duration,
-)
+from labpipe.run.failures import failure_message
+from labpipe.run.progress import ProgressParser, RunOutcome, format_duration
+from labpipe.run.runner import dry_run_line
 
 
 def announced(

@@ -14,7 +14,7 @@ from labpipe.config.settings import load_config
 from labpipe.core.errors import InputFormatError, LabpipeError
 
 if TYPE_CHECKING:
-    from labpipe.run.runner import RunOutcome
+    from labpipe.run.progress import RunOutcome
 
 Echo = Callable[[str], None]
 
@@ -138,7 +138,8 @@ def run_pipeline(
     from labpipe.inputs.disk import estimate_space, require_space
     from labpipe.provenance.no_result import clear_no_result
     from labpipe.run.cluster import executor_arguments
-    from labpipe.run.runner import failure_message, run_workflow
+    from labpipe.run.failures import failure_message
+    from labpipe.run.runner import run_workflow
 
     checked = validate_inputs(config_path, outdir)
     if not use_conda:

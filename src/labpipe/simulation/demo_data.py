@@ -9,7 +9,9 @@ same seed gives byte-identical files. Regenerate with::
     labpipe simulate --outdir test_data --overwrite          # seed 20261123 (make test-data)
     labpipe simulate --outdir test_data --overwrite --check  # and the bcftools checks
 
-(:mod:`labpipe.simulation.demo_check` holds the checks).
+(:mod:`labpipe.simulation.demo_check` holds the checks). Over 400 lines on purpose: it is
+one job, writing the demo's files in order from one random stream, and cutting it would
+spread that order, which the committed bytes depend on, over several modules.
 """
 
 from __future__ import annotations
