@@ -60,7 +60,34 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
     if problems:
         raise InputFormatError(f"{config_path}: inputs cannot be used", problems)
     warnings += _interpretation_warnings(config)
-    return CheckedInputs(config, units, warnings + _sex_warnings(config, units))
+    warnings += _sex_warnings(config, units) + _install_warnings()
+    return CheckedInputs(config, units, warnings)
+
+
+def _install_warnings() -> list[str]:
+    """Said before a run: Python packages other than the locked, validated set.
+
+    The manifest records the comparison too, but a lab reads the terminal and the
+    report, so an install that drifted from the lock must not pass unseen.
+    """
+    from labpipe.core.errors import LabpipeError
+    from labpipe.provenance.lockcheck import check_environment
+
+    try:
+        compared = check_environment()
+    except LabpipeError as exc:
+        return [f"Python packages not checked against the lock: {exc.render()}"]
+    if compared.matches:
+        return []
+    found = [d.describe() for d in compared.differences]
+    if not compared.python_matches:
+        found.insert(0, compared.python_problem())
+    shown = "; ".join(found[:3]) + (f"; and {len(found) - 3} more" if len(found) > 3 else "")
+    return [
+        f"this install differs from {compared.lock.path.name} ({shown}): results do not come "
+        "from the validated set of packages; `labpipe doctor` lists every difference and "
+        "`make setup` installs the locked set"
+    ]
 
 
 def _alt_warnings(fasta: Path) -> list[str]:
