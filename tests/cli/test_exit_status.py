@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from labpipe.cli.main import EXIT_STATUS
+from labpipe.cli.main import EXIT_STATUS, _interrupted
 from labpipe.core.errors import LabpipeError
 from labpipe.run.runner import RunInterrupted
 from tests.builders import run_cli
@@ -65,3 +65,19 @@ def test_a_file_that_is_not_what_it_claims_exits_1(
     fasta.write_text("not a fasta\n")
     code, _, err = run_cli(["reference", "prepare", str(fasta)], capsys)
     assert (code, err.startswith("labpipe: error: ")) == (1, True)
+
+
+@pytest.mark.parametrize(
+    ("finished", "said"),
+    [
+        (False, "labpipe: interrupted; run the same command again to resume"),
+        (True, "labpipe: interrupted after the last step had finished; the results are complete"),
+    ],
+)
+def test_an_interruption_says_whether_the_results_are_complete(
+    finished: bool, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        _interrupted(RunInterrupted(signal.SIGINT, finished=finished))
+    assert stop.value.code == 130
+    assert said in capsys.readouterr().err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -253,3 +255,42 @@ def test_heartbeat_timer_speaks_while_a_step_runs(monkeypatch: pytest.MonkeyPatc
     count = len(echoed)
     time.sleep(0.15)
     assert len(echoed) == count  # stopped with the run
+
+
+# A stand-in for Snakemake that drops the first interrupt, as Snakemake does when the
+# signal arrives while its console handler writes a line, and stops at the next one.
+_DROPS_FIRST_INTERRUPT = """
+import signal, sys, time
+heard = []
+def on_interrupt(signum, frame):
+    heard.append(signum)
+    if len(heard) > 1:
+        print("Terminating processes on user request, this might take some time.", flush=True)
+        sys.exit(1)
+signal.signal(signal.SIGINT, on_interrupt)
+print("ready", flush=True)
+time.sleep(50)
+print("finished the whole run", flush=True)
+"""
+
+
+def test_an_interrupt_snakemake_drops_is_repeated_until_it_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "_REPEAT_INTERRUPT_SECONDS", 0.2)
+    process = subprocess.Popen(
+        [sys.executable, "-c", _DROPS_FIRST_INTERRUPT],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == "ready\n"
+    with open(tmp_path / "run.log", "w") as log:
+        runner._stop_workflow(process, log)
+    # Stopped by the repeated interrupt: not killed at the deadline, not run to its end.
+    assert process.returncode == 1
+    said = (tmp_path / "run.log").read_text()
+    assert runner.SNAKEMAKE_STOPPING in said
+    assert "finished the whole run" not in said

@@ -107,6 +107,13 @@ def main(argv: list[str] | None = None) -> Any:
 
 
 def _interrupted(stop: KeyboardInterrupt) -> NoReturn:
-    click.echo("labpipe: interrupted; run the same command again to resume", err=True)
+    if getattr(stop, "finished", False):
+        click.echo(
+            "labpipe: interrupted after the last step had finished; the results are"
+            " complete (run the same command again for the summary)",
+            err=True,
+        )
+    else:
+        click.echo("labpipe: interrupted; run the same command again to resume", err=True)
     # 130 for Ctrl-C, 143 for SIGTERM (labpipe.run.runner.RunInterrupted).
     sys.exit(getattr(stop, "exit_code", 130))

@@ -35,6 +35,9 @@ from labpipe.run.progress import HEARTBEAT_SECONDS, Echo, ProgressParser, RunOut
 _PR_SET_PDEATHSIG = 1
 _STOP_SECONDS = 60.0
 _EVENTS_DRAIN_SECONDS = 10.0
+_REPEAT_INTERRUPT_SECONDS = 1.0
+#: What Snakemake logs once an interrupt has reached its scheduler.
+SNAKEMAKE_STOPPING = "Terminating processes on user request"
 #: Snakemake's ``--logger`` name of labpipe's plugin (labpipe.run.progress_plugin), and the
 #: variable naming the file descriptor it writes the run's events to.
 PLUGIN_NAME = "labpipe"
@@ -200,7 +203,7 @@ def _stream(
             except KeyboardInterrupt as stop:
                 signum = stop.signum if isinstance(stop, RunInterrupted) else signal.SIGINT
                 _stop_workflow(process, log)
-                raise RunInterrupted(signum) from None
+                raise RunInterrupted(signum, finished=process.returncode == 0) from None
         returncode = process.wait()
         # The pipe ends with Snakemake; a job that kept a copy open must not hold labpipe.
         events.join(timeout=_EVENTS_DRAIN_SECONDS)
@@ -245,12 +248,14 @@ class RunInterrupted(KeyboardInterrupt):
     Attributes:
         signum: The signal.
         exit_code: 128 + the signal's number, as a shell reports a process it stopped.
+        finished: Snakemake had finished every step when the interrupt reached it.
     """
 
-    def __init__(self, signum: int) -> None:
+    def __init__(self, signum: int, finished: bool = False) -> None:
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
         self.exit_code = 128 + signum
+        self.finished = finished
 
 
 @contextmanager
@@ -275,12 +280,22 @@ def _stop_workflow(process: subprocess.Popen[str], log: IO[str]) -> None:
     """Interrupt Snakemake and its jobs, keep its last words in the log, wait for it.
 
     Snakemake stops its jobs and marks their outputs incomplete, so the next run
-    redoes them. If it has not stopped after a minute, or the user interrupts
-    again, the whole group is killed; the next run redoes what was running then.
+    redoes them. The interrupt is repeated every second until Snakemake says it
+    is stopping, as it can drop one. If it has not stopped after a minute, or the user
+    interrupts again, the whole group is killed; the next run redoes what was running then.
     """
 
     def kill(*_: object) -> None:
         _signal_group(process.pid, signal.SIGKILL)
+
+    stopping = threading.Event()
+
+    def repeat_until_heard() -> None:
+        # Snakemake drops an interrupt that arrives while it writes a log line (its
+        # console handler swallows KeyboardInterrupt) and then finishes the whole run.
+        while not stopping.wait(_REPEAT_INTERRUPT_SECONDS) and process.poll() is None:
+            with suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGINT)
 
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     for sig in previous:
@@ -288,13 +303,18 @@ def _stop_workflow(process: subprocess.Popen[str], log: IO[str]) -> None:
     deadline = threading.Timer(_STOP_SECONDS, kill)
     deadline.daemon = True
     deadline.start()
+    repeater = threading.Thread(target=repeat_until_heard, name="labpipe-stop", daemon=True)
     try:
         _signal_group(process.pid, signal.SIGINT)
+        repeater.start()
         assert process.stdout is not None
         for line in _lines(process.stdout):
+            if SNAKEMAKE_STOPPING in line:
+                stopping.set()
             _write_quietly(log, line)
         process.wait()
     finally:
+        stopping.set()
         deadline.cancel()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
