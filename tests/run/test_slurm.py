@@ -106,19 +106,26 @@ def variant_records(vcf: Path) -> list[str]:
         return [str(record) for record in handle]
 
 
-def _cancel_first_align(deadline: float) -> str:
-    """scancel the first alignment job SLURM runs; its SLURM job id."""
+def _cancel_first_align(deadline: float, workdir: Path) -> str:
+    """scancel the first alignment job of the run in ``workdir``; its SLURM job id.
+
+    Only this run's jobs (by their working directory): another run sharing the
+    SLURM (a second checkout's tests) must not have its jobs cancelled, nor this
+    test pass on theirs.
+    """
+    queue = ""
     while time.monotonic() < deadline:
         queue = subprocess.run(
-            ["squeue", "-h", "-o", "%i %k %T"], capture_output=True, text=True, check=False
+            ["squeue", "-h", "-o", "%i %k %T %Z"], capture_output=True, text=True, check=False
         ).stdout
         for line in queue.splitlines():
-            jobid, comment, state = line.split()
-            if "align" in comment and state == "RUNNING":
+            jobid, comment, state, folder = line.split(maxsplit=3)
+            mine = Path(folder).resolve() == workdir.resolve()
+            if mine and "align" in comment and state == "RUNNING":
                 subprocess.run(["scancel", jobid], check=True)
                 return jobid
         time.sleep(0.5)
-    raise AssertionError(f"no alignment job seen running in squeue:\n{queue}")
+    raise AssertionError(f"no alignment job of {workdir} seen running in squeue:\n{queue}")
 
 
 def test_demo_through_slurm_matches_a_local_run_and_survives_scancel(
@@ -139,7 +146,7 @@ def test_demo_through_slurm_matches_a_local_run_and_survives_scancel(
 
     # 1. Through SLURM, with one alignment job cancelled while it runs.
     run = _labpipe("run", str(slurm_config), "--cores", "2", "--executor", "slurm")
-    cancelled = _cancel_first_align(time.monotonic() + 180)
+    cancelled = _cancel_first_align(time.monotonic() + 180, slurm_dir)
     code, output = _finish(run)
     assert code == 1, output
     assert re.search(
