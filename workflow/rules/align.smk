@@ -32,11 +32,13 @@ rule align:
         runtime=lambda wc, threads: align_resources(REF, unit_fastqs(wc), threads).runtime,
     conda:
         str(ENVS / "align.yaml")
-    # `check-pairs --interleave` reads R1 and R2 once, checks that they hold the same
+    # `check-pairs` reads R1 and R2 once, checks that they hold the same
     # reads in the same order and counts them (the read ledger, labpipe.qc.metrics, starts from
     # this count, not from fastp's messages, which 0.23 misspells), passing the pairs on
     # as it goes: no step of its own that duplicate marking would wait for, and fastp
     # decompresses nothing. A unit whose files disagree fails here, before its BAM exists.
+    # It runs the fastp command given with --trim on consecutive parts of the reads
+    # (fastp 0.23 holds all it has read in memory; labpipe.qc.fastp_parts), and
     # fastp streams trimmed pairs (interleaved) straight into the aligner: no trimmed
     # FASTQ is compressed, written and read back, and no SAM is written. The aligner's
     # fixed batch size (bwa -K, minimap2 -K) keeps results independent of the thread
@@ -44,11 +46,12 @@ rule align:
     # (samtools markdup counts it exactly, and fastp's estimate takes 1 GB of memory).
     shell:
         "printf %s {params.plan.log_text:q} > {log.fastp}"
-        "; (labpipe step check-pairs --interleave --sample {wildcards.sample} --unit {wildcards.unit}"
-        " --fq1 {input.r1:q} --fq2 {input.r2:q} --out {output.pairs}.partial 2> {log.pairs}"
-        " | fastp --stdin --interleaved_in --stdout {params.plan.options}"
-        " --thread {threads} --dont_eval_duplication --report_title '{wildcards.sample} {wildcards.unit}'"
-        " --json {output.json}.partial --html {output.html}.partial 2>> {log.fastp}"
+        "; (labpipe step check-pairs --sample {wildcards.sample} --unit {wildcards.unit}"
+        " --fq1 {input.r1:q} --fq2 {input.r2:q} --out {output.pairs}.partial"
+        " --trim \"fastp --stdin --interleaved_in --stdout {params.plan.options}"
+        " --thread {threads} --dont_eval_duplication --report_title '{wildcards.sample} {wildcards.unit}'\""
+        " --trim-json {output.json}.partial --trim-html {output.html}.partial"
+        " --trim-log {log.fastp} 2> {log.pairs}"
         f" | {ALIGNER_COMMAND}"
         " | samtools fixmate -m -u - -"
         " | samtools sort -@ {threads} -m 512M -l 1 -T {params.tmp} -O bam -o {output.bam}.partial -)"

@@ -9,7 +9,8 @@ end together. The count of pairs is what the read ledger starts from
 (:mod:`labpipe.qc.metrics`): it is counted from the files, not taken from a tool.
 
 The alignment step reads the files through :func:`count_pairs` (``labpipe step
-check-pairs --interleave``), which passes the pairs on interleaved to fastp as it checks them: the
+check-pairs --trim``), which passes the pairs on interleaved to fastp as it checks them (in
+parts, :mod:`labpipe.qc.fastp_parts`): the
 files are read and decompressed once, and the check costs no step of its own that
 duplicate marking would wait for. Records are checked a block at a time; a block that
 fails is read again record by record (:func:`_exact_count`), which names the first
@@ -23,7 +24,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from labpipe.core.errors import InputFormatError
 from labpipe.core.records import read_record, write_record
@@ -122,8 +123,14 @@ def _mates(name1: bytes, name2: bytes) -> bool:
     )
 
 
+class PairSink(Protocol):
+    """Where checked pairs go: a binary stream, or fastp in parts (labpipe.qc.fastp_parts)."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
 def count_pairs(
-    sample: str, unit: str, fq1: Path, fq2: Path, interleave_to: BinaryIO | None = None
+    sample: str, unit: str, fq1: Path, fq2: Path, interleave_to: PairSink | None = None
 ) -> PairCount:
     """Read R1 and R2 side by side; count the pairs.
 

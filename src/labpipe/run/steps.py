@@ -392,15 +392,49 @@ def sex_regions(config: Path, fai: Path, targets: Path, out: Path) -> None:
     is_flag=True,
     help="Also write the pairs to standard output, interleaved, as they are checked.",
 )
-def check_pairs(sample: str, unit: str, fq1: Path, fq2: Path, out: Path, interleave: bool) -> None:
+@click.option(
+    "--trim",
+    "trim_command",
+    default=None,
+    help="A fastp command reading interleaved pairs on standard input: the pairs go through"
+    " it, in parts of bounded memory (labpipe.qc.fastp_parts), to standard output.",
+)
+@click.option("--trim-json", type=_FILE, default=None, help="fastp's --json report.")
+@click.option("--trim-html", type=_FILE, default=None, help="fastp's --html report.")
+@click.option("--trim-log", type=_FILE, default=None, help="fastp's messages, appended.")
+def check_pairs(
+    sample: str,
+    unit: str,
+    fq1: Path,
+    fq2: Path,
+    out: Path,
+    interleave: bool,
+    trim_command: str | None,
+    trim_json: Path | None,
+    trim_html: Path | None,
+    trim_log: Path | None,
+) -> None:
     """R1 and R2 hold the same reads in the same order: count the pairs."""
     from labpipe.core.errors import RunError
+    from labpipe.qc.fastp_parts import FastpInParts
     from labpipe.qc.read_pairs import count_pairs, write_pair_count
 
-    stdout = sys.stdout.buffer if interleave else None
+    trimmer = None
+    if trim_command is not None:
+        if trim_json is None or trim_html is None or trim_log is None:
+            raise click.UsageError("--trim needs --trim-json, --trim-html and --trim-log")
+        trimmer = FastpInParts(trim_command, trim_json, trim_html, trim_log)
+    stdout = trimmer or (sys.stdout.buffer if interleave else None)
     try:
-        count = count_pairs(sample, unit, fq1, fq2, interleave_to=stdout)
-        if stdout is not None:
+        try:
+            count = count_pairs(sample, unit, fq1, fq2, interleave_to=stdout)
+        except BaseException:
+            if trimmer is not None:
+                trimmer.abort()
+            raise
+        if trimmer is not None:
+            trimmer.close()
+        elif stdout is not None:
             stdout.flush()
     except BrokenPipeError:
         # The reader (fastp) stopped first; its own message says why. Standard output
