@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import html
 import json
+import re
 import shlex
 import subprocess
 from collections.abc import Sequence
@@ -163,7 +164,8 @@ def merge_reports(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
     ):
         if all(section in r for r in reports):
             merged[section] = _read_stats([r[section] for r in reports])
-    merged["command"] = first.get("command", "")
+    # The first part's command, naming the reports the merge writes (as one fastp would).
+    merged["command"] = re.sub(r"\.part1\b", "", str(first.get("command", "")))
     return merged
 
 
