@@ -60,6 +60,8 @@ def validate(config: Path) -> None:
         f"{config}: valid — {len(checked.samples)} sample(s), {len(checked.units)} unit(s), "
         f"output to {checked.config.output_dir}"
     )
+    if checked.pedigree.members:
+        click.echo(f"pedigree: {checked.pedigree.summary(checked.samples)}")
 
 
 @click.command()

@@ -244,6 +244,7 @@ class LabConfig:
     reference: ReferenceConfig
     targets: Path | None
     samples: Path
+    pedigree: Path | None
     platform: str
     output_dir: Path
     threads: int

@@ -3,8 +3,10 @@
 A tab-separated file with a header row. Required columns: ``sample``, ``unit``
 (lane or run unit), ``fq1``, ``fq2``; optional: ``platform`` (ILLUMINA or
 DNBSEQ), ``library`` and ``sex`` (male, female or unknown; M/F; any case: see
-:mod:`labpipe.qc.sex`). Relative FASTQ paths are resolved against the sheet's
-directory. Every problem is reported with its line number, all at once.
+:mod:`labpipe.qc.sex`), and the pedigree columns ``family``, ``father``, ``mother`` and
+``affected`` (read and checked by :mod:`labpipe.config.pedigree`). Relative FASTQ paths
+are resolved against the sheet's directory. Every problem is reported with its line
+number, all at once.
 """
 
 from __future__ import annotations
@@ -49,7 +51,9 @@ def parse_sex(text: str) -> str | None:
 
 
 REQUIRED_COLUMNS = ("sample", "unit", "fq1", "fq2")
-OPTIONAL_COLUMNS = ("platform", "library", "sex")
+#: The pedigree's columns (labpipe.config.pedigree reads and checks their values).
+FAMILY_COLUMNS = ("family", "father", "mother", "affected")
+OPTIONAL_COLUMNS = ("platform", "library", "sex", *FAMILY_COLUMNS)
 # Patient and specimen facts for the report's header; never used by the analysis.
 PATIENT_COLUMNS = (
     "patient_id",
@@ -89,6 +93,11 @@ class Unit:
     detected_platform: str | None = None
     # From the optional `sex` column (labpipe.qc.sex): male, female or unknown.
     sex: str = "unknown"
+    # The pedigree columns as written (labpipe.config.pedigree checks them); "" when absent.
+    family: str = ""
+    father: str = ""
+    mother: str = ""
+    affected: str = ""
 
     @property
     def read_group_id(self) -> str:
@@ -186,7 +195,7 @@ def load_sample_sheet(path: Path, default_platform: str = "ILLUMINA") -> list[Un
     problems += _sex_problems(units)
     # Caught here (validate), not first when a report is written: one sample's
     # disagreeing lines would otherwise stop every sample's report at the end of the run.
-    problems += _patient_values(parsed, PATIENT_COLUMNS)[1]
+    problems += _patient_values(parsed, (*PATIENT_COLUMNS, *FAMILY_COLUMNS))[1]
     if not rows[1:]:
         problems.append("the sample sheet has a header but no rows")
     if problems:
@@ -355,6 +364,10 @@ def _check_row(
         line=number,
         detected_platform=facts.platform if facts else None,
         sex=sex or "unknown",
+        family=row.get("family", ""),
+        father=row.get("father", ""),
+        mother=row.get("mother", ""),
+        affected=row.get("affected", ""),
     )
 
 

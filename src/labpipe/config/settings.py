@@ -368,6 +368,7 @@ def _file_problems(lab: LabConfig, root: yaml.Node | None) -> list[str]:
         (("reference", "par_regions"), lab.reference.par_regions, "PAR table"),
         (("targets",), lab.targets, "targets BED"),
         (("samples",), lab.samples, "sample sheet"),
+        (("pedigree",), lab.pedigree, "PED file"),
         (("annotation", "gff3"), lab.annotation.gff3, "annotation GFF3"),
     ]
     for keys, path, what in checks:

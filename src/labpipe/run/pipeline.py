@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labpipe.config.lab import LabConfig
+from labpipe.config.pedigree import Pedigree, load_pedigree
 from labpipe.config.samplesheet import Unit, load_sample_sheet, platform_warnings, samples_of
 from labpipe.config.settings import load_config
 from labpipe.core.errors import InputFormatError, LabpipeError
@@ -26,6 +27,8 @@ class CheckedInputs:
     config: LabConfig
     units: list[Unit]
     warnings: list[str]
+    #: The families (labpipe.config.pedigree); empty when every sample is a singleton.
+    pedigree: Pedigree = Pedigree()
 
     @property
     def samples(self) -> list[str]:
@@ -46,6 +49,7 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
 
     config = load_config(config_path, output_dir=outdir)
     units = load_sample_sheet(config.samples, config.platform)
+    pedigree = load_pedigree(units, config.samples, config.pedigree)
     fasta = config.reference.fasta
     aligner = config.alignment.aligner
     problems = index_problems(fasta, aligner)
@@ -61,7 +65,7 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
         raise InputFormatError(f"{config_path}: inputs cannot be used", problems)
     warnings += _interpretation_warnings(config)
     warnings += _sex_warnings(config, units) + _install_warnings()
-    return CheckedInputs(config, units, warnings)
+    return CheckedInputs(config, units, warnings, pedigree)
 
 
 def _install_warnings() -> list[str]:
