@@ -121,7 +121,7 @@ def test_header_problems(reads: Path) -> None:
     assert err.value.problems[0] == "line 1: missing column 'fq2'"
     assert err.value.problems[1].startswith(
         "line 1: unknown column 'read2'; known columns: sample, unit, fq1, fq2, platform,"
-        " library, sex, patient_id"
+        " library, sex, family, father, mother, affected, patient_id"
     )
     assert len(err.value.problems) == 2
 

@@ -209,6 +209,8 @@ def _sheet_members(units: list[Unit], sheet: Path, problems: list[str]) -> list[
     members = []
     for sample, unit in first.items():
         place = _place(sheet, unit.line)
+        # A name that cannot be used is not followed: its relations would only add echoes.
+        unusable = set(_NOT_GIVEN)
         for what, value in (
             ("family", unit.family),
             ("father", unit.father),
@@ -217,6 +219,7 @@ def _sheet_members(units: list[Unit], sheet: Path, problems: list[str]) -> list[
             problem = _name_problem(place, what, value)
             if problem:
                 problems.append(problem)
+                unusable.add(value)
         affected, known = parse_affected(unit.affected)
         if not known:
             problems.append(
@@ -235,8 +238,8 @@ def _sheet_members(units: list[Unit], sheet: Path, problems: list[str]) -> list[
             Member(
                 sample,
                 unit.family,
-                father=None if unit.father in _NOT_GIVEN else unit.father,
-                mother=None if unit.mother in _NOT_GIVEN else unit.mother,
+                father=None if unit.father in unusable else unit.father,
+                mother=None if unit.mother in unusable else unit.mother,
                 sex=unit.sex,
                 affected=affected,
                 line=unit.line,
@@ -278,6 +281,8 @@ def _ped_members(ped: Path, samples: set[str], problems: list[str]) -> list[Memb
                 problems.append(problem)
         if individual in _NOT_GIVEN:
             problems.append(f"{place}: the individual (column 2) is {individual!r}; name them")
+        if len(problems) > before:
+            continue  # a name that cannot be used: its relations would only add echoes
         if sex_code not in _PED_SEX:
             problems.append(f"{place}: sex {sex_code!r} is not one of 1 (male), 2 (female), 0")
         affected, known = parse_affected(phenotype)
@@ -292,14 +297,13 @@ def _ped_members(ped: Path, samples: set[str], problems: list[str]) -> list[Memb
                 f"{place}: '{individual}' is already on line {-other.line} (family "
                 f"'{other.family}'); a person is in one family, on one line"
             )
-        if len(problems) > before:
             continue
         member = Member(
             individual,
             family,
             father=None if father in _NOT_GIVEN else father,
             mother=None if mother in _NOT_GIVEN else mother,
-            sex=_PED_SEX[sex_code],
+            sex=_PED_SEX.get(sex_code, UNKNOWN),
             affected=affected,
             sequenced=individual in samples,
             line=-number,

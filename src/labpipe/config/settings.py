@@ -139,10 +139,21 @@ def config_sha256(lab: LabConfig) -> str:
     """A stable hash of the analysis a config asks for.
 
     Key order does not matter, and neither does ``output_dir``: the same
-    analysis written elsewhere has the same hash.
+    analysis written elsewhere has the same hash. Nor does a key added since that is
+    left at its null default (:data:`_NEW_NULL_KEYS`): an unchanged config keeps its hash.
     """
     document = lab.document
-    return _sha256_json({k: v for k, v in document.items() if k not in ("output_dir", "cluster")})
+    return _sha256_json(
+        {
+            k: v
+            for k, v in document.items()
+            if k not in ("output_dir", "cluster") and not (k in _NEW_NULL_KEYS and v is None)
+        }
+    )
+
+
+#: Top-level keys added after configs were in use whose null default asks for nothing new.
+_NEW_NULL_KEYS = ("pedigree",)
 
 
 def _sha256_json(value: Any) -> str:
