@@ -122,13 +122,28 @@ rule indel_second_opinion:
         " --empty-ok {output.bcf}) 2> {log}"
 
 
+# A member of a family called jointly (rules/call_family.smk) takes its calls from the
+# family's: the same pipeline after keeping its own column (`view -s -a`: the ALT alleles
+# it carries), so that the filters and the second opinion judge the sample's own reads.
 rule call_variants:
     input:
-        chunks=expand(layout.CHUNK_BCF, chunk=range(CHUNKS), allow_missing=True),
+        chunks=lambda wc: (
+            expand(layout.FAMILY_CHUNK_BCF, family=FAMILY_OF[wc.sample], chunk=range(CHUNKS))
+            if wc.sample in FAMILY_OF
+            else expand(layout.CHUNK_BCF, sample=wc.sample, chunk=range(CHUNKS))
+        ),
         ref=ancient(REF),
         fai=ancient(FAI),
         header=layout.VCF_HEADER,
-        second=layout.SECOND_OPINION_BCF if SECOND_OPINION else [],
+        second=lambda wc: (
+            []
+            if not SECOND_OPINION
+            else layout.path(
+                layout.MEMBER_OPINION_BCF, family=FAMILY_OF[wc.sample], sample=wc.sample
+            )
+            if wc.sample in FAMILY_OF
+            else layout.path(layout.SECOND_OPINION_BCF, sample=wc.sample)
+        ),
     output:
         vcf=layout.VCF,
         tbi=layout.TBI,
@@ -136,6 +151,7 @@ rule call_variants:
         # The chunks are temporary: once deleted, Snakemake cannot compare their
         # params, so the job that consumes them carries what they depend on.
         calling_sha256=STAGE_SHA["calling"],
+        subset=lambda wc: member_subset(wc.sample),
         filters=filter_command(CALLING),
         second=lambda wc, input: (
             f"labpipe step second-opinion --calls - --freebayes {shlex.quote(input.second)} | "
@@ -153,8 +169,8 @@ rule call_variants:
         str(ENVS / "call.yaml")
     # Chunks are in reference order, so plain concatenation keeps records sorted.
     shell:
-        "(bcftools concat -Ou {input.chunks}"
-        f" | bcftools norm -f {{input.ref:q}} -m -any -Ou | {CARRIES_ALT_STAGE}"
+        "(bcftools concat -Ou {input.chunks} | {params.subset}"
+        f"bcftools norm -f {{input.ref:q}} -m -any -Ou | {CARRIES_ALT_STAGE}"
         "{params.filters}{params.second}bcftools annotate -h {input.header:q} -Oz -o {output.vcf}.partial"
         " && bcftools index -t -f -o {output.tbi}.partial {output.vcf}.partial"
         " && labpipe step finish --rule call_variants --tools bcftools {output}) 2> {log}"

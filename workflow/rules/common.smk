@@ -28,6 +28,7 @@ from labpipe.provenance.no_result import analysable, read_no_result
 from labpipe.core.regions import calling_chunk_count
 from labpipe.core.resources import envs_dir
 from labpipe.config.samplesheet import load_sample_sheet, samples_of
+from labpipe.config.pedigree import load_pedigree, pedigree_sexes
 from labpipe.inputs.reference import index_files
 from labpipe.run.workflow_support import (
     aligner_command,
@@ -53,8 +54,18 @@ NO_RESULT = read_no_result(OUTDIR)
 UNITS = unit_table(analysable(SHEET_UNITS))
 SAMPLES = samples_of(list(UNITS.values()))
 SHEET_SAMPLES = samples_of(SHEET_UNITS)
-# The sample sheet's sex of each sample (labpipe.qc.sex): it sets the ploidy of chrX/chrY.
-SEX = {u.sample: u.sex for u in UNITS.values()}
+PEDIGREE = load_pedigree(SHEET_UNITS, LP.samples, LP.pedigree)
+# The sample sheet's sex of each sample (labpipe.qc.sex), or the PED file's where the sheet
+# gives none: it sets the ploidy of chrX/chrY.
+SEX = {s: sex for s, sex in pedigree_sexes(SHEET_UNITS, PEDIGREE).items() if s in SAMPLES}
+# Families called jointly (rules/call_family.smk): family -> its sequenced members still
+# analysable, in pedigree order; a family with one such member is called as a singleton.
+FAMILIES = {
+    family: members
+    for family in PEDIGREE.families()
+    if len(members := [s for s in PEDIGREE.sequenced_family_members(family) if s in SAMPLES]) > 1
+}
+FAMILY_OF = {sample: family for family, members in FAMILIES.items() for sample in members}
 PAR_FILE = str(LP.reference.par_regions) if LP.reference.par_regions else None
 # Rules run `labpipe …` by name, and name the config file and output folder as
 # "$LABPIPE_CONFIG" and "$LABPIPE_OUTDIR": the environment of every job (set here, so
@@ -103,6 +114,7 @@ wildcard_constraints:
     sample=name_pattern(SAMPLES),
     unit=name_pattern([u.unit for u in UNITS.values()]),
     chunk=r"\d+",
+    family=name_pattern(list(FAMILIES) or ["no-family"]),
 
 
 def unit_of(wildcards):
@@ -114,7 +126,7 @@ def units_of_sample(sample):
 
 
 def final_outputs():
-    return layout.final_outputs(SAMPLES, annotate=GFF3 is not None)
+    return layout.final_outputs(SAMPLES, annotate=GFF3 is not None, families=tuple(FAMILIES))
 
 
 def clinical_outputs():
@@ -127,6 +139,24 @@ def sample_fastqs(sample):
     return [fq for u in units_of_sample(sample) for fq in (u.fq1, u.fq2)]
 
 
+def family_fastqs(family):
+    """The FASTQs of a family's members: what sizes its joint calling jobs."""
+    return [fq for sample in FAMILIES[family] for fq in sample_fastqs(sample)]
+
+
+def family_files(template):
+    """An input function: ``template`` (with ``{sample}``) for each member of the family."""
+    return lambda wc: [layout.path(template, sample=s) for s in FAMILIES[wc.family]]
+
+
 def unit_fastqs(wildcards):
     u = unit_of(wildcards)
     return [u.fq1, u.fq2]
+
+
+def member_subset(sample):
+    """The stage (ending ``| ``) keeping a family member's own column of its family's calls;
+    nothing for a singleton."""
+    if sample not in FAMILY_OF:
+        return ""
+    return f"bcftools view -s {shlex.quote(sample)} -a -Ou | "

@@ -17,6 +17,10 @@ then change bcftools' indels in three ways
   misaligned copy beside a real one, which a haplotype caller does not make.
 
 SNVs are left as bcftools called them.
+
+The calls may hold several samples (a family called jointly, see workflow/rules/
+call_family.smk): a record counts when any sample carries its ALT, and an added indel
+takes each sample's genotype, depth and read counts from freebayes' record.
 """
 
 from __future__ import annotations
@@ -71,18 +75,19 @@ def _is_simple_indel(record: Record) -> bool:
 
 
 def carries_alt(record: Record) -> bool:
-    """Whether the record's (first) sample carries an ALT allele.
+    """Whether a sample of the record (any, for a family's) carries an ALT allele.
 
     A 0/0, 0, ./. or ./0 genotype is not a call of the variant, whatever its FILTER:
     freebayes writes such records, and splitting a multi-allelic site makes them. A
     record without samples or GT has nothing to say otherwise and counts as carrying it.
     """
-    if not len(record.samples):
+    if not len(record.samples) or "GT" not in record.format:
         return True
-    genotype = record.samples[0].get("GT") if "GT" in record.format else None
-    if genotype is None:
-        return True
-    return any(allele is not None and allele > 0 for allele in genotype)
+    return any(
+        allele is not None and allele > 0
+        for call in record.samples.values()
+        for allele in (call.get("GT") or ())
+    )
 
 
 def _passes(record: Record) -> bool:
@@ -132,10 +137,9 @@ def apply_second_opinion(calls: str, freebayes: Path | None, out: str) -> Opinio
         header = source.header
         _add_header_lines(header)
         rank = {str(name): i for i, name in enumerate(header.contigs)}
-        sample = next(iter(header.samples), None)
         opinion = _freebayes_indels(pysam, freebayes, rank)
         with pysam.VariantFile(out, "wb0" if out == "-" else "w", header=header) as sink:
-            merge = _Merge(header, sample, opinion, sink)
+            merge = _Merge(header, opinion, sink)
             for record in source:
                 if carries_alt(record):
                     merge.add_bcftools(rank[record.chrom], record)
@@ -183,10 +187,8 @@ class _Pending:
 class _Merge:
     """The streaming merge: bcftools' records in order, freebayes' indels slotted in."""
 
-    def __init__(
-        self, header: Any, sample: str | None, opinion: list[tuple[int, Key, _Call]], sink: Any
-    ) -> None:
-        self.header, self.sample, self.sink = header, sample, sink
+    def __init__(self, header: Any, opinion: list[tuple[int, Key, _Call]], sink: Any) -> None:
+        self.header, self.sink = header, sink
         self.counts = OpinionCounts()
         self.queue = opinion
         self.opinion = {key for _, key, _ in opinion}
@@ -240,7 +242,7 @@ class _Merge:
             self.next_opinion += 1
             if key in self.matched:
                 continue
-            self._push(rank, _new_record(self.header, self.sample, call), False)
+            self._push(rank, _new_record(self.header, call), False)
             self.counts.added += 1
 
     def _push(self, rank: int, record: Record, bcftools_only: bool) -> None:
@@ -311,6 +313,17 @@ def _quiet(pysam: Any) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
+class _Genotype:
+    """One sample's part of a freebayes record."""
+
+    sample: str
+    gt: tuple[int | None, ...] | None
+    depth: int | None
+    ad: tuple[int | None, ...] | None
+    gq: float | None
+
+
+@dataclass(frozen=True)
 class _Call:
     chrom: str
     start: int
@@ -318,22 +331,22 @@ class _Call:
     alleles: tuple[str, ...]
     qual: float | None
     dp: int | None
-    gt: tuple[int | None, ...] | None
-    depth: int | None
-    ad: tuple[int | None, ...] | None
-    gq: float | None
+    genotypes: tuple[_Genotype, ...]
 
 
 def _snapshot(record: Record) -> _Call:
-    call = record.samples[0] if len(record.samples) else {}
+    def genotype(sample: str, call: Any) -> _Genotype:
+        def field(name: str) -> Any:
+            try:
+                return call[name]
+            except KeyError:
+                return None
 
-    def field(name: str) -> Any:
-        try:
-            return call[name]
-        except KeyError:
-            return None
+        ad = field("AD")
+        return _Genotype(
+            sample, field("GT"), field("DP"), tuple(ad) if ad is not None else None, field("GQ")
+        )
 
-    ad = field("AD")
     return _Call(
         record.chrom,
         record.start,
@@ -341,14 +354,11 @@ def _snapshot(record: Record) -> _Call:
         tuple(record.alleles),
         record.qual,
         record.info.get("DP"),
-        field("GT"),
-        field("DP"),
-        tuple(ad) if ad is not None else None,
-        field("GQ"),
+        tuple(genotype(str(name), call) for name, call in record.samples.items()),
     )
 
 
-def _new_record(header: Any, sample: str | None, call: _Call) -> Record:
+def _new_record(header: Any, call: _Call) -> Record:
     record = header.new_record(
         contig=call.chrom,
         start=call.start,
@@ -361,16 +371,24 @@ def _new_record(header: Any, sample: str | None, call: _Call) -> Record:
     record.info["CALLERS"] = "freebayes"
     if call.dp is not None and "DP" in header.info:
         record.info["DP"] = call.dp
-    if sample is not None:
+    samples = [str(s) for s in header.samples]
+    by_name = {g.sample: g for g in call.genotypes}
+    if len(samples) == 1 and call.genotypes:
+        # One sample: freebayes' one sample is it, whatever the read groups named it.
+        by_name = {samples[0]: call.genotypes[0]}
+    for sample in samples:
+        found = by_name.get(sample)
+        if found is None:
+            continue
         values = record.samples[sample]
-        if call.gt is not None:
-            values["GT"] = call.gt
-        if call.ad is not None and "AD" in header.formats:
-            values["AD"] = call.ad
-        if call.depth is not None and "DP" in header.formats:
-            values["DP"] = call.depth
-        if call.gq is not None and "GQ" in header.formats:
-            values["GQ"] = round(call.gq)
+        if found.gt is not None:
+            values["GT"] = found.gt
+        if found.ad is not None and "AD" in header.formats:
+            values["AD"] = found.ad
+        if found.depth is not None and "DP" in header.formats:
+            values["DP"] = found.depth
+        if found.gq is not None and "GQ" in header.formats:
+            values["GQ"] = round(found.gq)
     return record
 
 

@@ -71,6 +71,22 @@ SECOND_OPINION_BCF = "results/vcf/second_opinion/{sample}.freebayes.bcf"
 VCF = "results/vcf/{sample}.vcf.gz"
 TBI = "results/vcf/{sample}.vcf.gz.tbi"
 
+# Joint calling of a family's sequenced members (workflow/rules/call_family.smk): the
+# family VCF, and each member's VCF above derived from the same calls.
+FAMILY_PLOIDY = "results/family/ploidy/{family}.ploidy.txt"
+FAMILY_PLOIDY_SAMPLES = "results/family/ploidy/{family}.sex.txt"
+FAMILY_CNV_MAP = "results/family/ploidy/{family}.cnv_map.bed"
+FAMILY_CHUNK_BCF = "results/family/chunks/{family}.{chunk}.bcf"
+FAMILY_CHUNK_INDEL_SITES = "results/family/chunks/{family}.{chunk}.indel_sites.txt"
+FAMILY_SECOND_OPINION_WINDOWS = "results/family/second_opinion/{family}.windows.bed"
+#: freebayes' calls for the whole family, as it wrote them (before norm and filters).
+FAMILY_FREEBAYES_BCF = "results/family/second_opinion/{family}.freebayes.bcf"
+#: Its opinion on the family's calls, and on one member's (normalised, soft-filtered).
+FAMILY_OPINION_BCF = "results/family/second_opinion/{family}.opinion.bcf"
+MEMBER_OPINION_BCF = "results/family/second_opinion/{family}.{sample}.opinion.bcf"
+FAMILY_VCF = "results/family/{family}.vcf.gz"
+FAMILY_TBI = "results/family/{family}.vcf.gz.tbi"
+
 # Annotation.
 ANNOTATION_SOURCES = "results/annotation/sources.json"
 CSQ_VCF = "results/vcf/{sample}.csq.vcf.gz"
@@ -106,6 +122,11 @@ def path(template: str, **wildcards: str) -> str:
     return template.format(**wildcards)
 
 
+def family_vcf(family: str) -> str:
+    """A family's joint VCF: every sequenced member, in pedigree order."""
+    return path(FAMILY_VCF, family=family)
+
+
 def sample_outputs(sample: str, annotate: bool) -> list[str]:
     """The final files of one sample."""
     templates = [BAM, BAI, VCF, TBI, VARIANTS_TSV, MOSDEPTH_SUMMARY, BCFTOOLS_STATS]
@@ -114,9 +135,15 @@ def sample_outputs(sample: str, annotate: bool) -> list[str]:
     return [path(t, sample=sample) for t in templates]
 
 
-def final_outputs(samples: list[str], annotate: bool) -> list[str]:
-    """Everything ``rule all`` asks for besides the clinical outputs, the manifest last."""
+def final_outputs(
+    samples: list[str], annotate: bool, families: tuple[str, ...] = ()
+) -> list[str]:
+    """Everything ``rule all`` asks for besides the clinical outputs, the manifest last.
+
+    ``families``: the families called jointly, whose VCFs are outputs too.
+    """
     paths = [p for sample in samples for p in sample_outputs(sample, annotate)]
+    paths += [p for f in families for p in (family_vcf(f), path(FAMILY_TBI, family=f))]
     return [*paths, QC_SUMMARY, MULTIQC_HTML, MANIFEST]
 
 

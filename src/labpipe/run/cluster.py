@@ -58,6 +58,13 @@ GROUPS: Mapping[str, tuple[str, ...]] = {
         "indel_second_opinion",
         "call_variants",
         "bcftools_stats",
+        # A family's joint calling (workflow/rules/call_family.smk).
+        "family_ploidy",
+        "family_call_chunk",
+        "family_freebayes",
+        "member_opinion",
+        "family_opinion",
+        "family_vcf",
     ),
     "bam_qc": ("samtools_stats", "mosdepth", "sex_depth", "sex_check"),
     "annotation": ("bcftools_csq", "roh_allele_frequencies", "bcftools_roh", "annotate"),
