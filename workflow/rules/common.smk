@@ -60,11 +60,7 @@ PEDIGREE = load_pedigree(SHEET_UNITS, LP.samples, LP.pedigree)
 SEX = {s: sex for s, sex in pedigree_sexes(SHEET_UNITS, PEDIGREE).items() if s in SAMPLES}
 # Families called jointly (rules/call_family.smk): family -> its sequenced members still
 # analysable, in pedigree order; a family with one such member is called as a singleton.
-FAMILIES = {
-    family: members
-    for family in PEDIGREE.families()
-    if len(members := [s for s in PEDIGREE.sequenced_family_members(family) if s in SAMPLES]) > 1
-}
+FAMILIES = PEDIGREE.joint_families(SAMPLES)
 FAMILY_OF = {sample: family for family, members in FAMILIES.items() for sample in members}
 PAR_FILE = str(LP.reference.par_regions) if LP.reference.par_regions else None
 # Rules run `labpipe …` by name, and name the config file and output folder as

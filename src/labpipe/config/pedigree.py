@@ -109,12 +109,22 @@ class Pedigree:
         member = self.member(sample)
         return member is not None and len(self.sequenced_family_members(member.family)) > 1
 
+    def joint_families(self, samples: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """Families called jointly: family -> its sequenced members among ``samples``, in
+        pedigree order; a family with fewer than two of them is called as singletons."""
+        present = set(samples)
+        found = {
+            family: tuple(s for s in self.sequenced_family_members(family) if s in present)
+            for family in self.families()
+        }
+        return {family: members for family, members in found.items() if len(members) > 1}
+
     def summary(self, samples: Iterable[str]) -> str:
         """One line for ``labpipe validate``: families, trios, singletons of ``samples``."""
         samples = list(samples)
         families = self.families()
-        singletons = [s for s in samples if not self.is_family_sample(s)]
-        joint = [f for f in families if len(self.sequenced_family_members(f)) > 1]
+        joint = self.joint_families(samples)
+        singletons = [s for s in samples if not any(s in m for m in joint.values())]
         named = ", ".join(
             f"{f} ({len(self.sequenced_family_members(f))} sequenced of {len(members)})"
             for f, members in families.items()

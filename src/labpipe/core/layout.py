@@ -135,9 +135,7 @@ def sample_outputs(sample: str, annotate: bool) -> list[str]:
     return [path(t, sample=sample) for t in templates]
 
 
-def final_outputs(
-    samples: list[str], annotate: bool, families: tuple[str, ...] = ()
-) -> list[str]:
+def final_outputs(samples: list[str], annotate: bool, families: tuple[str, ...] = ()) -> list[str]:
     """Everything ``rule all`` asks for besides the clinical outputs, the manifest last.
 
     ``families``: the families called jointly, whose VCFs are outputs too.

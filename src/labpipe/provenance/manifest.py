@@ -16,6 +16,7 @@ import hashlib
 import json
 import platform
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,12 @@ def input_checksums(
 
 
 def write_manifest(
-    config_path: Path, config: LabConfig, units: list[Unit], outdir: Path, out: Path
+    config_path: Path,
+    config: LabConfig,
+    units: list[Unit],
+    outdir: Path,
+    out: Path,
+    families: Mapping[str, tuple[str, ...]] | None = None,
 ) -> dict[str, Any]:
     """Write the run manifest atomically and return it.
 
@@ -112,6 +118,8 @@ def write_manifest(
         units: The sample sheet's units.
         outdir: The run's output folder: outputs are listed relative to it.
         out: Where to write, normally ``results/run_manifest.json`` in ``outdir``.
+        families: The families called jointly and their members
+            (:meth:`labpipe.config.pedigree.Pedigree.joint_families`).
     """
     inputs = input_checksums(config_path, config, units, outdir)
     outputs = {
@@ -143,6 +151,12 @@ def write_manifest(
         "samples": sorted({u.sample for u in units}),
         # Samples of the sheet that failed in this run, with the step and log (no results).
         "no_result": read_no_result(outdir),
+        # Families called jointly: their VCF (a multi-sample call of the members, in this
+        # order) and the members, whose own VCFs are cut from it.
+        "families": {
+            family: {"vcf": layout.family_vcf(family), "samples": list(members)}
+            for family, members in (families or {}).items()
+        },
         "read_groups": [u.read_group().replace("\\t", "\t") for u in units],
         # The tools the rules ran, as each rule's own environment had them: under
         # --use-conda the conda environments' tools, not those on labpipe's PATH.

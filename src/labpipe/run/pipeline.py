@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +28,7 @@ class CheckedInputs:
     units: list[Unit]
     warnings: list[str]
     #: The families (labpipe.config.pedigree); empty when every sample is a singleton.
-    pedigree: Pedigree = Pedigree()
+    pedigree: Pedigree = field(default_factory=Pedigree)
 
     @property
     def samples(self) -> list[str]:

@@ -255,13 +255,16 @@ def input_checksums(config: Path, outdir: Path, out: Path) -> None:
 @click.option("--out", required=True, type=_FILE)
 def manifest(config: Path, outdir: Path, out: Path) -> None:
     """The run manifest: versions, parameters, checksums, times."""
-    from labpipe.config.samplesheet import load_sample_sheet
+    from labpipe.config.pedigree import load_pedigree
+    from labpipe.config.samplesheet import load_sample_sheet, samples_of
     from labpipe.provenance.manifest import write_manifest
     from labpipe.provenance.no_result import analysable
 
     lab = _lab_config(config, outdir)
-    units = analysable(load_sample_sheet(lab.samples, lab.platform))
-    write_manifest(config, lab, units, outdir, out)
+    sheet = load_sample_sheet(lab.samples, lab.platform)
+    units = analysable(sheet)
+    families = load_pedigree(sheet, lab.samples, lab.pedigree).joint_families(samples_of(units))
+    write_manifest(config, lab, units, outdir, out, families)
 
 
 @step.command("indel-windows")
