@@ -42,7 +42,7 @@ def test_every_template_is_under_its_folder_and_names_only_known_wildcards() -> 
     }
     for name, value in templates.items():
         assert value.startswith((layout.RESULTS, layout.STATE_DIR, "../")), name
-        assert set(re.findall(r"{(\w+)}", value)) <= {"sample", "unit", "chunk"}, name
+        assert set(re.findall(r"{(\w+)}", value)) <= {"sample", "unit", "chunk", "family"}, name
     # One name per file: no two templates spell the same path.
     assert len(set(templates.values())) == len(templates)
 

@@ -25,6 +25,8 @@ rule family_ploidy:
     resources:
         mem_mb=SMALL_MEM_MB,
         runtime=SMALL_RUNTIME_MIN,
+    conda:
+        str(ENVS / "call.yaml")
     # The ploidy file depends on the reference only (every member's is the same); the
     # samples file and freebayes' copy-number map hold one line per member.
     shell:
