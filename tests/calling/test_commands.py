@@ -12,6 +12,7 @@ from labpipe.calling.commands import (
     CARRIES_ALT_STAGE,
     caller_command,
     filter_command,
+    member_column_stage,
     second_opinion_command,
     second_opinion_filters,
 )
@@ -161,3 +162,36 @@ def test_the_calling_path_drops_every_reference_only_genotype(tmp_path: Path) ->
         ("10", "C", "1/1"),
         ("11", "G", "1/1"),
     ]
+
+
+FAMILY_VCF = (
+    "##fileformat=VCFv4.2\n##contig=<ID=c,length=100>\n"
+    '##FORMAT=<ID=GT,Number=1,Type=String,Description="genotype">\n'
+    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tMUM\tKID\n"
+    "c\t1\t.\tA\tC\t50\tPASS\t.\tGT\t0/1\t0/0\n"
+    "c\t2\t.\tA\tC,G\t50\tPASS\t.\tGT\t0/1\t0/2\n"
+    "c\t3\t.\tA\tC\t50\tPASS\t.\tGT\t0/0\t1/1\n"
+)
+
+
+@pytest.mark.skipif(shutil.which("bcftools") is None, reason="bcftools not installed")
+def test_a_members_calls_are_its_own_column_and_alleles(tmp_path: Path) -> None:
+    """A family member's VCF: its column, the ALT alleles it carries, none it does not."""
+    assert member_column_stage(None) == ""
+    vcf = tmp_path / "family.vcf"
+    vcf.write_text(FAMILY_VCF)
+    stage = member_column_stage("KID")
+    carries = CARRIES_ALT_STAGE.removesuffix(" | ").replace("-Ou", "-Ov")
+    done = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"set -o pipefail; bcftools view -Ou {vcf} | {stage}"
+            f"bcftools norm -m -any -Ou | {carries} -H",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    kept = [line.split("\t")[1:5] + line.split("\t")[9:] for line in done.stdout.splitlines()]
+    assert kept == [["2", ".", "A", "G", "0/1"], ["3", ".", "A", "C", "1/1"]]

@@ -232,3 +232,33 @@ def test_reference_only_genotypes_never_come_out_as_variants(tmp_path: Path) -> 
     for record in pysam.VariantFile(str(out)):
         genotype = record.samples["S1"]["GT"]
         assert any(a is not None and a > 0 for a in genotype), (record.pos, genotype)
+
+
+def test_a_family_record_counts_when_any_member_carries_it_and_added_indels_keep_each_member(
+    tmp_path: Path,
+) -> None:
+    """A family's calls (two members): the freebayes columns are matched by name, in any order."""
+    bcftools_header = BCFTOOLS_HEADER.replace("\tS1\n", "\tMUM\tKID\n")
+    freebayes_header = FREEBAYES_HEADER.replace("\tS1\n", "\tKID\tMUM\n")
+    calls = write_vcf(
+        tmp_path / "calls.vcf",
+        bcftools_header,
+        [
+            "chr1 100 . A G 50 PASS DP=60 GT:DP:AD:GQ 0/0:30:30,0:60 0/1:30:15,15:60",
+            "chr1 300 . C T 50 PASS DP=60 GT:DP:AD:GQ 0/0:30:30,0:60 0/0:30:30,0:60",
+        ],
+    )
+    opinion = write_vcf(
+        tmp_path / "freebayes.vcf",
+        freebayes_header,
+        ["chr1 200 . AT A 80 PASS DP=50 GT:GQ:DP:AD 0/1:40.4:24:12,12 0/0:50.2:26:26,0"],
+    )
+    out = tmp_path / "merged.vcf"
+    counts = apply_second_opinion(str(calls), opinion, str(out))
+    assert (counts.added, counts.not_variants) == (1, 1)
+    with pysam.VariantFile(str(out)) as handle:
+        found = {r.pos: r for r in handle}
+    assert sorted(found) == [100, 200]
+    added = found[200].samples
+    assert (added["KID"]["GT"], added["KID"]["DP"], added["KID"]["AD"]) == ((0, 1), 24, (12, 12))
+    assert (added["MUM"]["GT"], added["MUM"]["DP"], added["MUM"]["GQ"]) == ((0, 0), 26, 50)

@@ -19,6 +19,7 @@ from labpipe.calling.commands import (
     CARRIES_ALT_STAGE,
     caller_command,
     filter_command,
+    member_column_stage,
     second_opinion_command,
     second_opinion_filters,
 )
@@ -151,8 +152,6 @@ def unit_fastqs(wildcards):
 
 
 def member_subset(sample):
-    """The stage (ending ``| ``) keeping a family member's own column of its family's calls;
-    nothing for a singleton."""
-    if sample not in FAMILY_OF:
-        return ""
-    return f"bcftools view -s {shlex.quote(sample)} -a -Ou | "
+    """The stage keeping a family member's own column of its family's calls (none for a
+    singleton: its calls are its own)."""
+    return member_column_stage(sample if sample in FAMILY_OF else None)

@@ -67,6 +67,18 @@ def caller_command(caller: str, indel_candidates: bool = False) -> str:
 CARRIES_ALT_STAGE = "bcftools view -i 'GT~\"[1-9]\"' -Ou | "
 
 
+def member_column_stage(sample: str | None) -> str:
+    """The ``bcftools view`` stage (ending ``| ``) that keeps one family member's column of
+    the family's calls, and only the ALT alleles it carries; nothing for a singleton (None).
+
+    What follows (norm, :data:`CARRIES_ALT_STAGE`, the soft filters, the second opinion) is
+    then a singleton's pipeline: it judges the member's own genotype, depth and reads.
+    """
+    if sample is None:
+        return ""
+    return f"bcftools view -s {shlex.quote(sample)} -a -Ou | "
+
+
 def second_opinion_command() -> str:
     """freebayes for the second opinion: the caller's own command, in ``{output.windows}``."""
     return caller_command("freebayes").replace("{input.regions}", "{output.windows}")
