@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -205,7 +205,15 @@ def run_pipeline(
             again = functools.partial(
                 run_workflow, config_path, target, cores, False, use_conda, echo, executor_args
             )
-            failure = _finish_without_failed(outcome, target, checked.samples, failure, again, echo)
+            failure = _finish_without_failed(
+                outcome,
+                target,
+                checked.samples,
+                failure,
+                again,
+                echo,
+                checked.pedigree.joint_families(checked.samples),
+            )
             _echo_run_summary(target, checked.samples, echo)
         raise failure
     if not dry_run:
@@ -222,6 +230,7 @@ def _finish_without_failed(
     failure: LabpipeError,
     run_again: Callable[[], RunOutcome],
     echo: Echo,
+    families: Mapping[str, tuple[str, ...]] | None = None,
 ) -> LabpipeError:
     """After samples failed: build the others' reports, QC and index without them.
 
@@ -230,7 +239,7 @@ def _finish_without_failed(
     """
     from labpipe.provenance.no_result import record_no_result
 
-    reasons = failed_samples(outcome)
+    reasons = failed_samples(outcome, families)
     if not reasons or not set(reasons) < set(samples):
         return failure  # nothing per sample failed, or nothing is left to report
     record_no_result(outdir, reasons)
@@ -250,14 +259,23 @@ def _finish_without_failed(
     return failure
 
 
-def failed_samples(outcome: RunOutcome) -> dict[str, str]:
-    """Samples whose own steps failed, each with the first failed step and its log."""
+def failed_samples(
+    outcome: RunOutcome, families: Mapping[str, tuple[str, ...]] | None = None
+) -> dict[str, str]:
+    """Samples whose own steps failed, each with the first failed step and its log.
+
+    A failed step of a family called jointly (``families``: family -> members) fails
+    every member of it.
+    """
     reasons: dict[str, str] = {}
     for job in outcome.failed:
+        family = job.wildcards.get("family")
         sample = job.wildcards.get("sample")
-        if sample and sample not in reasons:
-            logs = " and ".join(job.logs) or str(outcome.log_path)
-            reasons[sample] = f"step '{job.rule}' failed, see {logs}"
+        members = (families or {}).get(family, ()) if family else ()
+        for name in [sample] if sample else members:
+            if name not in reasons:
+                logs = " and ".join(job.logs) or str(outcome.log_path)
+                reasons[name] = f"step '{job.rule}' failed, see {logs}"
     return reasons
 
 

@@ -49,7 +49,8 @@ class Job:
 
     def label(self) -> str:
         """'bwa_mem PK001 L001' — the step and what it works on."""
-        parts = [self.wildcards[k] for k in ("sample", "unit") if k in self.wildcards]
+        keys = ("family", "sample", "unit")
+        parts = [self.wildcards[k] for k in keys if k in self.wildcards]
         return " ".join([self.rule, *parts])
 
 
