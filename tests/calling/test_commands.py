@@ -12,7 +12,7 @@ from labpipe.calling.commands import (
     CARRIES_ALT_STAGE,
     caller_command,
     filter_command,
-    member_column_stage,
+    sample_columns_stage,
     second_opinion_command,
     second_opinion_filters,
 )
@@ -177,10 +177,10 @@ FAMILY_VCF = (
 @pytest.mark.skipif(shutil.which("bcftools") is None, reason="bcftools not installed")
 def test_a_members_calls_are_its_own_column_and_alleles(tmp_path: Path) -> None:
     """A family member's VCF: its column, the ALT alleles it carries, none it does not."""
-    assert member_column_stage(None) == ""
+    assert sample_columns_stage([]) == ""
     vcf = tmp_path / "family.vcf"
     vcf.write_text(FAMILY_VCF)
-    stage = member_column_stage("KID")
+    stage = sample_columns_stage(["KID"])
     carries = CARRIES_ALT_STAGE.removesuffix(" | ").replace("-Ou", "-Ov")
     done = subprocess.run(
         [
@@ -195,3 +195,18 @@ def test_a_members_calls_are_its_own_column_and_alleles(tmp_path: Path) -> None:
     )
     kept = [line.split("\t")[1:5] + line.split("\t")[9:] for line in done.stdout.splitlines()]
     assert kept == [["2", ".", "A", "G", "0/1"], ["3", ".", "A", "C", "1/1"]]
+
+
+@pytest.mark.skipif(shutil.which("bcftools") is None, reason="bcftools not installed")
+def test_the_family_vcf_columns_are_put_in_pedigree_order(tmp_path: Path) -> None:
+    vcf = tmp_path / "family.vcf"
+    vcf.write_text(FAMILY_VCF)
+    stage = sample_columns_stage(["KID", "MUM"]).removesuffix(" | ").replace("-Ou", "-Ov")
+    done = subprocess.run(
+        ["bash", "-c", f"bcftools view -Ou {vcf} | {stage} | grep -v '^##'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = [line.split("\t")[9:] for line in done.stdout.splitlines()]
+    assert lines[0] == ["KID", "MUM"] and lines[1] == ["0/0", "0/1"]

@@ -135,7 +135,8 @@ use rule member_opinion as family_opinion with:
         "logs/family_opinion/{family}.log",
 
 
-# The family VCF: call_variants' pipeline over the family's chunks, every member kept.
+# The family VCF: call_variants' pipeline over the family's chunks, every member kept, in
+# pedigree order.
 # A soft filter on a per-sample value (LowDepth's FORMAT/DP, IndelArtefact's AD) is set
 # on a site when any member fails it (bcftools filter); each member's own VCF is filtered
 # on its own values.
@@ -151,7 +152,7 @@ use rule call_variants as family_vcf with:
         tbi=layout.FAMILY_TBI,
     params:
         calling_sha256=STAGE_SHA["calling"],
-        subset="",
+        subset=lambda wc: sample_columns_stage(FAMILIES[wc.family]),
         filters=filter_command(CALLING),
         second=lambda wc, input: (
             f"labpipe step second-opinion --calls - --freebayes {shlex.quote(input.second)} | "

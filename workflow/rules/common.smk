@@ -19,7 +19,7 @@ from labpipe.calling.commands import (
     CARRIES_ALT_STAGE,
     caller_command,
     filter_command,
-    member_column_stage,
+    sample_columns_stage,
     second_opinion_command,
     second_opinion_filters,
 )
@@ -154,4 +154,4 @@ def unit_fastqs(wildcards):
 def member_subset(sample):
     """The stage keeping a family member's own column of its family's calls (none for a
     singleton: its calls are its own)."""
-    return member_column_stage(sample if sample in FAMILY_OF else None)
+    return sample_columns_stage([sample] if sample in FAMILY_OF else [])

@@ -10,6 +10,7 @@ soft filters there are.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from dataclasses import replace
 
 from labpipe.calling.filters import SoftFilter, soft_filters
@@ -67,16 +68,18 @@ def caller_command(caller: str, indel_candidates: bool = False) -> str:
 CARRIES_ALT_STAGE = "bcftools view -i 'GT~\"[1-9]\"' -Ou | "
 
 
-def member_column_stage(sample: str | None) -> str:
-    """The ``bcftools view`` stage (ending ``| ``) that keeps one family member's column of
-    the family's calls, and only the ALT alleles it carries; nothing for a singleton (None).
+def sample_columns_stage(samples: Sequence[str]) -> str:
+    """The ``bcftools view`` stage (ending ``| ``) that keeps these samples' columns of a
+    family's calls, in this order, and only the ALT alleles they carry; nothing for none.
 
-    What follows (norm, :data:`CARRIES_ALT_STAGE`, the soft filters, the second opinion) is
-    then a singleton's pipeline: it judges the member's own genotype, depth and reads.
+    With one family member, what follows (norm, :data:`CARRIES_ALT_STAGE`, the soft
+    filters, the second opinion) is a singleton's pipeline: it judges the member's own
+    genotype, depth and reads. With every member it puts the family VCF's columns in
+    pedigree order (freebayes writes them in its own).
     """
-    if sample is None:
+    if not samples:
         return ""
-    return f"bcftools view -s {shlex.quote(sample)} -a -Ou | "
+    return f"bcftools view -s {shlex.quote(','.join(samples))} -a -Ou | "
 
 
 def second_opinion_command() -> str:
