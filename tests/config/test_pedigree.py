@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from labpipe.config.pedigree import Member, Pedigree, load_pedigree, pedigree_sexes
 from labpipe.config.samplesheet import Unit, load_sample_sheet
 from labpipe.core.errors import SampleSheetError
-from tests.builders import run_cli
+from tests.builders import one_read_fastq, run_cli
 
 
 def test_trios_need_both_parents_sequenced() -> None:
@@ -109,6 +108,8 @@ def test_a_ped_line_without_reads_is_a_parent_not_sequenced(tmp_path: Path) -> N
     assert father is not None and not father.sequenced and father.is_male
     assert pedigree.sequenced_family_members("FAM1") == ("C1", "M1")
     assert pedigree.trios() == []
+    assert pedigree.joint_families(["C1", "M1", "S9"]) == {"FAM1": ("C1", "M1")}
+    assert pedigree.joint_families(["C1"]) == {}  # M1 without a result: C1 is called alone
     # The PED file's sex fills in a sample the sheet gives none.
     assert pedigree_sexes([unit("C1", 2), unit("M1", 3)], pedigree) == {
         "C1": "female",
@@ -228,11 +229,8 @@ def test_sheet_and_ped_must_agree(tmp_path: Path) -> None:
 
 
 def test_units_of_one_sample_must_name_one_family(tmp_path: Path) -> None:
-    fq = tmp_path / "r1.fq.gz"
-    with gzip.open(fq, "wt") as handle:
-        handle.write("@r1/1\nACGT\n+\nIIII\n")
-    for name in ("r2.fq.gz", "r3.fq.gz", "r4.fq.gz"):
-        (tmp_path / name).write_bytes(fq.read_bytes())
+    for name in ("r1.fq.gz", "r2.fq.gz", "r3.fq.gz", "r4.fq.gz"):
+        one_read_fastq(tmp_path / name, "@r1/1")
     sheet = tmp_path / "samples.tsv"
     sheet.write_text(
         "sample\tunit\tfq1\tfq2\tfamily\taffected\n"
