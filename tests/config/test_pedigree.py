@@ -90,6 +90,10 @@ def test_sheet_and_ped_give_the_same_pedigree(tmp_path: Path) -> None:
     # Both at once, agreeing, is the same pedigree too.
     both = load_pedigree(TRIO_UNITS, Path("samples.tsv"), ped)
     assert [replace(m, line=0) for m in both.members] == drop_lines
+    # The sheet naming only the family leaves the parents and status to the PED file.
+    family_only = [unit(u.sample, u.line, u.sex, family="FAM1") for u in TRIO_UNITS[:3]]
+    leaves = load_pedigree([*family_only, TRIO_UNITS[3]], Path("samples.tsv"), ped)
+    assert [replace(m, line=0) for m in leaves.members] == drop_lines
     assert both.summary(["C1", "F1", "M1", "S9"]) == (
         "1 family: FAM1 (3 sequenced of 3); 1 called jointly, 1 trio(s); 1 sample(s) called alone"
     )

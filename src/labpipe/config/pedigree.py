@@ -359,7 +359,8 @@ def _merged(
             continue
         for field in ("family", "father", "mother", "affected"):
             mine, theirs = getattr(member, field), getattr(other, field)
-            if field == "affected" and (mine is None or theirs is None):
+            # What the sheet leaves empty it does not say; an unknown status says nothing.
+            if mine is None or (field == "affected" and theirs is None):
                 continue
             if mine != theirs:
                 problems.append(
