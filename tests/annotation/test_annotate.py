@@ -389,3 +389,42 @@ def test_file_problems_for_validate(tmp_path: Path) -> None:
         " download it again",
         f"'annotation.panels[0]': panel file {tmp_path / 'missing.txt'} does not exist",
     ]
+
+
+def test_a_trio_childs_inheritance_and_the_tier_rule_reach_table_and_vcf(
+    annotated: dict[str, object], tmp_path: Path
+) -> None:
+    from labpipe.annotation.inheritance import InheritanceCall
+
+    directory, settings, rows = annotated["dir"], annotated["settings"], annotated["rows"]
+    assert isinstance(directory, Path) and isinstance(settings, AnnotationSettings)
+    assert isinstance(rows, dict)
+    strict = replace(settings, tiers=replace(settings.tiers, require_inheritance=True))
+
+    def call(pos: int, alt: str, label: str, origin: str, fits: bool) -> InheritanceCall:
+        row = rows[(pos, alt)].row
+        return InheritanceCall("S2", row.chrom, pos, row.ref, alt, label, origin, fits, "", "")
+
+    family = [
+        # The rare frameshift came from an unaffected father: fits no mode, tier 2 -> 3.
+        call(47, "G", "inherited", "father", False),
+        call(58, "G", "de_novo", "", True),
+    ]
+    annotate_sample(
+        directory / "calls.csq.vcf.gz", "S2", annotated["fasta"], strict,  # type: ignore[arg-type]
+        tmp_path / "o.vcf.gz", tmp_path / "o.tsv", inheritance=family,
+    )  # fmt: skip
+    table = read_annotated_table(tmp_path / "o.tsv").variants
+    clinical = {(v.row.pos, v.row.alt): v.clinical for v in table}
+    assert (clinical[(47, "G")].inheritance, clinical[(47, "G")].tier) == ("inherited", 3)
+    assert (clinical[(58, "G")].inheritance, clinical[(58, "G")].tier) == ("de_novo", 2)
+    # A labelled child's call missing from the family's table is not assessable.
+    assert clinical[(65, "T")].inheritance == "not_assessable"
+    with pysam.VariantFile(str(tmp_path / "o.vcf.gz")) as vcf:
+        tiers = {
+            (r.pos, alt): tier
+            for r in vcf
+            if "LP_TIER" in r.info
+            for alt, tier in zip(r.alts or (), r.info["LP_TIER"], strict=True)
+        }
+    assert (tiers[(47, "G")], tiers[(58, "G")]) == (3, 2)

@@ -11,10 +11,13 @@ import pysam
 import pytest
 
 from labpipe.annotation.roh import (
+    AssessedContig,
     RohSegment,
     RohSettings,
     SegmentIndex,
+    autozygosity,
     read_roh,
+    read_roh_sites,
     reported_segments,
     write_roh_af_file,
 )
@@ -130,3 +133,76 @@ def test_af_file_holds_the_highest_population_af(tmp_path: Path) -> None:
     assert write_roh_af_file(calls, reference, population, out) == 1
     with pysam.TabixFile(str(out)) as tabix:
         assert list(tabix.fetch("chr1")) == ["chr1\t2\tC,T\t0.03"]
+
+
+# --- autozygosity --------------------------------------------------------------------------
+
+
+def test_autozygosity_is_the_share_of_the_assessed_autosomes_in_reported_runs() -> None:
+    settings = RohSettings(
+        min_length_bp=1_000_000,
+        min_markers=10,
+        autozygosity_min_markers=100,
+        autozygosity_min_assessed_bp=100_000_000,
+    )
+    assessed = [
+        AssessedContig("chr1", 1_000_001, 101_000_000, 3000),  # 100 Mb
+        AssessedContig("chr2", 1, 100_000_000, 2000),  # 100 Mb
+        AssessedContig("chrX", 1, 150_000_000, 900),  # left out: hemizygous in a male
+    ]
+    segments = [
+        RohSegment("chr1", 10_000_001, 20_000_000, 400, 80.0),  # 10 Mb
+        RohSegment("chr2", 50_000_001, 60_000_000, 300, 80.0),  # 10 Mb
+        RohSegment("chr2", 70_000_001, 70_500_000, 30, 80.0),  # too short to report
+        RohSegment("chrX", 1, 100_000_000, 500, 80.0),
+    ]
+    found = autozygosity(segments, assessed, settings)
+    assert (found.sites, found.assessed_bp, found.in_roh_bp) == (5000, 200_000_000, 20_000_000)
+    assert found.f_roh == pytest.approx(0.1)
+    assert found.text().startswith("F_ROH 0.100: 10.0% of the assessed autosomes")
+
+
+def test_a_panel_is_too_small_for_an_estimate_and_says_so() -> None:
+    found = autozygosity(
+        [RohSegment("chr1", 1, 2_000_000, 40, 80.0)],
+        [AssessedContig("chr1", 1, 3_000_000, 250)],
+        RohSettings(),
+    )
+    assert found.f_roh is None
+    assert found.text() == (
+        "Not estimated: 250 autosomal sites spanning 3.0 Mb assessed; a meaningful estimate "
+        "needs at least 2,000 sites spanning 1,000 Mb (an exome or genome; a gene panel is "
+        "too small)."
+    )
+
+
+@pytest.mark.skipif(shutil.which("bcftools") is None, reason="bcftools not installed")
+def test_sites_of_a_real_bcftools_roh_output(tmp_path: Path) -> None:
+    """bcftools roh -O sr on 200 sites: the first 100 homozygous ALT, then heterozygous."""
+    vcf = tmp_path / "s.vcf"
+    lines = [
+        "##fileformat=VCFv4.2",
+        "##contig=<ID=chr1,length=100000000>",
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1",
+    ]
+    for i in range(1, 201):
+        lines.append(
+            f"chr1\t{i * 100_000}\t.\tA\tG\t50\tPASS\t.\tGT\t{'1/1' if i <= 100 else '0/1'}"
+        )
+    vcf.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "s.roh.txt"
+    subprocess.run(
+        ["bcftools", "roh", "-G", "30", "--AF-dflt", "0.4", "-O", "sr", "-o", str(out), str(vcf)],
+        check=True,
+        capture_output=True,
+    )
+    assert read_roh_sites(out, "S1") == [AssessedContig("chr1", 100_000, 20_000_000, 200)]
+    (run,) = read_roh(out, "S1")
+    assert run.chrom == "chr1" and run.start == 100_000 and 9_000_000 < run.end < 11_000_000
+    found = autozygosity(
+        [run],
+        read_roh_sites(out, "S1"),
+        RohSettings(autozygosity_min_markers=100, autozygosity_min_assessed_bp=10_000_000),
+    )
+    assert found.f_roh == pytest.approx(run.length / 19_900_001)

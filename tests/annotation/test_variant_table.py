@@ -388,6 +388,8 @@ def test_annotated_table_round_trip(tmp_path: Path) -> None:
         frequency="rare",
         confidence="confirm orthogonally: depth unknown",
         incidental="yes",
+        inheritance="comp_het",
+        inheritance_note="from father; with chr1:5A>G from mother",
     )
     out = tmp_path / "t.tsv"
     assert (
@@ -401,17 +403,23 @@ def test_annotated_table_round_trip(tmp_path: Path) -> None:
     assert header[len(COLUMNS) :] == [
         "tier", "tier_reason", "in_panel", "clinvar_significance", "clinvar_review_status",
         "clinvar_stars", "clinvar_condition", "clinvar_id", "max_af", "g_population_af",
-        "g_global_af", "roh_segment", "frequency", "confidence", "incidental",
+        "g_global_af", "roh_segment", "frequency", "confidence", "incidental", "inheritance",
+        "inheritance_note",
     ]  # fmt: skip
     table = read_annotated_table(out)
     assert table.af_columns == ("g_population_af", "g_global_af")
     assert table.variants == [AnnotatedVariant(row, clinical)]
     # Tables written before the later tail columns still read.
     lines = out.read_text().splitlines()
-    for dropped, blank in ((1, {"incidental": ""}), (3, {"frequency": "", "confidence": ""})):
+    incidental = {"incidental": ""}
+    for dropped, blank in (
+        (2, {}),
+        (3, incidental),
+        (5, {**incidental, "frequency": "", "confidence": ""}),
+    ):
         old = [line.split("\t")[:-dropped] for line in lines]
         out.write_text("".join("\t".join(cells) + "\n" for cells in old))
-        expected = replace(clinical, **{"incidental": "", **blank})
+        expected = replace(clinical, inheritance="", inheritance_note="", **blank)
         assert read_annotated_table(out).variants == [AnnotatedVariant(row, expected)]
 
 

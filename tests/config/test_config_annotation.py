@@ -50,7 +50,12 @@ def test_sources_tiers_and_report_settings_load(tmp_path: Path) -> None:
     # Unset keys keep their defaults.
     assert "frameshift" in annotation.tiers.lof_consequences
     assert annotation.roh == RohConfig(
-        enabled=True, af_default=0.4, min_length_bp=2000000, min_markers=10
+        enabled=True,
+        af_default=0.4,
+        min_length_bp=2000000,
+        min_markers=10,
+        autozygosity_min_markers=2000,
+        autozygosity_min_assessed_bp=1_000_000_000,
     )
     assert config.qc.warn.min_mean_target_depth == 100
     assert config.qc.warn.min_mapped_pct == 98.0

@@ -32,6 +32,11 @@ def test_templates_fill_in_and_lists_follow_the_settings() -> None:
         "results/report/S1.html",
         layout.REPORT_INDEX,
     ]
+    assert layout.clinical_outputs(["S1"], reports=True, families=["F1"])[-2:] == [
+        "results/report/family-F1.html",
+        layout.REPORT_INDEX,
+    ]
+    assert layout.family_vcf("F1") == "results/family/F1.vcf.gz"
 
 
 def test_every_template_is_under_its_folder_and_names_only_known_wildcards() -> None:

@@ -421,3 +421,17 @@ def test_report_reads_and_prints_whole(
         assert f"Page {pages} of {pages}" in printed[-1][-1]
         assert status.replace("_", " ") in printed[0][-1]  # the margin names the status
     print(f"\n{name}: {screenshots / name}.screen.png, .print.png, .pdf ({pages} A4 pages)")
+
+
+def test_demo_panel_is_too_small_for_an_autozygosity_estimate(demo: Path) -> None:
+    """The demo is a small panel: the ROH section says 'not estimated' with the figures, and
+    what-was-not-checked says so, instead of printing an inbreeding coefficient."""
+    for sample in SAMPLES:
+        html = (report_dir(demo) / f"{sample}.html").read_text()
+        found = re.search(r'<p id="autozygosity">(.*?)</p>', html, re.S)
+        assert found is not None, sample
+        text = found.group(1)
+        assert "Not estimated:" in text and "F_ROH 0" not in text
+        assert re.search(r"\d[\d,]* autosomal sites spanning [\d.,]+ Mb assessed", text)
+        assert "needs at least 2,000 sites spanning 1,000 Mb" in text
+        assert "Autozygosity (F_ROH). Not estimated" in html  # what was not checked

@@ -507,3 +507,29 @@ def test_index_names_a_sample_without_a_result(inputs: Inputs, tmp_path: Path) -
     )
     assert "NO RESULT — PK002" in index and 'href="PK002' not in index
     assert "step &#39;align&#39; failed" in index
+
+
+def test_autozygosity_estimate_and_ideogram_of_every_assessed_contig(inputs: Inputs) -> None:
+    report_inputs = inputs[2]
+    assert report_inputs.roh_output is not None
+    sites = "".join(f"ST\tPK001\tchr1\t{p}\t1\t80.0\n" for p in range(1000, 4_000_001, 100_000))
+    sites += "".join(f"ST\tPK001\tchr2\t{p}\t0\t80.0\n" for p in range(1, 2_000_002, 100_000))
+    report_inputs.roh_output.write_text(report_inputs.roh_output.read_text() + sites)
+    roh = RohSettings(autozygosity_min_markers=50, autozygosity_min_assessed_bp=5_000_000)
+    html = render(inputs, roh=roh)
+    text = re.search(r'<p id="autozygosity">(.*?)</p>', html, re.S)
+    assert text is not None
+    # A 2,999,001 bp run over 3,900,001 bp of chr1 and 2,000,001 of chr2 assessed (61 sites).
+    assert (
+        text.group(1)
+        .split("</b> ")[1]
+        .startswith(
+            "F_ROH 0.508: 50.8% of the assessed autosomes (3.0 Mb in runs of 61 autosomal sites "
+            "spanning 5.9 Mb assessed)"
+        )
+    )
+    ideogram = section(html, "roh").split("<svg", 1)[1]
+    assert ">chr1</text>" in ideogram and ">chr2</text>" in ideogram  # chr2: assessed, no run
+    # Too little data: no number, the figures instead.
+    html = render(inputs)
+    assert "Not estimated: 61 autosomal sites spanning 5.9 Mb assessed" in html

@@ -1,10 +1,40 @@
 # Consequences with bcftools csq, runs of homozygosity with bcftools roh, then
 # labpipe's clinical annotation: ClinVar, population AFs, panels and tiers.
 from labpipe.annotation.annotate import AnnotationSettings
+from labpipe.annotation.inheritance import labelled_children
+from labpipe.config.pedigree import Pedigree
 
 # Relative source paths are taken from the config's folder, like every other path.
 ANNOTATION = AnnotationSettings.from_config(LP)
 ROH = ANNOTATION.roh
+# The batch's pedigree (common.smk's PEDIGREE, from labpipe.config.pedigree's reader; no
+# families without it). Affected children with both parents sequenced are labelled from
+# their family's joint calls (layout.FAMILY_VCF, written by call.smk).
+LABELLED = labelled_children(globals().get("PEDIGREE") or Pedigree(), SAMPLES)
+LABELLED_FAMILIES = sorted(set(LABELLED.values()))
+
+
+rule inheritance:
+    input:
+        vcf=layout.FAMILY_VCF,
+        tbi=layout.FAMILY_TBI,
+        fai=ancient(FAI),
+    output:
+        layout.FAMILY_INHERITANCE,
+    params:
+        annotation_sha256=STAGE_SHA["annotation"],
+    wildcard_constraints:
+        family=name_pattern(LABELLED_FAMILIES) or "(?!)",
+    priority: 60
+    log:
+        "logs/inheritance/{family}.log",
+    threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
+    shell:
+        "labpipe step inheritance --config \"$LABPIPE_CONFIG\" --family {wildcards.family:q}"
+        " --vcf {input.vcf:q} --fai {input.fai:q} --out {output} > {log} 2>&1"
 
 
 rule annotation_sources:
@@ -100,11 +130,12 @@ rule bcftools_roh:
         str(ENVS / "call.yaml")
     # Only PASS calls are markers; sites without a population AF get --AF-dflt.
     # -G 30: genotypes, not PLs, so that every caller's output serves (freebayes writes no PL).
+    # -O sr: the runs and every assessed site (the autozygosity estimate needs the sites).
     # Haploid calls (a male's chrX, labpipe.qc.sex) say nothing of homozygosity, and bcftools
     # roh 1.16 crashes on them with -G.
     shell:
         "(bcftools roh -G 30 --AF-dflt {params.af_default} {params.af_file} -s {wildcards.sample}"
-        " --include 'FILTER=\"PASS\" && GT!=\"hap\"' -O r -o {output}.partial {input.vcf:q}"
+        " --include 'FILTER=\"PASS\" && GT!=\"hap\"' -O sr -o {output}.partial {input.vcf:q}"
         " && labpipe step finish --rule bcftools_roh --tools bcftools {output}) > {log} 2>&1"
 
 
@@ -112,6 +143,10 @@ rule annotate:
     input:
         vcf=layout.CSQ_VCF if GFF3 else layout.VCF,
         roh=layout.ROH if ROH.enabled else [],
+        # A labelled child's family table; none for everyone else.
+        inheritance=lambda wc: (
+            layout.family_inheritance(LABELLED[wc.sample]) if wc.sample in LABELLED else []
+        ),
         sources=layout.ANNOTATION_SOURCES,
         fai=ancient(FAI),
     output:
@@ -122,6 +157,9 @@ rule annotate:
     params:
         annotation_sha256=STAGE_SHA["annotation"],
         roh=lambda wc, input: f"--roh {shlex.quote(input.roh)}" if input.roh else "",
+        inheritance=lambda wc, input: (
+            f"--inheritance {shlex.quote(input.inheritance)}" if input.inheritance else ""
+        ),
     priority: 60
     log:
         "logs/annotate/{sample}.log",
@@ -131,5 +169,5 @@ rule annotate:
         runtime=SMALL_RUNTIME_MIN,
     shell:
         "labpipe step annotate --config \"$LABPIPE_CONFIG\" --sample {wildcards.sample}"
-        " --vcf {input.vcf:q} {params.roh} --out-vcf {output.vcf} --out-tsv {output.tsv}"
+        " --vcf {input.vcf:q} {params.roh} {params.inheritance} --out-vcf {output.vcf} --out-tsv {output.tsv}"
         " --out-xlsx {output.xlsx} > {log} 2>&1"

@@ -128,7 +128,10 @@ def final_outputs():
 
 def clinical_outputs():
     """Reports and workbooks; the manifest waits for them, so `rule all` builds them."""
-    return layout.clinical_outputs(SAMPLES, reports=LP.report.enabled)
+    # LABELLED_FAMILIES: families with an affected trio child (annotate.smk) have a page.
+    return layout.clinical_outputs(
+        SAMPLES, reports=LP.report.enabled, families=LABELLED_FAMILIES
+    )
 
 
 def sample_fastqs(sample):

@@ -100,6 +100,9 @@ rule sample_report:
         config_sha256=CONFIG_SHA,
         roh=lambda wc, input: f"--roh {shlex.quote(input.roh)}" if input.roh else "",
         mosdepth_prefix=lambda wc: layout.path(layout.MOSDEPTH_PREFIX, sample=wc.sample),
+        family=lambda wc: (
+            f"--family {shlex.quote(LABELLED[wc.sample])}" if wc.sample in LABELLED else ""
+        ),
     priority: 50
     log:
         "logs/sample_report/{sample}.log",
@@ -111,8 +114,34 @@ rule sample_report:
         "labpipe step sample-report --config \"$LABPIPE_CONFIG\" --outdir \"$LABPIPE_OUTDIR\""
         " --sample {wildcards.sample} --qc {input.qc:q} --variants {input.variants:q}"
         " --mosdepth-prefix {params.mosdepth_prefix} --sources {input.sources:q}"
-        " {params.roh} --fai {input.fai:q} --out-html {output.html}"
+        " {params.roh} --fai {input.fai:q} {params.family} --out-html {output.html}"
         " --out-summary {output.summary} 2> {log}"
+
+
+rule family_report:
+    input:
+        inheritance=layout.FAMILY_INHERITANCE,
+        # The family's labelled children (affected, both parents sequenced).
+        variants=lambda wc: [
+            layout.path(layout.VARIANTS_TSV, sample=s) for s, f in LABELLED.items() if f == wc.family
+        ],
+    output:
+        layout.FAMILY_REPORT,
+    params:
+        config_sha256=CONFIG_SHA,
+    wildcard_constraints:
+        family=name_pattern(LABELLED_FAMILIES) or "(?!)",
+    priority: 50
+    log:
+        "logs/family_report/{family}.log",
+    threads: 1
+    resources:
+        mem_mb=SMALL_MEM_MB,
+        runtime=SMALL_RUNTIME_MIN,
+    shell:
+        "labpipe step family-report --config \"$LABPIPE_CONFIG\" --outdir \"$LABPIPE_OUTDIR\""
+        " --family {wildcards.family:q} --inheritance {input.inheritance:q} --out {output}"
+        " {input.variants:q} 2> {log}"
 
 
 rule report_index:
@@ -120,11 +149,13 @@ rule report_index:
         # NO_RESULT samples' summaries are written by `labpipe run`, not by a rule.
         summaries=expand(layout.REPORT_SUMMARY, sample=SHEET_SAMPLES),
         multiqc=layout.MULTIQC_HTML,
+        families=[layout.family_report(f) for f in LABELLED_FAMILIES],
     output:
         layout.REPORT_INDEX,
     params:
         config_sha256=CONFIG_SHA,
         multiqc_link=layout.MULTIQC_FROM_REPORTS,
+        families=" ".join(f"--family {shlex.quote(f)}" for f in LABELLED_FAMILIES),
     priority: 50
     log:
         "logs/report_index.log",
@@ -134,7 +165,8 @@ rule report_index:
         runtime=SMALL_RUNTIME_MIN,
     shell:
         "labpipe step report-index --config \"$LABPIPE_CONFIG\" --outdir \"$LABPIPE_OUTDIR\""
-        " --multiqc-link {params.multiqc_link} --out {output} {input.summaries:q} 2> {log}"
+        " --multiqc-link {params.multiqc_link} {params.families} --out {output}"
+        " {input.summaries:q} 2> {log}"
 
 
 rule input_checksums:

@@ -10,7 +10,11 @@ lab gives no GFF3). For each ALT allele this step:
    (:mod:`labpipe.annotation.sources`);
 3. flags genes in the sample's panels (:mod:`labpipe.annotation.panels`);
 4. assigns a tier (:mod:`labpipe.annotation.tiers`);
-5. flags homozygous calls inside a run of homozygosity (:mod:`labpipe.annotation.roh`).
+5. flags homozygous calls inside a run of homozygosity (:mod:`labpipe.annotation.roh`);
+6. labels each candidate's inheritance: from the family's inheritance table for an affected
+   member with both parents sequenced, else the homozygous candidates in a run of
+   homozygosity (:mod:`labpipe.annotation.inheritance`; with ``tiers.require_inheritance``
+   this may move a tier 2 candidate to tier 3, in the VCF's ``LP_*`` fields too).
 
 It writes the VCF again with ``LP_*`` INFO fields (:mod:`labpipe.annotation.vcf_info`;
 declared in the header, with ``##labpipe_annotation_source`` lines naming each source),
@@ -33,6 +37,7 @@ from labpipe.annotation.annotated_table import (
     write_annotated_table,
 )
 from labpipe.annotation.confidence import ConfidenceRules, confidence_flag
+from labpipe.annotation.inheritance import InheritanceCall, apply_inheritance
 from labpipe.annotation.panels import PanelSpec, load_panel, panel_specs, sample_panel_genes
 from labpipe.annotation.roh import RohSettings, SegmentIndex, read_roh, reported_segments
 from labpipe.annotation.source_matcher import SourceMatcher
@@ -164,6 +169,7 @@ def annotate_sample(
     out_xlsx: Path | None = None,
     roh_output: Path | None = None,
     header_lines: Sequence[str] = (),
+    inheritance: Sequence[InheritanceCall] | None = None,
 ) -> AnnotationSummary:
     """Annotate one sample's calls and write its VCF, variant table and workbook.
 
@@ -177,6 +183,8 @@ def annotate_sample(
         out_xlsx: The variant table as a workbook, one sheet per tier; None skips it.
         roh_output: ``bcftools roh`` output for the sample, or None.
         header_lines: Extra ``##`` lines for the VCF header (provenance).
+        inheritance: The sample's rows of its family's inheritance table when it is an
+            affected member with both parents sequenced; None for everyone else.
 
     Returns:
         Counts for the log.
@@ -217,14 +225,24 @@ def annotate_sample(
             with atomic_path(out_vcf, suffix=".vcf.gz", companions=(".tbi",)) as temporary:
                 writer = cyvcf2.Writer(str(temporary), reader.vcf, mode="wz")
                 try:
+                    # Held until every row is read: compound heterozygosity pairs rows of
+                    # one gene, and the tier rule may then change a record's LP_* fields.
+                    records = []
                     for record, rows in reader.records():
                         annotated = [
                             _annotate_row(row, matcher, panel_genes, settings, roh_index)
                             for row in rows
                         ]
-                        set_info_fields(record, annotated, af_columns)
-                        writer.write_record(record)
+                        records.append((record, len(annotated)))
                         variants += annotated
+                    variants = apply_inheritance(
+                        variants, inheritance, settings.tiers.require_inheritance
+                    )
+                    at = 0
+                    for record, count in records:
+                        set_info_fields(record, variants[at : at + count], af_columns)
+                        writer.write_record(record)
+                        at += count
                 except OSError as exc:
                     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                         raise  # a full disk while writing, not a damaged input

@@ -45,6 +45,10 @@ class ClinicalAnnotation:
             (:mod:`labpipe.annotation.confidence`).
         incidental: ``yes`` for an incidental finding (ClinVar P/LP in a gene outside the
             sample's panels, listed apart from tier 1 as in the report), else empty.
+        inheritance: The inheritance label (:mod:`labpipe.annotation.inheritance`): for an
+            affected member with both parents sequenced, what the trio says; otherwise empty,
+            or ``homozygous_in_roh`` for a homozygous candidate inside a run of homozygosity.
+        inheritance_note: Why, with each family member's genotype and depth.
     """
 
     tier: int
@@ -61,10 +65,19 @@ class ClinicalAnnotation:
     frequency: str = ""
     confidence: str = ""
     incidental: str = ""
+    inheritance: str = ""
+    inheritance_note: str = ""
 
 
 # Columns before and after the per-source AF columns, which sit after max_af.
-_CLINICAL_TAIL: tuple[str, ...] = ("roh_segment", "frequency", "confidence", "incidental")
+_CLINICAL_TAIL: tuple[str, ...] = (
+    "roh_segment",
+    "frequency",
+    "confidence",
+    "incidental",
+    "inheritance",
+    "inheritance_note",
+)
 _CLINICAL_HEAD: tuple[str, ...] = tuple(
     f.name
     for f in fields(ClinicalAnnotation)
@@ -132,8 +145,8 @@ def read_annotated_table(path: Path) -> AnnotatedTable:
         raise InputFormatError(f"{path}: cannot read the variant table: {exc}") from exc
     header = (lines[0] if lines else "").rstrip("\r\n").split("\t")
     fixed = len(COLUMNS) + len(_CLINICAL_HEAD)
-    # Tables written before the later tail columns (frequency, confidence, incidental)
-    # end earlier in the tail.
+    # Tables written before the later tail columns (frequency, confidence, incidental,
+    # inheritance) end earlier in the tail.
     tail = next(
         (
             _CLINICAL_TAIL[:n]

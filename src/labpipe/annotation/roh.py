@@ -12,12 +12,22 @@ and ``annotation.roh.af_default`` for sites they lack. Runs are called from
 variant sites only (no gVCF), so short runs, and any run on a small panel,
 are approximate; ``annotation.roh.min_length_bp`` and ``min_markers`` set
 which runs are reported.
+
+**Autozygosity** (:func:`autozygosity`): the share of the assessed autosomes inside reported
+runs, F_ROH = (length in runs) / (length assessed). *Assessed* is, per autosome, the span from
+the first to the last site bcftools roh saw (its ``ST`` lines: the workflow writes ``-O sr``),
+summed: the targets and the gaps between them that the markers bracket, not the whole genome;
+chrX is left out (a male has one copy). An estimate needs enough sites over enough length
+(``annotation.roh.autozygosity_min_markers``, default 2,000 sites, and
+``autozygosity_min_assessed_bp``, default 1,000 Mb): an exome or genome has them, a gene panel
+(tens to hundreds of sites) does not, and then the report says "not estimated" with the
+figures instead of a number.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +36,7 @@ from labpipe.annotation.sources import PopulationSource
 from labpipe.config.lab import RohConfig
 from labpipe.core.atomic import atomic_path
 from labpipe.core.errors import InputFormatError
+from labpipe.core.regions import is_autosome
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,8 @@ class RohSettings:
     af_default: float = 0.4
     min_length_bp: int = 1_000_000
     min_markers: int = 10
+    autozygosity_min_markers: int = 2000
+    autozygosity_min_assessed_bp: int = 1_000_000_000
 
     @classmethod
     def from_config(cls, section: RohConfig) -> RohSettings:
@@ -52,6 +65,8 @@ class RohSettings:
             af_default=section.af_default,
             min_length_bp=section.min_length_bp,
             min_markers=section.min_markers,
+            autozygosity_min_markers=section.autozygosity_min_markers,
+            autozygosity_min_assessed_bp=section.autozygosity_min_assessed_bp,
         )
 
 
@@ -79,6 +94,20 @@ class RohSegment:
         return self.end - self.start + 1
 
 
+def _roh_lines(path: Path, kind: str, sample: str | None) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) of the ``kind`` lines (``RG``, ``ST``) of one sample (or all)."""
+    try:
+        with open(path) as handle:
+            lines = handle.readlines()
+    except OSError as exc:
+        raise InputFormatError(f"{path}: cannot read bcftools roh output: {exc}") from exc
+    for number, line in enumerate(lines, start=1):
+        if line.startswith(f"{kind}\t"):
+            fields = line.rstrip("\r\n").split("\t")
+            if sample is None or (len(fields) > 1 and fields[1] == sample):
+                yield number, fields
+
+
 def read_roh(path: Path, sample: str | None = None) -> list[RohSegment]:
     """Every run in a ``bcftools roh`` output (``-O r`` or ``-O sr``).
 
@@ -90,25 +119,15 @@ def read_roh(path: Path, sample: str | None = None) -> list[RohSegment]:
         InputFormatError: Naming the line of a malformed ``RG`` line.
     """
     segments = []
-    try:
-        with open(path) as handle:
-            lines = handle.readlines()
-    except OSError as exc:
-        raise InputFormatError(f"{path}: cannot read bcftools roh output: {exc}") from exc
-    for number, line in enumerate(lines, start=1):
-        if not line.startswith("RG\t"):
-            continue
-        fields = line.rstrip("\r\n").split("\t")
+    for number, fields in _roh_lines(path, "RG", sample):
         try:
-            _, name, chrom, start, end, _length, markers, quality = fields[:8]
-            segment = RohSegment(chrom, int(start), int(end), int(markers), float(quality))
+            _, _name, chrom, start, end, _length, markers, quality = fields[:8]
+            segments.append(RohSegment(chrom, int(start), int(end), int(markers), float(quality)))
         except ValueError:
             raise InputFormatError(
                 f"{path} line {number}: expected 'RG sample chrom start end length markers "
-                f"quality', got {line.rstrip()!r}"
+                f"quality', got {' '.join(fields)!r}"
             ) from None
-        if sample is None or name == sample:
-            segments.append(segment)
     return sorted(segments)
 
 
@@ -119,6 +138,115 @@ def reported_segments(segments: Iterable[RohSegment], settings: RohSettings) -> 
         for s in segments
         if s.length >= settings.min_length_bp and s.markers >= settings.min_markers
     ]
+
+
+@dataclass(frozen=True)
+class AssessedContig:
+    """The sites bcftools roh assessed on one contig (its ``ST`` lines).
+
+    Attributes:
+        chrom: Contig.
+        first, last: First and last site (1-based).
+        sites: Number of sites.
+    """
+
+    chrom: str
+    first: int
+    last: int
+    sites: int
+
+    @property
+    def span(self) -> int:
+        """Bases from the first to the last site."""
+        return self.last - self.first + 1
+
+
+def read_roh_sites(path: Path, sample: str | None = None) -> list[AssessedContig]:
+    """Per contig, the sites of a ``bcftools roh -O sr`` output (none for ``-O r``).
+
+    Raises:
+        InputFormatError: Naming the line of a malformed ``ST`` line.
+    """
+    found: dict[str, list[int]] = {}
+    for number, fields in _roh_lines(path, "ST", sample):
+        try:
+            chrom, pos = fields[2], int(fields[3])
+        except (IndexError, ValueError):
+            raise InputFormatError(
+                f"{path} line {number}: expected 'ST sample chrom position state quality', "
+                f"got {' '.join(fields)!r}"
+            ) from None
+        entry = found.setdefault(chrom, [pos, pos, 0])
+        entry[0], entry[1], entry[2] = min(entry[0], pos), max(entry[1], pos), entry[2] + 1
+    return [AssessedContig(c, first, last, n) for c, (first, last, n) in found.items()]
+
+
+@dataclass(frozen=True)
+class Autozygosity:
+    """A sample's autozygosity over the assessed autosomes (see the module's docstring).
+
+    Attributes:
+        sites: Autosomal sites bcftools roh assessed.
+        assessed_bp: Autosomal length they span (per autosome first to last site, summed).
+        in_roh_bp: Length of the reported runs on autosomes.
+        min_sites, min_assessed_bp: What an estimate needs.
+        contigs: Every contig with an assessed site (chrX too), for the ideogram.
+    """
+
+    sites: int
+    assessed_bp: int
+    in_roh_bp: int
+    min_sites: int
+    min_assessed_bp: int
+    contigs: tuple[str, ...] = ()
+
+    @property
+    def estimated(self) -> bool:
+        """Whether there is data enough for F_ROH."""
+        return self.sites >= self.min_sites and self.assessed_bp >= self.min_assessed_bp
+
+    @property
+    def f_roh(self) -> float | None:
+        """F_ROH = in_roh_bp / assessed_bp; None when not estimated."""
+        if not self.estimated or not self.assessed_bp:
+            return None
+        return self.in_roh_bp / self.assessed_bp
+
+    def text(self) -> str:
+        """One sentence for the report: the estimate, or why there is none, with the figures."""
+        figures = (
+            f"{self.sites:,} autosomal sites spanning {self.assessed_bp / 1e6:,.1f} Mb assessed"
+        )
+        f_roh = self.f_roh
+        if f_roh is None:
+            return (
+                f"Not estimated: {figures}; a meaningful estimate needs at least "
+                f"{self.min_sites:,} sites spanning {self.min_assessed_bp / 1e6:,.0f} Mb "
+                "(an exome or genome; a gene panel is too small)."
+            )
+        return (
+            f"F_ROH {f_roh:.3f}: {f_roh:.1%} of the assessed autosomes "
+            f"({self.in_roh_bp / 1e6:,.1f} Mb in runs of {figures}). For scale: "
+            "offspring of first cousins have an expected F of 0.0625."
+        )
+
+
+def autozygosity(
+    segments: Iterable[RohSegment], assessed: Iterable[AssessedContig], settings: RohSettings
+) -> Autozygosity:
+    """F_ROH from the reported runs and the assessed sites (autosomes only)."""
+    assessed = list(assessed)
+    contigs = [c for c in assessed if is_autosome(c.chrom)]
+    return Autozygosity(
+        sites=sum(c.sites for c in contigs),
+        assessed_bp=sum(c.span for c in contigs),
+        in_roh_bp=sum(
+            s.length for s in reported_segments(segments, settings) if is_autosome(s.chrom)
+        ),
+        min_sites=settings.autozygosity_min_markers,
+        min_assessed_bp=settings.autozygosity_min_assessed_bp,
+        contigs=tuple(c.chrom for c in assessed),
+    )
 
 
 class SegmentIndex:

@@ -78,12 +78,16 @@ class TierRules:
         clinvar_min_stars: Review stars a ClinVar P/LP assertion needs for tier 1.
         lof_consequences: csq terms counted as predicted loss of function.
         other_coding_consequences: csq terms that make a rare panel-gene variant tier 3.
+        require_inheritance: In an affected member with both parents sequenced, a tier 2
+            candidate that fits no inheritance mode moves to tier 3 (tier 1 says so);
+            applied by :func:`labpipe.annotation.inheritance.apply_inheritance`.
     """
 
     max_af: float = float(_DEFAULT_TIERS["max_af"])
     clinvar_min_stars: int = int(_DEFAULT_TIERS["clinvar_min_stars"])
     lof_consequences: frozenset[str] = frozenset(DEFAULT_LOF)
     other_coding_consequences: frozenset[str] = frozenset(DEFAULT_OTHER_CODING)
+    require_inheritance: bool = bool(_DEFAULT_TIERS["require_inheritance"])
 
     @classmethod
     def from_config(cls, section: TiersConfig) -> TierRules:
@@ -93,6 +97,7 @@ class TierRules:
             clinvar_min_stars=section.clinvar_min_stars,
             lof_consequences=frozenset(section.lof_consequences),
             other_coding_consequences=frozenset(section.other_coding_consequences),
+            require_inheritance=section.require_inheritance,
         )
 
     def describe(self) -> list[str]:
@@ -111,6 +116,16 @@ class TierRules:
             f"Tier 3: rare in a panel gene, and another coding change "
             f"({', '.join(sorted(self.other_coding_consequences))}).",
             "Tier 4: everything else (common, outside the panel, synonymous, non-coding).",
+            *(
+                [
+                    "With both parents sequenced, an affected member's tier 2 candidate that "
+                    "fits no inheritance mode (de novo, homozygous recessive, compound "
+                    "heterozygous, X-linked, inherited from an affected parent) moves to tier 3; "
+                    "a tier 1 one keeps its tier and says so."
+                ]
+                if self.require_inheritance
+                else []
+            ),
         ]
 
 

@@ -149,16 +149,16 @@ def _record_rows(
 ) -> Iterator[VariantRow]:
     chrom, pos, ref = record.CHROM, record.POS, record.REF
     alts: list[str] = list(record.ALT)
-    genotype = _genotype(record, index)
+    genotype = genotype_text(record, index)
     if genotype[0] and not any(a > 0 for a in genotype[1]):
         return  # 0/0 or ./.: the sample carries no ALT here, so this is not its variant
-    depth = _format_int(record, "DP", index, 0)
+    depth = format_int(record, "DP", index, 0)
     entries = bcsq_entries(record) if annotator is not None else []
     for allele, alt in enumerate(alts, start=1):
         if alt in _NOT_A_VARIANT:
             continue
-        ref_depth = _format_int(record, "AD", index, 0)
-        alt_depth = _format_int(record, "AD", index, allele)
+        ref_depth = format_int(record, "AD", index, 0)
+        alt_depth = format_int(record, "AD", index, allele)
         called = (ref_depth or 0) + (alt_depth or 0)
         fraction = (
             alt_depth / called
@@ -174,7 +174,7 @@ def _record_rows(
             filter=";".join(record.FILTERS) or ".",
             qual=record.QUAL,
             genotype=genotype[0],
-            zygosity=_zygosity(genotype[1], allele) if genotype[0] else "",
+            zygosity=zygosity_of(genotype[1], allele) if genotype[0] else "",
             depth=depth,
             ref_depth=ref_depth,
             alt_depth=alt_depth,
@@ -190,7 +190,7 @@ def _record_rows(
         yield row
 
 
-def _genotype(record: cyvcf2.Variant, index: int | None) -> tuple[str, list[int]]:
+def genotype_text(record: cyvcf2.Variant, index: int | None) -> tuple[str, list[int]]:
     """(GT as text, allele indexes with -1 for missing); empty text without GT."""
     if index is None or "GT" not in record.FORMAT:
         return "", []
@@ -200,7 +200,8 @@ def _genotype(record: cyvcf2.Variant, index: int | None) -> tuple[str, list[int]
     return separator.join("." if a < 0 else str(a) for a in alleles), alleles
 
 
-def _zygosity(alleles: list[int], allele: int) -> str:
+def zygosity_of(alleles: list[int], allele: int) -> str:
+    """The zygosity words of :class:`VariantRow` for one ALT allele of a call."""
     called = [a for a in alleles if a >= 0]
     if not called:
         return "no_call"
@@ -214,7 +215,7 @@ def _zygosity(alleles: list[int], allele: int) -> str:
     return "hom_alt" if copies == len(alleles) else "het"
 
 
-def _format_int(record: cyvcf2.Variant, tag: str, index: int | None, position: int) -> int | None:
+def format_int(record: cyvcf2.Variant, tag: str, index: int | None, position: int) -> int | None:
     """One value of an integer FORMAT field for the sample, None when absent or missing."""
     if index is None or tag not in record.FORMAT:
         return None

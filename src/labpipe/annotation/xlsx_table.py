@@ -32,6 +32,8 @@ _WIDTHS = {
     "hgvs_p": 22,
     "callers": 18,
     "confidence": 40,
+    "inheritance": 18,
+    "inheritance_note": 60,
 }
 
 
@@ -82,6 +84,13 @@ def write_variant_workbook(
     )
     about.append(
         ["Column 'frequency': 'unknown' when the run had no population source (never 'rare')."]
+    )
+    about.append(
+        [
+            "Column 'inheritance': the trio's model for an affected child with both parents "
+            "sequenced (de_novo, hom_recessive, comp_het, x_linked, mendelian_error, inherited, "
+            "not_assessable); otherwise empty, or homozygous_in_roh."
+        ]
     )
     about["A1"].font = bold
     about.column_dimensions["A"].width = 22

@@ -158,6 +158,7 @@ class TiersConfig:
     clinvar_min_stars: int
     lof_consequences: tuple[str, ...]
     other_coding_consequences: tuple[str, ...]
+    require_inheritance: bool
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,18 @@ class RohConfig:
     af_default: float
     min_length_bp: int
     min_markers: int
+    autozygosity_min_markers: int
+    autozygosity_min_assessed_bp: int
+
+
+@dataclass(frozen=True)
+class InheritanceConfig:
+    """``annotation.inheritance``."""
+
+    min_parent_depth: int
+    max_parent_alt_reads: int
+    max_parent_alt_fraction: float
+    min_parent_gq: int
 
 
 @dataclass(frozen=True)
@@ -191,6 +204,7 @@ class AnnotationConfig:
     tiers: TiersConfig
     confidence: ConfidenceConfig
     roh: RohConfig
+    inheritance: InheritanceConfig
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ disk estimate) read these files too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 #: Every result lives under this folder of the output directory.
@@ -86,6 +87,7 @@ FAMILY_OPINION_BCF = "results/family/second_opinion/{family}.opinion.bcf"
 MEMBER_OPINION_BCF = "results/family/second_opinion/{family}.{sample}.opinion.bcf"
 FAMILY_VCF = "results/family/{family}.vcf.gz"
 FAMILY_TBI = "results/family/{family}.vcf.gz.tbi"
+FAMILY_INHERITANCE = "results/family/{family}.inheritance.tsv"
 
 # Annotation.
 ANNOTATION_SOURCES = "results/annotation/sources.json"
@@ -103,6 +105,7 @@ REPORT_HTML = "results/report/{sample}.html"
 REPORT_SUMMARY = "results/report/{sample}.summary.json"
 REPORT_LOW_REGIONS = "results/report/{sample}.low_regions.tsv"
 REPORT_INDEX = "results/report/index.html"
+FAMILY_REPORT = "results/report/family-{family}.html"
 #: How the run index (in ``results/report/``) links the MultiQC report.
 MULTIQC_FROM_REPORTS = "../qc/multiqc_report.html"
 INPUT_CHECKSUMS = "results/provenance/input_checksums.json"
@@ -145,13 +148,25 @@ def final_outputs(samples: list[str], annotate: bool, families: tuple[str, ...] 
     return [*paths, QC_SUMMARY, MULTIQC_HTML, MANIFEST]
 
 
-def clinical_outputs(samples: list[str], reports: bool) -> list[str]:
-    """Workbooks, and with ``report.enabled`` each sample's report and the run index."""
+def clinical_outputs(samples: list[str], reports: bool, families: Sequence[str] = ()) -> list[str]:
+    """Workbooks, and with ``report.enabled`` each sample's report, each family's page (of
+    the ``families`` with an affected trio child) and the run index."""
     paths = [path(VARIANTS_XLSX, sample=s) for s in samples]
     if reports:
         paths += [path(REPORT_HTML, sample=s) for s in samples]
+        paths += [family_report(f) for f in families]
         paths.append(REPORT_INDEX)
     return paths
+
+
+def family_inheritance(family: str) -> str:
+    """A family's inheritance table (:mod:`labpipe.annotation.inheritance`)."""
+    return path(FAMILY_INHERITANCE, family=family)
+
+
+def family_report(family: str) -> str:
+    """A family's page in the report."""
+    return path(FAMILY_REPORT, family=family)
 
 
 def in_outdir(outdir: Path, template: str, **wildcards: str) -> Path:

@@ -6,11 +6,19 @@ Coordinates are BED's: 0-based, half-open.
 from __future__ import annotations
 
 import gzip
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from labpipe.core.atomic import write_text_atomic
 from labpipe.core.errors import InputFormatError
+
+_AUTOSOME = re.compile(r"^(chr)?([1-9]|1[0-9]|2[0-2])$")
+
+
+def is_autosome(contig: str) -> bool:
+    """Whether a contig is a human autosome (``chr1``-``chr22`` or ``1``-``22``)."""
+    return bool(_AUTOSOME.match(contig))
 
 
 @dataclass(frozen=True, order=True)

@@ -9,7 +9,6 @@ Where chrX and chrY are haploid (PARs, ploidy files) is :mod:`labpipe.qc.sex_chr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 from labpipe.config.samplesheet import FEMALE, MALE
 from labpipe.core.errors import InputFormatError
 from labpipe.core.records import read_record, write_record
-from labpipe.core.regions import Interval
+from labpipe.core.regions import Interval, is_autosome
 from labpipe.qc.sex_chromosomes import SexChromosomes, calls_haploid
 
 #: What ``sex_inferred`` holds when the data cannot tell.
@@ -42,8 +41,6 @@ MIN_X_SNVS = 10
 MALE_MAX_HET_FRACTION = 0.2
 #: A site is heterozygous when each allele has at least this share of its reads.
 HET_MIN_ALLELE_FRACTION = 0.2
-
-_AUTOSOME = re.compile(r"^(chr)?([1-9]|1[0-9]|2[0-2])$")
 
 
 # --- inference -----------------------------------------------------------------------------
@@ -208,7 +205,7 @@ def sex_depth_regions(targets: Iterable[Interval], chromosomes: SexChromosomes) 
                 and part.start < target.end
                 and target.start < part.end
             ]
-        elif _AUTOSOME.match(target.contig):
+        elif is_autosome(target.contig):
             regions.append(Interval(target.contig, target.start, target.end))
     return regions
 
@@ -270,7 +267,7 @@ def measure_sex_evidence(
         total = sum(bases.get(c, 0) for c in contigs)
         return round(total / length, 4) if length >= max(minimum, 1) else None
 
-    autosomes = [c for c in lengths if _AUTOSOME.match(c)]
+    autosomes = [c for c in lengths if is_autosome(c)]
     x = [chromosomes.x] if chromosomes.x else []
     y = [chromosomes.y] if chromosomes.y else []
     snvs, hets = _x_snvs(chromosomes, vcf, sample)

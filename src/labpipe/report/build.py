@@ -15,11 +15,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from labpipe import __version__
 from labpipe.annotation.annotate import AnnotationSettings
 from labpipe.annotation.annotated_table import AnnotatedVariant, read_annotated_table
-from labpipe.annotation.roh import RohSegment, read_roh, reported_segments
+from labpipe.annotation.inheritance import InheritanceRules
+from labpipe.annotation.roh import (
+    RohSegment,
+    autozygosity,
+    read_roh,
+    read_roh_sites,
+    reported_segments,
+)
 from labpipe.annotation.transcripts import load_transcripts
 from labpipe.config.lab import LabConfig
 from labpipe.config.settings import config_sha256
 from labpipe.core.errors import ConfigError, InputFormatError
+from labpipe.core.layout import family_report
 from labpipe.qc.gene_coverage import (
     REPORT_DEPTH,
     TargetCoverage,
@@ -180,10 +188,23 @@ def build_sample_report(
 
     segments: list[RohSegment] = []
     short = 0
+    autozygous = None
     if inputs.roh_output is not None:
         every = read_roh(inputs.roh_output, sample)
         segments = reported_segments(every, settings.roh)
         short = len(every) - len(segments)
+        sites = read_roh_sites(inputs.roh_output, sample)
+        autozygous = autozygosity(every, sites, settings.roh)
+    links = {
+        "variant table (TSV)": f"../variants/{sample}.tsv",
+        "variant workbook (XLSX)": f"../variants/{sample}.xlsx",
+        "annotated VCF": f"../vcf/{sample}.annotated.vcf.gz",
+        "regions below 20x (TSV)": f"{sample}.low_regions.tsv",
+    }
+    family_page = Path(family_report(inputs.family)).name if inputs.family else ""
+    if family_page:
+        links[f"family {inputs.family}"] = family_page
+    links["run index"] = "index.html"
     roh = settings.roh
     af_labels = _af_labels(settings, table.af_columns)
     reference = config.reference
@@ -230,13 +251,7 @@ def build_sample_report(
         sign_off=list(report_section.sign_off),
         disclaimer=report_section.disclaimer,
         max_tier4_rows=report_section.max_tier4_rows,
-        links={
-            "variant table (TSV)": f"../variants/{sample}.tsv",
-            "variant workbook (XLSX)": f"../variants/{sample}.xlsx",
-            "annotated VCF": f"../vcf/{sample}.annotated.vcf.gz",
-            "regions below 20x (TSV)": f"{sample}.low_regions.tsv",
-            "run index": "index.html",
-        },
+        links=links,
         missing=missing_sources(settings),
         patient=_patient_fields(inputs.sample_sheet, sample),
         qc_extra=qc_extra,
@@ -250,6 +265,13 @@ def build_sample_report(
         models=models,
         af_source=settings.population[0].name if len(settings.population) == 1 else "",
         genomic=_genomic_names(reference.fasta, reference.build or "", table.variants),
+        autozygosity=autozygous,
+        family_page=family_page,
+        inheritance_rule=(
+            InheritanceRules.from_config(config.annotation.inheritance).describe()
+            if family_page
+            else ""
+        ),
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from labpipe.annotation.annotate import AnnotationSettings
 from labpipe.annotation.annotated_table import AnnotatedVariant
-from labpipe.annotation.roh import RohSegment
+from labpipe.annotation.roh import Autozygosity, RohSegment
 from labpipe.annotation.tiers import INCIDENTAL_MARK, TIER_TITLES
 from labpipe.annotation.transcripts import TranscriptModel
 from labpipe.config.lab import CallingConfig
@@ -46,6 +46,8 @@ class ReportInputs:
         roh_output: ``results/roh/<sample>.roh.txt``, or None when ROH is off.
         reference_fai: The reference's ``.fai`` (contig lengths for the ROH plot).
         sample_sheet: The sample sheet (patient and specimen columns), or None.
+        family: The family of an affected child with both parents sequenced (whose table
+            has the trio's inheritance labels and who has a family page); None otherwise.
     """
 
     sample: str
@@ -56,6 +58,7 @@ class ReportInputs:
     roh_output: Path | None
     reference_fai: Path
     sample_sheet: Path | None = None
+    family: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,8 @@ class VariantView:
     afs: list[tuple[str, str]]
     frequency: str
     confidence: str
+    inheritance: str = ""
+    inheritance_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -191,6 +196,12 @@ class SampleReport:
     models: dict[str, TranscriptModel] = field(default_factory=dict)
     af_source: str = ""
     genomic: dict[tuple[str, int, str, str], str] = field(default_factory=dict)
+    #: F_ROH or why not estimated (None without ROH output).
+    autozygosity: Autozygosity | None = None
+    #: The family page (``family-<family>.html``) of an affected trio child; empty otherwise.
+    family_page: str = ""
+    #: The inheritance rules in words, for the methods (empty when no family is labelled).
+    inheritance_rule: str = ""
 
     @property
     def status(self) -> str:
@@ -258,6 +269,13 @@ class SampleReport:
             items.append("No gene panel applies to this sample: every targeted gene is reported.")
         if not self.roh_enabled:
             items.append("Runs of homozygosity (annotation.roh.enabled is false).")
+        elif self.autozygosity is not None and self.autozygosity.f_roh is None:
+            items.append(f"Autozygosity (F_ROH). {self.autozygosity.text()}")
+        if not self.family_page:
+            items.append(
+                "Inheritance: not assessed from parents (no affected member with both parents "
+                "sequenced); only homozygous candidates inside a run of homozygosity are marked."
+            )
         if not self.sex_checked:
             items.append(
                 "The sample's sex was not inferred from the reads or compared with the "

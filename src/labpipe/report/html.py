@@ -116,7 +116,10 @@ def render_sample_report(report: SampleReport) -> str:
         : report.max_low_regions
     ]
     segments = report.segments
-    shown_contigs = [c for c in report.contigs if any(s.chrom == c[0] for s in segments)]
+    # Every contig bcftools roh assessed, so that a chromosome without runs shows as such.
+    assessed = set(report.autozygosity.contigs if report.autozygosity else ())
+    assessed |= {s.chrom for s in segments}
+    shown_contigs = [c for c in report.contigs if c[0] in assessed]
     plots = {
         "coverage": _svg(coverage_bars(report.gene_bars, report.threshold_pct, REPORT_DEPTH))
         if report.gene_bars
@@ -128,7 +131,7 @@ def render_sample_report(report: SampleReport) -> str:
                 [(v.row.chrom, v.row.pos) for v in flagged if v.clinical.tier < 4],
             )
         )
-        if segments
+        if shown_contigs
         else None,
     }
 

@@ -13,6 +13,7 @@ from labpipe.config.lab import LabConfig
 from labpipe.config.settings import config_sha256
 from labpipe.core.atomic import write_text_atomic
 from labpipe.core.errors import InputFormatError
+from labpipe.core.layout import family_report
 from labpipe.qc.gene_coverage import (
     REPORT_DEPTH,
 )
@@ -47,6 +48,7 @@ def render_index(
     multiqc: str,
     generated: str,
     config_hash: str,
+    families: Sequence[str] = (),
 ) -> str:
     """The run's ``index.html``: every sample's status, verdict and (if reportable) tiers."""
     by_status = {
@@ -70,11 +72,16 @@ def render_index(
         config_hash=config_hash,
         version=__version__,
         report_depth=REPORT_DEPTH,
+        families=[(f, Path(family_report(f)).name) for f in families],
     )
 
 
 def write_run_index(
-    config: LabConfig, summaries: Sequence[Path], multiqc: str, out_html: Path
+    config: LabConfig,
+    summaries: Sequence[Path],
+    multiqc: str,
+    out_html: Path,
+    families: Sequence[str] = (),
 ) -> None:
     """Write ``index.html`` from the samples' report summaries.
 
@@ -83,6 +90,7 @@ def write_run_index(
         summaries: ``<sample>.summary.json`` files, in sample-sheet order.
         multiqc: Link to the MultiQC report, relative to ``out_html``.
         out_html: ``results/report/index.html``.
+        families: Families with a page (``family-<family>.html``), linked from the index.
     """
     text = render_index(
         config.lab.name,
@@ -90,5 +98,6 @@ def write_run_index(
         multiqc,
         report_time(config),
         config_sha256(config),
+        families,
     )
     write_text_atomic(out_html, text)

@@ -94,6 +94,8 @@ def variant_view(report: SampleReport, variant: AnnotatedVariant) -> VariantView
         ],
         frequency=frequency,
         confidence=c.confidence,
+        inheritance=c.inheritance,
+        inheritance_note=c.inheritance_note,
     )
 
 

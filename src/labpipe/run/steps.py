@@ -21,6 +21,7 @@ import click
 if TYPE_CHECKING:  # imported where used: a step loads only what it needs
     from labpipe.annotation.annotate import AnnotationSettings
     from labpipe.config.lab import LabConfig
+    from labpipe.config.pedigree import Pedigree
     from labpipe.qc.sex import SexChromosomes
 
 _FILE = click.Path(path_type=Path)
@@ -114,6 +115,7 @@ def roh_af(config: Path, vcf: Path, out: Path) -> None:
 @click.option("--sample", required=True)
 @click.option("--vcf", required=True, type=_FILE)
 @click.option("--roh", type=_FILE, default=None)
+@click.option("--inheritance", "inheritance_table", type=_FILE, default=None)
 @click.option("--out-vcf", required=True, type=_FILE)
 @click.option("--out-tsv", required=True, type=_FILE)
 @click.option("--out-xlsx", required=True, type=_FILE)
@@ -122,14 +124,22 @@ def annotate(
     sample: str,
     vcf: Path,
     roh: Path | None,
+    inheritance_table: Path | None,
     out_vcf: Path,
     out_tsv: Path,
     out_xlsx: Path,
 ) -> None:
-    """ClinVar, population AFs, panels, tiers and ROH flags for one sample."""
+    """ClinVar, population AFs, panels, tiers, ROH flags and inheritance for one sample
+    (--inheritance: its family's table, for an affected child with both parents sequenced)."""
     from labpipe.annotation.annotate import annotate_sample
+    from labpipe.annotation.inheritance import read_inheritance_table
 
     lab = _lab_config(config, None)
+    family = (
+        [c for c in read_inheritance_table(inheritance_table) if c.sample == sample]
+        if inheritance_table is not None
+        else None
+    )
     summary = annotate_sample(
         vcf,
         sample,
@@ -139,8 +149,51 @@ def annotate(
         out_tsv,
         out_xlsx,
         roh_output=roh,
+        inheritance=family,
     )
     click.echo("\n".join(summary.lines()))
+
+
+@step.command()
+@click.option("--config", required=True, type=_FILE)
+@click.option("--family", required=True)
+@click.option("--vcf", required=True, type=_FILE)
+@click.option("--fai", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def inheritance(config: Path, family: str, vcf: Path, fai: Path, out: Path) -> None:
+    """Inheritance labels of a family's affected children from the family's joint calls."""
+    from labpipe.annotation.inheritance import InheritanceRules, label_family
+    from labpipe.core.regions import read_fai
+    from labpipe.qc.sex_chromosomes import sex_chromosomes
+
+    lab = _lab_config(config, None)
+    chromosomes = sex_chromosomes(read_fai(fai), lab.reference.build, lab.reference.par_regions)
+    haploid_x = (
+        None
+        if chromosomes.problem
+        else [r for r in chromosomes.haploid if r.contig == chromosomes.x]
+    )
+    rules = InheritanceRules.from_config(lab.annotation.inheritance)
+    rows = label_family(vcf, _pedigree(lab), family, rules, haploid_x, out)
+    click.echo(f"{rows} variant(s) of family {family}'s affected children labelled")
+    if haploid_x is None:
+        click.echo(f"chrX of male children not assessed: {chromosomes.problem}")
+
+
+def _pedigree(lab: LabConfig) -> Pedigree:
+    """The batch's pedigree, read by :mod:`labpipe.config.pedigree` (issue 13 item 1)."""
+    from labpipe.config import pedigree
+    from labpipe.config.samplesheet import load_sample_sheet
+    from labpipe.core.errors import ConfigError
+
+    # Looked up by name: the reader (and the config's `pedigree` key) are written beside this
+    # step (issue 13 item 1); no family is labelled without them.
+    reader = getattr(pedigree, "load_pedigree", None)
+    if reader is None:
+        raise ConfigError("this labpipe cannot read a pedigree yet (no load_pedigree)")
+    units = load_sample_sheet(lab.samples, lab.platform)
+    found: Pedigree = reader(units, lab.samples, getattr(lab, "pedigree", None))
+    return found
 
 
 @step.command("qc-summary")
@@ -183,6 +236,7 @@ def multiqc_general_stats(config: Path, qc: Path, out: Path, variants: tuple[Pat
 @click.option("--sources", required=True, type=_FILE)
 @click.option("--roh", type=_FILE, default=None)
 @click.option("--fai", required=True, type=_FILE)
+@click.option("--family", default=None, help="The family of an affected trio child.")
 @click.option("--out-html", required=True, type=_FILE)
 @click.option("--out-summary", required=True, type=_FILE)
 def sample_report(
@@ -195,6 +249,7 @@ def sample_report(
     sources: Path,
     roh: Path | None,
     fai: Path,
+    family: str | None,
     out_html: Path,
     out_summary: Path,
 ) -> None:
@@ -212,23 +267,55 @@ def sample_report(
         roh_output=roh,
         reference_fai=fai,
         sample_sheet=lab.samples,
+        family=family,
     )
     write_sample_report(lab, _annotation(lab), inputs, out_html, out_summary)
+
+
+@step.command("family-report")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--outdir", required=True, type=_FILE)
+@click.option("--family", required=True)
+@click.option("--inheritance", "inheritance_table", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+@click.argument("variants", nargs=-1, type=_FILE)
+def family_report(
+    config: Path,
+    outdir: Path,
+    family: str,
+    inheritance_table: Path,
+    out: Path,
+    variants: tuple[Path, ...],
+) -> None:
+    """A family's page: its affected children's candidates by inheritance model (VARIANTS:
+    the children's <sample>.tsv tables)."""
+    from labpipe.report.family import write_family_page
+
+    lab = _lab_config(config, outdir)
+    listed = write_family_page(lab, family, inheritance_table, variants, out)
+    click.echo(f"family {family}: {listed} candidate(s) listed")
 
 
 @step.command("report-index")
 @click.option("--config", required=True, type=_FILE)
 @click.option("--outdir", required=True, type=_FILE)
 @click.option("--multiqc-link", required=True)
+@click.option("--family", "families", multiple=True, help="A family with a family page.")
 @click.option("--out", required=True, type=_FILE)
 @click.argument("summaries", nargs=-1, type=_FILE)
 def report_index(
-    config: Path, outdir: Path, multiqc_link: str, out: Path, summaries: tuple[Path, ...]
+    config: Path,
+    outdir: Path,
+    multiqc_link: str,
+    families: tuple[str, ...],
+    out: Path,
+    summaries: tuple[Path, ...],
 ) -> None:
-    """The run's index.html linking every sample report and the MultiQC report."""
+    """The run's index.html linking every sample report, family page and the MultiQC report."""
     from labpipe.report.run_index import write_run_index
 
-    write_run_index(_lab_config(config, outdir), list(summaries), multiqc_link, out)
+    lab = _lab_config(config, outdir)
+    write_run_index(lab, list(summaries), multiqc_link, out, families)
 
 
 @step.command("input-checksums")

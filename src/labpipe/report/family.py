@@ -1,0 +1,123 @@
+"""A family's page in the report (``results/report/family-<family>.html``): the affected
+children's candidates listed by inheritance model, with every member's genotype and depth.
+
+Built from the family's inheritance table (:mod:`labpipe.annotation.inheritance`, which holds
+each member's call) and the children's annotated variant tables (gene, HGVS, tier, and the
+``inheritance`` column, where compound heterozygotes are paired). Candidates are PASS and
+non-PASS tier 1-3 calls; tier 4 is in the children's tables only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from labpipe import __version__
+from labpipe.annotation.annotated_table import AnnotatedTable, read_annotated_table
+from labpipe.annotation.inheritance import (
+    CANDIDATE_TIERS,
+    LABELS,
+    InheritanceCall,
+    InheritanceRules,
+    read_inheritance_table,
+)
+from labpipe.config.lab import LabConfig
+from labpipe.config.settings import config_sha256
+from labpipe.core.atomic import write_text_atomic
+from labpipe.report.build import report_time
+from labpipe.report.html import TEMPLATES
+from labpipe.report.views import plain_words
+
+#: What each label means, as the page heads its list.
+MODEL_TITLES: dict[str, str] = {
+    "de_novo": "De novo (both parents confidently homozygous reference)",
+    "hom_recessive": "Homozygous recessive (both parents carriers)",
+    "comp_het": "Compound heterozygous (one variant from each parent, same gene)",
+    "x_linked": "X-linked (hemizygous son of a carrier mother)",
+    "mendelian_error": "Mendelian errors (the parents' calls cannot give the child's)",
+    "inherited": "Inherited from one parent (fits no recessive model alone)",
+    "not_assessable": "Not assessable (a parent's call missing or shallow)",
+    "homozygous_in_roh": "Homozygous inside a run of homozygosity",
+}
+
+
+@dataclass(frozen=True)
+class FamilyCandidate:
+    """One candidate on the family page (text only; the template escapes it)."""
+
+    sample: str
+    gene: str
+    variant: str
+    position: str
+    consequence: str
+    tier: int
+    filter: str
+    members: list[str]
+    note: str
+
+
+def family_candidates(
+    calls: Sequence[InheritanceCall], tables: Mapping[str, AnnotatedTable]
+) -> dict[str, list[FamilyCandidate]]:
+    """Label -> the children's tier 1-3 candidates with it, in :data:`LABELS` order."""
+    members = {(c.sample, c.key): c.members.split("; ") for c in calls}
+    found: dict[str, list[FamilyCandidate]] = {label: [] for label in LABELS}
+    for sample, table in tables.items():
+        for v in table.variants:
+            row, c = v.row, v.clinical
+            if c.tier not in CANDIDATE_TIERS or c.inheritance not in found:
+                continue
+            key = (row.chrom, row.pos, row.ref, row.alt)
+            named = " ".join(x for x in (row.hgvs_c, row.hgvs_p) if x)
+            found[c.inheritance].append(
+                FamilyCandidate(
+                    sample=sample,
+                    gene=row.gene or "-",
+                    variant=named,
+                    position=f"{row.chrom}:{row.pos} {row.ref}>{row.alt}",
+                    consequence=plain_words(row.consequence) or "-",
+                    tier=c.tier,
+                    filter=row.filter,
+                    members=members.get((sample, key), []),
+                    note=c.inheritance_note.split("; ")[0] if c.inheritance_note else "",
+                )
+            )
+    return {label: rows for label, rows in found.items() if rows}
+
+
+def write_family_page(
+    config: LabConfig,
+    family: str,
+    inheritance_table: Path,
+    variant_tables: Sequence[Path],
+    out_html: Path,
+) -> int:
+    """Write a family's page.
+
+    Args:
+        config: The resolved lab config.
+        family: Family ID.
+        inheritance_table: The family's inheritance table.
+        variant_tables: The labelled children's annotated tables (``<sample>.tsv``).
+        out_html: ``results/report/family-<family>.html``.
+
+    Returns:
+        Candidates listed.
+    """
+    calls = read_inheritance_table(inheritance_table)
+    tables = {path.name.removesuffix(".tsv"): read_annotated_table(path) for path in variant_tables}
+    by_model = family_candidates(calls, tables)
+    text = TEMPLATES.get_template("family_report.html").render(
+        lab_name=config.lab.name,
+        family=family,
+        children=list(tables),
+        by_model=by_model,
+        titles=MODEL_TITLES,
+        rule=InheritanceRules.from_config(config.annotation.inheritance).describe(),
+        generated=report_time(config),
+        version=__version__,
+        config_hash=config_sha256(config),
+    )
+    write_text_atomic(out_html, text)
+    return sum(len(rows) for rows in by_model.values())
