@@ -2,15 +2,13 @@
 # labpipe's clinical annotation: ClinVar, population AFs, panels and tiers.
 from labpipe.annotation.annotate import AnnotationSettings
 from labpipe.annotation.inheritance import labelled_children
-from labpipe.config.pedigree import Pedigree
 
 # Relative source paths are taken from the config's folder, like every other path.
 ANNOTATION = AnnotationSettings.from_config(LP)
 ROH = ANNOTATION.roh
-# The batch's pedigree (common.smk's PEDIGREE, from labpipe.config.pedigree's reader; no
-# families without it). Affected children with both parents sequenced are labelled from
-# their family's joint calls (layout.FAMILY_VCF, written by call.smk).
-LABELLED = labelled_children(globals().get("PEDIGREE") or Pedigree(), SAMPLES)
+# Affected children with both parents sequenced (common.smk's PEDIGREE) are labelled from
+# their family's joint calls (layout.FAMILY_VCF, written by call_family.smk).
+LABELLED = labelled_children(PEDIGREE, SAMPLES)
 LABELLED_FAMILIES = sorted(set(LABELLED.values()))
 
 

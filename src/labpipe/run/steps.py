@@ -181,19 +181,12 @@ def inheritance(config: Path, family: str, vcf: Path, fai: Path, out: Path) -> N
 
 
 def _pedigree(lab: LabConfig) -> Pedigree:
-    """The batch's pedigree, read by :mod:`labpipe.config.pedigree` (issue 13 item 1)."""
-    from labpipe.config import pedigree
+    """The batch's pedigree (:mod:`labpipe.config.pedigree`)."""
+    from labpipe.config.pedigree import load_pedigree
     from labpipe.config.samplesheet import load_sample_sheet
-    from labpipe.core.errors import ConfigError
 
-    # Looked up by name: the reader (and the config's `pedigree` key) are written beside this
-    # step (issue 13 item 1); no family is labelled without them.
-    reader = getattr(pedigree, "load_pedigree", None)
-    if reader is None:
-        raise ConfigError("this labpipe cannot read a pedigree yet (no load_pedigree)")
     units = load_sample_sheet(lab.samples, lab.platform)
-    found: Pedigree = reader(units, lab.samples, getattr(lab, "pedigree", None))
-    return found
+    return load_pedigree(units, lab.samples, lab.pedigree)
 
 
 @step.command("qc-summary")
