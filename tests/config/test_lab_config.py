@@ -71,8 +71,9 @@ report:
 
 # The hashes the untyped config code gave these configs (main at f2db2ec, with the
 # alignment section; annotation and whole-config hashes since issue 13 added
-# annotation.inheritance, tiers.require_inheritance and the ROH autozygosity minimums): a run
-# started before the change must not re-call, re-trim or re-annotate after it.
+# annotation.inheritance, tiers.require_inheritance, the ROH autozygosity minimums and the
+# qc identity keys): a run started before the change must not re-call, re-trim or
+# re-annotate after it.
 BEFORE: dict[str, dict[str, str]] = {
     "example": {
         "trimming": "89145f28d63fab1e9f108a3e32e58d6cb6f6fb7e97a4a992d1001c24583d778b",
@@ -80,7 +81,7 @@ BEFORE: dict[str, dict[str, str]] = {
         "calling": "00a7e2718b702a05d156b856fca74207a1090ffa7fee84b69b77b4235bb8f3b9",
         "annotation": "2988bc7b725ec39685f9af528a8eb1247ad7a2743c4c5de9fc5c093f73be4cf7",
         "sex": "074ceffa4a147c54e367e7bed6ff338cd76374ff6c062735b8b1af1191c52161",
-        "config": "5803fa53f106884483962b2f1445b1d634d55b3c7105a6a4e130cb77b3514a20",
+        "config": "adaf603e859865248e72a7c8841e7866fe74ca5dfd67f418aedc834645102e17",
     },
     "rich": {
         "trimming": "f71d736d4e6de08bf5db461024a7078972b0c1ce393f0c7473b9199c0778e225",
@@ -88,7 +89,7 @@ BEFORE: dict[str, dict[str, str]] = {
         "calling": "c2e52efe0c8ff009fc35fc93f326476a2ee6d46dd1448509ecfa772ca49c68ba",
         "annotation": "a7af00a3fa1c7436a6541082cd10d95714a41910288f98e435cb893a7f71f762",
         "sex": "a94b80f0d64fd5ce2f884710f700e572282f5a43071bc4592380b91e0c575c15",
-        "config": "4470b981f47bb13cc537a2951b5bd22caf2bec4c0ba857e77e6dc3d2aade6fec",
+        "config": "df67da50190aca018fd8b6178f8c476063f4b196a33a0c378ba1b5d7c35809c1",
     },
 }
 HEADER_BEFORE = {

@@ -30,6 +30,7 @@ def test_templates_fill_in_and_lists_follow_the_settings() -> None:
     assert layout.clinical_outputs(["S1"], reports=True) == [
         "results/variants/S1.xlsx",
         "results/report/S1.html",
+        layout.REPORT_BATCH,
         layout.REPORT_INDEX,
     ]
     assert layout.clinical_outputs(["S1"], reports=True, families=["F1"])[-2:] == [

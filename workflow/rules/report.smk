@@ -30,6 +30,7 @@ rule qc_summary:
 rule multiqc_general_stats:
     input:
         qc=layout.QC_SUMMARY,
+        identity=layout.IDENTITY_JSON,
         variants=expand(layout.VARIANTS_TSV, sample=SAMPLES),
     output:
         layout.GENERAL_STATS_MQC,
@@ -45,6 +46,7 @@ rule multiqc_general_stats:
         runtime=SMALL_RUNTIME_MIN,
     shell:
         "labpipe step multiqc-general-stats --config \"$LABPIPE_CONFIG\" --qc {input.qc:q}"
+        " --identity {input.identity:q}"
         " --out {output} {input.variants:q} 2> {log}"
 
 
@@ -90,6 +92,7 @@ rule sample_report:
         mosdepth=layout.MOSDEPTH_THRESHOLDS,
         sources=layout.ANNOTATION_SOURCES,
         roh=layout.ROH if ROH.enabled else [],
+        identity=layout.IDENTITY_JSON,
         fai=ancient(FAI),
     output:
         html=layout.REPORT_HTML,
@@ -114,7 +117,7 @@ rule sample_report:
         "labpipe step sample-report --config \"$LABPIPE_CONFIG\" --outdir \"$LABPIPE_OUTDIR\""
         " --sample {wildcards.sample} --qc {input.qc:q} --variants {input.variants:q}"
         " --mosdepth-prefix {params.mosdepth_prefix} --sources {input.sources:q}"
-        " {params.roh} --fai {input.fai:q} {params.family} --out-html {output.html}"
+        " {params.roh} --identity {input.identity:q} --fai {input.fai:q} {params.family} --out-html {output.html}"
         " --out-summary {output.summary} 2> {log}"
 
 
@@ -150,6 +153,8 @@ rule report_index:
         summaries=expand(layout.REPORT_SUMMARY, sample=SHEET_SAMPLES),
         multiqc=layout.MULTIQC_HTML,
         families=[layout.family_report(f) for f in LABELLED_FAMILIES],
+        # The index links the batch page.
+        batch=layout.REPORT_BATCH,
     output:
         layout.REPORT_INDEX,
     params:

@@ -80,6 +80,7 @@ class QcWarnLevels:
     max_ts_tv: float | None
     min_het_hom_ratio: float | None
     max_het_hom_ratio: float | None
+    max_contamination: float | None
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,9 @@ class QcThresholds:
     depth_thresholds: tuple[int, ...]
     max_pairs_lost_fraction: float
     min_variants_for_ratios: int
+    max_contamination: float
+    min_contamination_sites: int
+    min_kinship_sites: int
     warn: QcWarnLevels
 
 

@@ -55,6 +55,12 @@ SEX_JSON = "results/qc/sex/{sample}.sex.json"
 BCFTOOLS_DIR = "results/qc/bcftools"
 BCFTOOLS_STATS = "results/qc/bcftools/{sample}.bcftools_stats.txt"
 QC_SUMMARY = "results/qc/qc_summary.tsv"
+# The batch's identity checks (labpipe.qc.identity): every sample genotyped at the batch's
+# SNV sites, then kinship of every pair and each sample's contamination.
+IDENTITY_SITES = "results/qc/identity/sites.tsv.gz"
+IDENTITY_SITES_TBI = "results/qc/identity/sites.tsv.gz.tbi"
+IDENTITY_GENOTYPES = "results/qc/identity/genotypes.vcf.gz"
+IDENTITY_JSON = "results/qc/identity/identity.json"
 READ_LEDGER_MQC = "results/qc/read_ledger_mqc.tsv"
 GENERAL_STATS_MQC = "results/qc/labpipe/labpipe_general_stats_mqc.tsv"
 MULTIQC_PARTIAL_DIR = "results/qc/multiqc.partial"
@@ -106,6 +112,8 @@ REPORT_SUMMARY = "results/report/{sample}.summary.json"
 REPORT_LOW_REGIONS = "results/report/{sample}.low_regions.tsv"
 REPORT_INDEX = "results/report/index.html"
 FAMILY_REPORT = "results/report/family-{family}.html"
+#: The batch page: kinship heat map, flagged pairs, contamination (linked from the index).
+REPORT_BATCH = "results/report/batch.html"
 #: How the run index (in ``results/report/``) links the MultiQC report.
 MULTIQC_FROM_REPORTS = "../qc/multiqc_report.html"
 INPUT_CHECKSUMS = "results/provenance/input_checksums.json"
@@ -145,7 +153,7 @@ def final_outputs(samples: list[str], annotate: bool, families: tuple[str, ...] 
     """
     paths = [p for sample in samples for p in sample_outputs(sample, annotate)]
     paths += [p for f in families for p in (family_vcf(f), path(FAMILY_TBI, family=f))]
-    return [*paths, QC_SUMMARY, MULTIQC_HTML, MANIFEST]
+    return [*paths, QC_SUMMARY, IDENTITY_JSON, MULTIQC_HTML, MANIFEST]
 
 
 def clinical_outputs(samples: list[str], reports: bool, families: Sequence[str] = ()) -> list[str]:
@@ -155,7 +163,7 @@ def clinical_outputs(samples: list[str], reports: bool, families: Sequence[str] 
     if reports:
         paths += [path(REPORT_HTML, sample=s) for s in samples]
         paths += [family_report(f) for f in families]
-        paths.append(REPORT_INDEX)
+        paths += [REPORT_BATCH, REPORT_INDEX]
     return paths
 
 

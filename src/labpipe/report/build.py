@@ -36,6 +36,7 @@ from labpipe.qc.gene_coverage import (
     regions_below,
     targeted_genes,
 )
+from labpipe.qc.identity import read_identity
 from labpipe.qc.metrics import read_qc_table
 from labpipe.qc.verdict import qc_verdict, variant_counts
 from labpipe.report.contents import AfLabel, ReportInputs, SampleReport, missing_sources
@@ -174,8 +175,9 @@ def build_sample_report(
     if sample not in rows:
         raise InputFormatError(f"{inputs.qc_table}: no row for sample '{sample}'")
     table = read_annotated_table(inputs.variants_tsv)
+    identity = read_identity(inputs.identity_json) if inputs.identity_json else None
     verdict = qc_verdict(
-        sample, rows[sample], variant_counts(v.row for v in table.variants), config.qc
+        sample, rows[sample], variant_counts(v.row for v in table.variants), config.qc, identity
     )
     sources = read_json_object(inputs.sources_json)
     models = load_transcripts(settings.gff3) if settings.gff3 is not None else {}
@@ -205,6 +207,7 @@ def build_sample_report(
     if family_page:
         links[f"family {inputs.family}"] = family_page
     links["run index"] = "index.html"
+    links["batch identity checks"] = "batch.html"
     roh = settings.roh
     af_labels = _af_labels(settings, table.af_columns)
     reference = config.reference

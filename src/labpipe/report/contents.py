@@ -22,7 +22,14 @@ from labpipe.qc.gene_coverage import (
     REPORT_DEPTH,
     TargetCoverage,
 )
-from labpipe.qc.verdict import FAIL, QcCheck, QcVerdict
+from labpipe.qc.verdict import (
+    CONTAMINATION,
+    FAIL,
+    NOT_ASSESSED,
+    RELATEDNESS,
+    QcCheck,
+    QcVerdict,
+)
 from labpipe.report.svg_plots import CoverageBar
 
 REPORTABLE = "REPORTABLE"
@@ -48,6 +55,8 @@ class ReportInputs:
         sample_sheet: The sample sheet (patient and specimen columns), or None.
         family: The family of an affected child with both parents sequenced (whose table
             has the trio's inheritance labels and who has a family page); None otherwise.
+        identity_json: ``results/qc/identity/identity.json`` (the batch's kinship and
+            contamination, part of the QC verdict), or None outside a run.
     """
 
     sample: str
@@ -59,6 +68,7 @@ class ReportInputs:
     reference_fai: Path
     sample_sheet: Path | None = None
     family: str | None = None
+    identity_json: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -254,6 +264,12 @@ class SampleReport:
         for source in self.sources.get("sources", []):
             name = source.get("name") or source.get("role", "source")
             items += [f"{name}: {note}" for note in source.get("not_checked", [])]
+        # The batch's identity checks, when the data could not support them.
+        items += [
+            f"{c.metric}: {c.note}."
+            for c in self.verdict.checks
+            if c.metric in (CONTAMINATION, RELATEDNESS) and c.status == NOT_ASSESSED
+        ]
         low = len(self.low_regions)
         if low:
             items.append(

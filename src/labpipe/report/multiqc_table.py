@@ -17,6 +17,7 @@ from labpipe.annotation.annotated_table import read_annotated_table
 from labpipe.config.lab import QcThresholds
 from labpipe.core.atomic import write_text_atomic
 from labpipe.core.errors import InputFormatError
+from labpipe.qc.identity import read_identity
 from labpipe.qc.metrics import SampleQC, read_qc_table
 from labpipe.qc.verdict import qc_verdict, variant_counts
 
@@ -66,9 +67,15 @@ def general_stats_table(rows: list[SampleQC], verdicts: Mapping[str, str]) -> st
 
 
 def write_general_stats(
-    qc_table: Path, variants: Mapping[str, Path], thresholds: QcThresholds, out: Path
+    qc_table: Path,
+    variants: Mapping[str, Path],
+    thresholds: QcThresholds,
+    out: Path,
+    identity: Path | None = None,
 ) -> None:
     """Write the table for the samples of ``variants`` (sample -> its variant table).
+
+    ``identity``: the batch's identity checks (``identity.json``), which the verdict counts.
 
     Raises:
         InputFormatError: The QC table has no row for a sample, or a table cannot be read.
@@ -77,8 +84,10 @@ def write_general_stats(
     missing = [sample for sample in variants if sample not in rows]
     if missing:
         raise InputFormatError(f"{qc_table}: no row for sample(s) {', '.join(missing)}")
+    checked = read_identity(identity) if identity is not None else None
     verdicts = {}
     for sample, path in variants.items():
         counts = variant_counts(v.row for v in read_annotated_table(path).variants)
-        verdicts[sample] = qc_verdict(sample, rows[sample], counts, thresholds).overall
+        verdict = qc_verdict(sample, rows[sample], counts, thresholds, checked)
+        verdicts[sample] = verdict.overall
     write_text_atomic(out, general_stats_table([rows[s] for s in variants], verdicts))

@@ -8,7 +8,7 @@ as text beside each bar).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -160,5 +160,77 @@ def roh_ideogram(
         f'<text x="{left}" y="{height - 6}" fill="{AXIS}" font-size="10">'
         "amber: run of homozygosity; red tick: homozygous tier 1-3 variant inside a run</text>"
     )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def kinship_heatmap(
+    samples: Sequence[str],
+    kinship: Mapping[frozenset[str], float | None],
+    flagged: Collection[frozenset[str]] = (),
+) -> str:
+    """The batch's kinship matrix: darker is closer kin, each cell also written as a number.
+
+    Args:
+        samples: Row and column order.
+        kinship: Per pair of samples, the estimate; None when not estimated (``n/e``, hatched).
+        flagged: Pairs whose relatedness is not what the pedigree says (red frame).
+    """
+    cell, top = 46, 16
+    left = max(70, 16 + round(7.6 * max((len(s) for s in samples), default=0)))
+    size = cell * len(samples)
+    height, total = (
+        top + size + 40 + round(7.6 * max((len(s) for s in samples), default=0)),
+        left + size + 20,
+    )
+    parts = [
+        f'<svg width="{total}" height="{height}" viewBox="0 0 {total} {height}" role="img" '
+        f'font-family="{FONT}" font-size="11">',
+        "<title>Kinship between every pair of samples of the batch</title>",
+        '<defs><pattern id="not-estimated" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#f4f4f4"/>'
+        f'<line x1="0" y1="0" x2="0" y2="6" stroke="{GRID}" stroke-width="2"/></pattern></defs>',
+    ]
+    for row, first in enumerate(samples):
+        y = top + row * cell
+        parts.append(
+            f'<text x="{left - 6}" y="{y + cell / 2 + 4:.1f}" text-anchor="end" fill="{TEXT}">'
+            f"{escape(first)}</text>"
+        )
+        for column, second in enumerate(samples):
+            x = left + column * cell
+            if first == second:
+                fill, label = "#555", "self"
+                value_colour = "#fff"
+            else:
+                value = kinship.get(frozenset((first, second)))
+                if value is None:
+                    fill, label, value_colour = "url(#not-estimated)", "n/e", AXIS
+                else:
+                    # 0 (unrelated) white to 0.5 (same person) dark blue-grey.
+                    shade = min(max(value, 0.0), 0.5) / 0.5
+                    channel = round(255 - 200 * shade)
+                    fill = f"rgb({channel},{channel + min(20, 255 - channel)},255)"
+                    label = f"{value:.2f}"
+                    value_colour = "#fff" if shade > 0.55 else TEXT
+            parts.append(
+                f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{fill}" '
+                f'stroke="#fff" stroke-width="1"><title>{escape(first)} / {escape(second)}: '
+                f"{label}</title></rect>"
+                f'<text x="{x + cell / 2:.1f}" y="{y + cell / 2 + 4:.1f}" text-anchor="middle" '
+                f'fill="{value_colour}">{label}</text>'
+            )
+            if first != second and frozenset((first, second)) in flagged:
+                parts.append(
+                    f'<rect x="{x + 2}" y="{y + 2}" width="{cell - 4}" height="{cell - 4}" '
+                    f'fill="none" stroke="{MISSING}" stroke-width="3"/>'
+                )
+    for column, second in enumerate(samples):
+        label_x, label_y = left + column * cell + cell / 2 - 4, top + size + 8
+        parts.append(
+            f'<text x="{label_x:.1f}" y="{label_y}" transform="rotate(90 {label_x:.1f} {label_y})" '
+            f'fill="{TEXT}">'
+            f"{escape(second)}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)

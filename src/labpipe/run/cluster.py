@@ -41,9 +41,12 @@ LOCAL_RULES = (
     "sex_regions",
     "annotation_sources",
     "qc_summary",
+    "identity_sites",
+    "identity",
     "multiqc_general_stats",
     "multiqc",
     "sample_report",
+    "batch_report",
     "report_index",
     "manifest",
 )

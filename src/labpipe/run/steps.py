@@ -208,15 +208,18 @@ def qc_summary(config: Path, outdir: Path, out: Path, ledger_mqc: Path | None) -
 @step.command("multiqc-general-stats")
 @click.option("--config", required=True, type=_FILE)
 @click.option("--qc", required=True, type=_FILE)
+@click.option("--identity", type=_FILE, default=None, help="The batch's identity.json.")
 @click.option("--out", required=True, type=_FILE)
 @click.argument("variants", nargs=-1, type=_FILE)
-def multiqc_general_stats(config: Path, qc: Path, out: Path, variants: tuple[Path, ...]) -> None:
+def multiqc_general_stats(
+    config: Path, qc: Path, identity: Path | None, out: Path, variants: tuple[Path, ...]
+) -> None:
     """labpipe's General Statistics columns for MultiQC (VARIANTS: <sample>.tsv tables)."""
     from labpipe.report.multiqc_table import write_general_stats
 
     lab = _lab_config(config, None)
     by_sample = {path.name.removesuffix(".tsv"): path for path in variants}
-    write_general_stats(qc, by_sample, lab.qc, out)
+    write_general_stats(qc, by_sample, lab.qc, out, identity)
 
 
 @step.command("sample-report")
@@ -228,6 +231,7 @@ def multiqc_general_stats(config: Path, qc: Path, out: Path, variants: tuple[Pat
 @click.option("--mosdepth-prefix", required=True, type=_FILE)
 @click.option("--sources", required=True, type=_FILE)
 @click.option("--roh", type=_FILE, default=None)
+@click.option("--identity", type=_FILE, default=None, help="The batch's identity.json.")
 @click.option("--fai", required=True, type=_FILE)
 @click.option("--family", default=None, help="The family of an affected trio child.")
 @click.option("--out-html", required=True, type=_FILE)
@@ -241,6 +245,7 @@ def sample_report(
     mosdepth_prefix: Path,
     sources: Path,
     roh: Path | None,
+    identity: Path | None,
     fai: Path,
     family: str | None,
     out_html: Path,
@@ -261,6 +266,7 @@ def sample_report(
         reference_fai=fai,
         sample_sheet=lab.samples,
         family=family,
+        identity_json=identity,
     )
     write_sample_report(lab, _annotation(lab), inputs, out_html, out_summary)
 
@@ -309,6 +315,62 @@ def report_index(
 
     lab = _lab_config(config, outdir)
     write_run_index(lab, list(summaries), multiqc_link, out, families)
+
+
+@step.command("identity-sites")
+@click.option("--targets", type=_FILE, default=None)
+@click.option("--out", required=True, type=_FILE)
+@click.argument("vcfs", nargs=-1, type=_FILE)
+def identity_sites(targets: Path | None, out: Path, vcfs: tuple[Path, ...]) -> None:
+    """The batch's SNV sites every sample is genotyped at for the identity checks."""
+    from labpipe.qc.batch_genotypes import select_sites, write_sites
+
+    sites = select_sites(vcfs, targets)
+    write_sites(sites, out)
+    click.echo(f"{len(sites)} SNV sites from {len(vcfs)} samples")
+
+
+@step.command()
+@click.option("--config", required=True, type=_FILE)
+@click.option("--sites", required=True, type=_FILE)
+@click.option("--genotypes", required=True, type=_FILE)
+@click.option("--sample", "samples", multiple=True, help="The batch's samples (repeat).")
+@click.option("--out", required=True, type=_FILE)
+def identity(
+    config: Path, sites: Path, genotypes: Path, samples: tuple[str, ...], out: Path
+) -> None:
+    """Kinship of every pair of the batch and each sample's contamination."""
+    from labpipe.config.pedigree import Pedigree
+    from labpipe.qc.batch_genotypes import read_batch_genotypes, read_sites, with_population_af
+    from labpipe.qc.identity import assess_batch, write_identity
+
+    lab = _lab_config(config, None)
+    population = _annotation(lab).population
+    batch = read_batch_genotypes(
+        genotypes, with_population_af(read_sites(sites), lab.reference.fasta, population), samples
+    )
+    known = sum(s.population_af is not None for s in batch.sites)
+    click.echo(f"{len(batch.sites)} SNV sites, {known} with a population AF")
+    checked = assess_batch(batch, Pedigree(), lab.qc)
+    write_identity(checked, out)
+    for pair in checked.pairs:
+        click.echo(f"{pair.first} {pair.second}: kinship {pair.shown}")
+    for estimate in checked.contamination:
+        click.echo(f"{estimate.sample}: contamination {estimate.shown}")
+    for flag in checked.flags:
+        click.echo(flag.message)
+
+
+@step.command("batch-report")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--outdir", required=True, type=_FILE)
+@click.option("--identity", "identity_json", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def batch_report(config: Path, outdir: Path, identity_json: Path, out: Path) -> None:
+    """The batch page: kinship heat map, flagged pairs, contamination, what was not checked."""
+    from labpipe.report.batch_page import write_batch_page
+
+    write_batch_page(_lab_config(config, outdir), identity_json, out)
 
 
 @step.command("input-checksums")
