@@ -340,7 +340,6 @@ def identity(
     config: Path, sites: Path, genotypes: Path, samples: tuple[str, ...], out: Path
 ) -> None:
     """Kinship of every pair of the batch and each sample's contamination."""
-    from labpipe.config.pedigree import Pedigree
     from labpipe.qc.batch_genotypes import read_batch_genotypes, read_sites, with_population_af
     from labpipe.qc.identity import assess_batch, write_identity
 
@@ -351,7 +350,7 @@ def identity(
     )
     known = sum(s.population_af is not None for s in batch.sites)
     click.echo(f"{len(batch.sites)} SNV sites, {known} with a population AF")
-    checked = assess_batch(batch, Pedigree(), lab.qc)
+    checked = assess_batch(batch, _pedigree(lab), lab.qc)
     write_identity(checked, out)
     for pair in checked.pairs:
         click.echo(f"{pair.first} {pair.second}: kinship {pair.shown}")
