@@ -33,8 +33,9 @@ def test_templates_fill_in_and_lists_follow_the_settings() -> None:
         layout.REPORT_BATCH,
         layout.REPORT_INDEX,
     ]
-    assert layout.clinical_outputs(["S1"], reports=True, families=["F1"])[-2:] == [
+    assert layout.clinical_outputs(["S1"], reports=True, families=["F1"])[-3:] == [
         "results/report/family-F1.html",
+        layout.REPORT_BATCH,
         layout.REPORT_INDEX,
     ]
     assert layout.family_vcf("F1") == "results/family/F1.vcf.gz"
