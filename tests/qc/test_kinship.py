@@ -15,6 +15,7 @@ from labpipe.qc.kinship import (
     SECOND,
     UNDECLARED,
     UNRELATED,
+    PairKinship,
     king_robust,
     pair_kinships,
     relatedness_flags,
@@ -96,6 +97,23 @@ def test_a_true_trio_raises_nothing() -> None:
     assert flags_of(samples, trio()) == {}
 
 
+def test_a_child_of_related_parents_is_not_flagged_against_them() -> None:
+    """Kinship reads low (second degree) for an autozygous child; sharing an allele at every
+    site settles it. Figures of a simulated consanguineous trio with a 10% contaminated
+    mother (labpipe simulate --family trio --consanguineous --contaminate mother:0.10)."""
+    pairs = [
+        PairKinship("F", "C", 450, 140, 90, 73, 0, 0.1221, 100),
+        PairKinship("M", "C", 450, 150, 90, 63, 0, 0.1088, 100),
+        PairKinship("F", "M", 450, 140, 150, 99, 23, 0.1163, 100),
+    ]
+    assert relatedness_flags(pairs, trio()) == []
+    # The same kinship with opposite homozygotes at 5% of sites: not the parent.
+    swapped = [PairKinship("F", "C", 450, 140, 90, 40, 23, 0.1221, 100)]
+    (flag,) = relatedness_flags(swapped, trio())
+    assert flag.kind == PARENT_NOT_RELATED
+    assert "shares no allele with C at 23 of 450 sites" in flag.message
+
+
 def test_a_swapped_parent_is_flagged_as_not_related() -> None:
     people = People(3000, seed=12)
     father, mother, someone = people.unrelated(), people.unrelated(), people.unrelated()
@@ -105,7 +123,8 @@ def test_a_swapped_parent_is_flagged_as_not_related() -> None:
     assert list(found) == [PARENT_NOT_RELATED]
     (message,) = found[PARENT_NOT_RELATED]
     assert message.startswith("F, declared the father of C, is unrelated to C (kinship ")
-    assert "expected about 0.25): sample swap or wrong pedigree?" in message
+    assert "expected about 0.25) and shares no allele with C at " in message
+    assert "(a parent shares one everywhere): sample swap or wrong pedigree?" in message
 
 
 def test_an_unexpected_duplicate_is_flagged_with_both_names() -> None:

@@ -38,6 +38,14 @@ DUPLICATE_CUT = 2**-1.5
 FIRST_DEGREE_CUT = 2**-2.5
 SECOND_DEGREE_CUT = 2**-3.5
 
+#: A parent and child share an allele at every site: opposite homozygotes (IBS0) come only
+#: from genotype errors and de novo mutations. Above this fraction of the pair's sites a
+#: declared parent is not the parent. Kinship alone cannot tell: a child of related parents
+#: (autozygous, fewer heterozygous sites) reads 0.11-0.12 with each parent, "second degree"
+#: (simulated consanguineous trio, benchmarks/families.py), while IBS0 stays 0; unrelated
+#: pairs have opposite homozygotes at several per cent of common sites.
+PARENT_CHILD_MAX_IBS0 = 0.01
+
 SAME, FIRST, SECOND, UNRELATED = "same individual", "first degree", "second degree", "unrelated"
 
 # What a flag says, and how much it weighs in the QC verdict.
@@ -229,7 +237,7 @@ def relatedness_flags(pairs: list[PairKinship], pedigree: Pedigree) -> list[Rela
                     "sample swap or duplicate?",
                 )
             )
-        elif role is not None and degree != FIRST:
+        elif role is not None and degree != FIRST and not _shares_an_allele_everywhere(pair):
             child, parent = (a, b) if _parent_child_order(pedigree, a, b) else (b, a)
             flags.append(
                 RelatednessFlag(
@@ -238,7 +246,9 @@ def relatedness_flags(pairs: list[PairKinship], pedigree: Pedigree) -> list[Rela
                     b,
                     phi,
                     f"{parent}, declared the {role} of {child}, is {degree} to {child} "
-                    f"(kinship {phi:.2f}, expected about 0.25): sample swap or wrong pedigree?",
+                    f"(kinship {phi:.2f}, expected about 0.25) and shares no allele with"
+                    f" {child} at {pair.ibs0} of {pair.sites} sites (a parent shares one"
+                    " everywhere): sample swap or wrong pedigree?",
                 )
             )
         elif degree in (FIRST, SECOND) and not _same_family(pedigree, a, b):
@@ -253,6 +263,12 @@ def relatedness_flags(pairs: list[PairKinship], pedigree: Pedigree) -> list[Rela
                 )
             )
     return flags
+
+
+def _shares_an_allele_everywhere(pair: PairKinship) -> bool:
+    """Parent and child by their genotypes: opposite homozygotes only as errors would make."""
+    fraction = pair.ibs0_fraction
+    return fraction is not None and fraction <= PARENT_CHILD_MAX_IBS0
 
 
 def _parent_child_order(pedigree: Pedigree, a: str, b: str) -> bool:
