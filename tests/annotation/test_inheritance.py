@@ -89,6 +89,9 @@ def test_gq_absent_is_not_held_against_a_parent() -> None:
 
 def test_recessive_and_errors() -> None:
     assert label(hom(), het(), het()) == HOM_RECESSIVE
+    # A parent homozygous too fits only when affected (a shared common allele otherwise).
+    assert label(hom(), hom(), het()) == INHERITED
+    assert label(hom(), hom(), het(), affected_parents=frozenset({"father"})) == HOM_RECESSIVE
     assert label(hom(), het(), ref()) == MENDELIAN_ERROR
     assert label(hom(), het(), ref(depth=5)) == NOT_ASSESSABLE
     assert label(het(), hom(), hom()) == MENDELIAN_ERROR

@@ -212,6 +212,7 @@ def classify_trio_call(
     mother: MemberCall,
     rules: InheritanceRules,
     male_haploid_x: bool = False,
+    affected_parents: frozenset[str] = frozenset(),
 ) -> TrioLabel:
     """The label of one ALT allele the child carries.
 
@@ -220,6 +221,8 @@ def classify_trio_call(
         rules: When a parent's call counts.
         male_haploid_x: The child is male and the site is on chrX outside the PARs (his
             allele comes from his mother only).
+        affected_parents: ``father``/``mother`` when declared affected: a homozygous parent
+            fits a recessive disease only then.
     """
     if child.zygosity not in _CARRIES:
         return TrioLabel(NOT_ASSESSABLE, note=f"child's call is {child.zygosity or 'missing'}")
@@ -250,6 +253,19 @@ def classify_trio_call(
             MENDELIAN_ERROR, note=f"homozygous child; {' and '.join(refs)} homozygous reference"
         )
     if f_carries and m_carries:
+        # An unaffected parent homozygous for the allele would have the recessive disease
+        # too: a common allele both parents share, not a recessive candidate.
+        unaffected_hom = [
+            who
+            for who, state in ((FATHER, f_state), (MOTHER, m_state))
+            if state == _HOM and who not in affected_parents
+        ]
+        if unaffected_hom:
+            return TrioLabel(
+                INHERITED,
+                BOTH,
+                f"{' and '.join(unaffected_hom)} homozygous too, and not affected",
+            )
         return TrioLabel(HOM_RECESSIVE, BOTH, "both parents carry it")
     return TrioLabel(NOT_ASSESSABLE, note=unknown)
 
@@ -449,6 +465,11 @@ def _trio_label(
         site.call(trio.mother.sample),
         rules,
         male_haploid_x=bool(haploid) and trio.child.is_male,
+        affected_parents=frozenset(
+            who
+            for who, member in ((FATHER, trio.father), (MOTHER, trio.mother))
+            if member.affected is True
+        ),
     )
 
 
