@@ -155,7 +155,7 @@ def evaluate(
     "--depth",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
-    help="Nominal depth (default 30; demo: depth over targets, default 100).",
+    help="Nominal depth (default 30; demo: depth over targets, default 100; family: 60).",
 )
 @click.option(
     "--read-length",
@@ -201,17 +201,38 @@ def evaluate(
     "--het-fraction", type=float, default=0.6, show_default=True, help="Share of het variants."
 )
 @click.option("--check", is_flag=True, help="Demo only: verify the data with bcftools norm/csq.")
+@click.option(
+    "--family",
+    type=click.Choice(["trio", "quad"]),
+    default=None,
+    help="A family on the synthetic genome: parents and an affected son (quad: and a daughter).",
+)
+@click.option(
+    "--consanguineous", is_flag=True, help="Family: the parents share a stretch by descent."
+)
+@click.option("--recombination", is_flag=True, help="Family: crossovers in transmitted haplotypes.")
+@click.option(
+    "--swap", default=None, help="Family: A,B = A's FASTQ holds B's reads (B may be 'unrelated')."
+)
+@click.option(
+    "--contaminate",
+    default=None,
+    help="Family: SAMPLE:FRACTION = that share of SAMPLE's reads from an unrelated person.",
+)
 def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Path | None,
              variants: Path | None, variants_sample: str | None, sample: str, platform: str,
              depth: float | None, read_length: int, insert_mean: float, insert_sd: float,
              short_insert_fraction: float, duplicate_rate: float, error_rate: float,
              variant_rate: float, indel_fraction: float, het_fraction: float,
-             check: bool, overwrite: bool) -> None:  # fmt: skip
+             check: bool, overwrite: bool, family: str | None, consanguineous: bool,
+             recombination: bool, swap: str | None, contaminate: str | None) -> None:  # fmt: skip
     """Write a simulated data set: truth VCF, paired FASTQ and a sample sheet.
 
     Without --reference: labpipe's demo data (test_data/), byte for byte from the seed.
     With --reference: one sample on that FASTA, with a germline-like variant spectrum
     (or the variants of --variants) and an Illumina- or DNBSEQ-like library.
+    With --family: a trio or quad on the synthetic genome, with planted variants of each
+    inheritance model and truth files saying which is which.
     """
     from labpipe.config.platform import canonical_platform
     from labpipe.core.errors import RunError
@@ -220,6 +241,35 @@ def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Pa
     from labpipe.simulation.read_simulator import LibraryConfig
 
     seed = demo_data.DEFAULT_SEED if seed is None else seed
+    family_only = {"--consanguineous": consanguineous, "--recombination": recombination,
+                   "--swap": swap, "--contaminate": contaminate}  # fmt: skip
+    if family is None and any(family_only.values()):
+        given = ", ".join(k for k, v in family_only.items() if v)
+        raise UsageError(f"{given}: only with --family trio or --family quad")
+    if family is not None:
+        from click.core import ParameterSource
+
+        from labpipe.simulation.family import FAMILY_DEPTH, run_family_simulation
+
+        context = click.get_current_context()
+        not_for_families = [
+            f"--{name.replace('_', '-')}"
+            for name in ("reference", "regions", "variants", "variants_sample", "sample",
+                         "variant_rate", "indel_fraction", "het_fraction", "check")
+            if context.get_parameter_source(name) is not ParameterSource.DEFAULT
+        ]  # fmt: skip
+        run_family_simulation(
+            outdir, family, seed, consanguineous, recombination, swap, contaminate,
+            not_for_families=not_for_families,
+            platform=canonical_platform(platform), overwrite=overwrite,
+            library=LibraryConfig(
+                depth=depth or FAMILY_DEPTH, read_length=read_length,
+                insert_mean=insert_mean, insert_sd=insert_sd,
+                short_insert_fraction=short_insert_fraction, duplicate_rate=duplicate_rate,
+            ),
+            error_rate=error_rate, echo=click.echo,
+        )  # fmt: skip
+        return
     if reference is None:
         config = demo_data.SimulationConfig(target_depth=depth) if depth else None
         demo_data.write_demo_data_set(outdir, seed, config, overwrite)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -164,8 +164,10 @@ def write_simulated_truth(
     reference: Path,
     sample: str,
     seed: int,
+    haploid_contigs: Collection[str] = (),
 ) -> None:
-    """Write the truth as a bgzipped, indexed VCF with phased genotypes."""
+    """Write the truth as a bgzipped, indexed VCF with phased genotypes (one allele on
+    ``haploid_contigs``, e.g. a male's chrX)."""
     header = [
         "##fileformat=VCFv4.2",
         f"##source=labpipe simulate {__version__} seed={seed} (simulated truth)",
@@ -180,7 +182,8 @@ def write_simulated_truth(
     ]
     lines = [
         f"{v.contig}\t{v.pos + 1}\t.\t{v.ref}\t{','.join(v.alts)}\t.\tPASS\t"
-        f"KIND={v.kind};CONTEXT={v.context}\tGT\t{v.genotype()}"
+        f"KIND={v.kind};CONTEXT={v.context}\tGT\t"
+        f"{v.haplotypes[0] if v.contig in haploid_contigs else v.genotype()}"
         for v in variants
     ]
     plain = path.with_suffix("")

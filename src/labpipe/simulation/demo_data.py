@@ -159,7 +159,8 @@ def sample_fragments(
     return emissions
 
 
-def _write_reference(path: Path, model: GenomeModel) -> None:
+def write_reference(path: Path, model: GenomeModel) -> None:
+    """Write the model's contigs as FASTA, 60 bases a line."""
     with path.open("w") as fh:
         for name, seq in model.contigs.items():
             fh.write(f">{name}\n")
@@ -383,7 +384,7 @@ def generate_demo_data(
     genome_seed, variant_seed, *read_seeds = np.random.SeedSequence(seed).spawn(2 + len(SAMPLES))
     model = build_genome(np.random.default_rng(genome_seed))
     variants = plant_variants(model, np.random.default_rng(variant_seed))
-    _write_reference(outdir / "reference.fa", model)
+    write_reference(outdir / "reference.fa", model)
     (outdir / "genes.gff3").write_text("\n".join(gff3_lines(model)) + "\n")
     (outdir / "targets.bed").write_text(
         "".join(f"{t.contig}\t{t.start}\t{t.end}\t{t.label}\n" for t in model.targets())

@@ -189,7 +189,7 @@ def plant_variants(model: GenomeModel, rng: np.random.Generator) -> list[Planted
             size = sizes[i % len(sizes)]
             # Next gene in turn; if it has no room left for this class, the one after.
             for k in range(len(order)):
-                placed = _place_coding(
+                placed = place_coding(
                     model, order[(turn + k) % len(order)], kind, size, variants, targets, rng
                 )
                 if placed is not None:
@@ -205,7 +205,7 @@ def plant_variants(model: GenomeModel, rng: np.random.Generator) -> list[Planted
     return [replace(v, haplotypes=_haplotypes(rng)) for v in variants]
 
 
-def _place_coding(
+def place_coding(
     model: GenomeModel,
     gene: Gene,
     kind: str,

@@ -285,3 +285,24 @@ def build_genome(rng: np.random.Generator) -> GenomeModel:
         repeats.append(Segment(dst_contig, dst, dst + size, f"segdup{n}_copy"))
     contigs = {name: seq.decode() for name, seq in seqs.items()}
     return GenomeModel(contigs, genes, sorted(repeats, key=lambda r: (r.contig, r.start)))
+
+
+def add_contig(
+    model: GenomeModel,
+    rng: np.random.Generator,
+    name: str,
+    length: int,
+    specs: tuple[GeneSpec, ...],
+) -> GenomeModel:
+    """The genome with one more contig of random background holding the genes ``specs``.
+
+    The simulated families add a chrX this way; :func:`build_genome` (the demo's genome)
+    stays as it is. Gene and exon ids continue after the model's, so none repeats.
+    """
+    seq = _background(rng, length)
+    exon_numbers = count(1 + sum(len(g.exon_ids) for g in model.genes))
+    first = 1 + 2 * len(model.genes)  # above every id of the model, isoforms included
+    genes = [
+        _build_gene(rng, spec, seq, n, exon_numbers) for n, spec in enumerate(specs, start=first)
+    ]
+    return GenomeModel({**model.contigs, name: seq.decode()}, [*model.genes, *genes], model.repeats)
