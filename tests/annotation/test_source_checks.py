@@ -8,9 +8,11 @@ which file, what is wrong, what to do; every problem at once, no traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pysam
@@ -403,4 +405,98 @@ def test_a_source_too_large_to_read_through_says_what_was_not_checked(
     assert report.notes == [
         f"'annotation.population_af[0].vcf': {source} is larger than 0 MiB: its header, its end"
         " and the first records of each contig were checked, not every record"
+    ]
+
+
+def last_record_pysam_reads(path: Path) -> str:
+    """The last record htslib (through pysam) reads before the damage: an independent oracle."""
+    last = "none"
+    vcf = pysam.VariantFile(str(path))
+    with pytest.raises(OSError):
+        for record in vcf:
+            last = f"{record.chrom}:{record.pos}"
+    with contextlib.suppress(OSError):  # htslib fails to close after a read error
+        vcf.close()
+    return last
+
+
+def bgzf_blocks(data: bytes) -> list[tuple[int, int]]:
+    """(offset, size) of each BGZF block (BSIZE is at bytes 16-17 of its header)."""
+    blocks, offset = [], 0
+    while offset < len(data):
+        size = int.from_bytes(data[offset + 16 : offset + 18], "little") + 1
+        blocks.append((offset, size))
+        offset += size
+    return blocks
+
+
+def zero_bytes(data: bytearray) -> None:
+    data[len(data) // 3 : len(data) // 3 + 64] = bytes(64)  # a bad sector: it does not inflate
+
+
+def flip_checksum(data: bytearray) -> None:
+    offset, size = bgzf_blocks(bytes(data))[3]
+    data[offset + size - 8] ^= 0xFF  # it inflates, to bytes that are not the ones written
+
+
+@pytest.mark.parametrize("damage", [zero_bytes, flip_checksum])
+def test_damage_names_the_last_good_record(
+    damage: Callable[[bytearray], None], reference: Path, tmp_path: Path
+) -> None:
+    # bcftools 1.16 reads on past a damaged block and exits 0: the check must still
+    # fail, and name where the good records end.
+    clinvar = write_source(tmp_path / "clinvar.vcf.gz", clinvar_records(), CLINVAR_INFO)
+    data = bytearray(clinvar.read_bytes())
+    damage(data)
+    clinvar.write_bytes(bytes(data))
+    same_age(clinvar)
+    spec = SourceCheck(clinvar, "ClinVar VCF", "annotation.clinvar", (), ("CLNSIG",))
+    report = check_source(spec, {"chr1": len(CHR1)}, reference, None)
+    assert report.problems == [
+        f"'annotation.clinvar': {clinvar}: the ClinVar VCF cannot be read to the end after"
+        f" {last_record_pysam_reads(clinvar)} (corrupt compressed data): the file is damaged or"
+        " cut short (an interrupted download or copy?); download it again and check it with"
+        " `labpipe validate`"
+    ]
+    assert not report.read_whole
+
+
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [
+        # bcftools 1.16 reads these POS as 0 and goes on, exit code 0: the check must not.
+        ("chr1\tabc\t.\tA\tG\t.\tPASS\tAF=0.1", "a record's POS is not a whole number"),
+        ("chr1\t-5\t.\tA\tG\t.\tPASS\tAF=0.1", "a record's POS is not a whole number"),
+        ("chr1\t0\t.\tA\tG\t.\tPASS\tAF=0.1", "a record's POS is not a whole number"),
+        # ... and these without a REF (a line cut short, spaces for tabs), when it does not crash.
+        ("chr1\t12", "a record has no REF"),
+        ("chr1 12 . A G . PASS AF=0.1", "a record has no REF"),
+    ],
+)
+def test_a_malformed_record_is_found(bad: str, why: str, reference: Path, tmp_path: Path) -> None:
+    plain = tmp_path / "af.vcf"
+    header = f"##fileformat=VCFv4.2\n##contig=<ID=chr1,length={len(CHR1)}>\n{AF_INFO}"
+    records = [*af_records(range(1, 11, 3)), bad, *af_records(range(30, 40, 3))]
+    plain.write_text(header + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+    with plain.open("a") as out:
+        out.write("".join(f"{line}\n" for line in records))
+    source = tmp_path / "af.vcf.gz"
+    pysam.tabix_compress(str(plain), str(source))  # no index: tabix refuses such a file
+    problems = check(source, reference)
+    assert len(problems) == 2, problems
+    assert "has no index" in problems[0]
+    assert problems[1].startswith(
+        f"'annotation.population_af[0].vcf': {source}: the population AF VCF 'gnomad' cannot be"
+        f" read to the end after chr1:10 ({why}"
+    )
+
+
+def test_without_bcftools_a_source_cannot_be_checked_and_says_so(
+    reference: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = write_source(tmp_path / "af.vcf.gz", af_records(range(10, 40, 3)), AF_INFO)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert check(source, reference) == [
+        f"'annotation.population_af[0].vcf': {source}: cannot be checked: bcftools is not"
+        " installed (`labpipe doctor` says what is missing)"
     ]

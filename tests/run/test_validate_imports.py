@@ -24,7 +24,7 @@ print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
 
 
 def loaded_after(*args: str) -> tuple[list[str], str]:
-    """The heavy modules a fresh Python loaded running ``labpipe ARGS``, and its output."""
+    """The heavy modules a fresh Python loaded running ``labpipe ARGS``; its stdout + stderr."""
     done = subprocess.run(
         [sys.executable, "-c", _RUN.format(heavy=HEAVY), *args],
         capture_output=True,
@@ -34,7 +34,7 @@ def loaded_after(*args: str) -> tuple[list[str], str]:
     )
     *output, last = done.stdout.splitlines()
     loaded: list[str] = json.loads(last)
-    return loaded, "\n".join(output)
+    return loaded, "\n".join([*output, done.stderr])
 
 
 def plain_config(tmp_path: Path) -> Path:
@@ -60,8 +60,28 @@ def test_validate_loads_no_vcf_library_or_snakemake(tmp_path: Path) -> None:
     assert loaded == [] and ": valid — 2 sample(s)" in output
 
 
-def test_validate_reads_annotation_sources_with_pysam_only(tmp_path: Path) -> None:
-    # ClinVar and population VCFs are read through (htslib via pysam) to check them:
-    # pysam is loaded for that, never cyvcf2, numpy or Snakemake.
-    loaded, output = loaded_after("validate", str(REPO / "config" / "demo.yaml"))
-    assert loaded == ["pysam"] and ": valid — 2 sample(s)" in output
+def sources_config(tmp_path: Path, population_field: str = "AF_sas") -> Path:
+    """The demo's config (a ClinVar and a population AF source) with absolute paths."""
+    text = (REPO / "config" / "demo.yaml").read_text()
+    text = text.replace("../test_data/", f"{TEST_DATA}/").replace("../demo-run", str(tmp_path))
+    config = tmp_path / "demo.yaml"
+    config.write_text(
+        text.replace("population_field: AF_sas", f"population_field: {population_field}")
+    )
+    return config
+
+
+def test_validate_reads_annotation_sources_without_a_vcf_library(tmp_path: Path) -> None:
+    # ClinVar and population VCFs are read through with bcftools, not pysam or cyvcf2.
+    loaded, output = loaded_after("validate", str(sources_config(tmp_path)))
+    assert loaded == [] and ": valid — 2 sample(s)" in output
+
+
+def test_a_source_problem_is_found_without_a_vcf_library(tmp_path: Path) -> None:
+    # The header really was read (by bcftools): a misspelt field is named, with the fix.
+    loaded, output = loaded_after("validate", str(sources_config(tmp_path, "AF_SAS")))
+    assert loaded == []
+    assert (
+        f"'annotation.population_af[0].population_field': {TEST_DATA / 'population_af.vcf.gz'}"
+        " has no INFO/AF_SAS; did you mean AF_sas" in output
+    )

@@ -8,11 +8,9 @@ caught before hours of alignment.
 
 from __future__ import annotations
 
-import contextlib
 import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from labpipe.annotation.source_content import (
     SourceCheck,
@@ -22,6 +20,7 @@ from labpipe.annotation.source_content import (
     read_records,
     ref_problems,
 )
+from labpipe.annotation.source_reading import NotVcf, ReadFailure, read_header
 from labpipe.annotation.sources import (
     PopulationSource,
     examples,
@@ -30,20 +29,19 @@ from labpipe.annotation.sources import (
     map_contigs,
     recompress_advice,
 )
+from labpipe.annotation.vcf_header import VcfHeader
 from labpipe.core.errors import ConfigError
-
-if TYPE_CHECKING:  # imported where used: a config without sources is checked without it
-    import pysam
 
 FULL_READ_BYTES = 1 << 30
 """Source VCFs up to this size are read to the end by ``labpipe validate``.
 
-Every record is parsed and every BGZF block decompressed, so a file damaged or
-cut anywhere is caught before hours of alignment. Measured on a ClinVar-like
-file of 3.5 million records (129 MB bgzip, ClinVar's INFO fields): 3.4 s of CPU
-(11 s wall on 2 cores shared by 8 busy sessions); a file 8 times that size takes
-about half a minute. A larger file (a whole gnomAD chromosome) gets its header,
-its BGZF end and the first records of each contig read instead.
+Every record is parsed (by htslib, in ``bcftools query``) and every BGZF block
+decompressed and its CRC checked, so a file damaged or cut anywhere is caught before
+hours of alignment. Measured on a ClinVar-like file of 3.5 million records (158 MB
+bgzip, ClinVar's INFO fields; ``benchmarks/source_check.py``): 2.0 s of CPU, bcftools
+and Python together (3.7 s when pysam read it); a file 8 times that size takes about
+a quarter of a minute. A larger file (a whole gnomAD chromosome) gets its header, its
+BGZF end and the first records of each contig read instead.
 """
 
 
@@ -72,7 +70,7 @@ def check_source(
     *,
     full_read_bytes: int = FULL_READ_BYTES,
 ) -> SourceReport:
-    """Open one source VCF the way the annotation step will, and read it through.
+    """Open one source VCF as the annotation step will, and read it through (with bcftools).
 
     Checked, every problem listed: the file is BGZF (with the command making a
     compressed copy when not) and not cut short; its index exists and is not
@@ -120,17 +118,14 @@ def check_source(
         report.problems.append(f"{where}: {end}")
         return report
     report.problems += index_problems(path, key)
-    import pysam  # here: a config without sources is checked without it
-
-    verbosity = pysam.set_verbosity(0)  # htslib's own warnings would repeat ours
     try:
-        _check_open_source(check, contigs, fasta, reference_build, full_read_bytes, report)
-    finally:
-        pysam.set_verbosity(verbosity)
+        _check_readable_source(check, contigs, fasta, reference_build, full_read_bytes, report)
+    except ReadFailure as exc:  # bcftools or samtools missing: nothing is read
+        report.problems.append(f"{where}: cannot be checked: {exc}")
     return report
 
 
-def _check_open_source(
+def _check_readable_source(
     check: SourceCheck,
     contigs: Mapping[str, int],
     fasta: Path | None,
@@ -139,38 +134,32 @@ def _check_open_source(
     report: SourceReport,
 ) -> None:
     where = f"'{check.key}': {check.path}"
-    import pysam
-
     try:
-        vcf = pysam.VariantFile(str(check.path))
-    except (OSError, ValueError) as exc:
-        if "valid header" in str(exc):
+        header = read_header(check.path)
+    except NotVcf as exc:
+        if exc.bad_header:
             why = "its header is not valid VCF (a malformed ## line, or an empty sample name?)"
         else:
             why = "the data is not VCF or BCF (nothing in it, or another format?)"
         report.problems.append(f"{where}: not a readable VCF: {why}; download it again")
         return
-    try:
-        report.problems += _header_problems(check, vcf.header)
-        index_contigs = list(vcf.index.keys()) if vcf.index is not None else []
-        source_contigs = list(dict.fromkeys([*vcf.header.contigs, *index_contigs]))
-        mapping = map_contigs(list(contigs), source_contigs)
-        if not mapping:
-            report.problems.append(_no_shared_contig(check, source_contigs, list(contigs)))
-            return
-        report.problems += build_problems(check, vcf.header, mapping, contigs, reference_build)
-        samples = read_records(check, vcf, mapping, full_read_bytes, report)
-        damaged = any("cannot be read to the end" in p for p in report.problems)
-        if vcf.index is not None and not damaged:
-            report.problems += beyond_end_problems(check, vcf, mapping, contigs)
-    finally:
-        with contextlib.suppress(OSError):  # after a read error, already reported
-            vcf.close()
+    report.problems += _header_problems(check, header)
+    indexed = any(Path(f"{check.path}{suffix}").is_file() for suffix in (".tbi", ".csi"))
+    source_contigs = list(header.contigs)  # with those of the index (htslib adds them)
+    mapping = map_contigs(list(contigs), source_contigs)
+    if not mapping:
+        report.problems.append(_no_shared_contig(check, source_contigs, list(contigs)))
+        return
+    report.problems += build_problems(check, header, mapping, contigs, reference_build)
+    samples = read_records(check, indexed, mapping, full_read_bytes, report)
+    damaged = any("cannot be read to the end" in p for p in report.problems)
+    if indexed and not damaged:
+        report.problems += beyond_end_problems(check, mapping, contigs)
     if fasta is not None and samples:
-        report.problems += ref_problems(check, samples, mapping, fasta, report)
+        report.problems += ref_problems(check, samples, mapping, fasta, contigs, report)
 
 
-def _header_problems(check: SourceCheck, header: pysam.VariantHeader) -> list[str]:
+def _header_problems(check: SourceCheck, header: VcfHeader) -> list[str]:
     problems = []
     for name in check.required_info:
         if name not in header.info:

@@ -6,18 +6,23 @@ file read to its end when it is small enough.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from labpipe.annotation.source_reading import (
+    ReadFailure,
+    ReadThrough,
+    SourceRecord,
+    first_record_in,
+    first_records,
+    read_through,
+    reference_bases,
+)
 from labpipe.annotation.sources import damaged_message
+from labpipe.annotation.vcf_header import VcfHeader
 from labpipe.core.alleles import is_sequence_allele
-
-if TYPE_CHECKING:  # imported where used: a config without sources is checked without it
-    import pysam
 
 _SAMPLE_PER_CONTIG = 20  # records per contig whose REF is compared with the reference
 _SAMPLE_TOTAL = 400
@@ -66,7 +71,7 @@ class SourceReport:
 
 def build_problems(
     check: SourceCheck,
-    header: pysam.VariantHeader,
+    header: VcfHeader,
     mapping: Mapping[str, str],
     contigs: Mapping[str, int],
     reference_build: str | None,
@@ -75,7 +80,7 @@ def build_problems(
     from labpipe.core.genome_builds import build_label, describe_length
 
     where = f"'{check.key}': {check.path}"
-    declared = next((r.value for r in header.records if r.key == "reference" and r.value), None)
+    declared = header.value("reference")
     stated = build_label(declared)
     if stated and reference_build and stated != reference_build:
         return [
@@ -85,7 +90,7 @@ def build_problems(
     for ref_name, src_name in mapping.items():
         if ref_name.upper().removeprefix("CHR") in _MITOCHONDRION:
             continue  # rCRS (16,569 bp) and hg19's chrM (16,571 bp) differ within one build
-        declared_length = header.contigs[src_name].length if src_name in header.contigs else None
+        declared_length = header.contigs.get(src_name)
         if declared_length is not None and declared_length != contigs[ref_name]:
             return [
                 f"{where} is for another genome build: its ##contig header says"
@@ -98,45 +103,42 @@ def build_problems(
 
 def read_records(
     check: SourceCheck,
-    vcf: pysam.VariantFile,
+    indexed: bool,
     mapping: Mapping[str, str],
     full_read_bytes: int,
     report: SourceReport,
-) -> list[pysam.VariantRecord]:
+) -> list[SourceRecord]:
     """Read the file to its end when it is not too large; the first records of each contig.
+
+    Args:
+        check: The source.
+        indexed: The file has an index (the first records of each contig of a file too
+            large to read through are found by it).
+        mapping: Reference contig -> the source's name for it.
+        full_read_bytes: Files up to this size are read to the end.
+        report: Gets the records read, and the problems and notes.
 
     Returns:
         Records whose REF is to be compared with the reference: the first
-        :data:`_SAMPLE_PER_CONTIG` of each shared contig (by the index).
+        :data:`_SAMPLE_PER_CONTIG` of each shared contig, at most :data:`_SAMPLE_TOTAL`.
+
+    Raises:
+        ReadFailure: bcftools is not installed.
     """
-    wanted = set(mapping.values())
-    samples: list[pysam.VariantRecord] = []
-    previous: pysam.VariantRecord | None = None
-    try:
-        if check.path.stat().st_size <= full_read_bytes:
-            # Nothing but the count per record: this loop is the cost of reading ClinVar.
-            count = 0
-            for previous in vcf:  # noqa: B007 -- the last good record, for the message
-                count += 1
-            report.records, report.read_whole = count, True
-        if vcf.index is not None:
-            for contig in mapping.values():
-                if len(samples) >= _SAMPLE_TOTAL:
-                    break
-                try:
-                    for record in itertools.islice(vcf.fetch(contig), _SAMPLE_PER_CONTIG):
-                        previous = record
-                        samples.append(record)
-                        report.records += 0 if report.read_whole else 1
-                except ValueError:
-                    continue  # in the header, no records
-    except (OSError, ValueError) as exc:
-        after = f"after {previous.chrom}:{previous.pos}" if previous is not None else ""
+    if check.path.stat().st_size <= full_read_bytes:
+        read = read_through(check.path, _SAMPLE_PER_CONTIG)
+        report.records, report.read_whole = read.records, read.failure is None
+    elif indexed:
+        read = first_records(check.path, mapping.values(), _SAMPLE_PER_CONTIG, _SAMPLE_TOTAL)
+        report.records = read.records
+    else:
+        read = ReadThrough()
+    if read.failure is not None:
+        said = ReadFailure(read.failure)
         report.problems.append(
-            f"'{check.key}': "
-            + damaged_message(check.path, check.role, exc, after or "before its first record")
+            f"'{check.key}': " + damaged_message(check.path, check.role, said, read.where)
         )
-        return samples
+        return []
     if not report.read_whole:
         report.notes.append(
             f"'{check.key}': {check.path} is larger than {full_read_bytes >> 20} MiB: its header,"
@@ -147,60 +149,61 @@ def read_records(
             f"'{check.key}': {check.path} holds no records (a header only): nothing would match;"
             " download the full file"
         )
-    return [record for record in samples if record.chrom in wanted]
+    samples: list[SourceRecord] = []
+    for contig in mapping.values():
+        if len(samples) >= _SAMPLE_TOTAL:
+            break
+        samples += read.first.get(contig, [])
+    return samples
 
 
 def beyond_end_problems(
-    check: SourceCheck,
-    vcf: pysam.VariantFile,
-    mapping: Mapping[str, str],
-    contigs: Mapping[str, int],
+    check: SourceCheck, mapping: Mapping[str, str], contigs: Mapping[str, int]
 ) -> list[str]:
     """Records past the end of a reference contig: the source is for another build."""
-    for ref_name, src_name in mapping.items():
-        try:
-            record = next(iter(vcf.fetch(src_name, contigs[ref_name])), None)
-        except (ValueError, OSError):
-            continue
-        if record is not None:
-            return [
-                f"'{check.key}': {check.path} has a record at {src_name}:{record.pos}, past the"
-                f" end of the reference's {ref_name} ({contigs[ref_name]:,} bp): it is for"
-                " another genome build; use the release made for the reference's build"
-            ]
-    return []
+    past = {src_name: contigs[ref_name] + 1 for ref_name, src_name in mapping.items()}
+    record = first_record_in(check.path, past)
+    if record is None:
+        return []
+    ref_name = next(ref for ref, src in mapping.items() if src == record.chrom)
+    return [
+        f"'{check.key}': {check.path} has a record at {record.chrom}:{record.pos}, past the"
+        f" end of the reference's {ref_name} ({contigs[ref_name]:,} bp): it is for"
+        " another genome build; use the release made for the reference's build"
+    ]
 
 
 def ref_problems(
     check: SourceCheck,
-    samples: list[pysam.VariantRecord],
+    samples: list[SourceRecord],
     mapping: Mapping[str, str],
-    fasta_path: Path,
+    fasta: Path,
+    contigs: Mapping[str, int],
     report: SourceReport,
 ) -> list[str]:
     """REF bases of sampled records against the reference (another build disagrees)."""
     reverse = {src: ref for ref, src in mapping.items()}
-    import pysam
-
-    try:
-        fasta = pysam.FastaFile(str(fasta_path))
-    except (OSError, ValueError):
+    compared = [
+        (record, reverse[record.chrom])
+        for record in samples
+        if record.chrom in reverse and is_sequence_allele(record.ref)
+    ]
+    inside = {
+        index: (chrom, record.pos, record.pos - 1 + len(record.ref))
+        for index, (record, chrom) in enumerate(compared)
+        if record.pos - 1 + len(record.ref) <= contigs.get(chrom, 0)
+    }
+    bases = reference_bases(fasta, list(inside.values()))
+    if bases is None:
         return []  # the reference's own checks report it
+    found = dict(zip(inside, bases, strict=True))
     disagree: list[str] = []
-    with fasta:
-        lengths = dict(zip(fasta.references, fasta.lengths, strict=True))
-        for record in samples:
-            chrom = reverse.get(record.chrom)
-            if chrom is None or record.ref is None or not is_sequence_allele(record.ref):
-                continue
-            report.ref_checked += 1
-            end = record.pos - 1 + len(record.ref)
-            if end <= lengths.get(chrom, 0) and (
-                fasta.fetch(chrom, record.pos - 1, end).upper() == record.ref.upper()
-            ):
-                report.ref_agree += 1
-            else:
-                disagree.append(f"{record.chrom}:{record.pos} {record.ref}")
+    for index, (record, _) in enumerate(compared):
+        report.ref_checked += 1
+        if found.get(index) == record.ref.upper():
+            report.ref_agree += 1
+        else:
+            disagree.append(f"{record.chrom}:{record.pos} {record.ref}")
     # A few disagreements are tolerable (IUPAC codes in the reference); most are not, and a
     # small file is judged too: three of three wrong by chance is unlikely (1 in 27 or less).
     if len(disagree) >= 3 and len(disagree) > 0.1 * report.ref_checked:

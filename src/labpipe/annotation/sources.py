@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labpipe.annotation.source_fields import INFO_FIELD, ClinVarAssertion
+from labpipe.annotation.vcf_header import VcfHeader
 from labpipe.core.errors import ConfigError, InputFormatError
 
 if TYPE_CHECKING:  # imported where used: a config without sources is checked without it
@@ -191,10 +192,11 @@ class SourceVcf:
                 "a 'chr' prefix; check that both are for the same genome"
             )
         self.renamed = {ref: src for ref, src in self.contig_map.items() if ref != src}
+        self.parsed_header = VcfHeader.parse(str(self._vcf.header))
 
     @property
     def header(self) -> pysam.VariantHeader:
-        """The source's VCF header."""
+        """The source's VCF header, as pysam reads its records with it."""
         return self._vcf.header
 
     def naming_note(self) -> str:
@@ -255,15 +257,16 @@ def check_info_field(source: SourceVcf, field: str, where: str) -> None:
     Raises:
         ConfigError: Naming the key, the file and the nearest existing fields.
     """
-    field_problem(source.header, field, where, source.path)
+    field_problem(source.parsed_header, field, where, source.path)
 
 
 def describe_source(source: SourceVcf) -> Mapping[str, Any]:
     """Header facts worth printing in a report: file date, source, reference."""
     facts: dict[str, Any] = {}
-    for record in source.header.records:
-        if record.key in ("fileDate", "source", "reference") and record.value:
-            facts[record.key] = record.value
+    for key in ("fileDate", "source", "reference"):
+        value = source.parsed_header.value(key)
+        if value is not None:
+            facts[key] = value
     facts["contig_naming"] = source.naming_note()
     return facts
 
@@ -313,8 +316,12 @@ def index_problems(path: Path, key: str) -> list[str]:
     return []
 
 
-def field_problem(header: pysam.VariantHeader, field_name: str, where: str, path: Path) -> None:
-    """Raise :class:`ConfigError` when a configured field is not a numeric INFO field."""
+def field_problem(header: VcfHeader, field_name: str, where: str, path: Path) -> None:
+    """Raise :class:`ConfigError` when a configured field is not a numeric INFO field.
+
+    One judge for ``labpipe validate`` (the header read by bcftools) and the annotation
+    step (the header of the file pysam has open).
+    """
     match = INFO_FIELD.match(field_name)
     if match is None:
         raise ConfigError(
