@@ -182,6 +182,9 @@ def test_simulate_command_on_a_reference(
     assert run(*options) == 0
     said = capsys.readouterr().out
     assert "truth" in said and "duplicates" in said
+    lab = tmp_path / "m" / "lab"
+    assert f"next: labpipe init --fastq-dir {tmp_path / 'm' / 'reads'} " in said
+    assert f"labpipe run {lab / 'config.yaml'}" in said
     assert (tmp_path / "m" / "reads" / "SIM001_S1_L001_R1_001.fastq.gz").is_file()
     assert run(*options) == 2
     assert f"--outdir {tmp_path / 'm'} is not empty" in capsys.readouterr().err
@@ -189,3 +192,36 @@ def test_simulate_command_on_a_reference(
     capsys.readouterr()
     assert run("--reference", str(tmp_path / "none.fa"), "--outdir", str(tmp_path / "z")) == 2
     assert "--reference" in capsys.readouterr().err
+
+
+def test_regions_too_short_for_the_edge_margin_say_why_nothing_is_planted(
+    reference: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    short = tmp_path / "short.bed"
+    short.write_text("chrB\t1000\t1800\nchrB\t5000\t5600\n")
+    with pytest.raises(InputFormatError) as raised:
+        simulate_dataset(dataset_request(reference, tmp_path / "a", regions=short))
+    text = raised.value.render()
+    assert "every stretch is too short to plant a variant in" in text
+    assert "variants keep 500 bp from each end" in text and "at least 1,041 bp" in text
+    assert "chrB:1001-1800 (800 bp)" in text and "chrB:5001-5600 (600 bp)" in text
+    # Some long enough: planted there, the short ones named in a warning.
+    mixed = tmp_path / "mixed.bed"
+    mixed.write_text("chrB\t1000\t1800\nchrB\t5000\t15000\n")
+    code = main_exit(["simulate", "--reference", str(reference), "--regions", str(mixed),
+                      "--outdir", str(tmp_path / "b"), "--depth", "1", "--seed", "4"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "1 of 2 stretches are too short to plant a variant in" in err
+    assert "labpipe: warning:" in err and "chrB:1001-1800 (800 bp)" in err
+    with pysam.VariantFile(str(tmp_path / "b" / "truth.vcf.gz")) as truth:
+        positions = [r.pos for r in truth]
+    assert positions and all(5_500 < p <= 14_500 for p in positions)
+
+
+def main_exit(args: list[str]) -> int:
+    try:
+        code = main(args)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    return int(code or 0)

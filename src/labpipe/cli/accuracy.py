@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from shlex import quote
+from typing import Any, TypeVar
 
 import click
 
 from labpipe.cli.options import AliasedCommand, outdir_option
 from labpipe.core.errors import UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.command(
@@ -104,6 +109,47 @@ def evaluate(
         click.echo(f"\nwritten to {outdir}: " + ", ".join(p.name for p in files.values()))
 
 
+def scenario_options(command: F) -> F:
+    """``--scenario`` and its options: a classroom exercise (labpipe.simulation.scenarios)."""
+    from labpipe.simulation.scenario_names import CONSEQUENCES, GENES, SCENARIOS, ZYGOSITIES
+
+    for option in reversed(
+        (
+            click.option(
+                "--scenario",
+                type=click.Choice(SCENARIOS),
+                default=None,
+                help="Write a classroom exercise: reads, sample sheet, config.yaml and an "
+                "instructor-only answer key (instructor/).",
+            ),
+            click.option(
+                "--students",
+                type=click.IntRange(min=1, max=200),
+                default=None,
+                help="With --scenario: N data sets (student01, ...), same goal, different "
+                "seeds, one answer key each.",
+            ),
+            click.option(
+                "--gene",
+                default=None,
+                help=f"pathogenic-variant: the gene ({', '.join(GENES)}; default LPG1).",
+            ),
+            click.option(
+                "--consequence",
+                default=None,
+                help=f"pathogenic-variant: {', '.join(CONSEQUENCES)} (default frameshift).",
+            ),
+            click.option(
+                "--zygosity",
+                default=None,
+                help=f"pathogenic-variant: {' or '.join(ZYGOSITIES)} (default hom).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 @click.command()
 @click.option(
     "--outdir",
@@ -121,7 +167,7 @@ def evaluate(
     "--seed",
     type=int,
     default=None,
-    help="Random seed: the same seed gives the same bytes (default: the demo's).",
+    help="Random seed: the same seed gives the same bytes (default: the demo's; --scenario: 1).",
 )
 @click.option(
     "--reference",
@@ -219,13 +265,14 @@ def evaluate(
     default=None,
     help="Family: SAMPLE:FRACTION = that share of SAMPLE's reads from an unrelated person.",
 )
+@scenario_options
 def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Path | None,
              variants: Path | None, variants_sample: str | None, sample: str, platform: str,
              depth: float | None, read_length: int, insert_mean: float, insert_sd: float,
              short_insert_fraction: float, duplicate_rate: float, error_rate: float,
              variant_rate: float, indel_fraction: float, het_fraction: float,
              check: bool, overwrite: bool, family: str | None, consanguineous: bool,
-             recombination: bool, swap: str | None, contaminate: str | None) -> None:  # fmt: skip
+             recombination: bool, swap: str | None, contaminate: str | None, **exercise: Any) -> None:  # fmt: skip
     """Write a simulated data set: truth VCF, paired FASTQ and a sample sheet.
 
     Without --reference: labpipe's demo data (test_data/), byte for byte from the seed.
@@ -233,6 +280,7 @@ def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Pa
     (or the variants of --variants) and an Illumina- or DNBSEQ-like library.
     With --family: a trio or quad on the synthetic genome, with planted variants of each
     inheritance model and truth files saying which is which.
+    With --scenario: a classroom exercise (reads, config, instructor-only answer key).
     """
     from labpipe.config.platform import canonical_platform
     from labpipe.core.errors import RunError
@@ -240,6 +288,10 @@ def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Pa
     from labpipe.simulation.demo_check import verify_demo_data
     from labpipe.simulation.read_simulator import LibraryConfig
 
+    if exercise["scenario"] is not None:
+        given = click.get_current_context().params
+        _simulate_scenario(outdir, seed, overwrite, given, **exercise)
+        return
     seed = demo_data.DEFAULT_SEED if seed is None else seed
     family_only = {"--consanguineous": consanguineous, "--recombination": recombination,
                    "--swap": swap, "--contaminate": contaminate}  # fmt: skip
@@ -279,6 +331,7 @@ def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Pa
             if problems:
                 raise RunError("generated data fails its checks", problems)
             click.echo("checked: truth normalised, expected consequences match bcftools csq")
+        _next_step(outdir, outdir / "reference.fa", outdir / "targets.bed", outdir / "genes.gff3")
         return
     request = dataset.dataset_request(
         reference, outdir, seed=seed, sample=sample, platform=canonical_platform(platform),
@@ -290,4 +343,50 @@ def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Pa
         error_rate=error_rate, variant_rate=variant_rate, indel_fraction=indel_fraction,
         het_fraction=het_fraction, overwrite=overwrite,
     )  # fmt: skip
-    click.echo(dataset.describe_dataset(dataset.simulate_dataset(request)))
+    written = dataset.simulate_dataset(request)
+    click.echo(dataset.describe_dataset(written))
+    for warning in written.warnings:
+        click.echo(f"labpipe: warning: {warning}", err=True)
+    _next_step(outdir, reference, written.regions_bed, None)
+
+
+def _next_step(outdir: Path, reference: Path, targets: Path, gff3: Path | None) -> None:
+    """What to run on a simulated data set: a config from its reads, then the run."""
+    lab = outdir / "lab"
+    init = (
+        f"labpipe init --fastq-dir {quote(str(outdir / 'reads'))} "
+        f"--reference {quote(str(reference))} --targets {quote(str(targets))}"
+        + (f" --gff3 {quote(str(gff3))}" if gff3 is not None else "")
+        + f" --outdir {quote(str(lab))}"
+    )
+    click.echo(f"\nnext: {init}\n      labpipe run {quote(str(lab / 'config.yaml'))}")
+
+
+def _simulate_scenario(
+    outdir: Path,
+    seed: int | None,
+    overwrite: bool,
+    given: dict[str, Any],
+    scenario: str,
+    students: int | None,
+    gene: str | None,
+    consequence: str | None,
+    zygosity: str | None,
+) -> None:
+    """``simulate --scenario``: refuse the data-set options it does not use, write, say next."""
+    from labpipe.simulation.scenarios import ScenarioRequest, describe_exercise, write_scenario
+
+    ignored = [
+        f"--{name.replace('_', '-')}"
+        for name in ("reference", "regions", "variants", "variants_sample", "depth", "check")
+        if given.get(name) not in (None, False)
+    ]
+    if ignored:
+        raise UsageError(
+            f"--scenario makes its own data: leave out {', '.join(ignored)}",
+        )
+    request = ScenarioRequest(
+        scenario, outdir, seed=seed, students=students, gene=gene, consequence=consequence,
+        zygosity=zygosity, overwrite=overwrite,
+    )  # fmt: skip
+    click.echo(describe_exercise(write_scenario(request)))

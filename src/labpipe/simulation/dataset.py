@@ -96,6 +96,7 @@ class Dataset:
         reads: The FASTQ pair.
         spectrum: Figures of the variants.
         library: Figures of the library.
+        warnings: What the user should know about the result (regions too short to plant in).
     """
 
     truth_vcf: Path
@@ -105,6 +106,7 @@ class Dataset:
     reads: FastqPair
     spectrum: SpectrumSummary
     library: LibraryStats
+    warnings: tuple[str, ...] = ()
 
 
 class _ReferenceSequences:
@@ -206,6 +208,7 @@ def simulate_dataset(request: DatasetRequest) -> Dataset:
     outdir = request.outdir
     claim_output_folder(outdir, request.overwrite, "labpipe simulate")
     reference = _ReferenceSequences(request.reference)
+    warnings: tuple[str, ...] = ()
     try:
         segments = _segments(request, reference)
         variant_seed, phase_seed, library_seed, sequencer_seed, names_seed = np.random.SeedSequence(
@@ -221,6 +224,7 @@ def simulate_dataset(request: DatasetRequest) -> Dataset:
             )
         else:
             skipped = 0
+            warnings = _too_short_to_plant(request, segments)
             variants = plant_spectrum(
                 segments, reference.segment, request.spectrum, np.random.default_rng(variant_seed)
             )
@@ -286,7 +290,43 @@ def simulate_dataset(request: DatasetRequest) -> Dataset:
         )
         + "\n"
     )
-    return Dataset(truth, regions, sheet, report, fastq, spectrum, library_stats)
+    return Dataset(truth, regions, sheet, report, fastq, spectrum, library_stats, warnings)
+
+
+def _too_short_to_plant(
+    request: DatasetRequest, segments: Sequence[SpectrumSegment]
+) -> tuple[str, ...]:
+    """Say which ``--regions`` stretches are too short for the edge margin to hold a variant.
+
+    Variants keep ``edge_margin`` bases from each end of a stretch (reads thin out there),
+    so a stretch shorter than :attr:`SpectrumConfig.min_plantable_length` gets reads but no
+    variant. All of them too short is an error (the truth would be empty); some, a warning.
+
+    Raises:
+        InputFormatError: No stretch is long enough for a variant.
+    """
+    need = request.spectrum.min_plantable_length
+    short = [s for s in segments if s.length < need]
+    if request.regions is None or not short or request.spectrum.variant_rate == 0:
+        return ()
+    shown = [f"{s.contig}:{s.start + 1}-{s.end} ({s.length:,} bp)" for s in short[:5]]
+    if len(short) > 5:
+        shown.append(f"... and {len(short) - 5} more")
+    why = (
+        f"variants keep {request.spectrum.edge_margin} bp from each end of a stretch "
+        f"(reads thin out there), so a stretch needs at least {need:,} bp"
+    )
+    if len(short) == len(segments):
+        raise InputFormatError(
+            f"--regions {request.regions}: every stretch is too short to plant a variant in; "
+            f"{why}: widen the regions (e.g. pad each by {request.spectrum.edge_margin} bp on "
+            "both sides) or merge neighbouring ones",
+            shown,
+        )
+    return (
+        f"--regions {request.regions}: {len(short)} of {len(segments)} stretches are too short "
+        f"to plant a variant in ({why}); they get reads but no variants: " + ", ".join(shown),
+    )
 
 
 def _check_request(request: DatasetRequest) -> None:

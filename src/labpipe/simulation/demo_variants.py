@@ -205,6 +205,21 @@ def plant_variants(model: GenomeModel, rng: np.random.Generator) -> list[Planted
     return [replace(v, haplotypes=_haplotypes(rng)) for v in variants]
 
 
+def place_coding_variant(
+    model: GenomeModel,
+    gene: Gene,
+    kind: str,
+    placed: list[PlantedVariant],
+    rng: np.random.Generator,
+) -> PlantedVariant | None:
+    """One ``kind`` variant in ``gene``'s targets, spaced from ``placed`` (the classroom
+    exercises plant theirs with it); an indel class takes a length change of
+    :data:`_INDEL_SIZES` at random. None when the gene has no room for it."""
+    sizes = _INDEL_SIZES.get(kind, (0,))
+    size = sizes[int(rng.integers(len(sizes)))]
+    return place_coding(model, gene, kind, size, placed, model.targets(), rng)
+
+
 def place_coding(
     model: GenomeModel,
     gene: Gene,

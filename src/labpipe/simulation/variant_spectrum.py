@@ -101,6 +101,12 @@ class SpectrumConfig:
     max_indel_length: int = 20
     edge_margin: int = 500
 
+    @property
+    def min_plantable_length(self) -> int:
+        """Shortest segment a variant can be planted in: both edge margins plus room for the
+        longest indel on each side. Shorter segments get reads but no variants."""
+        return 2 * self.edge_margin + 2 * self.max_indel_length + 1
+
 
 def find_repeats(contig: str, seq: str, offset: int = 0) -> list[Repeat]:
     """Homopolymers of ≥5 bases and STRs of a 2-6 base unit repeated ≥3 times.
@@ -163,9 +169,7 @@ def plant_variants(
     Returns:
         Variants sorted by segment order and position, normalised (indels left-aligned).
     """
-    plantable = [
-        s for s in segments if s.length > 2 * config.edge_margin + 2 * config.max_indel_length
-    ]
+    plantable = [s for s in segments if s.length >= config.min_plantable_length]
     if not plantable:
         return []
     seqs = [sequence_of(s) for s in plantable]
