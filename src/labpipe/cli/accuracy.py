@@ -272,7 +272,8 @@ def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Pa
              short_insert_fraction: float, duplicate_rate: float, error_rate: float,
              variant_rate: float, indel_fraction: float, het_fraction: float,
              check: bool, overwrite: bool, family: str | None, consanguineous: bool,
-             recombination: bool, swap: str | None, contaminate: str | None, **exercise: Any) -> None:  # fmt: skip
+             recombination: bool, swap: str | None, contaminate: str | None,
+             **exercise: Any) -> None:  # fmt: skip
     """Write a simulated data set: truth VCF, paired FASTQ and a sample sheet.
 
     Without --reference: labpipe's demo data (test_data/), byte for byte from the seed.
@@ -289,6 +290,8 @@ def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Pa
     from labpipe.simulation.read_simulator import LibraryConfig
 
     if exercise["scenario"] is not None:
+        if family is not None:
+            raise UsageError("--scenario and --family: choose one")
         given = click.get_current_context().params
         _simulate_scenario(outdir, seed, overwrite, given, **exercise)
         return
@@ -296,8 +299,8 @@ def simulate(outdir: Path, seed: int | None, reference: Path | None, regions: Pa
     family_only = {"--consanguineous": consanguineous, "--recombination": recombination,
                    "--swap": swap, "--contaminate": contaminate}  # fmt: skip
     if family is None and any(family_only.values()):
-        given = ", ".join(k for k, v in family_only.items() if v)
-        raise UsageError(f"{given}: only with --family trio or --family quad")
+        named = ", ".join(k for k, v in family_only.items() if v)
+        raise UsageError(f"{named}: only with --family trio or --family quad")
     if family is not None:
         from click.core import ParameterSource
 

@@ -21,7 +21,7 @@ import numpy as np
 import yaml
 
 from labpipe.simulation.dataset import write_simulated_truth
-from labpipe.simulation.demo_data import DEFAULT_SEED, _write_reference, build_haplotypes
+from labpipe.simulation.demo_data import DEFAULT_SEED, build_haplotypes, write_reference
 from labpipe.simulation.demo_sources import ClinVarEntry, Planted, write_clinvar, write_population
 from labpipe.simulation.demo_variants import PlantedVariant, place_coding_variant
 from labpipe.simulation.genome_build import build_genome, random_bases
@@ -325,7 +325,7 @@ def write_annotation_files(
     VCFs of the ``background`` variants (of ``model``: the same genome, unless the exercise is
     the wrong build; the variants in its contig names); targets.bed."""
     folder.mkdir(parents=True, exist_ok=True)
-    _write_reference(folder / "reference.fa", reference)
+    write_reference(folder / "reference.fa", reference)
     (folder / "genes.gff3").write_text("\n".join(gff3_lines(model)) + "\n")
     (folder / "targets.bed").write_text(
         "".join(f"{t.contig}\t{t.start}\t{t.end}\t{t.label}\n" for t in targets)
