@@ -145,6 +145,24 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
+# --- Fonts of the translated reports --------------------------------------------
+# The reports name their fonts and load none (they stay one offline file): Urdu needs
+# Noto Nastaliq Urdu (Debian fonts-noto-core), Chinese Noto Sans CJK (fonts-noto-cjk),
+# on the computer that opens or prints them. English needs neither.
+has_font() { command -v fc-list >/dev/null 2>&1 && fc-list : family | grep -qi "$1"; }
+FONT_PACKAGES=()
+has_font "Noto Nastaliq Urdu" || FONT_PACKAGES+=(fonts-noto-core)
+has_font "Noto Sans CJK" || FONT_PACKAGES+=(fonts-noto-cjk)
+if [ ${#FONT_PACKAGES[@]} -gt 0 ]; then
+    if is_root && has_apt; then
+        say "installing the fonts of the Urdu and Chinese reports: ${FONT_PACKAGES[*]}"
+        apt_install fontconfig "${FONT_PACKAGES[@]}"
+    else
+        say "Urdu/Chinese reports need fonts not installed here" \
+            "(sudo apt-get install ${FONT_PACKAGES[*]}); English reports do not"
+    fi
+fi
+
 if [ "$FOR_TESTS" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
     if is_root && has_apt; then
         say "installing chromium for the browser tests"

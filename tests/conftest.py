@@ -13,6 +13,14 @@ from tests.builders import DemoRun, TinyDataset, one_read_fastq, simulate_tiny_d
 from tests.paths import SHARED_DATA
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests read English output whatever the machine's locale (tests/cli/test_lang.py and
+    the language tests choose theirs); the runs they start inherit it."""
+    from labpipe.core.i18n import LANG_ENV
+
+    os.environ[LANG_ENV] = "en"
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Skip a ``shared_data`` test whose real data is absent, naming what is missing.
 

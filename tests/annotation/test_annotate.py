@@ -428,3 +428,36 @@ def test_a_trio_childs_inheritance_and_the_tier_rule_reach_table_and_vcf(
             for alt, tier in zip(r.alts or (), r.info["LP_TIER"], strict=True)
         }
     assert (tiers[(47, "G")], tiers[(58, "G")]) == (3, 2)
+
+
+@pytest.mark.parametrize(
+    ("language", "sheets", "pos_header"),
+    [
+        ("ur", ["تعارف", "درجہ 1", "درجہ 2", "درجہ 3", "درجہ 4", "اتفاقی"], "مقام"),
+        ("zh_Hans", ["说明", "第 1 级", "第 2 级", "第 3 级", "第 4 级", "偶然发现"], "位置"),
+    ],
+)
+def test_workbook_sheets_and_headers_in_the_labs_language(
+    annotated: dict[str, object], tmp_path: Path, language: str, sheets: list[str], pos_header: str
+) -> None:
+    """Sheet names and headers translated; each header names its TSV column in a comment; the
+    report's print note names the sheet by the same word (Tier %(tier)s)."""
+    from openpyxl import load_workbook
+
+    from labpipe.core.i18n import using_language
+
+    directory, settings, fasta = annotated["dir"], annotated["settings"], annotated["fasta"]
+    assert isinstance(directory, Path) and isinstance(fasta, Path)
+    assert isinstance(settings, AnnotationSettings)
+    out = tmp_path / "S2.xlsx"
+    with using_language(language):
+        annotate_sample(
+            directory / "calls.csq.vcf.gz", "S2", fasta, settings, tmp_path / "S2.vcf.gz",
+            tmp_path / "S2.tsv", out,
+        )  # fmt: skip
+    workbook = load_workbook(out)
+    assert workbook.sheetnames == sheets
+    tier1 = workbook[sheets[1]]
+    header = {cell.comment.text: cell.value for cell in tier1[1] if cell.comment}
+    assert header["pos"] == pos_header
+    assert tier1.max_row - 1 == 2  # the same rows as the English workbook's Tier 1

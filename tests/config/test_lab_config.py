@@ -81,7 +81,7 @@ BEFORE: dict[str, dict[str, str]] = {
         "calling": "00a7e2718b702a05d156b856fca74207a1090ffa7fee84b69b77b4235bb8f3b9",
         "annotation": "2988bc7b725ec39685f9af528a8eb1247ad7a2743c4c5de9fc5c093f73be4cf7",
         "sex": "074ceffa4a147c54e367e7bed6ff338cd76374ff6c062735b8b1af1191c52161",
-        "config": "adaf603e859865248e72a7c8841e7866fe74ca5dfd67f418aedc834645102e17",
+        "config": "709ec88953187cf239bdf8024a948ba7937f57165c06952d3b6f0ac72afe99e4",
     },
     "rich": {
         "trimming": "f71d736d4e6de08bf5db461024a7078972b0c1ce393f0c7473b9199c0778e225",
@@ -89,7 +89,7 @@ BEFORE: dict[str, dict[str, str]] = {
         "calling": "c2e52efe0c8ff009fc35fc93f326476a2ee6d46dd1448509ecfa772ca49c68ba",
         "annotation": "a7af00a3fa1c7436a6541082cd10d95714a41910288f98e435cb893a7f71f762",
         "sex": "a94b80f0d64fd5ce2f884710f700e572282f5a43071bc4592380b91e0c575c15",
-        "config": "df67da50190aca018fd8b6178f8c476063f4b196a33a0c378ba1b5d7c35809c1",
+        "config": "7d0c0c57e24b4c3c8503f7c67ea22d4a777299ef41801a7d59383f0fb587c1b8",
     },
 }
 HEADER_BEFORE = {

@@ -293,7 +293,7 @@ def test_qc_failure_is_not_reportable(failing: Path) -> None:
     assert summary(failing, "PK001")["status"] == "REPORTABLE"
     index = (report_dir(failing) / "index.html").read_text()
     assert "1 reportable, 1 not reportable (QC fail), 0 not interpreted" in index
-    assert "NOT REPORTABLE: QC FAIL — PK002" in index
+    assert "NOT REPORTABLE: QC FAIL — <bdi>PK002</bdi>" in index
 
 
 # Boxes whose content is wider than the box: text a reader (or the printout) loses.

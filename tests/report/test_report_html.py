@@ -476,7 +476,7 @@ def test_index_leaves_unreportable_samples_out_of_the_counts(inputs: Inputs) -> 
     index = render_index("L", [reportable, failed, uninterpreted], "m.html", "now", "0" * 64)
     assert "1 reportable, 1 not reportable (QC fail), 1 not interpreted" in index
     assert "NOT INTERPRETED: 1 of 3 samples" in index
-    assert "NOT REPORTABLE: QC FAIL — PK002" in index
+    assert "NOT REPORTABLE: QC FAIL — <bdi>PK002</bdi>" in index
     rows = re.findall(r"<tr class=\"(\w+)\">(.*?)</tr>", index, re.DOTALL)
     counts = {status: len(re.findall(r"class=\"num tier-", row)) for status, row in rows}
     assert counts == {"reportable": 3, "not_reportable": 0, "not_interpreted": 0}
@@ -505,7 +505,7 @@ def test_index_names_a_sample_without_a_result(inputs: Inputs, tmp_path: Path) -
     assert (
         "1 reportable, 0 not reportable (QC fail), 0 not interpreted, 1 without a result" in index
     )
-    assert "NO RESULT — PK002" in index and 'href="PK002' not in index
+    assert "NO RESULT — <bdi>PK002</bdi>" in index and 'href="PK002' not in index
     assert "step &#39;align&#39; failed" in index
 
 

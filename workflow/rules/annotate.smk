@@ -154,6 +154,7 @@ rule annotate:
         xlsx=layout.VARIANTS_XLSX,
     params:
         annotation_sha256=STAGE_SHA["annotation"],
+        language=LANGUAGE,
         roh=lambda wc, input: f"--roh {shlex.quote(input.roh)}" if input.roh else "",
         inheritance=lambda wc, input: (
             f"--inheritance {shlex.quote(input.inheritance)}" if input.inheritance else ""

@@ -24,6 +24,7 @@ from labpipe.calling.commands import (
     second_opinion_filters,
 )
 from labpipe.core import layout
+from labpipe.core.i18n import choose_language
 from labpipe.provenance.manifest import content_sha256
 from labpipe.provenance.no_result import analysable, read_no_result
 from labpipe.core.regions import calling_chunk_count
@@ -94,6 +95,9 @@ CALLING = LP.calling
 # does not re-call variants; reports show the whole config's hash, so they take it.
 STAGE_SHA = {stage: stage_config_sha256(LP, stage) for stage in STAGE_SECTIONS}
 CONFIG_SHA = config_sha256(LP)
+# The reports' and workbooks' language (`--lang` reaches here as LABPIPE_LANG): a param, so
+# that asking for another language rewrites them.
+LANGUAGE = choose_language(LP.report.language)
 SECOND_OPINION = CALLING.second_opinion
 # The caller's command and the tools it runs (its shape follows calling.caller).
 CALLER_COMMAND = caller_command(CALLING.caller, SECOND_OPINION)

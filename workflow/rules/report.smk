@@ -101,6 +101,7 @@ rule sample_report:
     params:
         # Reports show the whole config's hash: any config change rewrites them.
         config_sha256=CONFIG_SHA,
+        language=LANGUAGE,
         roh=lambda wc, input: f"--roh {shlex.quote(input.roh)}" if input.roh else "",
         mosdepth_prefix=lambda wc: layout.path(layout.MOSDEPTH_PREFIX, sample=wc.sample),
         family=lambda wc: (
@@ -159,6 +160,7 @@ rule report_index:
         layout.REPORT_INDEX,
     params:
         config_sha256=CONFIG_SHA,
+        language=LANGUAGE,
         multiqc_link=layout.MULTIQC_FROM_REPORTS,
         families=" ".join(f"--family {shlex.quote(f)}" for f in LABELLED_FAMILIES),
     priority: 50

@@ -6,6 +6,11 @@ sheets ``Tier 1`` to ``Tier 4`` and ``Incidental`` (incidental findings, apart
 from tier 1 as in the report; each sheet with a frozen header row and filters),
 plus ``About``: the sample, the tier rules and what each column means.
 Numbers are stored as numbers, so a lab can sort and filter on them.
+
+Sheet names, the About sheet and the header row are in the current language
+(:mod:`labpipe.core.i18n`; the ``annotate`` step sets the lab's): in English the
+header row is the TSV's column names; in another language each header is the
+column's translated label, with the TSV column name as the cell's comment.
 """
 
 from __future__ import annotations
@@ -18,8 +23,64 @@ from labpipe import __version__
 from labpipe.annotation.annotated_table import AnnotatedVariant, annotated_columns
 from labpipe.annotation.tiers import INCIDENTAL_MARK, TIER_TITLES
 from labpipe.core.atomic import atomic_path
+from labpipe.core.i18n import ENGLISH, N_, _, current_language
 
 INCIDENTAL_SHEET = "Incidental"
+
+# Each TSV column as a person reads it (the header of a translated workbook).
+COLUMN_LABELS = {
+    "sample": N_("Sample"),
+    "chrom": N_("Chromosome"),
+    "pos": N_("Position"),
+    "ref": N_("Reference allele"),
+    "alt": N_("Alternative allele"),
+    "filter": N_("Filter"),
+    "qual": N_("Quality"),
+    "genotype": N_("Genotype"),
+    "zygosity": N_("Zygosity"),
+    "depth": N_("Depth"),
+    "ref_depth": N_("Reference reads"),
+    "alt_depth": N_("Alternative reads"),
+    "allele_fraction": N_("Allele fraction"),
+    "gene": N_("Gene"),
+    "transcript": N_("Transcript"),
+    "strand": N_("Strand"),
+    "biotype": N_("Biotype"),
+    "consequence": N_("Consequence"),
+    "hgvs_c": N_("HGVS c."),
+    "hgvs_p": N_("HGVS p."),
+    "protein_change": N_("Protein change"),
+    "other_consequences": N_("Other consequences"),
+    "callers": N_("Callers"),
+    "tier": N_("Tier"),
+    "tier_reason": N_("Tier reason"),
+    "in_panel": N_("In panel"),
+    "clinvar_significance": N_("ClinVar significance"),
+    "clinvar_review_status": N_("ClinVar review status"),
+    "clinvar_stars": N_("ClinVar stars"),
+    "clinvar_condition": N_("ClinVar condition"),
+    "clinvar_id": N_("ClinVar ID"),
+    "max_af": N_("Highest population AF"),
+    "roh_segment": N_("Run of homozygosity"),
+    "frequency": N_("Frequency"),
+    "confidence": N_("Confidence"),
+    "incidental": N_("Incidental finding"),
+}
+
+
+def sheet_name(sheet: str) -> str:
+    """A sheet's name in the current language (``Tier 2`` -> ``درجہ 2``)."""
+    if sheet.startswith("Tier "):
+        return _("Tier %(tier)s") % {"tier": sheet.removeprefix("Tier ")}
+    return _(sheet)
+
+
+def column_header(column: str) -> str:
+    """A column's header: its TSV name in English, else its label in the current language."""
+    if current_language() == ENGLISH:
+        return column
+    return _(COLUMN_LABELS[column]) if column in COLUMN_LABELS else column
+
 
 # Widths (characters) for columns whose content is long; others fit their header.
 _WIDTHS = {
@@ -49,6 +110,7 @@ def write_variant_workbook(
         variants: The annotated rows, in table order.
     """
     from openpyxl import Workbook  # deferred: only this step needs it
+    from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
     columns = annotated_columns(af_columns)
@@ -59,31 +121,33 @@ def write_variant_workbook(
     workbook.properties.creator = f"labpipe {__version__}"
     about = workbook.active
     assert about is not None  # a new workbook always has one sheet
-    about.title = "About"
+    about.title = sheet_name(N_("About"))
     bold = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDE4EE")
-    about.append(["labpipe variant table", sample])
-    about.append(["labpipe version", __version__])
+    about.append([_("labpipe variant table"), sample])
+    about.append([_("labpipe version"), __version__])
     about.append([])
     sheets = _sheets(variants)
+    variants_word = _("%(count)s variants")
     for tier, title in TIER_TITLES.items():
-        count = len(sheets[f"Tier {tier}"])
-        about.append([f"Tier {tier}", f"{title} ({count} variants)"])
+        count = variants_word % {"count": len(sheets[f"Tier {tier}"])}
+        about.append([sheet_name(f"Tier {tier}"), _(title) + f" ({count})"])
+    incidental = variants_word % {"count": len(sheets[INCIDENTAL_SHEET])}
     about.append(
         [
-            INCIDENTAL_SHEET,
-            f"ClinVar P/LP in a gene outside the ordered panel, not part of tier 1"
-            f" ({len(sheets[INCIDENTAL_SHEET])} variants)",
+            sheet_name(INCIDENTAL_SHEET),
+            _("ClinVar P/LP in a gene outside the ordered panel, not part of tier 1")
+            + f" ({incidental})",
         ]
     )
     about.append([])
-    about.append(["Each tier sheet has the columns of the TSV variant table."])
-    about.append(["Only FILTER = PASS calls should be reported without confirmation."])
+    about.append([_("Each tier sheet has the columns of the TSV variant table.")])
+    about.append([_("Only FILTER = PASS calls should be reported without confirmation.")])
     about.append(
-        ["Column 'confidence': calls below the lab's depth or allele-fraction thresholds."]
+        [_("Column 'confidence': calls below the lab's depth or allele-fraction thresholds.")]
     )
     about.append(
-        ["Column 'frequency': 'unknown' when the run had no population source (never 'rare')."]
+        [_("Column 'frequency': 'unknown' when the run had no population source (never 'rare').")]
     )
     about.append(
         [
@@ -97,18 +161,21 @@ def write_variant_workbook(
     about.column_dimensions["B"].width = 70
 
     for name, rows in sheets.items():
-        sheet = workbook.create_sheet(name)
-        sheet.append(list(columns))
-        for cell in sheet[1]:
+        sheet = workbook.create_sheet(sheet_name(name))
+        sheet.append([column_header(column) for column in columns])
+        for cell, column in zip(sheet[1], columns, strict=True):
             cell.font = bold
             cell.fill = header_fill
+            if cell.value != column:  # a translated header names its TSV column
+                cell.comment = Comment(column, "labpipe")
         for variant in rows:
             sheet.append(_cells(variant, columns))
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = sheet.dimensions
         for index, name in enumerate(columns, start=1):
             letter = sheet.cell(row=1, column=index).column_letter
-            sheet.column_dimensions[letter].width = max(_WIDTHS.get(name, 0), len(name) + 2)
+            header = column_header(name)
+            sheet.column_dimensions[letter].width = max(_WIDTHS.get(name, 0), len(header) + 2)
 
     with atomic_path(out, suffix=".xlsx") as temporary:
         workbook.save(temporary)

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from labpipe.cli.options import cores_option, default_cores, executor_options, outdir_option
+from labpipe.cli.options import (
+    cores_option,
+    default_cores,
+    executor_options,
+    lang_option,
+    outdir_option,
+)
+from labpipe.core.i18n import _
 
 
 @click.command()
@@ -21,6 +28,7 @@ from labpipe.cli.options import cores_option, default_cores, executor_options, o
     help="Start even when the output file system has less free space than the run's estimate.",
 )
 @executor_options
+@lang_option
 def run(
     config: Path,
     cores: int | None,
@@ -49,6 +57,7 @@ def run(
 
 @click.command()
 @click.argument("config", type=click.Path(path_type=Path))
+@lang_option
 def validate(config: Path) -> None:
     """Check a lab CONFIG, its sample sheet and input files; run nothing."""
     from labpipe.run.pipeline import validate_inputs
@@ -57,8 +66,13 @@ def validate(config: Path) -> None:
     for warning in checked.warnings:
         click.echo(f"labpipe: warning: {warning}", err=True)
     click.echo(
-        f"{config}: valid — {len(checked.samples)} sample(s), {len(checked.units)} unit(s), "
-        f"output to {checked.config.output_dir}"
+        _("%(config)s: valid — %(samples)s sample(s), %(units)s unit(s), output to %(outdir)s")
+        % {
+            "config": config,
+            "samples": len(checked.samples),
+            "units": len(checked.units),
+            "outdir": checked.config.output_dir,
+        }
     )
     if checked.pedigree.members:
         click.echo(f"pedigree: {checked.pedigree.summary(checked.samples)}")
@@ -69,6 +83,7 @@ def validate(config: Path) -> None:
 @cores_option
 @click.option("--overwrite", is_flag=True, help="Empty OUTDIR first if it holds an earlier demo.")
 @executor_options
+@lang_option
 def demo(
     outdir: Path, cores: int | None, overwrite: bool, executor: str, profile: Path | None
 ) -> None:

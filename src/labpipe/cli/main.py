@@ -18,6 +18,7 @@ import click
 from labpipe import __version__
 from labpipe.cli import accuracy, analyse, prepare
 from labpipe.core.errors import LabpipeError, UsageError, from_os_or_format_error
+from labpipe.core.i18n import _, choose_language, set_language
 
 _DEBUG_ENV = "LABPIPE_DEBUG"
 
@@ -52,6 +53,8 @@ def cli(debug: bool) -> None:
     """
     if debug:
         os.environ[_DEBUG_ENV] = "1"
+    # Messages before a config is read: --lang (LABPIPE_LANG), else LANG, else English.
+    set_language(choose_language())
 
 
 for _command in (
@@ -114,6 +117,6 @@ def _interrupted(stop: KeyboardInterrupt) -> NoReturn:
             err=True,
         )
     else:
-        click.echo("labpipe: interrupted; run the same command again to resume", err=True)
+        click.echo("labpipe: " + _("interrupted; run the same command again to resume"), err=True)
     # 130 for Ctrl-C, 143 for SIGTERM (labpipe.run.runner.RunInterrupted).
     sys.exit(getattr(stop, "exit_code", 130))

@@ -67,6 +67,33 @@ def executor_options(command: F) -> F:
     )(command)
 
 
+def _use_language(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    from labpipe.core.i18n import LANG_ENV, language_of, set_language
+
+    language = language_of(value)
+    if language is None:
+        raise click.BadParameter(f"{value!r} is not one of en, ur, zh_Hans", ctx, param)
+    # The workflow's steps (separate processes) write the reports: they read it from here.
+    os.environ[LANG_ENV] = language
+    set_language(language)
+
+
+def lang_option(command: F) -> F:
+    """``--lang``: the language of messages and reports (over ``report.language`` and LANG)."""
+    return click.option(
+        "--lang",
+        metavar="en|ur|zh_Hans",
+        default=None,
+        is_eager=True,
+        expose_value=False,
+        callback=_use_language,
+        help="Language of the messages and reports: en, ur (Urdu) or zh_Hans (Simplified"
+        " Chinese). Default: the config's report.language, else LANG, else English.",
+    )(command)
+
+
 class AliasedCommand(click.Command):
     """A command that still accepts the old spellings of some of its options.
 

@@ -237,6 +237,7 @@ class ReportConfig:
     """``report``: the per-sample report and the run index."""
 
     enabled: bool
+    language: str
     sign_off: tuple[str, ...]
     disclaimer: str
     max_tier4_rows: int

@@ -27,6 +27,7 @@ import yaml
 from labpipe.config.lab import LabConfig, build_lab_config
 from labpipe.config.platform import PLATFORMS, canonical_platform
 from labpipe.core.errors import ConfigError
+from labpipe.core.i18n import _
 from labpipe.core.suggest import unknown_name
 
 #: Default LowQual thresholds (QUAL below: filtered) per caller and variant type. bcftools
@@ -97,7 +98,9 @@ def load_config(path: Path, check_files: bool = True, output_dir: Path | None = 
     if check_files:
         problems = _file_problems(lab, root)
         if problems:
-            raise ConfigError(f"{path}: the config names files that cannot be used", problems)
+            raise ConfigError(
+                _("%(path)s: the config names files that cannot be used") % {"path": path}, problems
+            )
     return lab
 
 
@@ -119,7 +122,7 @@ def config_from_mapping(
         raw["platform"] = canonical_platform(raw["platform"])  # mgi, BGISEQ → DNBSEQ
     problems = schema_problems(raw, root)
     if problems:
-        raise ConfigError(f"{path}: the config is not valid", problems)
+        raise ConfigError(_("%(path)s: the config is not valid") % {"path": path}, problems)
     document = _merge(DEFAULTS, raw)
     document["calling"]["min_qual"] = min_qual_of(document["calling"])
     lab = build_lab_config(document, path)
@@ -256,7 +259,8 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(
-            f"config file {path} does not exist; copy config/labs/example-lab.yaml and edit it"
+            _("config file %(path)s does not exist; copy config/labs/example-lab.yaml and edit it")
+            % {"path": path}
         ) from None
     except OSError as exc:
         raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None

@@ -27,6 +27,7 @@ from labpipe.annotation.transcripts import load_transcripts
 from labpipe.config.lab import LabConfig
 from labpipe.config.settings import config_sha256
 from labpipe.core.errors import ConfigError, InputFormatError
+from labpipe.core.i18n import ENGLISH, N_, format_day
 from labpipe.core.layout import family_report
 from labpipe.qc.gene_coverage import (
     REPORT_DEPTH,
@@ -47,30 +48,30 @@ MAX_PLOTTED_GENES = 60
 
 # Optional sample-sheet columns shown in the report's header block, in this order.
 PATIENT_FIELDS: dict[str, str] = {
-    "patient_id": "Patient ID",
-    "date_of_birth": "Date of birth",
-    "sex": "Sex (declared)",
-    "referral_reason": "Referral reason",
-    "specimen_type": "Specimen type",
-    "date_received": "Date received",
-    "referring_clinician": "Referring clinician",
+    "patient_id": N_("Patient ID"),
+    "date_of_birth": N_("Date of birth"),
+    "sex": N_("Sex (declared)"),
+    "referral_reason": N_("Referral reason"),
+    "specimen_type": N_("Specimen type"),
+    "date_received": N_("Date received"),
+    "referring_clinician": N_("Referring clinician"),
 }
 
 # Optional qc_summary.tsv columns (read ledger, sex check) shown when present.
 QC_EXTRA_COLUMNS: dict[str, str] = {
-    "pairs_in": "Read pairs in",
-    "pairs_removed_low_quality": "Pairs removed: low quality",
-    "pairs_removed_too_many_n": "Pairs removed: too many N",
-    "pairs_removed_too_short": "Pairs removed: too short",
-    "pairs_removed_other": "Pairs removed: other",
-    "pairs_aligned": "Pairs aligned",
-    "pairs_lost_fraction": "Fraction of pairs lost",
-    "sex_declared": "Sex declared",
-    "sex_inferred": "Sex inferred",
-    "x_autosome_depth_ratio": "chrX / autosome depth",
-    "y_autosome_depth_ratio": "chrY / autosome depth",
-    "x_het_fraction": "chrX heterozygous fraction",
-    "sex_note": "Sex check",
+    "pairs_in": N_("Read pairs in"),
+    "pairs_removed_low_quality": N_("Pairs removed: low quality"),
+    "pairs_removed_too_many_n": N_("Pairs removed: too many N"),
+    "pairs_removed_too_short": N_("Pairs removed: too short"),
+    "pairs_removed_other": N_("Pairs removed: other"),
+    "pairs_aligned": N_("Pairs aligned"),
+    "pairs_lost_fraction": N_("Fraction of pairs lost"),
+    "sex_declared": N_("Sex declared"),
+    "sex_inferred": N_("Sex inferred"),
+    "x_autosome_depth_ratio": N_("chrX / autosome depth"),
+    "y_autosome_depth_ratio": N_("chrY / autosome depth"),
+    "x_het_fraction": N_("chrX heterozygous fraction"),
+    "sex_note": N_("Sex check"),
 }
 
 
@@ -99,8 +100,11 @@ def _tool_versions() -> dict[str, str]:
     return {s.tool.name: s.version or "not found" for s in check_all()}
 
 
-def report_time(config: LabConfig, moment: datetime | None = None) -> str:
+def report_time(config: LabConfig, moment: datetime | None = None, language: str = ENGLISH) -> str:
     """The report's date in the lab's time zone (``report.timezone``; default the computer's).
+
+    In English ``2026-12-07 20:15 PKT (UTC+0500)``; in another language the date is written
+    as that language writes it (month names, order), the time and zone as in English.
 
     Raises:
         ConfigError: The time zone is not one zoneinfo knows.
@@ -115,7 +119,9 @@ def report_time(config: LabConfig, moment: datetime | None = None) -> str:
                 f"report.timezone: unknown time zone {name!r}; use an IANA name such as "
                 "'Asia/Karachi' or 'UTC'"
             ) from None
-    return moment.strftime("%Y-%m-%d %H:%M %Z (UTC%z)").strip()
+    if language == ENGLISH:
+        return moment.strftime("%Y-%m-%d %H:%M %Z (UTC%z)").strip()
+    return f"{format_day(moment, language)} {moment.strftime('%H:%M %Z (UTC%z)').strip()}"
 
 
 def _qc_extra(path: Path, sample: str) -> list[tuple[str, str]]:
@@ -156,6 +162,7 @@ def build_sample_report(
     inputs: ReportInputs,
     generated: datetime | None = None,
     tools: Mapping[str, str] | None = None,
+    language: str = ENGLISH,
 ) -> SampleReport:
     """Gather one sample's report from the workflow's outputs.
 
@@ -165,6 +172,7 @@ def build_sample_report(
         inputs: The files to read.
         generated: The report's date (default now).
         tools: Tool versions (default: asked of the tools now).
+        language: The report's language (its date is written in it).
 
     Raises:
         InputFormatError: An input is missing or malformed; the message names it.
@@ -224,7 +232,7 @@ def build_sample_report(
         lab_name=config.lab.name,
         lab_id=config.lab.id,
         sample=sample,
-        generated=report_time(config, generated),
+        generated=report_time(config, generated, language),
         version=__version__,
         reference=str(reference.fasta),
         build=(

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,17 @@ from labpipe.annotation.annotated_table import AnnotatedVariant
 from labpipe.annotation.tiers import TIER_TITLES
 from labpipe.config.lab import CallingConfig, LabConfig
 from labpipe.core.atomic import write_text_atomic
+from labpipe.core.i18n import (
+    ENGLISH,
+    N_,
+    _,
+    choose_language,
+    format_number,
+    html_lang,
+    is_right_to_left,
+    translations,
+    using_language,
+)
 from labpipe.qc.gene_coverage import (
     REPORT_DEPTH,
 )
@@ -83,21 +95,62 @@ def _status_class(status: str) -> str:
     }.get(status, "status-na")
 
 
-def _environment() -> jinja2.Environment:
+#: The status and verdict words as the report shows them (upper case, spaces for
+#: underscores), marked here for the catalogs and translated where shown.
+STATUS_WORDS = (
+    N_("PASS"),
+    N_("WARN"),
+    N_("FAIL"),
+    N_("NOT ASSESSED"),
+    N_("REPORTABLE"),
+    N_("NOT REPORTABLE"),
+    N_("NOT INTERPRETED"),
+    N_("NO RESULT"),
+)
+
+
+def status_word(status: str) -> str:
+    """``not_reportable`` or ``NOT_REPORTABLE`` as the report shows it: ``NOT REPORTABLE``."""
+    return status.replace("_", " ").upper()
+
+
+@cache
+def templates(language: str = ENGLISH) -> jinja2.Environment:
+    """The report templates, their marked strings in ``language`` (one environment each)."""
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("labpipe", "templates"),
         autoescape=True,  # every template, the CSS included, is escaped by default
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # Whitespace inside {% trans %} is collapsed, as scripts/i18n_catalogs.py extracts it.
+    environment.policies["ext.i18n.trimmed"] = True
+    messages = translations(language)
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        messages.gettext, messages.ngettext, newstyle=True
     )
     environment.filters["css_string"] = css_string
     environment.filters["status_class"] = _status_class
     environment.filters["words"] = plain_words
+    environment.filters["status_words"] = lambda status: messages.gettext(status_word(status))
+    # Words from a table or the config (tier titles, default limitations): translated when the
+    # catalog has them, never %-formatted (a lab's own text may hold a "%").
+    environment.filters["tr"] = messages.gettext
+    environment.filters["num"] = lambda value, digits=0: format_number(value, digits, language)
+    environment.globals.update(
+        lang=html_lang(language),
+        direction="rtl" if is_right_to_left(language) else "ltr",
+        # The printed page number, "Page N of M", in three pieces around CSS counters.
+        page_of=messages.gettext("Page | of |").split("|"),
+        tier4_sheet=messages.gettext("Tier %(tier)s") % {"tier": 4},
+    )
     return environment
 
 
-TEMPLATES = _environment()
+#: The English templates (kept for callers that render without a language).
+TEMPLATES = templates(ENGLISH)
 
 
 def _svg(text: str) -> Markup:
@@ -105,8 +158,13 @@ def _svg(text: str) -> Markup:
     return Markup(text)
 
 
-def render_sample_report(report: SampleReport) -> str:
-    """The report as one self-contained HTML document."""
+def render_sample_report(report: SampleReport, language: str = ENGLISH) -> str:
+    """The report as one self-contained HTML document, in ``language``."""
+    with using_language(language):  # the sentences Python words (views) too
+        return _render_sample_report(report, language)
+
+
+def _render_sample_report(report: SampleReport, language: str) -> str:
     status = report.status
     passing = report.passing()
     tier4 = report.in_tier(4)
@@ -140,7 +198,8 @@ def render_sample_report(report: SampleReport) -> str:
 
     # Not reportable or not interpreted: the calls as one flat list, most notable first.
     flat = sorted(passing, key=lambda v: v.clinical.tier)
-    return TEMPLATES.get_template("sample_report.html").render(
+    template = templates(language).get_template("sample_report.html")
+    return template.render(
         r=report,
         status=status,
         summary=result_summary(report),
@@ -164,9 +223,9 @@ def render_sample_report(report: SampleReport) -> str:
         total_roh=sum(s.length for s in segments),
         missing_keys={m.key for m in report.missing},
         no_clinvar=(
-            "no ClinVar source"
+            _("no ClinVar source")
             if any(m.key == "annotation.clinvar" for m in report.missing)
-            else "not in ClinVar"
+            else _("not in ClinVar")
         ),
     )
 
@@ -230,9 +289,10 @@ def write_sample_report(
     out_summary: Path,
 ) -> SampleSummary:
     """Build, render and write one sample's report, its summary (JSON) and low regions (TSV)."""
-    report = build_sample_report(config, settings, inputs)
+    language = choose_language(config.report.language)
+    report = build_sample_report(config, settings, inputs, language=language)
     write_low_regions(report, out_html.with_name(f"{report.sample}.low_regions.tsv"))
-    write_text_atomic(out_html, render_sample_report(report))
+    write_text_atomic(out_html, render_sample_report(report, language))
     summary = summarise(report)
     write_text_atomic(out_summary, json.dumps(asdict(summary), indent=2) + "\n")
     return summary

@@ -13,6 +13,7 @@ from labpipe.config.lab import LabConfig
 from labpipe.config.settings import config_sha256
 from labpipe.core.atomic import write_text_atomic
 from labpipe.core.errors import InputFormatError
+from labpipe.core.i18n import ENGLISH, choose_language
 from labpipe.core.layout import family_report
 from labpipe.qc.gene_coverage import (
     REPORT_DEPTH,
@@ -25,7 +26,7 @@ from labpipe.report.contents import (
     REPORTABLE,
     SampleSummary,
 )
-from labpipe.report.html import TEMPLATES
+from labpipe.report.html import templates
 
 
 def read_summary(path: Path) -> SampleSummary:
@@ -49,13 +50,15 @@ def render_index(
     generated: str,
     config_hash: str,
     families: Sequence[str] = (),
+    language: str = ENGLISH,
 ) -> str:
     """The run's ``index.html``: every sample's status, verdict and (if reportable) tiers."""
     by_status = {
         status: [s for s in summaries if s.status == status]
         for status in (REPORTABLE, NOT_REPORTABLE, NOT_INTERPRETED, NO_RESULT)
     }
-    return TEMPLATES.get_template("index.html").render(
+    template = templates(language).get_template("index.html")
+    return template.render(
         lab_name=lab_name,
         summaries=summaries,
         by_status=by_status,
@@ -92,12 +95,14 @@ def write_run_index(
         out_html: ``results/report/index.html``.
         families: Families with a page (``family-<family>.html``), linked from the index.
     """
+    language = choose_language(config.report.language)
     text = render_index(
         config.lab.name,
         [read_summary(path) for path in summaries],
         multiqc,
-        report_time(config),
+        report_time(config, language=language),
         config_sha256(config),
         families,
+        language,
     )
     write_text_atomic(out_html, text)

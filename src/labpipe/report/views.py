@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from labpipe.annotation.annotated_table import AnnotatedVariant
 from labpipe.annotation.tiers import FREQUENCY_UNKNOWN
+from labpipe.core.i18n import N_, _, left_to_right
 from labpipe.qc.gene_coverage import (
     REPORT_DEPTH,
 )
@@ -13,9 +14,15 @@ from labpipe.qc.verdict import WARN
 from labpipe.report.contents import NOT_INTERPRETED, NOT_REPORTABLE, SampleReport, VariantView
 
 _ZYGOSITY = {
-    "het": ("Het", "heterozygous"),
-    "hom_alt": ("Hom", "homozygous"),
-    "hemizygous": ("Hemi", "hemizygous"),
+    "het": ("Het", N_("heterozygous")),
+    "hom_alt": ("Hom", N_("homozygous")),
+    "hemizygous": ("Hemi", N_("hemizygous")),
+}
+# ClinVar's words for a tier-1 call, as the result sentence says them.
+_SIGNIFICANCE = {
+    "pathogenic": N_("pathogenic"),
+    "likely pathogenic": N_("likely pathogenic"),
+    "pathogenic/likely pathogenic": N_("pathogenic/likely pathogenic"),
 }
 
 
@@ -104,7 +111,12 @@ def _finding(report: SampleReport, variant: AnnotatedVariant) -> str:
     view = variant_view(report, variant)
     significance = view.clinvar.lower() or "pathogenic"
     names = " ".join(x for x in (view.hgvs_c or view.position, view.hgvs_p) if x)
-    return f"a {view.zygosity_long or 'called'} {significance} variant in {view.gene}, {names}"
+    return _("a %(zygosity)s %(significance)s variant in %(gene)s, %(names)s") % {
+        "zygosity": _(view.zygosity_long) if view.zygosity_long else _("called"),
+        "significance": _(_SIGNIFICANCE.get(significance, significance)),
+        "gene": left_to_right(view.gene),
+        "names": left_to_right(names),
+    }
 
 
 def result_summary(report: SampleReport) -> list[str]:
@@ -112,61 +124,85 @@ def result_summary(report: SampleReport) -> list[str]:
     status = report.status
     if status == NOT_REPORTABLE:
         return [
-            "No result is reported: the sample failed quality control "
-            f"({'; '.join(report.fail_reasons())}). Repeat or review the sample; the calls "
-            "below are for the laboratory's review only."
+            _(
+                "No result is reported: the sample failed quality control (%(reasons)s)."
+                " Repeat or review the sample; the calls below are for the laboratory's"
+                " review only."
+            )
+            % {"reasons": "; ".join(report.fail_reasons())}
         ]
     if status == NOT_INTERPRETED:
         names = [m.name for m in report.missing]
         listed = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
         return [
-            f"The variants were called but not interpreted: this run had no {listed} source. "
-            "No conclusion about the presence or absence of a pathogenic variant can be "
-            "drawn from this report."
+            _(
+                "The variants were called but not interpreted: this run had no %(sources)s"
+                " source. No conclusion about the presence or absence of a pathogenic variant"
+                " can be drawn from this report."
+            )
+            % {"sources": listed}
         ] + (
             [
-                f"ClinVar lists {len(known)} of the calls as pathogenic or likely pathogenic "
-                "(first in the list below); they are unreviewed."
+                _(
+                    "ClinVar lists %(count)s of the calls as pathogenic or likely pathogenic"
+                    " (first in the list below); they are unreviewed."
+                )
+                % {"count": len(known)}
             ]
             if (known := [v for v in report.passing() if v.clinical.tier == 1])
             else []
         )
     sentences = []
     tier1 = report.in_tier(1)
-    genes = f"the {report.genes_analysed} genes analysed"
     if not tier1:
-        sentences.append(f"No pathogenic or likely pathogenic variant was found in {genes}.")
+        sentences.append(
+            _(
+                "No pathogenic or likely pathogenic variant was found in the %(genes)s genes"
+                " analysed."
+            )
+            % {"genes": report.genes_analysed}
+        )
     elif len(tier1) == 1:
-        finding = _finding(report, tier1[0])
-        sentences.append(f"{finding[0].upper()}{finding[1:]} was found.")
+        finding = _("%(finding)s was found.") % {"finding": _finding(report, tier1[0])}
+        sentences.append(f"{finding[0].upper()}{finding[1:]}")
     else:
         sentences.append(
-            f"{len(tier1)} pathogenic or likely pathogenic variants were found: "
-            + "; ".join(_finding(report, v) for v in tier1)
-            + "."
+            _("%(count)s pathogenic or likely pathogenic variants were found: %(findings)s.")
+            % {"count": len(tier1), "findings": "; ".join(_finding(report, v) for v in tier1)}
         )
     review = len(report.in_tier(2)) + len(report.in_tier(3))
     if review:
         sentences.append(
-            f"{review} rare coding variant(s) in panel genes (tiers 2 and 3) are listed for "
-            "review; they are not classified."
+            _(
+                "%(count)s rare coding variant(s) in panel genes (tiers 2 and 3) are listed for"
+                " review; they are not classified."
+            )
+            % {"count": review}
         )
     confirm = [v for t in (1, 2, 3) for v in report.in_tier(t) if v.clinical.confidence]
     if confirm:
         sentences.append(
-            f"{len(confirm)} of these call(s) are below the laboratory's depth or allele-fraction "
-            "thresholds: confirm orthogonally before reporting."
+            _(
+                "%(count)s of these call(s) are below the laboratory's depth or allele-fraction"
+                " thresholds: confirm orthogonally before reporting."
+            )
+            % {"count": len(confirm)}
         )
     if report.incidental():
         sentences.append(
-            f"{len(report.incidental())} incidental finding(s) outside the ordered panel are "
-            "listed separately."
+            _("%(count)s incidental finding(s) outside the ordered panel are listed separately.")
+            % {"count": len(report.incidental())}
         )
     if report.low_regions:
         sentences.append(
-            f"{len(report.low_regions)} target region(s) were covered below {REPORT_DEPTH}x; "
-            "a variant there may have been missed."
+            _(
+                "%(count)s target region(s) were covered below %(depth)sx; a variant there may"
+                " have been missed."
+            )
+            % {"count": len(report.low_regions), "depth": REPORT_DEPTH}
         )
     if report.verdict.overall == WARN:
-        sentences.append(f"QC warning: {'; '.join(report.qc_reasons())}.")
+        sentences.append(
+            _("QC warning: %(reasons)s.") % {"reasons": "; ".join(report.qc_reasons())}
+        )
     return sentences

@@ -13,6 +13,7 @@ from labpipe.config.pedigree import Pedigree, load_pedigree
 from labpipe.config.samplesheet import Unit, load_sample_sheet, platform_warnings, samples_of
 from labpipe.config.settings import load_config
 from labpipe.core.errors import InputFormatError, LabpipeError
+from labpipe.core.i18n import _, choose_language, set_language
 
 if TYPE_CHECKING:
     from labpipe.run.progress import RunOutcome
@@ -48,6 +49,8 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
     from labpipe.inputs.reference import index_problems, index_state
 
     config = load_config(config_path, output_dir=outdir)
+    # From here on, messages are in the lab's language (--lang, report.language, LANG).
+    set_language(choose_language(config.report.language))
     units = load_sample_sheet(config.samples, config.platform)
     pedigree = load_pedigree(units, config.samples, config.pedigree)
     fasta = config.reference.fasta
@@ -62,7 +65,9 @@ def validate_inputs(config_path: Path, outdir: Path | None = None) -> CheckedInp
     # A read-only or forbidden output folder is found now, not by the first step.
     problems += output_folder_problems(config.output_dir)
     if problems:
-        raise InputFormatError(f"{config_path}: inputs cannot be used", problems)
+        raise InputFormatError(
+            _("%(config)s: inputs cannot be used") % {"config": config_path}, problems
+        )
     warnings += _interpretation_warnings(config)
     warnings += _sex_warnings(config, units) + _install_warnings()
     return CheckedInputs(config, units, warnings, pedigree)
@@ -185,10 +190,17 @@ def run_pipeline(
     for warning in checked.warnings:
         echo(f"labpipe: warning: {warning}")
     echo(
-        f"labpipe: {len(checked.samples)} sample(s) "
-        f"({', '.join(checked.samples)}), {cores} core(s), output in {target}"
+        "labpipe: "
+        + _("%(count)s sample(s) (%(samples)s), %(cores)s core(s), output in %(outdir)s")
+        % {
+            "count": len(checked.samples),
+            "samples": ", ".join(checked.samples),
+            "cores": cores,
+            "outdir": target,
+        }
         + (
-            f", steps run by {'profile ' + str(profile) if profile else executor}"
+            _(", steps run by %(executor)s")
+            % {"executor": f"profile {profile}" if profile else executor}
             if executor_args
             else ""
         )
@@ -244,8 +256,12 @@ def _finish_without_failed(
         return failure  # nothing per sample failed, or nothing is left to report
     record_no_result(outdir, reasons)
     echo(
-        f"labpipe: {len(reasons)} sample(s) have no result ({', '.join(reasons)}); finishing"
-        " the run-level outputs (QC table, MultiQC, reports, index, manifest) for the others"
+        "labpipe: "
+        + _(
+            "%(count)s sample(s) have no result (%(samples)s); finishing the run-level outputs"
+            " (QC table, MultiQC, reports, index, manifest) for the others"
+        )
+        % {"count": len(reasons), "samples": ", ".join(reasons)}
     )
     second = run_again()
     failure.problems.extend(f"{sample}: NO RESULT: {why}" for sample, why in reasons.items())
@@ -291,7 +307,7 @@ def results_overview(outdir: Path, samples: list[str]) -> str:
     """Where each sample's results are, for the end of a run."""
     from labpipe.core import layout
 
-    lines = ["Results:"]
+    lines = [_("Results:")]
     for sample in samples:
         lines.append(f"  {sample}:")
         for label, template in (
@@ -302,10 +318,14 @@ def results_overview(outdir: Path, samples: list[str]) -> str:
             lines.append(f"    {label:<9} {layout.in_outdir(outdir, template, sample=sample)}")
     report_index = outdir / layout.REPORT_INDEX
     if report_index.exists():
-        lines.append(f"  reports    {report_index}  (one page per sample)")
-    lines.append(f"  QC report  {outdir / layout.MULTIQC_HTML}")
-    lines.append(f"  QC table   {outdir / layout.QC_SUMMARY}")
-    lines.append(f"  manifest   {outdir / layout.MANIFEST}")
+        reports, one_page = _("reports"), _("(one page per sample)")
+        lines.append(f"  {reports:<10} {report_index}  {one_page}")
+    for label, template in (
+        (_("QC report"), layout.MULTIQC_HTML),
+        (_("QC table"), layout.QC_SUMMARY),
+        (_("manifest"), layout.MANIFEST),
+    ):
+        lines.append(f"  {label:<10} {outdir / template}")
     return "\n".join(lines)
 
 

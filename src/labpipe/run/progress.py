@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labpipe.core.i18n import _
+
 Echo = Callable[[str], None]
 
 # The SLURM plugin's message for each job it submits (a group job has a UUID, not a number):
@@ -154,10 +156,11 @@ class ProgressParser:
         self.done = done - self._hidden_done
         self.total = total - self._hidden_total
         width = len(str(self.total))
+        done_word = _("done")
         for n, (job, took) in enumerate(shown, start=self.done - len(shown) + 1):
-            label = job.label() if job else "a step"
+            label = job.label() if job else _("a step")
             duration = "" if took is None else f" ({format_duration(took)})"
-            self.echo(f"[{n:>{width}}/{self.total}] done  {label}{duration}")
+            self.echo(f"[{n:>{width}}/{self.total}] {done_word}  {label}{duration}")
 
     def heartbeat(self, min_seconds: float = HEARTBEAT_MIN_AGE) -> None:
         """Show the steps running for at least ``min_seconds``: the longest few, then a count.
@@ -175,9 +178,10 @@ class ProgressParser:
             job = self.jobs[jobid]
             where = f" [SLURM job {job.cluster_jobid}]" if job.cluster_jobid else ""
             age = format_duration(now - self.running.get(jobid, now), coarse=True)
-            self.echo(f"… running {age}: {job.label()}{where}")
+            self.echo("… " + _("running %(age)s:") % {"age": age} + f" {job.label()}{where}")
         if len(shown) > _HEARTBEAT_SHOWN:
-            self.echo(f"… and {len(shown) - _HEARTBEAT_SHOWN} more step(s) running")
+            more = len(shown) - _HEARTBEAT_SHOWN
+            self.echo("… " + _("and %(count)s more step(s) running") % {"count": more})
 
     def _count_jobs(self, stats: Mapping[str, Any]) -> None:
         """Snakemake's job counts by rule (its 'Job stats'): how many steps it plans."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from labpipe.core import layout
+from labpipe.core.i18n import _
 from labpipe.provenance.no_result import NO_RESULT_STATUS, summary_path
 
 NO_RESULT = "NO RESULT"
@@ -111,11 +112,14 @@ def _read_summary(path: Path) -> Mapping[str, Any] | None:
 
 def format_run_summary(outcomes: list[SampleOutcome], index_html: Path | None) -> str:
     """The run's closing table, and where its reports are."""
-    width = max([len("sample"), *(len(o.sample) for o in outcomes)])
+    sample = _("sample")
+    width = max([len(sample), *(len(o.sample) for o in outcomes)])
+    tier_word = _("Tier %(tier)s")
+    tiers = "  ".join(f"{tier_word % {'tier': t}:>6}" for t in _TIERS)
+    incidental_word = _("Incidental")
     lines = [
-        "Run summary (QC verdict; tier counts are of PASS calls):",
-        f"{'sample':<{width}}  {'QC':<5}  {'Tier 1':>6}  {'Tier 2':>6}  {'Tier 3':>6}"
-        f"  {'Incidental':>10}",
+        _("Run summary (QC verdict; tier counts are of PASS calls):"),
+        f"{sample:<{width}}  {'QC':<5}  {tiers}  {incidental_word:>10}",
     ]
     for o in outcomes:
         if o.tiers is None:
@@ -128,9 +132,9 @@ def format_run_summary(outcomes: list[SampleOutcome], index_html: Path | None) -
     # sends the user into the report to learn whether to repeat the sample).
     lines += [f"  {o.sample}: {reason}" for o in outcomes for reason in o.reasons]
     if index_html is not None:
-        lines.append(f"Reports: {index_html}")
+        lines.append(_("Reports: %(index)s") % {"index": index_html})
     else:
-        lines.append("Reports: no index.html was written (see the messages above)")
+        lines.append(_("Reports: no index.html was written (see the messages above)"))
     return "\n".join(lines)
 
 

@@ -133,8 +133,10 @@ def annotate(
     (--inheritance: its family's table, for an affected child with both parents sequenced)."""
     from labpipe.annotation.annotate import annotate_sample
     from labpipe.annotation.inheritance import read_inheritance_table
+    from labpipe.core.i18n import choose_language, set_language
 
     lab = _lab_config(config, None)
+    set_language(choose_language(lab.report.language))  # the workbook's sheets and headers
     family = (
         [c for c in read_inheritance_table(inheritance_table) if c.sample == sample]
         if inheritance_table is not None
