@@ -100,8 +100,15 @@ def run_demo(
     echo: Echo,
     executor: str = "local",
     profile: Path | None = None,
+    explain: bool = False,
+    pause: bool = False,
 ) -> None:
-    """Run the pipeline on the demo data and print the per-sample summary."""
+    """Run the pipeline on the demo data and print the per-sample summary.
+
+    Args:
+        explain: Then tell the run step by step (:mod:`labpipe.lesson.explain`).
+        pause: Wait for Enter between the steps told (on a terminal only).
+    """
     from labpipe.run.pipeline import run_pipeline
 
     started = time.monotonic()
@@ -110,6 +117,11 @@ def run_demo(
     echo("")
     echo(demo_summary(outdir.resolve(), demo_data_dir()))
     echo(f"\nDemo finished in {time.monotonic() - started:.0f} s on {cores} core(s).")
+    if explain:
+        from labpipe.lesson.explain import narrate
+
+        echo("")
+        narrate(outdir.resolve(), echo, pause=pause)
 
 
 def demo_summary(outdir: Path, data: Path) -> str:

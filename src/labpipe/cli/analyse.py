@@ -27,6 +27,13 @@ from labpipe.core.i18n import _
     is_flag=True,
     help="Start even when the output file system has less free space than the run's estimate.",
 )
+@click.option(
+    "--dag",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="With --dry-run: also draw the workflow's steps and what feeds what as an SVG "
+    "picture into this file (for slides; no Graphviz needed).",
+)
 @executor_options
 @lang_option
 def run(
@@ -36,13 +43,17 @@ def run(
     dry_run: bool,
     use_conda: bool,
     no_space_check: bool,
+    dag: Path | None,
     executor: str,
     profile: Path | None,
 ) -> None:
     """Run the whole analysis for the samples of a lab CONFIG."""
+    from labpipe.core.errors import UsageError
     from labpipe.run.pipeline import run_pipeline
 
-    run_pipeline(
+    if dag is not None and not dry_run:
+        raise UsageError("--dag draws the workflow without running it: add --dry-run")
+    target = run_pipeline(
         config,
         outdir,
         cores or default_cores(),
@@ -53,6 +64,11 @@ def run(
         executor=executor,
         profile=profile,
     )
+    if dag is not None:
+        from labpipe.run.rule_graph import draw_workflow
+
+        graph = draw_workflow(config, target, dag)
+        click.echo(f"labpipe: the workflow's {len(graph.rules)} rules drawn in {dag}")
 
 
 @click.command()
@@ -82,12 +98,42 @@ def validate(config: Path) -> None:
 @outdir_option("Fresh directory to run the demo in.", default=Path("labpipe-demo"))
 @cores_option
 @click.option("--overwrite", is_flag=True, help="Empty OUTDIR first if it holds an earlier demo.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Then tell the run step by step: what each step does and why, the command that "
+    "ran, the file to open and a number read from it (for teaching).",
+)
+@click.option(
+    "--pause",
+    is_flag=True,
+    help="With --explain: wait for Enter between steps (only on a terminal; otherwise the "
+    "steps follow straight on).",
+)
 @executor_options
 @lang_option
 def demo(
-    outdir: Path, cores: int | None, overwrite: bool, executor: str, profile: Path | None
+    outdir: Path,
+    cores: int | None,
+    overwrite: bool,
+    explain: bool,
+    pause: bool,
+    executor: str,
+    profile: Path | None,
 ) -> None:
     """Run the whole pipeline on the embedded demo data and summarise it."""
+    from labpipe.core.errors import UsageError
     from labpipe.demo import run_demo
 
-    run_demo(outdir, cores or default_cores(), overwrite, click.echo, executor, profile)
+    if pause and not explain:
+        raise UsageError("--pause pauses the narrated steps of --explain: add --explain")
+    run_demo(
+        outdir,
+        cores or default_cores(),
+        overwrite,
+        click.echo,
+        executor,
+        profile,
+        explain=explain,
+        pause=pause,
+    )

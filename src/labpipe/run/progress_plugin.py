@@ -39,6 +39,8 @@ _FIELDS = (
     "total",
     "stats",
     "group_id",
+    # What `labpipe demo --explain` shows of each step: the command exactly as it ran.
+    "shellcmd",
 )
 
 

@@ -42,6 +42,14 @@ SNAKEMAKE_STOPPING = "Terminating processes on user request"
 #: variable naming the file descriptor it writes the run's events to.
 PLUGIN_NAME = "labpipe"
 EVENTS_FD = "LABPIPE_EVENTS_FD"
+#: Beside each run's text log, the plugin's events as they came (one JSON object a line):
+#: each step's rule, wildcards and exact shell command (`labpipe demo --explain` reads them).
+EVENTS_SUFFIX = ".events.jsonl"
+
+
+def events_log(log_path: Path) -> Path:
+    """The events file kept beside the text log ``log_path`` of a run."""
+    return log_path.with_suffix(EVENTS_SUFFIX)
 
 
 def run_workflow(
@@ -165,8 +173,10 @@ def _stream(
     events_in, events_out = os.pipe()
     env[EVENTS_FD] = str(events_out)
     log = open(log_path, "w")  # noqa: SIM115 - closed below, where a full disk is no error
+    record = open(events_log(log_path), "w")  # noqa: SIM115 - closed below, as the log
     with contextlib.ExitStack() as stack:
         stack.callback(_close_quietly, log)
+        stack.callback(_close_quietly, record)
         stack.callback(os.close, events_in)
         try:
             process = subprocess.Popen(
@@ -190,7 +200,10 @@ def _stream(
             os.close(events_out)  # the child's copy is the only writer left
         assert process.stdout is not None
         events = threading.Thread(
-            target=_read_events, args=(events_in, parser), name="labpipe-events", daemon=True
+            target=_read_events,
+            args=(events_in, parser, record),
+            name="labpipe-events",
+            daemon=True,
         )
         events.start()
         with _raise_on_sigterm(), _heartbeat(parser, enabled=not dry_run):
@@ -210,10 +223,12 @@ def _stream(
     return RunOutcome(returncode, parser.failed, log_path, tail, parser.planned)
 
 
-def _read_events(fd: int, parser: ProgressParser) -> None:
-    """Feed the logger plugin's events to ``parser`` until Snakemake closes the pipe."""
+def _read_events(fd: int, parser: ProgressParser, record: IO[str]) -> None:
+    """Feed the logger plugin's events to ``parser`` (and ``record``) until Snakemake closes
+    the pipe."""
     with os.fdopen(fd, closefd=False, errors="replace") as stream:
         for line in stream:
+            _write_quietly(record, line)
             try:
                 event = json.loads(line)
             except ValueError:
