@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import shutil
 import subprocess
 import sys
@@ -300,7 +301,7 @@ def measure_seed(seed: int, scratch: Path, cores: int, reuse: bool) -> dict[str,
             }  # fmt: skip
         figures["families"][family] = {
             "wall_s": round(wall, 1), "pedigree": mode, "genotypes_from": source,
-            "children": per_child,
+            "children": per_child, "labpipe_kinship": labpipe_kinship(folder),
         }  # fmt: skip
     snvs = sorted({k for g in all_calls.values() for k, v in g.items()
                    if any(v) and len(k[2]) == len(k[3]) == 1 and k[0] != "chrX"})  # fmt: skip
@@ -311,6 +312,19 @@ def measure_seed(seed: int, scratch: Path, cores: int, reuse: bool) -> dict[str,
         pairs.setdefault(kind, []).append((a, b, round(phi, 4)))
     figures["kinship"] = {"sites": len(snvs), "pairs": pairs}
     return figures
+
+
+def labpipe_kinship(folder: Path) -> list[tuple[str, str, str, float | None]]:
+    """labpipe's own identity QC of the run: (relationship, first, second, kinship)."""
+    path = folder / "run" / "results/qc/identity/identity.json"
+    if not path.exists():
+        return []
+    found = json.loads(path.read_text())
+    return [
+        (relationship(pair["first"], pair["second"]), pair["first"], pair["second"],
+         pair.get("kinship"))
+        for pair in found.get("pairs", [])
+    ]  # fmt: skip
 
 
 def relationship(a: str, b: str) -> str:
@@ -388,6 +402,26 @@ def summary(results: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {kind} | {len(values)} | {mean:.3f} | {min(values):.3f} | {max(values):.3f} |"
         )
+    own: dict[str, list[float]] = {}
+    for r in results:
+        for f in r["families"].values():
+            for kind, _, _, phi in f.get("labpipe_kinship", []):
+                if phi is not None:
+                    own.setdefault(kind, []).append(phi)
+    lines += [
+        "",
+        "labpipe's own identity QC (`results/qc/identity/identity.json`, within each run):",
+        "",
+        "| relationship | pairs | kinship mean | min | max |",
+        "|---|---|---|---|---|",
+    ]
+    for kind, values in sorted(own.items()):
+        mean = sum(values) / len(values)
+        lines.append(
+            f"| {kind} | {len(values)} | {mean:.3f} | {min(values):.3f} | {max(values):.3f} |"
+        )
+    if not own:
+        lines.append("| (no estimate: too few sites, or identity QC not run) | 0 | | | |")
     return "\n".join(lines)
 
 
