@@ -11,6 +11,15 @@ import pytest
 
 from labpipe.annotation.annotated_table import AnnotatedVariant, ClinicalAnnotation
 from labpipe.annotation.inheritance import (
+    InheritanceCall,
+    classify_family,
+    labelled_children,
+    read_family_sites,
+    read_inheritance_table,
+    write_inheritance_table,
+)
+from labpipe.annotation.inheritance_column import apply_inheritance
+from labpipe.annotation.trio_rules import (
     COMP_HET,
     DE_NOVO,
     HOM_RECESSIVE,
@@ -20,17 +29,10 @@ from labpipe.annotation.inheritance import (
     NOT_ASSESSABLE,
     X_LINKED,
     HetCandidate,
-    InheritanceCall,
     InheritanceRules,
     MemberCall,
-    apply_inheritance,
-    classify_family,
     classify_trio_call,
     compound_heterozygous,
-    labelled_children,
-    read_family_sites,
-    read_inheritance_table,
-    write_inheritance_table,
 )
 from labpipe.annotation.variant_table import VariantRow
 from labpipe.config.pedigree import Member, Pedigree

@@ -37,7 +37,8 @@ from labpipe.annotation.annotated_table import (
     write_annotated_table,
 )
 from labpipe.annotation.confidence import ConfidenceRules, confidence_flag
-from labpipe.annotation.inheritance import InheritanceCall, apply_inheritance
+from labpipe.annotation.inheritance import InheritanceCall
+from labpipe.annotation.inheritance_column import apply_inheritance
 from labpipe.annotation.panels import PanelSpec, load_panel, panel_specs, sample_panel_genes
 from labpipe.annotation.roh import RohSettings, SegmentIndex, read_roh, reported_segments
 from labpipe.annotation.source_matcher import SourceMatcher

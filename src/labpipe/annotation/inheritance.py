@@ -1,330 +1,36 @@
-"""Inheritance models of an affected member's variants, from the family's joint calls.
+"""A family's inheritance table: from the family's joint calls to the labelled rows.
 
-The family VCF (``results/family/<family>.vcf.gz``: every sequenced member called together,
-FORMAT GT:DP:AD and GQ when the caller gives it) holds each parent's genotype at the child's
-variant as a call with depth. For every ALT allele an affected member with both parents
-sequenced carries, :func:`classify_trio_call` gives one label:
-
-* ``de_novo``: the child carries it, both parents are *confidently* homozygous reference
-  (:class:`InheritanceRules`: enough depth, at most a read or so of the ALT, GQ when given).
-* ``hom_recessive``: the child is homozygous ALT and both parents carry it.
-* ``comp_het``: two or more heterozygous candidates in one gene, at least one from the
-  father and one from the mother (each "from" only when the other parent is confidently
-  homozygous reference, so parents never both carry the pair); see :func:`compound_heterozygous`,
-  applied by the annotation step where the gene and the candidates are known.
-* ``x_linked``: on chrX outside the pseudoautosomal regions, a male child carries the ALT
-  (hemizygous, or homozygous when called diploid) and his mother carries it.
-* ``mendelian_error``: the parents' confident calls cannot give the child's genotype (a
-  homozygous child with a confidently homozygous-reference parent, a heterozygous child of
-  two homozygous-ALT parents, a son's X allele only his father carries).
-* ``inherited``: heterozygous, passed on by one parent (``origin`` says which, or ``both``);
-  it fits no recessive mode on its own.
-* ``not_assessable``: a parent's genotype is missing, partial or shallow, or the child's call
-  itself is not a clean carrier call: never read as de novo.
-
-Samples outside a family (or without both parents sequenced) get no label, except that a
-homozygous candidate inside a run of homozygosity is ``homozygous_in_roh``
-(:mod:`labpipe.annotation.roh`).
+Reads the family VCF (:func:`read_family_sites`), labels each ALT allele an affected trio child
+carries with the rules of :mod:`labpipe.annotation.trio_rules` (:func:`classify_family`), writes
+and reads the table (:func:`write_inheritance_table`, :func:`read_inheritance_table`), and fills
+the annotated rows' ``inheritance`` column (:func:`apply_inheritance`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from labpipe.annotation.annotated_table import AnnotatedVariant
-from labpipe.config.lab import InheritanceConfig
+from labpipe.annotation.trio_rules import (
+    BOTH,
+    CARRIES,
+    FATHER,
+    INHERITED,
+    LABELS,
+    MODES,
+    MOTHER,
+    NOT_ASSESSABLE,
+    FamilySite,
+    InheritanceRules,
+    MemberCall,
+    TrioLabel,
+    classify_trio_call,
+    is_haploid_x,
+)
 from labpipe.config.pedigree import Member, Pedigree, Trio
 from labpipe.core.errors import InputFormatError
 from labpipe.core.regions import Interval
-
-DE_NOVO = "de_novo"
-HOM_RECESSIVE = "hom_recessive"
-COMP_HET = "comp_het"
-X_LINKED = "x_linked"
-MENDELIAN_ERROR = "mendelian_error"
-INHERITED = "inherited"
-NOT_ASSESSABLE = "not_assessable"
-HOMOZYGOUS_IN_ROH = "homozygous_in_roh"
-
-#: The inheritance modes a candidate can fit (``annotation.tiers.require_inheritance``).
-MODES: tuple[str, ...] = (DE_NOVO, HOM_RECESSIVE, COMP_HET, X_LINKED)
-
-#: Every label, in the order the family page lists them.
-LABELS: tuple[str, ...] = (
-    DE_NOVO,
-    HOM_RECESSIVE,
-    COMP_HET,
-    X_LINKED,
-    MENDELIAN_ERROR,
-    INHERITED,
-    NOT_ASSESSABLE,
-    HOMOZYGOUS_IN_ROH,
-)
-
-FATHER, MOTHER, BOTH = "father", "mother", "both"
-
-_CARRIES = ("het", "hom_alt", "hemizygous")
-
-
-@dataclass(frozen=True)
-class InheritanceRules:
-    """When a parent's call is confident enough to count (``annotation.inheritance``).
-
-    Attributes:
-        min_parent_depth: Least FORMAT/DP of a parent's call that counts at all.
-        max_parent_alt_reads: Most ALT reads of a confidently homozygous-reference parent.
-        max_parent_alt_fraction: Highest ALT read fraction of such a parent.
-        min_parent_gq: Least GQ of such a parent, when the caller gives GQ.
-    """
-
-    min_parent_depth: int = 10
-    max_parent_alt_reads: int = 1
-    max_parent_alt_fraction: float = 0.05
-    min_parent_gq: int = 20
-
-    @classmethod
-    def from_config(cls, section: InheritanceConfig) -> InheritanceRules:
-        """Rules from the config's ``annotation.inheritance``."""
-        return cls(
-            min_parent_depth=section.min_parent_depth,
-            max_parent_alt_reads=section.max_parent_alt_reads,
-            max_parent_alt_fraction=section.max_parent_alt_fraction,
-            min_parent_gq=section.min_parent_gq,
-        )
-
-    def describe(self) -> str:
-        """The rules in words, for the report's methods."""
-        return (
-            f"A parent counts as homozygous reference only when called 0/0 with depth >= "
-            f"{self.min_parent_depth}, at most {self.max_parent_alt_reads} read(s) and "
-            f"{self.max_parent_alt_fraction:.0%} of reads with the ALT, and GQ >= "
-            f"{self.min_parent_gq} when the caller gives GQ; a missing or shallower parental "
-            "call makes the variant not assessable, never de novo."
-        )
-
-
-@dataclass(frozen=True)
-class MemberCall:
-    """One member's call of one ALT allele.
-
-    Attributes:
-        genotype: GT as written (``0/1``, ``1``, ``./.``).
-        zygosity: As the variant table says it (``het``, ``hom_alt``, ``hemizygous``,
-            ``hom_ref``, ``other_alt``, ``partial``, ``no_call``).
-        depth: FORMAT/DP.
-        ref_depth, alt_depth: FORMAT/AD of REF and this ALT.
-        quality: FORMAT/GQ, None when the caller gives none.
-    """
-
-    genotype: str
-    zygosity: str
-    depth: int | None = None
-    ref_depth: int | None = None
-    alt_depth: int | None = None
-    quality: int | None = None
-
-    def shown(self) -> str:
-        """``0/1 DP 35 AD 20,15`` (GQ when given)."""
-        parts = [self.genotype or "."]
-        parts.append(f"DP {'.' if self.depth is None else self.depth}")
-        if self.ref_depth is not None or self.alt_depth is not None:
-            ref = "." if self.ref_depth is None else self.ref_depth
-            alt = "." if self.alt_depth is None else self.alt_depth
-            parts.append(f"AD {ref},{alt}")
-        if self.quality is not None:
-            parts.append(f"GQ {self.quality}")
-        return " ".join(parts)
-
-
-#: A member who has no call at the site (not in the VCF's samples, or no record).
-NO_CALL = MemberCall("", "no_call")
-
-
-@dataclass(frozen=True)
-class FamilySite:
-    """One ALT allele of the family VCF with every member's call of it."""
-
-    chrom: str
-    pos: int
-    ref: str
-    alt: str
-    filter: str
-    calls: Mapping[str, MemberCall]
-
-    def call(self, sample: str) -> MemberCall:
-        """The sample's call; :data:`NO_CALL` when the VCF has none."""
-        return self.calls.get(sample, NO_CALL)
-
-
-@dataclass(frozen=True)
-class TrioLabel:
-    """What the trio says of one of the child's variants.
-
-    Attributes:
-        label: One of :data:`LABELS`.
-        origin: For an inherited heterozygous variant: ``father``, ``mother``, ``both``, or
-            empty when not known (a parent not assessable).
-        note: Why, in a few words (which parent is not assessable, ...).
-    """
-
-    label: str
-    origin: str = ""
-    note: str = ""
-
-
-# A parent's state at a site.
-_REF, _CARRIER, _HOM, _UNKNOWN = "ref", "carrier", "hom", "unknown"
-
-
-def parent_state(call: MemberCall, rules: InheritanceRules) -> tuple[str, str]:
-    """A parent's call as evidence: (state, why unknown).
-
-    States: ``ref`` (confidently no copy of the ALT), ``carrier`` (heterozygous),
-    ``hom`` (homozygous ALT or hemizygous; confident only with the depth), ``unknown``.
-    """
-    shallow = call.depth is None or call.depth < rules.min_parent_depth
-    if call.zygosity in ("no_call", "partial", ""):
-        return _UNKNOWN, "no call" if call.zygosity in ("no_call", "") else call.zygosity
-    if call.zygosity == "het":
-        return _CARRIER, ""
-    if call.zygosity in ("hom_alt", "hemizygous"):
-        return (_UNKNOWN, f"shallow ({call.shown()})") if shallow else (_HOM, "")
-    # hom_ref, or other_alt (no copy of this ALT at a multi-allelic site): confident only
-    # with depth, few reads of this ALT and (when given) GQ.
-    if shallow:
-        return _UNKNOWN, f"shallow ({call.shown()})"
-    alt = call.alt_depth or 0
-    counted = (call.ref_depth or 0) + alt
-    if alt > rules.max_parent_alt_reads or (
-        counted and alt / counted > rules.max_parent_alt_fraction
-    ):
-        return _UNKNOWN, f"ALT reads in a reference call ({call.shown()})"
-    if call.quality is not None and call.quality < rules.min_parent_gq:
-        return _UNKNOWN, f"low GQ ({call.shown()})"
-    return _REF, ""
-
-
-def classify_trio_call(
-    child: MemberCall,
-    father: MemberCall,
-    mother: MemberCall,
-    rules: InheritanceRules,
-    male_haploid_x: bool = False,
-    affected_parents: frozenset[str] = frozenset(),
-) -> TrioLabel:
-    """The label of one ALT allele the child carries.
-
-    Args:
-        child, father, mother: The three calls of the allele.
-        rules: When a parent's call counts.
-        male_haploid_x: The child is male and the site is on chrX outside the PARs (his
-            allele comes from his mother only).
-        affected_parents: ``father``/``mother`` when declared affected: a homozygous parent
-            fits a recessive disease only then.
-    """
-    if child.zygosity not in _CARRIES:
-        return TrioLabel(NOT_ASSESSABLE, note=f"child's call is {child.zygosity or 'missing'}")
-    f_state, f_why = parent_state(father, rules)
-    m_state, m_why = parent_state(mother, rules)
-    unknown = "; ".join(f"{who} {why}" for who, why in ((FATHER, f_why), (MOTHER, m_why)) if why)
-    if male_haploid_x:
-        return _son_x(child, f_state, m_state, m_why)
-    f_carries, m_carries = f_state in (_CARRIER, _HOM), m_state in (_CARRIER, _HOM)
-    if child.zygosity == "het":
-        if f_state == _REF and m_state == _REF:
-            return TrioLabel(DE_NOVO, note="both parents homozygous reference")
-        if f_state == _HOM and m_state == _HOM:
-            return TrioLabel(MENDELIAN_ERROR, note="heterozygous child of two homozygous parents")
-        if f_carries and m_state == _REF:
-            return TrioLabel(INHERITED, FATHER)
-        if m_carries and f_state == _REF:
-            return TrioLabel(INHERITED, MOTHER)
-        if f_carries and m_carries:
-            return TrioLabel(INHERITED, BOTH)
-        carrier = FATHER if f_carries else MOTHER if m_carries else ""
-        said = f"{carrier} carries it; " if carrier else ""
-        return TrioLabel(NOT_ASSESSABLE, note=f"{said}{unknown}")
-    # Homozygous (or a haploid call where the child is diploid).
-    refs = [who for who, state in ((FATHER, f_state), (MOTHER, m_state)) if state == _REF]
-    if refs:
-        return TrioLabel(
-            MENDELIAN_ERROR, note=f"homozygous child; {' and '.join(refs)} homozygous reference"
-        )
-    if f_carries and m_carries:
-        # An unaffected parent homozygous for the allele would have the recessive disease
-        # too: a common allele both parents share, not a recessive candidate.
-        unaffected_hom = [
-            who
-            for who, state in ((FATHER, f_state), (MOTHER, m_state))
-            if state == _HOM and who not in affected_parents
-        ]
-        if unaffected_hom:
-            return TrioLabel(
-                INHERITED,
-                BOTH,
-                f"{' and '.join(unaffected_hom)} homozygous too, and not affected",
-            )
-        return TrioLabel(HOM_RECESSIVE, BOTH, "both parents carry it")
-    return TrioLabel(NOT_ASSESSABLE, note=unknown)
-
-
-def _son_x(child: MemberCall, f_state: str, m_state: str, m_why: str) -> TrioLabel:
-    """A male child's chrX outside the PARs: his only X is his mother's."""
-    if child.zygosity == "het":
-        return TrioLabel(NOT_ASSESSABLE, note="heterozygous call on a male's haploid chrX")
-    if m_state in (_CARRIER, _HOM):
-        return TrioLabel(X_LINKED, MOTHER, "hemizygous son of a carrier mother")
-    if m_state == _UNKNOWN:
-        return TrioLabel(NOT_ASSESSABLE, note=f"mother {m_why}")
-    if f_state in (_CARRIER, _HOM):
-        return TrioLabel(MENDELIAN_ERROR, note="a son's chrX allele carried only by his father")
-    if f_state == _UNKNOWN:
-        # A father's X never reaches his son: the mother's confident call suffices.
-        return TrioLabel(DE_NOVO, note="mother homozygous reference (father's X not inherited)")
-    return TrioLabel(DE_NOVO, note="both parents homozygous reference")
-
-
-@dataclass(frozen=True)
-class HetCandidate:
-    """A heterozygous candidate of one gene, for :func:`compound_heterozygous`."""
-
-    key: tuple[str, int, str, str]
-    gene: str
-    origin: str
-
-
-def compound_heterozygous(candidates: Iterable[HetCandidate]) -> set[tuple[str, int, str, str]]:
-    """The candidates that make a compound heterozygote: per gene, at least one inherited
-    from the father only and one from the mother only.
-
-    A variant both parents carry (origin ``both``) or of unknown origin takes no part: its
-    phase is not known, and two variants from one parent are on one haplotype.
-    """
-    by_gene: dict[str, list[HetCandidate]] = {}
-    for candidate in candidates:
-        if candidate.gene and candidate.origin in (FATHER, MOTHER):
-            by_gene.setdefault(candidate.gene, []).append(candidate)
-    found: set[tuple[str, int, str, str]] = set()
-    for members in by_gene.values():
-        if {c.origin for c in members} == {FATHER, MOTHER}:
-            found |= {c.key for c in members}
-    return found
-
-
-def is_haploid_x(chrom: str, pos: int, haploid_x: Sequence[Interval] | None) -> bool | None:
-    """Whether ``chrom:pos`` lies on chrX outside the PARs; None when unknown (no PAR table).
-
-    Args:
-        haploid_x: The reference's chrX outside the PARs (0-based half-open,
-            :class:`labpipe.qc.sex_chromosomes.SexChromosomes.haploid`), or None.
-    """
-    if chrom.removeprefix("chr") != "X":
-        return False
-    if haploid_x is None:
-        return None
-    return any(r.contig == chrom and r.start < pos <= r.end for r in haploid_x)
 
 
 @dataclass(frozen=True)
@@ -393,7 +99,7 @@ def classify_family(
         )
         for trio in trios:
             child = site.call(trio.child.sample)
-            if child.zygosity not in _CARRIES:
+            if child.zygosity not in CARRIES:
                 continue
             labelled = _trio_label(site, trio, rules, haploid_x)
             calls.append(
@@ -604,95 +310,3 @@ def read_inheritance_table(path: Path) -> list[InheritanceCall]:
             )
         )
     return calls
-
-
-#: Tiers of a candidate: what compound heterozygosity, the ROH mark and the tier rule look at.
-CANDIDATE_TIERS = (1, 2, 3)
-
-MISFIT_REASON = "fits no inheritance mode in the trio"
-
-
-def apply_inheritance(
-    variants: Sequence[AnnotatedVariant],
-    family: Sequence[InheritanceCall] | None,
-    require_inheritance: bool = False,
-) -> list[AnnotatedVariant]:
-    """The sample's annotated rows with their ``inheritance`` column (and tier rule) filled in.
-
-    Args:
-        variants: The sample's rows, tiers assigned.
-        family: The sample's rows of its family's inheritance table when it is an affected
-            member with both parents sequenced; None otherwise (a singleton: only the
-            homozygous candidates inside a run of homozygosity are marked).
-        require_inheritance: ``annotation.tiers.require_inheritance``: with ``family``, a tier 2
-            candidate that fits no mode moves to tier 3 and a tier 1 one says so in its reason
-            (labels ``inherited`` from an unaffected parent and ``mendelian_error``; a
-            ``not_assessable`` one is not moved).
-
-    Returns:
-        The rows in the same order.
-    """
-    if family is None:
-        return [
-            _labelled(
-                v, HOMOZYGOUS_IN_ROH, f"inside the run of homozygosity {v.clinical.roh_segment}"
-            )
-            if v.row.zygosity == "hom_alt"
-            and v.clinical.roh_segment
-            and v.clinical.tier in CANDIDATE_TIERS
-            else v
-            for v in variants
-        ]
-    by_key = {c.key: c for c in family}
-    paired = compound_heterozygous(
-        HetCandidate(key, v.row.gene, by_key[key].origin)
-        for v in variants
-        if (key := _key(v)) in by_key
-        and by_key[key].label == INHERITED
-        and v.row.filter == "PASS"
-        and v.clinical.tier in CANDIDATE_TIERS
-    )
-    labelled = []
-    for v in variants:
-        call = by_key.get(_key(v))
-        if call is None:
-            v = _labelled(v, NOT_ASSESSABLE, "not in the family's joint calls")
-        elif call.key in paired:
-            partners = sorted(
-                f"{w.row.chrom}:{w.row.pos}{w.row.ref}>{w.row.alt} from {by_key[_key(w)].origin}"
-                for w in variants
-                if _key(w) in paired and _key(w) != call.key and w.row.gene == v.row.gene
-            )
-            note = f"from {call.origin}; with {', '.join(partners)}; {call.members}"
-            v = _labelled(v, COMP_HET, note)
-        else:
-            note = "; ".join(
-                p
-                for p in (call.note, f"from {call.origin}" if call.origin else "", call.members)
-                if p
-            )
-            v = _labelled(v, call.label, note)
-            if require_inheritance and not call.fits and call.label in (INHERITED, MENDELIAN_ERROR):
-                v = _misfit(v)
-        labelled.append(v)
-    return labelled
-
-
-def _key(v: AnnotatedVariant) -> tuple[str, int, str, str]:
-    return (v.row.chrom, v.row.pos, v.row.ref, v.row.alt)
-
-
-def _labelled(v: AnnotatedVariant, label: str, note: str) -> AnnotatedVariant:
-    return replace(v, clinical=replace(v.clinical, inheritance=label, inheritance_note=note))
-
-
-def _misfit(v: AnnotatedVariant) -> AnnotatedVariant:
-    """The tier rule ``require_inheritance``: tier 2 moves to 3; tier 1 stays, said."""
-    c = v.clinical
-    if c.tier == 2:
-        clinical = replace(c, tier=3, tier_reason=f"{c.tier_reason}; {MISFIT_REASON} (was tier 2)")
-    elif c.tier == 1:
-        clinical = replace(c, tier_reason=f"{c.tier_reason}; {MISFIT_REASON}")
-    else:
-        return v
-    return replace(v, clinical=clinical)

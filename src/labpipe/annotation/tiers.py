@@ -80,7 +80,7 @@ class TierRules:
         other_coding_consequences: csq terms that make a rare panel-gene variant tier 3.
         require_inheritance: In an affected member with both parents sequenced, a tier 2
             candidate that fits no inheritance mode moves to tier 3 (tier 1 says so);
-            applied by :func:`labpipe.annotation.inheritance.apply_inheritance`.
+            applied by :func:`labpipe.annotation.inheritance_column.apply_inheritance`.
     """
 
     max_af: float = float(_DEFAULT_TIERS["max_af"])

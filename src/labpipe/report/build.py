@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from labpipe import __version__
 from labpipe.annotation.annotate import AnnotationSettings
 from labpipe.annotation.annotated_table import AnnotatedVariant, read_annotated_table
-from labpipe.annotation.inheritance import InheritanceRules
 from labpipe.annotation.roh import (
     RohSegment,
     autozygosity,
@@ -24,6 +23,7 @@ from labpipe.annotation.roh import (
     reported_segments,
 )
 from labpipe.annotation.transcripts import load_transcripts
+from labpipe.annotation.trio_rules import InheritanceRules
 from labpipe.config.lab import LabConfig
 from labpipe.config.settings import config_sha256
 from labpipe.core.errors import ConfigError, InputFormatError

@@ -15,13 +15,9 @@ from pathlib import Path
 
 from labpipe import __version__
 from labpipe.annotation.annotated_table import AnnotatedTable, read_annotated_table
-from labpipe.annotation.inheritance import (
-    CANDIDATE_TIERS,
-    LABELS,
-    InheritanceCall,
-    InheritanceRules,
-    read_inheritance_table,
-)
+from labpipe.annotation.inheritance import InheritanceCall, read_inheritance_table
+from labpipe.annotation.inheritance_column import CANDIDATE_TIERS
+from labpipe.annotation.trio_rules import LABELS, InheritanceRules
 from labpipe.config.lab import LabConfig
 from labpipe.config.settings import config_sha256
 from labpipe.core.atomic import write_text_atomic

@@ -164,7 +164,8 @@ def annotate(
 @click.option("--out", required=True, type=_FILE)
 def inheritance(config: Path, family: str, vcf: Path, fai: Path, out: Path) -> None:
     """Inheritance labels of a family's affected children from the family's joint calls."""
-    from labpipe.annotation.inheritance import InheritanceRules, label_family
+    from labpipe.annotation.inheritance import label_family
+    from labpipe.annotation.trio_rules import InheritanceRules
     from labpipe.core.regions import read_fai
     from labpipe.qc.sex_chromosomes import sex_chromosomes
 
