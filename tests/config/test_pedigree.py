@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from labpipe.config.pedigree import Member, Pedigree, load_pedigree, pedigree_sexes
+from labpipe.config.pedigree import Member, Pedigree, pedigree_sexes
+from labpipe.config.pedigree_reader import load_pedigree
 from labpipe.config.samplesheet import Unit, load_sample_sheet
 from labpipe.core.errors import SampleSheetError
 from tests.builders import one_read_fastq, run_cli

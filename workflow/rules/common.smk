@@ -30,7 +30,8 @@ from labpipe.provenance.no_result import analysable, read_no_result
 from labpipe.core.regions import calling_chunk_count
 from labpipe.core.resources import envs_dir
 from labpipe.config.samplesheet import load_sample_sheet, samples_of
-from labpipe.config.pedigree import load_pedigree, pedigree_sexes
+from labpipe.config.pedigree import pedigree_sexes
+from labpipe.config.pedigree_reader import load_pedigree
 from labpipe.inputs.reference import index_files
 from labpipe.run.workflow_support import (
     aligner_command,

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labpipe.config.lab import LabConfig
-from labpipe.config.pedigree import Pedigree, load_pedigree
+from labpipe.config.pedigree import Pedigree
+from labpipe.config.pedigree_reader import load_pedigree
 from labpipe.config.samplesheet import Unit, load_sample_sheet, platform_warnings, samples_of
 from labpipe.config.settings import load_config
 from labpipe.core.errors import InputFormatError, LabpipeError

@@ -185,7 +185,7 @@ def inheritance(config: Path, family: str, vcf: Path, fai: Path, out: Path) -> N
 
 def _pedigree(lab: LabConfig) -> Pedigree:
     """The batch's pedigree (:mod:`labpipe.config.pedigree`)."""
-    from labpipe.config.pedigree import load_pedigree
+    from labpipe.config.pedigree_reader import load_pedigree
     from labpipe.config.samplesheet import load_sample_sheet
 
     units = load_sample_sheet(lab.samples, lab.platform)
@@ -399,7 +399,7 @@ def input_checksums(config: Path, outdir: Path, out: Path) -> None:
 @click.option("--out", required=True, type=_FILE)
 def manifest(config: Path, outdir: Path, out: Path) -> None:
     """The run manifest: versions, parameters, checksums, times."""
-    from labpipe.config.pedigree import load_pedigree
+    from labpipe.config.pedigree_reader import load_pedigree
     from labpipe.config.samplesheet import load_sample_sheet, samples_of
     from labpipe.provenance.manifest import write_manifest
     from labpipe.provenance.no_result import analysable
