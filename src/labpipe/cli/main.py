@@ -71,6 +71,7 @@ for _command in (
 
 
 def _add_workflow_steps() -> None:
+    from labpipe.run import family_steps  # noqa: F401  (registers its commands on `step`)
     from labpipe.run.steps import step
 
     cli.add_command(step)

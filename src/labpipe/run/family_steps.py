@@ -1,0 +1,135 @@
+"""``labpipe step …`` commands of families and batch identity: inheritance labels, the family
+page, the identity sites and checks, and the batch page.
+
+Registered on the same ``step`` group as :mod:`labpipe.run.steps` (``labpipe.cli.main`` imports
+this module where it assembles the group); thin in the same way, each calls one function of the
+package.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from labpipe.run.steps import _FILE, _annotation, _lab_config, step
+
+if TYPE_CHECKING:
+    from labpipe.config.lab import LabConfig
+    from labpipe.config.pedigree import Pedigree
+
+
+@step.command()
+@click.option("--config", required=True, type=_FILE)
+@click.option("--family", required=True)
+@click.option("--vcf", required=True, type=_FILE)
+@click.option("--fai", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def inheritance(config: Path, family: str, vcf: Path, fai: Path, out: Path) -> None:
+    """Inheritance labels of a family's affected children from the family's joint calls."""
+    from labpipe.annotation.inheritance import label_family
+    from labpipe.annotation.trio_rules import InheritanceRules
+    from labpipe.core.regions import read_fai
+    from labpipe.qc.sex_chromosomes import sex_chromosomes
+
+    lab = _lab_config(config, None)
+    chromosomes = sex_chromosomes(read_fai(fai), lab.reference.build, lab.reference.par_regions)
+    haploid_x = (
+        None
+        if chromosomes.problem
+        else [r for r in chromosomes.haploid if r.contig == chromosomes.x]
+    )
+    rules = InheritanceRules.from_config(lab.annotation.inheritance)
+    rows = label_family(vcf, _pedigree(lab), family, rules, haploid_x, out)
+    click.echo(f"{rows} variant(s) of family {family}'s affected children labelled")
+    if haploid_x is None:
+        click.echo(f"chrX of male children not assessed: {chromosomes.problem}")
+
+
+def _pedigree(lab: LabConfig) -> Pedigree:
+    """The batch's pedigree (:mod:`labpipe.config.pedigree`)."""
+    from labpipe.config.pedigree_reader import load_pedigree
+    from labpipe.config.samplesheet import load_sample_sheet
+
+    units = load_sample_sheet(lab.samples, lab.platform)
+    return load_pedigree(units, lab.samples, lab.pedigree)
+
+
+@step.command("family-report")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--outdir", required=True, type=_FILE)
+@click.option("--family", required=True)
+@click.option("--inheritance", "inheritance_table", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+@click.argument("variants", nargs=-1, type=_FILE)
+def family_report(
+    config: Path,
+    outdir: Path,
+    family: str,
+    inheritance_table: Path,
+    out: Path,
+    variants: tuple[Path, ...],
+) -> None:
+    """A family's page: its affected children's candidates by inheritance model (VARIANTS:
+    the children's <sample>.tsv tables)."""
+    from labpipe.report.family import write_family_page
+
+    lab = _lab_config(config, outdir)
+    listed = write_family_page(lab, family, inheritance_table, variants, out)
+    click.echo(f"family {family}: {listed} candidate(s) listed")
+
+
+@step.command("identity-sites")
+@click.option("--targets", type=_FILE, default=None)
+@click.option("--out", required=True, type=_FILE)
+@click.argument("vcfs", nargs=-1, type=_FILE)
+def identity_sites(targets: Path | None, out: Path, vcfs: tuple[Path, ...]) -> None:
+    """The batch's SNV sites every sample is genotyped at for the identity checks."""
+    from labpipe.qc.batch_genotypes import select_sites, write_sites
+
+    sites = select_sites(vcfs, targets)
+    write_sites(sites, out)
+    click.echo(f"{len(sites)} SNV sites from {len(vcfs)} samples")
+
+
+@step.command()
+@click.option("--config", required=True, type=_FILE)
+@click.option("--sites", required=True, type=_FILE)
+@click.option("--genotypes", required=True, type=_FILE)
+@click.option("--sample", "samples", multiple=True, help="The batch's samples (repeat).")
+@click.option("--out", required=True, type=_FILE)
+def identity(
+    config: Path, sites: Path, genotypes: Path, samples: tuple[str, ...], out: Path
+) -> None:
+    """Kinship of every pair of the batch and each sample's contamination."""
+    from labpipe.qc.batch_genotypes import read_batch_genotypes, read_sites, with_population_af
+    from labpipe.qc.identity import assess_batch, write_identity
+
+    lab = _lab_config(config, None)
+    population = _annotation(lab).population
+    batch = read_batch_genotypes(
+        genotypes, with_population_af(read_sites(sites), lab.reference.fasta, population), samples
+    )
+    known = sum(s.population_af is not None for s in batch.sites)
+    click.echo(f"{len(batch.sites)} SNV sites, {known} with a population AF")
+    checked = assess_batch(batch, _pedigree(lab), lab.qc)
+    write_identity(checked, out)
+    for pair in checked.pairs:
+        click.echo(f"{pair.first} {pair.second}: kinship {pair.shown}")
+    for estimate in checked.contamination:
+        click.echo(f"{estimate.sample}: contamination {estimate.shown}")
+    for flag in checked.flags:
+        click.echo(flag.message)
+
+
+@step.command("batch-report")
+@click.option("--config", required=True, type=_FILE)
+@click.option("--outdir", required=True, type=_FILE)
+@click.option("--identity", "identity_json", required=True, type=_FILE)
+@click.option("--out", required=True, type=_FILE)
+def batch_report(config: Path, outdir: Path, identity_json: Path, out: Path) -> None:
+    """The batch page: kinship heat map, flagged pairs, contamination, what was not checked."""
+    from labpipe.report.batch_page import write_batch_page
+
+    write_batch_page(_lab_config(config, outdir), identity_json, out)
