@@ -6,17 +6,8 @@ from pathlib import Path
 
 from labpipe.config.pedigree import Member, Pedigree
 from labpipe.qc.identity import BatchIdentity, assess_batch, read_identity, write_identity
-from labpipe.qc.verdict import (
-    CONTAMINATION,
-    FAIL,
-    NOT_ASSESSED,
-    PASS,
-    RELATEDNESS,
-    WARN,
-    QcCheck,
-    VariantCounts,
-    qc_verdict,
-)
+from labpipe.qc.identity_verdict import CONTAMINATION, RELATEDNESS
+from labpipe.qc.verdict import FAIL, NOT_ASSESSED, PASS, WARN, QcCheck, VariantCounts, qc_verdict
 from tests.builders import GOOD, lab_config
 from tests.qc.identity_builders import People, batch
 

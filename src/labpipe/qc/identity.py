@@ -1,7 +1,7 @@
 """The batch's identity checks in one record: kinship of every pair, flags, contamination.
 
 Written once per batch by ``labpipe step identity`` (``results/qc/identity/identity.json``)
-and read by each sample's QC verdict (:func:`labpipe.qc.verdict.identity_checks`) and by
+and read by each sample's QC verdict (:func:`labpipe.qc.identity_verdict.identity_checks`) and by
 the batch page of the report.
 """
 

@@ -22,14 +22,8 @@ from labpipe.qc.gene_coverage import (
     REPORT_DEPTH,
     TargetCoverage,
 )
-from labpipe.qc.verdict import (
-    CONTAMINATION,
-    FAIL,
-    NOT_ASSESSED,
-    RELATEDNESS,
-    QcCheck,
-    QcVerdict,
-)
+from labpipe.qc.identity_verdict import CONTAMINATION, RELATEDNESS
+from labpipe.qc.verdict import FAIL, NOT_ASSESSED, QcCheck, QcVerdict
 from labpipe.report.svg_plots import CoverageBar
 
 REPORTABLE = "REPORTABLE"
