@@ -21,6 +21,9 @@ SNVs are left as bcftools called them.
 The calls may hold several samples (a family called jointly, see workflow/rules/
 call_family.smk): a record counts when any sample carries its ALT, and an added indel
 takes each sample's genotype, depth and read counts from freebayes' record.
+
+Over 400 lines because the merge is one streaming pass over both callers' records, whose state
+and the records it builds belong together.
 """
 
 from __future__ import annotations

@@ -4,9 +4,10 @@ A tab-separated file with a header row. Required columns: ``sample``, ``unit``
 (lane or run unit), ``fq1``, ``fq2``; optional: ``platform`` (ILLUMINA or
 DNBSEQ), ``library`` and ``sex`` (male, female or unknown; M/F; any case: see
 :mod:`labpipe.qc.sex`), and the pedigree columns ``family``, ``father``, ``mother`` and
-``affected`` (read and checked by :mod:`labpipe.config.pedigree`). Relative FASTQ paths
-are resolved against the sheet's directory. Every problem is reported with its line
-number, all at once.
+``affected`` (read and checked by :mod:`labpipe.config.pedigree_reader`). Relative FASTQ
+paths are resolved against the sheet's directory. Every problem is reported with its line
+number, all at once. Over 400 lines because reading a row and checking its columns are one
+pass that collects every problem with its line.
 """
 
 from __future__ import annotations

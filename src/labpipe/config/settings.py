@@ -8,7 +8,9 @@ is the one loader: it returns the typed, frozen :class:`labpipe.config.lab.LabCo
 with every path resolved, which the package and the workflow read.
 
 A new key: add it to the schema with its ``default`` and a field of the same name
-to its section in :mod:`labpipe.config.lab` (a test fails until both exist).
+to its section in :mod:`labpipe.config.lab` (a test fails until both exist). Over 400 lines
+because loading and its checks (schema, YAML lines, duplicate keys, files) feed one list of
+problems, reported together.
 """
 
 from __future__ import annotations

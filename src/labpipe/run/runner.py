@@ -3,7 +3,9 @@
 Snakemake runs as a child process; its log is kept in full under ``logs/`` of
 the output directory, while the terminal gets one line per finished step
 (:mod:`labpipe.run.progress`) and, on failure, the step, the sample and the log file to
-read (:mod:`labpipe.run.failures`).
+read (:mod:`labpipe.run.failures`). Over 400 lines because starting the child, streaming its
+events, stopping it on a signal and holding the output folder's lock are one process lifecycle,
+read best together.
 """
 
 from __future__ import annotations
