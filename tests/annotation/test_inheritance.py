@@ -330,7 +330,7 @@ def test_inheritance_step_writes_the_family_table(
 ) -> None:
     """`labpipe step inheritance`: PARs from reference.build (GRCh38: chrX:2,781,479 is past
     PAR1), the pedigree from labpipe.config.pedigree's reader (stood in for here)."""
-    import labpipe.config.pedigree as pedigree_module
+    import labpipe.config.pedigree_reader as pedigree_module
     import labpipe.config.samplesheet as samplesheet_module
 
     # The sheet and its reader stand in: this test is of the step, not of reading pedigrees.
