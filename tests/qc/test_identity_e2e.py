@@ -20,9 +20,10 @@ import pytest
 from labpipe.config.settings import load_config
 from labpipe.core import layout
 from labpipe.qc.batch_genotypes import GENOTYPE_COMMAND
+from labpipe.qc.check import FAIL
 from labpipe.qc.identity import read_identity
 from labpipe.qc.identity_verdict import CONTAMINATION
-from labpipe.qc.verdict import FAIL, qc_verdict, variant_counts
+from labpipe.qc.verdict import qc_verdict, variant_counts
 from tests.builders import DemoRun, lab_config
 from tests.paths import TEST_DATA
 

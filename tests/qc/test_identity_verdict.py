@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from labpipe.config.pedigree import Member, Pedigree
+from labpipe.qc.check import FAIL, NOT_ASSESSED, PASS, WARN, QcCheck
 from labpipe.qc.identity import BatchIdentity, assess_batch, read_identity, write_identity
 from labpipe.qc.identity_verdict import CONTAMINATION, RELATEDNESS
-from labpipe.qc.verdict import FAIL, NOT_ASSESSED, PASS, WARN, QcCheck, VariantCounts, qc_verdict
+from labpipe.qc.verdict import VariantCounts, qc_verdict
 from tests.builders import GOOD, lab_config
 from tests.qc.identity_builders import People, batch
 

@@ -8,17 +8,9 @@ import pytest
 
 from labpipe.annotation.variant_table import VariantRow
 from labpipe.config.lab import QcThresholds
+from labpipe.qc.check import FAIL, NOT_ASSESSED, PASS, WARN
 from labpipe.qc.metrics import SampleQC
-from labpipe.qc.verdict import (
-    FAIL,
-    NOT_ASSESSED,
-    PASS,
-    WARN,
-    VariantCounts,
-    qc_verdict,
-    sex_check,
-    variant_counts,
-)
+from labpipe.qc.verdict import VariantCounts, qc_verdict, sex_check, variant_counts
 from tests.builders import GOOD, lab_config
 
 COUNTS = VariantCounts(snvs=400, transitions=280, hets=300, hom_alts=150)

@@ -23,8 +23,9 @@ import pysam
 import pytest
 import yaml
 
+from labpipe.qc.check import FAIL, NOT_ASSESSED, PASS
 from labpipe.qc.metrics import read_qc_table
-from labpipe.qc.verdict import FAIL, NOT_ASSESSED, PASS, VariantCounts, qc_verdict, sex_check
+from labpipe.qc.verdict import VariantCounts, qc_verdict, sex_check
 from labpipe.simulation.read_simulator import Emission, LibraryConfig, draw_library, write_reads
 from labpipe.simulation.sequencer import ILLUMINA, SequencingConfig
 from tests.builders import lab_config, run_labpipe_run, write_fasta

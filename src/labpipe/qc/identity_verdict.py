@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from labpipe.config.lab import QcThresholds
-from labpipe.qc.verdict import FAIL, NOT_ASSESSED, PASS, WARN, QcCheck
+from labpipe.qc.check import FAIL, NOT_ASSESSED, PASS, WARN, QcCheck
 
 if TYPE_CHECKING:  # the identity modules need numpy, which `labpipe validate` must not load
     from labpipe.qc.identity import BatchIdentity

@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING
 
 from labpipe.annotation.variant_table import VariantRow
 from labpipe.config.lab import QcThresholds
+from labpipe.qc.check import FAIL, NOT_ASSESSED, PASS, WARN, QcCheck
+from labpipe.qc.identity_verdict import identity_checks
 from labpipe.qc.metrics import LEDGER_FILTER_NAMES, SampleQC
 
 if TYPE_CHECKING:  # the identity modules need numpy, which `labpipe validate` must not load
     from labpipe.qc.identity import BatchIdentity
 
-PASS, WARN, FAIL, NOT_ASSESSED = "pass", "warn", "fail", "not assessed"
 _RANK = {PASS: 0, NOT_ASSESSED: 0, WARN: 1, FAIL: 2}
 
 _TRANSITIONS = frozenset({("A", "G"), ("G", "A"), ("C", "T"), ("T", "C")})
@@ -81,27 +82,6 @@ def variant_counts(rows: Iterable[VariantRow]) -> VariantCounts:
         elif row.zygosity == "hom_alt":
             homs += 1
     return VariantCounts(snvs, transitions, hets, homs)
-
-
-@dataclass(frozen=True)
-class QcCheck:
-    """One metric of the verdict.
-
-    Attributes:
-        metric: For people, e.g. ``Mean target depth``.
-        value: The measured value; None when not measured.
-        shown: The value formatted, e.g. ``94.1x``.
-        limits: The limits in words, e.g. ``fail < 50x, warn < 100x``.
-        status: ``pass``, ``warn``, ``fail`` or ``not assessed``.
-        note: Why a metric was not assessed, or what a warning suggests.
-    """
-
-    metric: str
-    value: float | None
-    shown: str
-    limits: str
-    status: str
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -238,8 +218,6 @@ def qc_verdict(
     checks += read_ledger_checks(qc, thresholds)
     checks.append(sex_check(qc))
     if identity is not None:
-        from labpipe.qc.identity_verdict import identity_checks  # it imports this module
-
         checks += identity_checks(sample, identity, thresholds)
     return QcVerdict(sample, tuple(checks))
 

@@ -18,12 +18,13 @@ from labpipe.annotation.roh import Autozygosity, RohSegment
 from labpipe.annotation.tiers import INCIDENTAL_MARK, TIER_TITLES
 from labpipe.annotation.transcripts import TranscriptModel
 from labpipe.config.lab import CallingConfig
+from labpipe.qc.check import FAIL, NOT_ASSESSED, QcCheck
 from labpipe.qc.gene_coverage import (
     REPORT_DEPTH,
     TargetCoverage,
 )
 from labpipe.qc.identity_verdict import CONTAMINATION, RELATEDNESS
-from labpipe.qc.verdict import FAIL, NOT_ASSESSED, QcCheck, QcVerdict
+from labpipe.qc.verdict import QcVerdict
 from labpipe.report.svg_plots import CoverageBar
 
 REPORTABLE = "REPORTABLE"

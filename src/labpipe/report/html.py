@@ -54,10 +54,10 @@ from labpipe.core.i18n import (
     translations,
     using_language,
 )
+from labpipe.qc.check import FAIL, PASS, WARN
 from labpipe.qc.gene_coverage import (
     REPORT_DEPTH,
 )
-from labpipe.qc.verdict import FAIL, PASS, WARN
 from labpipe.report.build import build_sample_report
 from labpipe.report.contents import (
     NO_RESULT,

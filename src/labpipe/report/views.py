@@ -7,10 +7,10 @@ from __future__ import annotations
 from labpipe.annotation.annotated_table import AnnotatedVariant
 from labpipe.annotation.tiers import FREQUENCY_UNKNOWN
 from labpipe.core.i18n import N_, _, left_to_right
+from labpipe.qc.check import WARN
 from labpipe.qc.gene_coverage import (
     REPORT_DEPTH,
 )
-from labpipe.qc.verdict import WARN
 from labpipe.report.contents import NOT_INTERPRETED, NOT_REPORTABLE, SampleReport, VariantView
 
 _ZYGOSITY = {

@@ -1,0 +1,29 @@
+"""One QC check of a sample and its statuses: what :mod:`labpipe.qc.verdict` and
+:mod:`labpipe.qc.identity_verdict` both give."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PASS, WARN, FAIL, NOT_ASSESSED = "pass", "warn", "fail", "not assessed"
+
+
+@dataclass(frozen=True)
+class QcCheck:
+    """One metric of the verdict.
+
+    Attributes:
+        metric: For people, e.g. ``Mean target depth``.
+        value: The measured value; None when not measured.
+        shown: The value formatted, e.g. ``94.1x``.
+        limits: The limits in words, e.g. ``fail < 50x, warn < 100x``.
+        status: ``pass``, ``warn``, ``fail`` or ``not assessed``.
+        note: Why a metric was not assessed, or what a warning suggests.
+    """
+
+    metric: str
+    value: float | None
+    shown: str
+    limits: str
+    status: str
+    note: str = ""
