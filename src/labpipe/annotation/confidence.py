@@ -13,8 +13,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labpipe.config.lab import ConfidenceConfig
+from labpipe.core.i18n import N_, _, translate_written
 
-CONFIRM = "confirm orthogonally"
+CONFIRM = N_("confirm orthogonally")
+# The pieces of the table's ``confidence`` text (English in the table, translated where shown:
+# :func:`flag_in_words`).
+_FLAG = N_("confirm orthogonally: %(reason)s")
+_DEPTH_UNKNOWN = N_("depth unknown")
+_AF_UNKNOWN = N_("allele fraction unknown")
+_LOW_DEPTH = N_("depth %(depth)s < %(min_depth)s")
+_HET_AF = N_("het allele fraction %(af)s outside %(low)s-%(high)s")
+_HOM_AF = N_("hom allele fraction %(af)s < %(low)s")
+_FLAG_PIECES = (_FLAG, _LOW_DEPTH, _HET_AF, _HOM_AF)
+
+
+def flag_in_words(flag: str) -> str:
+    """A table's ``confidence`` text in the current language (English stays as it is)."""
+    return translate_written(flag, _FLAG_PIECES)
 
 
 @dataclass(frozen=True)
@@ -38,11 +53,17 @@ class ConfidenceRules:
 
     def describe(self) -> str:
         """The rule in words, for the report's methods."""
-        return (
-            f"A call is flagged '{CONFIRM}' when its depth is below {self.min_depth} reads, "
-            f"or its allele fraction is outside {self.het_af_min:g}-{self.het_af_max:g} "
-            f"(heterozygous) or below {self.hom_af_min:g} (homozygous or hemizygous)."
-        )
+        return _(
+            "A call is flagged '%(flag)s' when its depth is below %(depth)s reads, or its "
+            "allele fraction is outside %(low)s-%(high)s (heterozygous) or below %(hom)s "
+            "(homozygous or hemizygous)."
+        ) % {
+            "flag": _(CONFIRM),
+            "depth": self.min_depth,
+            "low": f"{self.het_af_min:g}",
+            "high": f"{self.het_af_max:g}",
+            "hom": f"{self.hom_af_min:g}",
+        }
 
 
 def confidence_flag(
@@ -59,18 +80,23 @@ def confidence_flag(
     Returns:
         E.g. ``confirm orthogonally: depth 9 < 15; het allele fraction 0.18``.
     """
+    # English: the table's column (translated where shown, flag_in_words).
     reasons = []
     if depth is None:
-        reasons.append("depth unknown")
+        reasons.append(_DEPTH_UNKNOWN)
     elif depth < rules.min_depth:
-        reasons.append(f"depth {depth} < {rules.min_depth}")
+        reasons.append(_LOW_DEPTH % {"depth": depth, "min_depth": rules.min_depth})
     if allele_fraction is None:
-        reasons.append("allele fraction unknown")
+        reasons.append(_AF_UNKNOWN)
     elif zygosity == "het" and not rules.het_af_min <= allele_fraction <= rules.het_af_max:
         reasons.append(
-            f"het allele fraction {allele_fraction:.2f} outside "
-            f"{rules.het_af_min:g}-{rules.het_af_max:g}"
+            _HET_AF
+            % {
+                "af": f"{allele_fraction:.2f}",
+                "low": f"{rules.het_af_min:g}",
+                "high": f"{rules.het_af_max:g}",
+            }
         )
     elif zygosity in ("hom_alt", "hemizygous") and allele_fraction < rules.hom_af_min:
-        reasons.append(f"hom allele fraction {allele_fraction:.2f} < {rules.hom_af_min:g}")
-    return f"{CONFIRM}: {'; '.join(reasons)}" if reasons else ""
+        reasons.append(_HOM_AF % {"af": f"{allele_fraction:.2f}", "low": f"{rules.hom_af_min:g}"})
+    return _FLAG % {"reason": "; ".join(reasons)} if reasons else ""

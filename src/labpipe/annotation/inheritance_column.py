@@ -20,11 +20,12 @@ from labpipe.annotation.trio_rules import (
     HetCandidate,
     compound_heterozygous,
 )
+from labpipe.core.i18n import N_
 
 #: Tiers of a candidate: what compound heterozygosity, the ROH mark and the tier rule look at.
 CANDIDATE_TIERS = (1, 2, 3)
 
-MISFIT_REASON = "fits no inheritance mode in the trio"
+MISFIT_REASON = N_("fits no inheritance mode in the trio")  # a tier reason piece (tiers.py)
 
 
 def apply_inheritance(

@@ -36,6 +36,7 @@ from labpipe.annotation.sources import PopulationSource
 from labpipe.config.lab import RohConfig
 from labpipe.core.atomic import atomic_path
 from labpipe.core.errors import InputFormatError
+from labpipe.core.i18n import _
 from labpipe.core.regions import is_autosome
 
 
@@ -214,21 +215,29 @@ class Autozygosity:
 
     def text(self) -> str:
         """One sentence for the report: the estimate, or why there is none, with the figures."""
-        figures = (
-            f"{self.sites:,} autosomal sites spanning {self.assessed_bp / 1e6:,.1f} Mb assessed"
-        )
+        figures = _("%(sites)s autosomal sites spanning %(mb)s Mb assessed") % {
+            "sites": f"{self.sites:,}",
+            "mb": f"{self.assessed_bp / 1e6:,.1f}",
+        }
         f_roh = self.f_roh
         if f_roh is None:
-            return (
-                f"Not estimated: {figures}; a meaningful estimate needs at least "
-                f"{self.min_sites:,} sites spanning {self.min_assessed_bp / 1e6:,.0f} Mb "
-                "(an exome or genome; a gene panel is too small)."
-            )
-        return (
-            f"F_ROH {f_roh:.3f}: {f_roh:.1%} of the assessed autosomes "
-            f"({self.in_roh_bp / 1e6:,.1f} Mb in runs of {figures}). For scale: "
-            "offspring of first cousins have an expected F of 0.0625."
-        )
+            return _(
+                "Not estimated: %(figures)s; a meaningful estimate needs at least %(sites)s"
+                " sites spanning %(mb)s Mb (an exome or genome; a gene panel is too small)."
+            ) % {
+                "figures": figures,
+                "sites": f"{self.min_sites:,}",
+                "mb": f"{self.min_assessed_bp / 1e6:,.0f}",
+            }
+        return _(
+            "F_ROH %(f_roh)s: %(pct)s of the assessed autosomes (%(mb)s Mb in runs of"
+            " %(figures)s). For scale: offspring of first cousins have an expected F of 0.0625."
+        ) % {
+            "f_roh": f"{f_roh:.3f}",
+            "pct": f"{f_roh:.1%}",
+            "mb": f"{self.in_roh_bp / 1e6:,.1f}",
+            "figures": figures,
+        }
 
 
 def autozygosity(

@@ -23,10 +23,22 @@ from labpipe.annotation.source_reading import (
 from labpipe.annotation.sources import damaged_message
 from labpipe.annotation.vcf_header import VcfHeader
 from labpipe.core.alleles import is_sequence_allele
+from labpipe.core.i18n import N_, translate_written
 
 _SAMPLE_PER_CONTIG = 20  # records per contig whose REF is compared with the reference
 _SAMPLE_TOTAL = 400
 _MITOCHONDRION = frozenset({"M", "MT"})
+
+# Written in English into sources.json; the report shows it translated (source_note_in_words).
+LARGE_SOURCE_NOTE = N_(
+    "'%(key)s': %(path)s is larger than %(size)s MiB: its header, its end and the first"
+    " records of each contig were checked, not every record"
+)
+
+
+def source_note_in_words(note: str) -> str:
+    """A source's ``not_checked`` note of sources.json in the current language."""
+    return translate_written(note, (LARGE_SOURCE_NOTE,), separator="\n")
 
 
 @dataclass(frozen=True)
@@ -141,8 +153,8 @@ def read_records(
         return []
     if not report.read_whole:
         report.notes.append(
-            f"'{check.key}': {check.path} is larger than {full_read_bytes >> 20} MiB: its header,"
-            " its end and the first records of each contig were checked, not every record"
+            LARGE_SOURCE_NOTE
+            % {"key": check.key, "path": check.path, "size": full_read_bytes >> 20}
         )
     if report.read_whole and not report.records:
         report.problems.append(

@@ -36,9 +36,19 @@ from typing import TYPE_CHECKING, Any
 from labpipe.annotation.source_fields import INFO_FIELD, ClinVarAssertion
 from labpipe.annotation.vcf_header import VcfHeader
 from labpipe.core.errors import ConfigError, InputFormatError
+from labpipe.core.i18n import N_, translate_written
 
 if TYPE_CHECKING:  # imported where used: a config without sources is checked without it
     import pysam
+
+# How a source's contigs were named (sources.json, English; the report: naming_in_words).
+SAME_NAMING = N_("contig names as in the reference")
+RENAMED = N_("contigs renamed to the reference's naming (%(pairs)s)")
+
+
+def naming_in_words(note: str) -> str:
+    """A source's contig naming note in the current language."""
+    return translate_written(note, (RENAMED,), separator="\n")
 
 
 @dataclass(frozen=True)
@@ -202,11 +212,11 @@ class SourceVcf:
     def naming_note(self) -> str:
         """How contig names were matched, for the log and the report."""
         if not self.renamed:
-            return "contig names as in the reference"
+            return SAME_NAMING
         pairs = list(self.renamed.items())[:3]
         shown = ", ".join(f"{src} = {ref}" for ref, src in pairs)
         more = ", ..." if len(self.renamed) > 3 else ""
-        return f"contigs renamed to the reference's naming ({shown}{more})"
+        return RENAMED % {"pairs": shown + more}
 
     def close(self) -> None:
         """Close the file (after a read error htslib fails to close it: already reported)."""

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from labpipe.annotation.source_fields import is_pathogenic
 from labpipe.config.lab import TiersConfig
 from labpipe.config.settings import DEFAULTS
+from labpipe.core.i18n import N_, translate_written
 
 # The lab config's defaults are the one list of tier consequences (and thresholds);
 # TierRules() without arguments is the rules a config that leaves them out gets.
@@ -44,7 +45,66 @@ TIER_TITLES: dict[int, str] = {
     4: "Everything else",
 }
 
-INCIDENTAL_REASON = "gene outside the ordered panel: incidental finding"
+# The pieces of a tier reason (the table's ``tier_reason``, joined by "; "): written in
+# English into the table, VCF and answer keys, translated where people read them
+# (:func:`reason_in_words`). Field values (ClinVar's and csq's terms, numbers) stay as written.
+INCIDENTAL_REASON = N_("gene outside the ordered panel: incidental finding")
+_CLINVAR = N_("ClinVar %(significance)s")
+_CLINVAR_WEAK = N_("ClinVar %(significance)s with %(stars)s star(s), below %(min_stars)s")
+_NO_GENE_MODEL = N_("consequence unknown (no gene model)")
+_NO_CODING = N_("no coding consequence")
+_NOT_CODING = N_("%(consequence)s: not a coding change")
+_OUTSIDE_PANEL = N_("%(consequence)s outside the panel")
+_FREQUENCY_UNKNOWN = N_("%(consequence)s in panel gene, frequency unknown")
+_COMMON = N_("%(consequence)s, common (AF %(af)s >= %(max_af)s)")
+_RARE = N_("rare %(consequence)s in panel gene")
+#: A reason whose tier a later rule changed (the trio's inheritance check).
+MOVED_REASON = N_("%(reason)s (was tier %(tier)s)")
+_REASONS = (
+    _CLINVAR,
+    _CLINVAR_WEAK,
+    _NOT_CODING,
+    _OUTSIDE_PANEL,
+    _FREQUENCY_UNKNOWN,
+    _COMMON,
+    _RARE,
+    MOVED_REASON,
+)
+
+# The rules in words (:meth:`TierRules.describe`), each after "Tier N: ".
+_RULE_1 = N_(
+    "ClinVar Pathogenic or Likely pathogenic, whatever the frequency or consequence "
+    "(outside the sample's panel: an incidental finding)."
+)
+_RULE_1_STARS = N_(
+    "ClinVar Pathogenic or Likely pathogenic with at least %(stars)s review star(s), whatever "
+    "the frequency or consequence (outside the sample's panel: an incidental finding)."
+)
+_RULE_2 = N_(
+    "rare (highest population AF < %(max_af)s, or absent from every source) in a panel gene, "
+    "and predicted loss of function (%(consequences)s) or missense."
+)
+_RULE_3 = N_("rare in a panel gene, and another coding change (%(consequences)s).")
+_RULE_4 = N_("everything else (common, outside the panel, synonymous, non-coding).")
+_RULE_INHERITANCE = N_(
+    "With both parents sequenced, an affected member's tier 2 candidate that fits no "
+    "inheritance mode (de novo, homozygous recessive, compound heterozygous, X-linked, "
+    "inherited from an affected parent) moves to tier 3; a tier 1 one keeps its tier and "
+    "says so."
+)
+_RULES = (_RULE_1_STARS, _RULE_2, _RULE_3)
+
+
+def reason_in_words(reason: str) -> str:
+    """A table's ``tier_reason`` in the current language (English stays byte for byte)."""
+    return translate_written(reason, _REASONS)
+
+
+def rule_in_words(rule: str) -> str:
+    """A rule of :meth:`TierRules.describe` (after its ``Tier N: ``) in the current language."""
+    return translate_written(rule, _RULES, separator="\n")
+
+
 #: The variant table's ``incidental`` column for an incidental finding (empty otherwise).
 INCIDENTAL_MARK = "yes"
 
@@ -102,30 +162,20 @@ class TierRules:
 
     def describe(self) -> list[str]:
         """The rules in words, thresholds included, for the report's methods."""
-        stars = (
-            f" with at least {self.clinvar_min_stars} review star(s)"
-            if self.clinvar_min_stars
-            else ""
-        )
+        # English: the annotate step writes them into sources.json (rule_in_words shows them).
+        stars = self.clinvar_min_stars
         return [
-            f"Tier 1: ClinVar Pathogenic or Likely pathogenic{stars}, whatever the frequency "
-            "or consequence (outside the sample's panel: an incidental finding).",
-            f"Tier 2: rare (highest population AF < {self.max_af:g}, or absent from every "
-            f"source) in a panel gene, and predicted loss of function "
-            f"({', '.join(sorted(self.lof_consequences))}) or missense.",
-            f"Tier 3: rare in a panel gene, and another coding change "
-            f"({', '.join(sorted(self.other_coding_consequences))}).",
-            "Tier 4: everything else (common, outside the panel, synonymous, non-coding).",
-            *(
-                [
-                    "With both parents sequenced, an affected member's tier 2 candidate that "
-                    "fits no inheritance mode (de novo, homozygous recessive, compound "
-                    "heterozygous, X-linked, inherited from an affected parent) moves to tier 3; "
-                    "a tier 1 one keeps its tier and says so."
-                ]
-                if self.require_inheritance
-                else []
-            ),
+            "Tier 1: " + (_RULE_1_STARS % {"stars": stars} if stars else _RULE_1),
+            "Tier 2: "
+            + _RULE_2
+            % {
+                "max_af": f"{self.max_af:g}",
+                "consequences": ", ".join(sorted(self.lof_consequences)),
+            },
+            "Tier 3: "
+            + _RULE_3 % {"consequences": ", ".join(sorted(self.other_coding_consequences))},
+            "Tier 4: " + _RULE_4,
+            *([_RULE_INHERITANCE] if self.require_inheritance else []),
         ]
 
 
@@ -190,8 +240,12 @@ def assign_tier(
         if stars >= rules.clinvar_min_stars:
             # Outside the ordered panel it is an incidental finding; the report lists it apart.
             where = "" if in_panel else f"; {INCIDENTAL_REASON}"
-            return TierCall(1, f"ClinVar {shown}{where}")
-        weak = f"ClinVar {shown} with {stars} star(s), below {rules.clinvar_min_stars}"
+            return TierCall(1, _CLINVAR % {"significance": shown} + where)
+        weak = _CLINVAR_WEAK % {
+            "significance": shown,
+            "stars": stars,
+            "min_stars": rules.clinvar_min_stars,
+        }
     else:
         weak = ""
     terms = consequence_terms(consequence)
@@ -202,18 +256,18 @@ def assign_tier(
     prefix = f"{weak}; " if weak else ""
     if not terms:
         if not consequence_known:
-            return TierCall(4, prefix + "consequence unknown (no gene model)")
-        return TierCall(4, prefix + "no coding consequence")
-    described = "&".join(terms)
+            return TierCall(4, prefix + _NO_GENE_MODEL)
+        return TierCall(4, prefix + _NO_CODING)
+    described = {"consequence": "&".join(terms)}
     if not (lof or missense or other):
-        return TierCall(4, prefix + f"{described}: not a coding change")
+        return TierCall(4, prefix + _NOT_CODING % described)
     if not in_panel:
-        return TierCall(4, prefix + f"{described} outside the panel")
+        return TierCall(4, prefix + _OUTSIDE_PANEL % described)
     if frequency == FREQUENCY_UNKNOWN:
-        return TierCall(4, prefix + f"{described} in panel gene, frequency unknown")
+        return TierCall(4, prefix + _FREQUENCY_UNKNOWN % described)
     if frequency == FREQUENCY_COMMON:
-        return TierCall(4, prefix + f"{described}, common (AF {max_af:.3g} >= {rules.max_af:g})")
+        common = {"af": f"{max_af:.3g}", "max_af": f"{rules.max_af:g}"}
+        return TierCall(4, prefix + _COMMON % (described | common))
     if lof or missense:
-        kind = lof[0] if lof else "missense"
-        return TierCall(2, prefix + f"rare {kind} in panel gene")
-    return TierCall(3, prefix + f"rare {other[0]} in panel gene")
+        return TierCall(2, prefix + _RARE % {"consequence": lof[0] if lof else "missense"})
+    return TierCall(3, prefix + _RARE % {"consequence": other[0]})

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from labpipe import __version__
 from labpipe.annotation.annotated_table import AnnotatedVariant, annotated_columns
-from labpipe.annotation.tiers import INCIDENTAL_MARK, TIER_TITLES
+from labpipe.annotation.confidence import flag_in_words
+from labpipe.annotation.tiers import INCIDENTAL_MARK, TIER_TITLES, reason_in_words
 from labpipe.core.atomic import atomic_path
 from labpipe.core.i18n import ENGLISH, N_, _, current_language
 
@@ -151,9 +152,11 @@ def write_variant_workbook(
     )
     about.append(
         [
-            "Column 'inheritance': the trio's model for an affected child with both parents "
-            "sequenced (de_novo, hom_recessive, comp_het, x_linked, mendelian_error, inherited, "
-            "not_assessable); otherwise empty, or homozygous_in_roh."
+            _(
+                "Column 'inheritance': the trio's model for an affected child with both parents"
+                " sequenced (de_novo, hom_recessive, comp_het, x_linked, mendelian_error,"
+                " inherited, not_assessable); otherwise empty, or homozygous_in_roh."
+            )
         ]
     )
     about["A1"].font = bold
@@ -191,6 +194,11 @@ def _sheets(variants: Sequence[AnnotatedVariant]) -> dict[str, list[AnnotatedVar
     return sheets
 
 
+# Columns whose values are labpipe's sentences, shown in the current language (the TSV's
+# stay English).
+_WORDS = {"tier_reason": reason_in_words, "confidence": flag_in_words}
+
+
 def _cells(variant: AnnotatedVariant, columns: Sequence[str]) -> list[object]:
     """The row's values: numbers as numbers, missing values as empty cells."""
     texts = variant.tsv_fields()
@@ -199,7 +207,7 @@ def _cells(variant: AnnotatedVariant, columns: Sequence[str]) -> list[object]:
         if text == "":
             values.append(None)
             continue
-        value: object = text
+        value: object = _WORDS[name](text) if name in _WORDS else text
         if name in ("pos", "depth", "ref_depth", "alt_depth", "tier", "clinvar_stars"):
             value = int(text)
         elif name in ("qual", "allele_fraction", "max_af") or name.endswith("_af"):

@@ -9,6 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labpipe.config.lab import CallingConfig
+from labpipe.core.i18n import N_, translate_written
+
+# What each filter means: English in the VCF header, translated in the report
+# (meaning_in_words).
+_LOW_QUAL = N_("QUAL below %(snv)s (SNV) or %(indel)s (indel)")
+_LOW_DEPTH = N_("read depth below %(depth)s")
+_INDEL_ARTEFACT = N_("indel allele in fewer than 2 reads")
+_INDEL_ARTEFACT_IMF = N_(
+    "indel allele in fewer than 2 reads, or called homozygous from under 30% of the reads"
+)
+
+
+def meaning_in_words(meaning: str) -> str:
+    """A filter's meaning in the current language."""
+    return translate_written(meaning, (_LOW_QUAL, _LOW_DEPTH), separator="\n")
 
 
 @dataclass(frozen=True)
@@ -33,7 +48,7 @@ def soft_filters(calling: CallingConfig) -> list[SoftFilter]:
             SoftFilter(
                 "LowQual",
                 f'(TYPE="snp" && QUAL<{snv:g}) || (TYPE!="snp" && QUAL<{indel:g})',
-                f"QUAL below {snv:g} (SNV) or {indel:g} (indel)",
+                _LOW_QUAL % {"snv": f"{snv:g}", "indel": f"{indel:g}"},
             )
         )
     if calling.min_depth > 0:
@@ -41,7 +56,7 @@ def soft_filters(calling: CallingConfig) -> list[SoftFilter]:
             SoftFilter(
                 "LowDepth",
                 f"FORMAT/DP<{calling.min_depth}",
-                f"read depth below {calling.min_depth}",
+                _LOW_DEPTH % {"depth": calling.min_depth},
             )
         )
     if calling.indel_artefact_filter:
@@ -53,12 +68,9 @@ def soft_filters(calling: CallingConfig) -> list[SoftFilter]:
                 SoftFilter(
                     "IndelArtefact",
                     f'({few_reads}) || (TYPE="indel" && GT="AA" && INFO/IMF<0.3)',
-                    "indel allele in fewer than 2 reads, or called homozygous from under "
-                    "30% of the reads",
+                    _INDEL_ARTEFACT_IMF,
                 )
             )
         else:
-            filters.append(
-                SoftFilter("IndelArtefact", few_reads, "indel allele in fewer than 2 reads")
-            )
+            filters.append(SoftFilter("IndelArtefact", few_reads, _INDEL_ARTEFACT))
     return filters

@@ -22,7 +22,8 @@ from __future__ import annotations
 import gettext
 import io
 import os
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cache
@@ -143,6 +144,66 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 def N_(message: str) -> str:
     """Mark ``message`` for the catalogs without translating it (translate where shown)."""
     return message
+
+
+_FIELD = re.compile(r"%\((\w+)\)s")
+#: Fields of a written message translated in turn, and what joins their pieces: a reason
+#: inside a reason, the figures behind a note.
+NESTED_FIELDS = {"reason": "; ", "figures": ", "}
+
+
+@cache
+def _reader(message: str) -> re.Pattern[str]:
+    """A pattern matching ``message`` filled in, each ``%(name)s`` field a named group."""
+    parts = _FIELD.split(message.replace("%%", "%"))
+    # re.split with one group: the field names sit at the odd places.
+    pattern = "".join(
+        f"(?P<{part}>.+?)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
+    )
+    return re.compile(pattern, re.DOTALL)
+
+
+def translate_written(text: str, messages: Sequence[str], separator: str = "; ") -> str:
+    """English text a step wrote into a data file (a table's ``tier_reason``), in the current
+    language: the files stay English for programs, what people read is translated.
+
+    Args:
+        text: Pieces joined by ``separator``, each either a msgid or one of ``messages``
+            (msgids with ``%(name)s`` fields) filled in.
+        messages: The msgids the text may be written from; the one with the most fixed text
+            wins when several match. Field values are kept as written (terms, numbers, IDs),
+            except those of :data:`NESTED_FIELDS`, translated in turn.
+        separator: What joins the pieces.
+
+    Returns:
+        The text translated piece by piece; a piece none of them matches stays as it is.
+    """
+    if _current == ENGLISH or not text:
+        return text
+    ordered = sorted(messages, key=lambda m: -len(_FIELD.sub("", m)))
+    return _written_pieces(text, ordered, separator)
+
+
+def _written_pieces(text: str, messages: Sequence[str], separator: str) -> str:
+    return separator.join(_written_piece(piece, messages) for piece in text.split(separator))
+
+
+def _written_piece(piece: str, messages: Sequence[str]) -> str:
+    translated = _(piece)
+    if translated != piece:
+        return translated
+    for message in messages:
+        found = _reader(message).fullmatch(piece)
+        if found is None:
+            continue
+        values = {
+            name: _written_pieces(value, messages, NESTED_FIELDS[name])
+            if name in NESTED_FIELDS
+            else value
+            for name, value in found.groupdict().items()
+        }
+        return _(message) % values
+    return piece
 
 
 def is_right_to_left(language: str) -> bool:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PASS, WARN, FAIL, NOT_ASSESSED = "pass", "warn", "fail", "not assessed"
+from labpipe.core.i18n import N_
+
+PASS, WARN, FAIL, NOT_ASSESSED = N_("pass"), N_("warn"), N_("fail"), N_("not assessed")
 
 
 @dataclass(frozen=True)

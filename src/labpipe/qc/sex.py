@@ -15,12 +15,47 @@ from pathlib import Path
 
 from labpipe.config.samplesheet import FEMALE, MALE
 from labpipe.core.errors import InputFormatError
+from labpipe.core.i18n import N_
 from labpipe.core.records import read_record, write_record
 from labpipe.core.regions import Interval, is_autosome
 from labpipe.qc.sex_chromosomes import SexChromosomes, calls_haploid
 
 #: What ``sex_inferred`` holds when the data cannot tell.
-NOT_INFERRED = "not inferred"
+NOT_INFERRED = N_("not inferred")
+
+# The sex note's pieces, written in English into the QC table and sex JSON, translated where
+# the report shows them (NOTE_MESSAGES, labpipe.qc.verdict.sex_note_in_words).
+_X_DEPTH = N_("chrX depth %(ratio)s× autosomes")
+_Y_DEPTH = N_("chrY %(ratio)s×")
+_NO_Y_TARGET = N_("chrY not targeted")
+_X_SNVS = N_("%(het)s of %(snvs)s chrX SNVs heterozygous")
+_X_SNVS_FEW = N_("%(het)s of %(snvs)s chrX SNVs heterozygous (too few to judge: %(needed)s needed)")
+_NO_AUTOSOME = N_("the targets include no autosome (chr1-chr22) to compare with")
+_LOW_AUTOSOME_DEPTH = N_(
+    "the autosomal targets' mean depth is %(depth)s×; inference needs %(needed)s×"
+)
+_LITTLE_X = N_(
+    "the targets include less than %(bases)s bp of chrX outside the pseudoautosomal regions"
+)
+_ONE_X_NO_Y = N_("one X by depth but no Y (%(figures)s): 45,X, or a lost Y?")
+_Y_BETWEEN = N_("chrY depth between absent and present (%(figures)s)")
+_ONE_X_HET = N_("one X by depth, but its SNVs are heterozygous (%(figures)s): contamination?")
+_TWO_X_AND_Y = N_("two X by depth and a Y (%(figures)s): 47,XXY?")
+_X_BETWEEN = N_("chrX depth between one copy (<= %(one)s×) and two (>= %(two)s×) (%(figures)s)")
+#: Every message a sex note is written from (with those of labpipe.qc.sex_chromosomes).
+NOTE_MESSAGES = (
+    _X_DEPTH,
+    _Y_DEPTH,
+    _X_SNVS,
+    _X_SNVS_FEW,
+    _LOW_AUTOSOME_DEPTH,
+    _LITTLE_X,
+    _ONE_X_NO_Y,
+    _Y_BETWEEN,
+    _ONE_X_HET,
+    _TWO_X_AND_Y,
+    _X_BETWEEN,
+)
 
 # --- inference thresholds (documented in docs/sex_and_ploidy.md) -------------------------
 #: Mean depth over the autosomal targets below which no ratio is trusted.
@@ -86,15 +121,13 @@ class SexEvidence:
         """The evidence in words, e.g. ``chrX depth 0.51× autosomes, chrY 0.48×, ...``."""
         parts = []
         if self.x_ratio is not None:
-            parts.append(f"chrX depth {self.x_ratio:.2f}× autosomes")
+            parts.append(_X_DEPTH % {"ratio": f"{self.x_ratio:.2f}"})
         if self.y_ratio is not None:
-            parts.append(f"chrY {self.y_ratio:.2f}×")
+            parts.append(_Y_DEPTH % {"ratio": f"{self.y_ratio:.2f}"})
         elif self.x_ratio is not None:
-            parts.append("chrY not targeted")
-        snvs = f"{self.x_het_snvs} of {self.x_snvs} chrX SNVs heterozygous"
-        if self.x_snvs < MIN_X_SNVS:
-            snvs += f" (too few to judge; {MIN_X_SNVS} needed)"
-        parts.append(snvs)
+            parts.append(_NO_Y_TARGET)
+        counts = {"het": self.x_het_snvs, "snvs": self.x_snvs, "needed": MIN_X_SNVS}
+        parts.append((_X_SNVS_FEW if self.x_snvs < MIN_X_SNVS else _X_SNVS) % counts)
         return ", ".join(parts)
 
 
@@ -130,44 +163,31 @@ def infer_sex(evidence: SexEvidence) -> SexCall:
     if evidence.problem:
         return SexCall(NOT_INFERRED, evidence.problem)
     if evidence.autosome_depth is None:
-        return SexCall(NOT_INFERRED, "the targets include no autosome (chr1-chr22) to compare with")
+        return SexCall(NOT_INFERRED, _NO_AUTOSOME)
     if evidence.autosome_depth < MIN_AUTOSOME_DEPTH:
-        return SexCall(
-            NOT_INFERRED,
-            f"the autosomal targets' mean depth is {evidence.autosome_depth:.1f}×; "
-            f"inference needs {MIN_AUTOSOME_DEPTH:g}×",
-        )
+        depths = {"depth": f"{evidence.autosome_depth:.1f}", "needed": f"{MIN_AUTOSOME_DEPTH:g}"}
+        return SexCall(NOT_INFERRED, _LOW_AUTOSOME_DEPTH % depths)
     x, y = evidence.x_ratio, evidence.y_ratio
     if x is None:
-        return SexCall(
-            NOT_INFERRED,
-            f"the targets include less than {MIN_TARGET_BASES:,} bp of chrX outside the "
-            "pseudoautosomal regions",
-        )
-    figures = evidence.figures()
+        return SexCall(NOT_INFERRED, _LITTLE_X % {"bases": f"{MIN_TARGET_BASES:,}"})
+    figures = {"figures": evidence.figures()}
     het = evidence.het_fraction if evidence.x_snvs >= MIN_X_SNVS else None
     if x <= X_ONE_COPY_MAX:
         if y is not None and y <= Y_ABSENT_MAX:
-            return SexCall(NOT_INFERRED, f"one X by depth but no Y ({figures}): 45,X, or a lost Y?")
+            return SexCall(NOT_INFERRED, _ONE_X_NO_Y % figures)
         if y is not None and y < Y_PRESENT_MIN:
-            return SexCall(NOT_INFERRED, f"chrY depth between absent and present ({figures})")
+            return SexCall(NOT_INFERRED, _Y_BETWEEN % figures)
         if het is not None and het > MALE_MAX_HET_FRACTION:
-            return SexCall(
-                NOT_INFERRED,
-                f"one X by depth, but its SNVs are heterozygous ({figures}): contamination?",
-            )
-        return SexCall(MALE, figures)
+            return SexCall(NOT_INFERRED, _ONE_X_HET % figures)
+        return SexCall(MALE, figures["figures"])
     if x >= X_TWO_COPIES_MIN:
         if y is not None and y >= Y_PRESENT_MIN:
-            return SexCall(NOT_INFERRED, f"two X by depth and a Y ({figures}): 47,XXY?")
+            return SexCall(NOT_INFERRED, _TWO_X_AND_Y % figures)
         if y is not None and y > Y_ABSENT_MAX:
-            return SexCall(NOT_INFERRED, f"chrY depth between absent and present ({figures})")
-        return SexCall(FEMALE, figures)
-    return SexCall(
-        NOT_INFERRED,
-        f"chrX depth between one copy (<= {X_ONE_COPY_MAX}×) and two (>= {X_TWO_COPIES_MIN}×) "
-        f"({figures})",
-    )
+            return SexCall(NOT_INFERRED, _Y_BETWEEN % figures)
+        return SexCall(FEMALE, figures["figures"])
+    limits = {"one": X_ONE_COPY_MAX, "two": X_TWO_COPIES_MIN}
+    return SexCall(NOT_INFERRED, _X_BETWEEN % (limits | figures))
 
 
 def is_heterozygous(allele_depths: Iterable[int] | None, genotype: list[int]) -> bool:

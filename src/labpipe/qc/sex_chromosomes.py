@@ -22,6 +22,7 @@ from pathlib import Path
 from labpipe.config.samplesheet import MALE, UNKNOWN
 from labpipe.core.atomic import write_text_atomic
 from labpipe.core.errors import InputFormatError
+from labpipe.core.i18n import N_
 from labpipe.core.regions import Interval
 
 #: Builds with shipped PAR files (a config may name them hg38, b37, ...: see
@@ -129,7 +130,7 @@ def sex_chromosomes(
     x = next((name for name in ("chrX", "X") if name in contigs), None)
     y = next((name for name in ("chrY", "Y") if name in contigs), None)
     if x is None:
-        return SexChromosomes(None, y, (), (), "the reference has no chrX (or X) contig")
+        return SexChromosomes(None, y, (), (), N_("the reference has no chrX (or X) contig"))
     source = par_file or (shipped_par_file(build) if build else None)
     if source is None:
         known = ", ".join(SHIPPED_PAR_BUILDS)

@@ -24,9 +24,11 @@ from typing import TYPE_CHECKING
 
 from labpipe.annotation.variant_table import VariantRow
 from labpipe.config.lab import QcThresholds
+from labpipe.core.i18n import N_, _, translate_written
 from labpipe.qc.check import FAIL, NOT_ASSESSED, PASS, WARN, QcCheck
 from labpipe.qc.identity_verdict import identity_checks
 from labpipe.qc.metrics import LEDGER_FILTER_NAMES, SampleQC
+from labpipe.qc.sex import NOTE_MESSAGES
 
 if TYPE_CHECKING:  # the identity modules need numpy, which `labpipe validate` must not load
     from labpipe.qc.identity import BatchIdentity
@@ -131,8 +133,8 @@ _METRICS: tuple[_Metric, ...] = (
         "",
         2,
         lambda _, c: c.ts_tv,
-        note_low="low Ts/Tv suggests false-positive SNVs",
-        note_high="high Ts/Tv: check the target design",
+        note_low=N_("low Ts/Tv suggests false-positive SNVs"),
+        note_high=N_("high Ts/Tv: check the target design"),
     ),
     _Metric(
         "het_hom_ratio",
@@ -140,8 +142,8 @@ _METRICS: tuple[_Metric, ...] = (
         "",
         2,
         lambda _, c: c.het_hom,
-        note_low="low: related parents (see runs of homozygosity) or loss of heterozygosity",
-        note_high="high: possible sample contamination",
+        note_low=N_("low: related parents (see runs of homozygosity) or loss of heterozygosity"),
+        note_high=N_("high: possible sample contamination"),
     ),
 )
 
@@ -173,7 +175,8 @@ def qc_verdict(
         identity: The batch's identity checks; None leaves them out (outside a run).
 
     Returns:
-        The verdict with one check per metric.
+        The verdict with one check per metric. Metric names are English (translated where
+        shown); the limits, notes and shown values are in the current language.
     """
     warn = thresholds.warn
     minimum_variants = thresholds.min_variants_for_ratios
@@ -188,7 +191,7 @@ def qc_verdict(
         value = metric.value(qc, counts)
         if qc.pairs_aligned == 0 and metric.key in _NEEDS_ALIGNED_READS:
             # "Mapped 0.00%" would blame the aligner for what a filter did.
-            note = f"no read pairs were aligned: {_biggest_filter(qc)}"
+            note = _("no read pairs were aligned: %(reason)s") % {"reason": _biggest_filter(qc)}
             checks.append(QcCheck(metric.label, None, "-", limits, NOT_ASSESSED, note))
             continue
         too_few = _too_few(metric, counts, minimum_variants)
@@ -197,7 +200,9 @@ def qc_verdict(
             checks.append(QcCheck(metric.label, value, shown, limits, NOT_ASSESSED, too_few))
             continue
         if value is None:
-            note = "no paired reads" if metric.key == "insert_size" else "could not be measured"
+            note = (
+                _("no paired reads") if metric.key == "insert_size" else _("could not be measured")
+            )
             checks.append(QcCheck(metric.label, None, "-", limits, NOT_ASSESSED, note))
             continue
         status, note = PASS, ""
@@ -213,7 +218,7 @@ def qc_verdict(
             low = (fail_min is not None and value < fail_min) or (
                 warn_min is not None and value < warn_min
             )
-            note = metric.note_low if low else metric.note_high
+            note = _(metric.note_low if low else metric.note_high)
         checks.append(QcCheck(metric.label, value, _format(value, metric), limits, status, note))
     checks += read_ledger_checks(qc, thresholds)
     checks.append(sex_check(qc))
@@ -229,11 +234,17 @@ def sex_check(qc: SampleQC) -> QcCheck:
     tell leave it not assessed, with the reason; a male the sheet gives no sex for is a
     warning, because his chrX was called diploid.
     """
-    label, limits = "Sex (sample sheet vs data)", "fail when they disagree"
-    declared, inferred, note = qc.sex_declared, qc.sex_inferred, qc.sex_note
+    label, limits = N_("Sex (sample sheet vs data)"), _("fail when they disagree")
+    declared, inferred = qc.sex_declared, qc.sex_inferred
+    note = sex_note_in_words(qc.sex_note)
     if inferred not in ("male", "female"):
-        return QcCheck(label, None, "-", limits, NOT_ASSESSED, f"sex not inferred: {note}")
-    shown = f"{inferred} (sheet: {declared})"
+        return QcCheck(
+            label, None, "-", limits, NOT_ASSESSED, _("sex not inferred: %(note)s") % {"note": note}
+        )
+    shown = _("%(inferred)s (sheet: %(declared)s)") % {
+        "inferred": _(inferred),
+        "declared": _(declared),
+    }
     if declared == "unknown":
         if inferred == "male":
             return QcCheck(
@@ -242,9 +253,12 @@ def sex_check(qc: SampleQC) -> QcCheck:
                 shown,
                 limits,
                 WARN,
-                f"sex not in the sample sheet; data say male ({note}): chrX outside the "
-                "pseudoautosomal regions was called diploid, so X variants read homozygous, "
-                "not hemizygous; add the sex to the sheet and re-run",
+                _(
+                    "sex not in the sample sheet; data say male (%(note)s): chrX outside the "
+                    "pseudoautosomal regions was called diploid, so X variants read homozygous, "
+                    "not hemizygous; add the sex to the sheet and re-run"
+                )
+                % {"note": note},
             )
         return QcCheck(
             label,
@@ -252,7 +266,8 @@ def sex_check(qc: SampleQC) -> QcCheck:
             shown,
             limits,
             PASS,
-            f"sex not in the sample sheet; data say female ({note}); called diploid",
+            _("sex not in the sample sheet; data say female (%(note)s); called diploid")
+            % {"note": note},
         )
     if declared != inferred:
         return QcCheck(
@@ -261,9 +276,22 @@ def sex_check(qc: SampleQC) -> QcCheck:
             shown,
             limits,
             FAIL,
-            f"sex mismatch: sample sheet says {declared}, data say {inferred} ({note})",
+            _("sex mismatch: sample sheet says %(declared)s, data say %(inferred)s (%(note)s)")
+            % {"declared": _(declared), "inferred": _(inferred), "note": note},
         )
     return QcCheck(label, None, shown, limits, PASS, note)
+
+
+LEDGER = N_("Read ledger")
+# The sex and its check's note as qc_summary.tsv writes them (labpipe.qc.sex), for the report.
+_SEX_WORDS = (N_("male"), N_("female"), N_("unknown"))
+
+
+def sex_note_in_words(note: str) -> str:
+    """qc_summary.tsv's ``sex_note`` in the current language (a note it lacks stays)."""
+    # A note is one message (its figures inside), or the figures alone (joined by ", ").
+    whole = translate_written(note, NOTE_MESSAGES, separator="\n")
+    return whole if whole != note else translate_written(note, NOTE_MESSAGES, separator=", ")
 
 
 _NEEDS_ALIGNED_READS = frozenset({"mapped_pct", "duplicate_pct", "insert_size"})
@@ -273,12 +301,15 @@ def _biggest_filter(qc: SampleQC) -> str:
     """Which fastp filter removed most pairs, with every filter's share."""
     removed = {name: n for name, n in qc.pairs_removed().items() if n}
     if not removed or not qc.pairs_in:
-        return "no filter removed pairs"
+        return _("no filter removed pairs")
     biggest = max(removed, key=lambda name: removed[name])
     shares = ", ".join(
-        f"{name.replace('_', ' ')} {100 * n / qc.pairs_in:.1f}%" for name, n in removed.items()
+        f"{_(name.replace('_', ' '))} {100 * n / qc.pairs_in:.1f}%" for name, n in removed.items()
     )
-    return f"mostly {LEDGER_FILTER_NAMES[biggest]} ({shares} of the pairs)"
+    return _("mostly %(filter)s (%(shares)s of the pairs)") % {
+        "filter": _(LEDGER_FILTER_NAMES[biggest]),
+        "shares": shares,
+    }
 
 
 def read_ledger_checks(qc: SampleQC, thresholds: QcThresholds) -> list[QcCheck]:
@@ -290,27 +321,35 @@ def read_ledger_checks(qc: SampleQC, thresholds: QcThresholds) -> list[QcCheck]:
     of the pairs, naming the filter that removed most.
     """
     if qc.pairs_in is None or qc.pairs_aligned is None:
-        note = "the pair counts were not given"
-        return [QcCheck("Read ledger", None, "-", "adds up", NOT_ASSESSED, note)]
+        note = _("the pair counts were not given")
+        return [QcCheck(LEDGER, None, "-", _("adds up"), NOT_ASSESSED, note)]
     unaccounted = qc.pairs_unaccounted() or 0
     removed = sum(qc.pairs_removed().values())
-    shown = f"{qc.pairs_in:,} in = {qc.pairs_aligned:,} aligned + {removed:,} removed"
-    ledger = QcCheck("Read ledger", float(unaccounted), shown, "fail unless it adds up", PASS)
+    shown = _("%(pairs)s in = %(aligned)s aligned + %(removed)s removed") % {
+        "pairs": f"{qc.pairs_in:,}",
+        "aligned": f"{qc.pairs_aligned:,}",
+        "removed": f"{removed:,}",
+    }
+    ledger = QcCheck(LEDGER, float(unaccounted), shown, _("fail unless it adds up"), PASS)
     if unaccounted:
         ledger = QcCheck(
-            "Read ledger",
+            LEDGER,
             float(unaccounted),
-            f"{shown}; {unaccounted:,} unaccounted",
+            _("%(shown)s; %(count)s unaccounted") % {"shown": shown, "count": f"{unaccounted:,}"},
             ledger.limits,
             FAIL,
-            f"{unaccounted:,} read pairs counted in the FASTQs were neither aligned nor removed"
-            " by a filter: trimming or alignment stopped early (see the fastp and aligner logs)",
+            _(
+                "%(count)s read pairs counted in the FASTQs were neither aligned nor removed"
+                " by a filter: trimming or alignment stopped early (see the fastp and aligner"
+                " logs)"
+            )
+            % {"count": f"{unaccounted:,}"},
         )
     fail: float | None = thresholds.max_pairs_lost_fraction
     warn = thresholds.warn.max_pairs_lost_fraction
     lost = qc.pairs_lost_fraction or 0.0
     limits = "; ".join(
-        f"{word} > {100 * limit:.0f}%" for word, limit in (("fail", fail), ("warn", warn)) if limit
+        f"{_(word)} > {100 * limit:.0f}%" for word, limit in ((FAIL, fail), (WARN, warn)) if limit
     )
     status = FAIL if fail is not None and lost > fail else PASS
     if status == PASS and warn is not None and lost > warn:
@@ -321,10 +360,10 @@ def read_ledger_checks(qc: SampleQC, thresholds: QcThresholds) -> list[QcCheck]:
         # summary.json) reads "<metric> <value>: <note>".
         note = _biggest_filter(qc)
     filtered = QcCheck(
-        "Read pairs removed before alignment",
+        N_("Read pairs removed before alignment"),
         lost,
         f"{100 * lost:.2f}%",
-        limits or "none set",
+        limits or _("none set"),
         status,
         note,
     )
@@ -333,9 +372,15 @@ def read_ledger_checks(qc: SampleQC, thresholds: QcThresholds) -> list[QcCheck]:
 
 def _too_few(metric: _Metric, counts: VariantCounts, minimum: int) -> str:
     if metric.key == "ts_tv" and counts.snvs < minimum:
-        return f"{counts.snvs} PASS SNVs; a stable ratio needs {minimum}"
+        return _("%(count)s PASS SNVs; a stable ratio needs %(minimum)s") % {
+            "count": counts.snvs,
+            "minimum": minimum,
+        }
     if metric.key == "het_hom_ratio" and counts.hets + counts.hom_alts < minimum:
-        return f"{counts.hets + counts.hom_alts} PASS calls; a stable ratio needs {minimum}"
+        return _("%(count)s PASS calls; a stable ratio needs %(minimum)s") % {
+            "count": counts.hets + counts.hom_alts,
+            "minimum": minimum,
+        }
     return ""
 
 
@@ -347,12 +392,12 @@ def _limits_text(
     warn_max: float | None,
 ) -> str:
     parts = []
-    for word, low, high in (("fail", fail_min, fail_max), ("warn", warn_min, warn_max)):
+    for word, low, high in ((FAIL, fail_min, fail_max), (WARN, warn_min, warn_max)):
         bounds = []
         if low is not None:
             bounds.append(f"< {_format(float(low), metric)}")
         if high is not None:
             bounds.append(f"> {_format(float(high), metric)}")
         if bounds:
-            parts.append(f"{word} {' or '.join(bounds)}")
-    return "; ".join(parts) or "none set"
+            parts.append(f"{_(word)} {_(' or ').join(bounds)}")
+    return "; ".join(parts) or _("none set")

@@ -27,7 +27,7 @@ from labpipe.annotation.trio_rules import InheritanceRules
 from labpipe.config.lab import LabConfig
 from labpipe.config.settings import config_sha256
 from labpipe.core.errors import ConfigError, InputFormatError
-from labpipe.core.i18n import ENGLISH, N_, format_day
+from labpipe.core.i18n import ENGLISH, N_, _, format_day, using_language
 from labpipe.core.layout import family_report
 from labpipe.qc.gene_coverage import (
     REPORT_DEPTH,
@@ -39,8 +39,15 @@ from labpipe.qc.gene_coverage import (
 )
 from labpipe.qc.identity import read_identity
 from labpipe.qc.metrics import read_qc_table
-from labpipe.qc.verdict import qc_verdict, variant_counts
-from labpipe.report.contents import AfLabel, ReportInputs, SampleReport, missing_sources
+from labpipe.qc.sex import NOT_INFERRED
+from labpipe.qc.verdict import qc_verdict, sex_note_in_words, variant_counts
+from labpipe.report.contents import (
+    RUN_INDEX,
+    AfLabel,
+    ReportInputs,
+    SampleReport,
+    missing_sources,
+)
 from labpipe.report.svg_plots import CoverageBar
 
 # Coverage bars drawn at most; a larger gene list (an exome) shows its worst genes.
@@ -97,7 +104,7 @@ def _contigs(fai: Path) -> list[tuple[str, int]]:
 def _tool_versions() -> dict[str, str]:
     from labpipe.core.tools import check_all
 
-    return {s.tool.name: s.version or "not found" for s in check_all()}
+    return {s.tool.name: s.version or _("not found") for s in check_all()}
 
 
 def report_time(config: LabConfig, moment: datetime | None = None, language: str = ENGLISH) -> str:
@@ -134,10 +141,19 @@ def _qc_extra(path: Path, sample: str) -> list[tuple[str, str]]:
     if not rows:
         return []
     return [
-        (label, rows[0][column])
+        (label, _qc_value_in_words(column, rows[0][column]))
         for column, label in QC_EXTRA_COLUMNS.items()
         if rows[0].get(column) not in (None, "", "NA")
     ]
+
+
+def _qc_value_in_words(column: str, value: str) -> str:
+    """A word of qc_summary.tsv (the sexes, the sex check's note) in the current language."""
+    if column in ("sex_declared", "sex_inferred"):
+        return _(value)
+    if column == "sex_note":
+        return sex_note_in_words(value)
+    return value
 
 
 def _patient_fields(sample_sheet: Path | None, sample: str) -> list[tuple[str, str]]:
@@ -178,6 +194,18 @@ def build_sample_report(
         InputFormatError: An input is missing or malformed; the message names it.
         ConfigError: ``report.timezone`` is unknown.
     """
+    with using_language(language):  # the words Python writes (QC notes, links, plots)
+        return _build_sample_report(config, settings, inputs, generated, tools, language)
+
+
+def _build_sample_report(
+    config: LabConfig,
+    settings: AnnotationSettings,
+    inputs: ReportInputs,
+    generated: datetime | None,
+    tools: Mapping[str, str] | None,
+    language: str,
+) -> SampleReport:
     sample = inputs.sample
     rows = {row.sample: row for row in read_qc_table(inputs.qc_table)}
     if sample not in rows:
@@ -206,16 +234,16 @@ def build_sample_report(
         sites = read_roh_sites(inputs.roh_output, sample)
         autozygous = autozygosity(every, sites, settings.roh)
     links = {
-        "variant table (TSV)": f"../variants/{sample}.tsv",
-        "variant workbook (XLSX)": f"../variants/{sample}.xlsx",
-        "annotated VCF": f"../vcf/{sample}.annotated.vcf.gz",
-        "regions below 20x (TSV)": f"{sample}.low_regions.tsv",
+        _("variant table (TSV)"): f"../variants/{sample}.tsv",
+        _("variant workbook (XLSX)"): f"../variants/{sample}.xlsx",
+        _("annotated VCF"): f"../vcf/{sample}.annotated.vcf.gz",
+        _("regions below %(depth)sx (TSV)") % {"depth": REPORT_DEPTH}: f"{sample}.low_regions.tsv",
     }
     family_page = Path(family_report(inputs.family)).name if inputs.family else ""
     if family_page:
-        links[f"family {inputs.family}"] = family_page
-    links["run index"] = "index.html"
-    links["batch identity checks"] = "batch.html"
+        links[_("family %(family)s") % {"family": inputs.family}] = family_page
+    links[_("run index")] = RUN_INDEX
+    links[_("batch identity checks")] = "batch.html"
     roh = settings.roh
     af_labels = _af_labels(settings, table.af_columns)
     reference = config.reference
@@ -238,7 +266,7 @@ def build_sample_report(
         build=(
             f"{reference.build} ({fasta_name})"
             if reference.build
-            else f"{fasta_name} (build not named: set reference.build)"
+            else _("%(fasta)s (build not named: set reference.build)") % {"fasta": fasta_name}
         ),
         config_sha256=config_sha256(config),
         verdict=verdict,
@@ -253,7 +281,8 @@ def build_sample_report(
         roh_enabled=inputs.roh_output is not None,
         segments=segments,
         short_segments=short,
-        roh_rule=f"at least {roh.min_length_bp / 1e6:g} Mb and {roh.min_markers} variant sites",
+        roh_rule=_("at least %(length)s Mb and %(markers)s variant sites")
+        % {"length": f"{roh.min_length_bp / 1e6:g}", "markers": roh.min_markers},
         contigs=_contigs(inputs.reference_fai),
         sources=sources,
         tools=dict(tools) if tools is not None else _tool_versions(),
@@ -271,8 +300,8 @@ def build_sample_report(
         confidence_rule=settings.confidence.describe(),
         max_low_regions=report_section.max_low_regions,
         genes_analysed=len(genes),
-        sex_checked=dict(qc_extra).get(QC_EXTRA_COLUMNS["sex_inferred"], "not inferred")
-        != "not inferred",
+        sex_checked=dict(qc_extra).get(QC_EXTRA_COLUMNS["sex_inferred"], _(NOT_INFERRED))
+        != _(NOT_INFERRED),
         models=models,
         af_source=settings.population[0].name if len(settings.population) == 1 else "",
         genomic=_genomic_names(reference.fasta, reference.build or "", table.variants),
@@ -322,7 +351,7 @@ def _af_labels(settings: AnnotationSettings, af_columns: Sequence[str]) -> list[
         population = (
             f"{source.population or found.field} ({found.field})"
             if found.kind == "population"
-            else f"global ({found.field})"
+            else _("global (%(field)s)") % {"field": found.field}
         )
         several = len(names) > 1
         labels.append(AfLabel(column, f"{source.name} {population}" if several else population))
@@ -338,28 +367,33 @@ def _gene_bars(
         note = ""  # the panel line above already says how many
     else:
         genes = targeted_genes(targets)
-        note = f"no gene panel applies: {len(genes)} targeted genes"
+        note = _("no gene panel applies: %(count)s targeted genes") % {"count": len(genes)}
     coverage = gene_coverage(targets, genes)
     if len(coverage) > MAX_PLOTTED_GENES:
         coverage = sorted(coverage, key=lambda c: (c.pct_at_depth or -1.0, c.gene))
         coverage = coverage[:MAX_PLOTTED_GENES]
-        note = "; ".join(filter(None, [note, f"the {MAX_PLOTTED_GENES} least covered are shown"]))
+        shown = _("the %(count)s least covered are shown") % {"count": MAX_PLOTTED_GENES}
+        note = "; ".join(filter(None, [note, shown]))
     bars = []
     for gene in coverage:
         if gene.pct_at_depth is None or gene.mean_depth is None:
             missing = (
-                "not in the GFF3 (check the panel)"
+                _("not in the GFF3 (check the panel)")
                 if gene.gene in unknown
-                else ("not targeted by the assay")
+                else _("not targeted by the assay")
             )
             bars.append(CoverageBar(gene.gene, None, "", missing))
             continue
-        below = f", {gene.regions_below} region(s) below" if gene.regions_below else ""
-        bars.append(
-            CoverageBar(
-                gene.gene,
-                gene.pct_at_depth,
-                f"{gene.pct_at_depth:.1f}% at {REPORT_DEPTH}x, mean {gene.mean_depth:.0f}x{below}",
-            )
+        figures = {
+            "pct": f"{gene.pct_at_depth:.1f}",
+            "depth": REPORT_DEPTH,
+            "mean": f"{gene.mean_depth:.0f}",
+            "count": gene.regions_below,
+        }
+        note = (
+            _("%(pct)s%% at %(depth)sx, mean %(mean)sx, %(count)s region(s) below")
+            if gene.regions_below
+            else _("%(pct)s%% at %(depth)sx, mean %(mean)sx")
         )
+        bars.append(CoverageBar(gene.gene, gene.pct_at_depth, note % figures))
     return bars, note

@@ -15,9 +15,11 @@ from typing import Any
 from labpipe.annotation.annotate import AnnotationSettings
 from labpipe.annotation.annotated_table import AnnotatedVariant
 from labpipe.annotation.roh import Autozygosity, RohSegment
+from labpipe.annotation.source_content import source_note_in_words
 from labpipe.annotation.tiers import INCIDENTAL_MARK, TIER_TITLES
 from labpipe.annotation.transcripts import TranscriptModel
 from labpipe.config.lab import CallingConfig
+from labpipe.core.i18n import _
 from labpipe.qc.check import FAIL, NOT_ASSESSED, QcCheck
 from labpipe.qc.gene_coverage import (
     REPORT_DEPTH,
@@ -30,6 +32,8 @@ from labpipe.report.svg_plots import CoverageBar
 REPORTABLE = "REPORTABLE"
 NOT_REPORTABLE = "NOT_REPORTABLE"
 NOT_INTERPRETED = "NOT_INTERPRETED"
+#: The run's index, linked from each report.
+RUN_INDEX = "index.html"
 NO_RESULT = (
     "NO_RESULT"  # labpipe.provenance.no_result's; repeated here so the index needs no run code
 )
@@ -90,15 +94,18 @@ class MissingSource:
 
 
 def missing_sources(settings: AnnotationSettings) -> list[MissingSource]:
-    """The annotation sources a run needs to interpret variants and does not have."""
+    """The annotation sources a run needs to interpret variants and does not have (their names
+    and meanings in the current language)."""
     missing = []
     if settings.gff3 is None:
         missing.append(
             MissingSource(
-                "gene model",
+                _("gene model"),
                 "annotation.gff3",
-                "no gene, consequence or HGVS name is given, so no variant can reach tier 2 "
-                "or 3 and the panel's genes cannot be checked",
+                _(
+                    "no gene, consequence or HGVS name is given, so no variant can reach tier 2 "
+                    "or 3 and the panel's genes cannot be checked"
+                ),
             )
         )
     if settings.clinvar is None:
@@ -106,17 +113,21 @@ def missing_sources(settings: AnnotationSettings) -> list[MissingSource]:
             MissingSource(
                 "ClinVar",
                 "annotation.clinvar",
-                "no variant is recognised as known pathogenic: tier 1 would be empty "
-                "whatever the sample carries",
+                _(
+                    "no variant is recognised as known pathogenic: tier 1 would be empty "
+                    "whatever the sample carries"
+                ),
             )
         )
     if not settings.population:
         missing.append(
             MissingSource(
-                "population frequency",
+                _("population frequency"),
                 "annotation.population_af",
-                "every allele's frequency is unknown, so no variant is called rare and "
-                "tiers 2 and 3 would be empty",
+                _(
+                    "every allele's frequency is unknown, so no variant is called rare and "
+                    "tiers 2 and 3 would be empty"
+                ),
             )
         )
     return missing
@@ -152,6 +163,8 @@ class VariantView:
     confidence: str
     inheritance: str = ""
     inheritance_note: str = ""
+    #: Why the call needs confirming (``confidence`` without its flag).
+    confidence_detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -242,61 +255,85 @@ class SampleReport:
 
     def qc_reasons(self) -> list[str]:
         """The metrics that failed or warned, as text, each with its reason."""
-        return [f"{_check_text(c)} ({c.status})" for c in self.verdict.problems()]
+        return [f"{_check_text(c)} ({_(c.status)})" for c in self.verdict.problems()]
 
     def fail_reasons(self) -> list[str]:
         """The metrics that failed, each with its reason."""
         return [_check_text(c) for c in self.verdict.checks if c.status == FAIL]
 
     def not_checked(self) -> list[str]:
-        """What this run did not check, for the report's section and summary.json."""
-        items = [f"No {m.name} source ({m.key}): {m.meaning}." for m in self.missing]
+        """What this run did not check, for the report's section and summary.json (in the
+        current language)."""
+        items = [
+            _("No %(name)s source (%(key)s): %(meaning)s.")
+            % {"name": m.name, "key": m.key, "meaning": m.meaning}
+            for m in self.missing
+        ]
         if self.status == NOT_REPORTABLE:
             items.append(
-                "The variants were not interpreted for reporting: the sample failed QC "
-                f"({'; '.join(self.fail_reasons())})."
+                _(
+                    "The variants were not interpreted for reporting: the sample failed QC"
+                    " (%(reasons)s)."
+                )
+                % {"reasons": "; ".join(self.fail_reasons())}
             )
         for source in self.sources.get("sources", []):
             name = source.get("name") or source.get("role", "source")
-            items += [f"{name}: {note}" for note in source.get("not_checked", [])]
+            items += [
+                f"{name}: {source_note_in_words(note)}" for note in source.get("not_checked", [])
+            ]
         # The batch's identity checks, when the data could not support them.
         items += [
-            f"{c.metric}: {c.note}."
+            f"{_(c.metric)}: {c.note}."
             for c in self.verdict.checks
             if c.metric in (CONTAMINATION, RELATEDNESS) and c.status == NOT_ASSESSED
         ]
         low = len(self.low_regions)
         if low:
             items.append(
-                f"{low} of {self.target_count} target regions have bases below {REPORT_DEPTH}x: "
-                "a variant there may have been missed (see Coverage)."
+                _(
+                    "%(low)s of %(count)s target regions have bases below %(depth)sx: a variant"
+                    " there may have been missed (see Coverage)."
+                )
+                % {"low": low, "count": self.target_count, "depth": REPORT_DEPTH}
             )
         unknown = sorted({g for p in self.panels for g in p.get("unknown_genes", [])})
         if unknown:
             items.append(
-                f"Panel genes not in the gene model, so not assessed: {', '.join(unknown)}."
+                _("Panel genes not in the gene model, so not assessed: %(genes)s.")
+                % {"genes": ", ".join(unknown)}
             )
         if not self.panels:
-            items.append("No gene panel applies to this sample: every targeted gene is reported.")
+            items.append(
+                _("No gene panel applies to this sample: every targeted gene is reported.")
+            )
         if not self.roh_enabled:
-            items.append("Runs of homozygosity (annotation.roh.enabled is false).")
+            items.append(_("Runs of homozygosity (annotation.roh.enabled is false)."))
         elif self.autozygosity is not None and self.autozygosity.f_roh is None:
-            items.append(f"Autozygosity (F_ROH). {self.autozygosity.text()}")
+            items.append(_("Autozygosity (F_ROH).") + " " + self.autozygosity.text())
         if not self.family_page:
             items.append(
-                "Inheritance: not assessed from parents (no affected member with both parents "
-                "sequenced); only homozygous candidates inside a run of homozygosity are marked."
+                _(
+                    "Inheritance: not assessed from parents (no affected member with both"
+                    " parents sequenced); only homozygous candidates inside a run of"
+                    " homozygosity are marked."
+                )
             )
         if not self.sex_checked:
             items.append(
-                "The sample's sex was not inferred from the reads or compared with the "
-                "sample sheet."
+                _(
+                    "The sample's sex was not inferred from the reads or compared with the"
+                    " sample sheet."
+                )
             )
         failing = [v for v in self.variants if v.row.filter != "PASS"]
         if failing:
             items.append(
-                f"{len(failing)} call(s) failed the call filters; they are not classified "
-                "(tier 1-3 ones are listed for confirmation)."
+                _(
+                    "%(count)s call(s) failed the call filters; they are not classified"
+                    " (tier 1-3 ones are listed for confirmation)."
+                )
+                % {"count": len(failing)}
             )
         return items
 
@@ -344,7 +381,7 @@ class SampleSummary:
 def _check_text(check: QcCheck) -> str:
     """A failed or warned QC check as a reason: metric, value and why (a check such as the
     sex check or the read filters means little without its note)."""
-    text = f"{check.metric} {check.shown}"
+    text = f"{_(check.metric)} {check.shown}"
     return f"{text}: {check.note}" if check.note else text
 
 
@@ -353,8 +390,11 @@ def summarise(report: SampleReport) -> SampleSummary:
     status = report.status
     reasons = []
     if status == NOT_REPORTABLE:
-        reasons.append(f"QC FAIL: {'; '.join(report.fail_reasons())}")
-    reasons += [f"no {m.name} source configured ({m.key})" for m in report.missing]
+        reasons.append(_("QC FAIL: %(reasons)s") % {"reasons": "; ".join(report.fail_reasons())})
+    reasons += [
+        _("no %(name)s source configured (%(key)s)") % {"name": m.name, "key": m.key}
+        for m in report.missing
+    ]
     reportable = status == REPORTABLE
     return SampleSummary(
         sample=report.sample,
@@ -364,7 +404,7 @@ def summarise(report: SampleReport) -> SampleSummary:
         roh_segments=len(report.segments),
         low_regions=len(report.low_regions),
         report=f"{report.sample}.html",
-        files={k: v for k, v in report.links.items() if k != "run index"},
+        files={k: v for k, v in report.links.items() if v != RUN_INDEX},
         status=status,
         status_reasons=reasons,
         not_checked=report.not_checked(),

@@ -29,7 +29,7 @@ attributes and CSS (:func:`css_string`). The run's ``index.html`` is
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from functools import cache
 from pathlib import Path
@@ -40,7 +40,7 @@ from markupsafe import Markup
 
 from labpipe.annotation.annotate import AnnotationSettings
 from labpipe.annotation.annotated_table import AnnotatedVariant
-from labpipe.annotation.tiers import TIER_TITLES
+from labpipe.annotation.tiers import TIER_TITLES, rule_in_words
 from labpipe.config.lab import CallingConfig, LabConfig
 from labpipe.core.atomic import write_text_atomic
 from labpipe.core.i18n import (
@@ -51,6 +51,7 @@ from labpipe.core.i18n import (
     format_number,
     html_lang,
     is_right_to_left,
+    ngettext,
     translations,
     using_language,
 )
@@ -138,6 +139,7 @@ def templates(language: str = ENGLISH) -> jinja2.Environment:
     # Words from a table or the config (tier titles, default limitations): translated when the
     # catalog has them, never %-formatted (a lab's own text may hold a "%").
     environment.filters["tr"] = messages.gettext
+    environment.filters["rule_words"] = lambda rule: _in(language, rule_in_words, rule)
     environment.filters["num"] = lambda value, digits=0: format_number(value, digits, language)
     environment.globals.update(
         lang=html_lang(language),
@@ -147,6 +149,12 @@ def templates(language: str = ENGLISH) -> jinja2.Environment:
         tier4_sheet=messages.gettext("Tier %(tier)s") % {"tier": 4},
     )
     return environment
+
+
+def _in(language: str, words: Callable[[str], str], text: str) -> str:
+    """``words(text)`` in ``language`` (a template renders in its own language)."""
+    with using_language(language):
+        return words(text)
 
 
 #: The English templates (kept for callers that render without a language).
@@ -231,42 +239,47 @@ def _render_sample_report(report: SampleReport, language: str) -> str:
 
 
 def _annotation_rows(sources: Mapping[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
+    from labpipe.annotation.sources import naming_in_words
+
     rows: list[tuple[str, dict[str, Any], str]] = []
     if "gff3" in sources:
-        rows.append(("Gene models (GFF3)", sources["gff3"], ""))
+        rows.append((_("Gene models (GFF3)"), sources["gff3"], ""))
     for source in sources.get("sources", []):
         detail = "; ".join(
             str(x)
             for x in (
-                source.get("fileDate") and f"file date {source['fileDate']}",
+                source.get("fileDate") and _("file date %(date)s") % {"date": source["fileDate"]},
                 ", ".join(source.get("fields", [])),
-                source.get("contig_naming"),
+                source.get("contig_naming") and naming_in_words(source["contig_naming"]),
             )
             if x
         )
         rows.append((source.get("name") or source["role"], source, detail))
     for panel in sources.get("panels", []):
-        applies = ", ".join(panel["samples"]) if panel.get("samples") else "all samples"
-        rows.append((f"Panel: {panel['name']}", panel, f"{len(panel['genes'])} genes; {applies}"))
+        applies = ", ".join(panel["samples"]) if panel.get("samples") else _("all samples")
+        genes = ngettext("%(count)s gene", "%(count)s genes", len(panel["genes"])) % {
+            "count": len(panel["genes"])
+        }
+        rows.append((_("Panel: %(name)s") % {"name": panel["name"]}, panel, f"{genes}; {applies}"))
     return rows
 
 
 def _filters_text(calling: CallingConfig) -> str:
-    """The soft filters of a run, for Methods."""
-    from labpipe.calling.filters import soft_filters
+    """The soft filters of a run, for Methods (in the current language)."""
+    from labpipe.calling.filters import meaning_in_words, soft_filters
 
     filters = soft_filters(calling)
-    text = "; ".join(f"{f.name}: {f.meaning}" for f in filters) or "no filters"
+    text = "; ".join(f"{f.name}: {meaning_in_words(f.meaning)}" for f in filters) or _("no filters")
     if calling.second_opinion:
         from labpipe.calling.second_opinion import SHADOW_DISTANCE, SHADOW_FILTER
 
-        text += (
-            "). Indels had a second opinion from freebayes, run in windows around "
-            "bcftools' indel candidates with the same settings: an indel freebayes called "
-            "and bcftools missed or filtered was added or kept, INFO/CALLERS names the "
-            f"callers of each indel, and an indel only bcftools called within "
-            f"{SHADOW_DISTANCE} bp of a stronger indel call was filtered ({SHADOW_FILTER}"
-        )
+        text += _(
+            "). Indels had a second opinion from freebayes, run in windows around"
+            " bcftools' indel candidates with the same settings: an indel freebayes called"
+            " and bcftools missed or filtered was added or kept, INFO/CALLERS names the"
+            " callers of each indel, and an indel only bcftools called within %(distance)s bp"
+            " of a stronger indel call was filtered (%(filter)s"
+        ) % {"distance": SHADOW_DISTANCE, "filter": SHADOW_FILTER}
     return text
 
 
@@ -293,6 +306,7 @@ def write_sample_report(
     report = build_sample_report(config, settings, inputs, language=language)
     write_low_regions(report, out_html.with_name(f"{report.sample}.low_regions.tsv"))
     write_text_atomic(out_html, render_sample_report(report, language))
-    summary = summarise(report)
+    with using_language(language):  # summary.json's reasons read as the report's
+        summary = summarise(report)
     write_text_atomic(out_summary, json.dumps(asdict(summary), indent=2) + "\n")
     return summary

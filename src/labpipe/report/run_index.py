@@ -66,8 +66,7 @@ def render_index(
             dict.fromkeys(
                 r
                 for s in by_status[NOT_INTERPRETED]
-                for r in s.status_reasons
-                if r.startswith("no ")
+                for r in s.status_reasons  # a missing source's (QC passed)
             )
         ),
         multiqc=multiqc,

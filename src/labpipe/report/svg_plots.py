@@ -11,9 +11,17 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from unicodedata import east_asian_width
+
+from labpipe.core.i18n import _
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 GOOD, LOW, MISSING, AXIS, GRID, TEXT = "#2e7d4f", "#d08b00", "#b3261e", "#555", "#ddd", "#222"
+
+
+def _text_width(text: str, narrow: float) -> float:
+    """Pixels a 12px label needs: ``narrow`` a character, a full em for a Chinese one."""
+    return sum(13.0 if east_asian_width(ch) in "WF" else narrow for ch in text)
 
 
 @dataclass(frozen=True)
@@ -45,14 +53,15 @@ def coverage_bars(bars: Sequence[CoverageBar], threshold_pct: float, depth: int)
     row, top, width = 22, 30, 360
     # Room for the longest label and note, so that no text is cut off at the SVG's edge
     # (DejaVu Sans at 12px is at most ~7.6px a character; bold labels ~8.4px).
-    left = max(90, 16 + round(8.4 * max((len(b.label) for b in bars), default=0)))
-    note_width = max(230, 16 + round(7.6 * max((len(b.note) for b in bars), default=0)))
+    left = max(90, 16 + round(max((_text_width(b.label, 8.4) for b in bars), default=0)))
+    note_width = max(230, 16 + round(max((_text_width(b.note, 7.6) for b in bars), default=0)))
     height = top + row * len(bars) + 34
     total = left + width + note_width
+    title = _("Percentage of targeted bases at >= %(depth)sx, per panel gene") % {"depth": depth}
     parts = [
         f'<svg width="{total}" height="{height}" '
         f'viewBox="0 0 {total} {height}" role="img" font-family="{FONT}" font-size="12">',
-        f"<title>Percentage of targeted bases at &gt;= {depth}x, per panel gene</title>",
+        f"<title>{escape(title)}</title>",
     ]
     for tick in (0, 25, 50, 75, 100):
         x = left + width * tick / 100
@@ -73,7 +82,7 @@ def coverage_bars(bars: Sequence[CoverageBar], threshold_pct: float, depth: int)
                 f'<rect x="{left}" y="{y + 3}" width="{width}" height="{row - 6}" fill="none" '
                 f'stroke="{MISSING}" stroke-dasharray="4 3"/>'
                 f'<text x="{left + 8}" y="{y + 15}" fill="{MISSING}" font-weight="bold">'
-                f"{escape(bar.missing or 'no data')}</text>"
+                f"{escape(bar.missing or _('no data'))}</text>"
             )
         else:
             colour = GOOD if bar.pct >= threshold_pct else LOW
@@ -87,12 +96,15 @@ def coverage_bars(bars: Sequence[CoverageBar], threshold_pct: float, depth: int)
         )
     threshold_x = left + width * threshold_pct / 100
     bottom = top + row * len(bars)
+    axis = _("%% of targeted bases at >= %(depth)sx (dashed: lab minimum %(minimum)s%%)") % {
+        "depth": depth,
+        "minimum": f"{threshold_pct:g}",
+    }
     parts.append(
         f'<line x1="{threshold_x:.1f}" y1="{top - 6}" x2="{threshold_x:.1f}" y2="{bottom}" '
         f'stroke="{TEXT}" stroke-width="1.5" stroke-dasharray="5 3"/>'
         f'<text x="{left + width / 2:.1f}" y="{bottom + 24}" text-anchor="middle" fill="{AXIS}" '
-        f'font-size="11">% of targeted bases at &gt;= {depth}x (dashed: lab minimum '
-        f"{threshold_pct:g}%)</text>"
+        f'font-size="11">{escape(axis)}</text>'
     )
     parts.append("</svg>")
     return "".join(parts)
@@ -126,7 +138,7 @@ def roh_ideogram(
     parts = [
         f'<svg width="{total}" height="{height}" '
         f'viewBox="0 0 {total} {height}" role="img" font-family="{FONT}" font-size="11">',
-        "<title>Runs of homozygosity along each contig</title>",
+        f"<title>{escape(_('Runs of homozygosity along each contig'))}</title>",
     ]
     index_of = {name: index for index, (name, _) in enumerate(contigs)}
     for index, (name, length) in enumerate(contigs):
@@ -158,7 +170,10 @@ def roh_ideogram(
         )
     parts.append(
         f'<text x="{left}" y="{height - 6}" fill="{AXIS}" font-size="10">'
-        "amber: run of homozygosity; red tick: homozygous tier 1-3 variant inside a run</text>"
+        + escape(
+            _("amber: run of homozygosity; red tick: homozygous tier 1-3 variant inside a run")
+        )
+        + "</text>"
     )
     parts.append("</svg>")
     return "".join(parts)

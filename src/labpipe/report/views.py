@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 from labpipe.annotation.annotated_table import AnnotatedVariant
-from labpipe.annotation.tiers import FREQUENCY_UNKNOWN
+from labpipe.annotation.confidence import flag_in_words
+from labpipe.annotation.tiers import FREQUENCY_UNKNOWN, reason_in_words
 from labpipe.core.i18n import N_, _, left_to_right
 from labpipe.qc.check import WARN
 from labpipe.qc.gene_coverage import (
@@ -37,12 +38,13 @@ def _conditions(text: str) -> str:
         for n in text.split("|")
         if n and n.lower() not in ("not_provided", "not_specified")
     ]
-    return "; ".join(names[:3]) + (f" (+{len(names) - 3} more)" if len(names) > 3 else "")
+    more = _(" (+%(count)s more)") % {"count": len(names) - 3} if len(names) > 3 else ""
+    return "; ".join(names[:3]) + more
 
 
 def _af(value: float | None) -> str:
     if value is None:
-        return "absent"
+        return _("absent")
     if value == 0:
         return "0"
     return f"{value:.2g}" if value < 0.001 else f"{value:.4f}".rstrip("0").rstrip(".")
@@ -67,11 +69,11 @@ def variant_view(report: SampleReport, variant: AnnotatedVariant) -> VariantView
         if model.refseq:
             notes.append(model.refseq)
     short, long = _ZYGOSITY.get(row.zygosity, (row.zygosity or "-", row.zygosity))
-    depth = [f"{row.depth} reads"] if row.depth is not None else []
+    depth = [_("%(count)s reads") % {"count": row.depth}] if row.depth is not None else []
     if row.allele_fraction is not None:
-        depth.append(f"{row.allele_fraction * 100:.0f}% alt")
+        depth.append(_("%(pct)s%% alt") % {"pct": f"{row.allele_fraction * 100:.0f}"})
     frequency = (
-        "frequency unknown (no population source)" if c.frequency == FREQUENCY_UNKNOWN else ""
+        _("frequency unknown (no population source)") if c.frequency == FREQUENCY_UNKNOWN else ""
     )
     return VariantView(
         gene=row.gene or "-",
@@ -84,7 +86,7 @@ def variant_view(report: SampleReport, variant: AnnotatedVariant) -> VariantView
         position=f"{row.chrom}:{row.pos} {row.ref}>{row.alt}",
         consequence=plain_words(row.consequence) or "-",
         tier=c.tier,
-        tier_reason=c.tier_reason,
+        tier_reason=reason_in_words(c.tier_reason),
         zygosity=short,
         zygosity_long=long,
         genotype=row.genotype,
@@ -100,7 +102,8 @@ def variant_view(report: SampleReport, variant: AnnotatedVariant) -> VariantView
             for label, value in zip(report.af_labels, c.population_afs, strict=True)
         ],
         frequency=frequency,
-        confidence=c.confidence,
+        confidence=flag_in_words(c.confidence),
+        confidence_detail=flag_in_words(c.confidence.partition(": ")[2]),
         inheritance=c.inheritance,
         inheritance_note=c.inheritance_note,
     )
