@@ -35,7 +35,7 @@ def contamination_check(sample: str, identity: BatchIdentity, thresholds: QcThre
     """Fail above ``qc.max_contamination``, warn above ``qc.warn.max_contamination``."""
     fail, warn = thresholds.max_contamination, thresholds.warn.max_contamination
     limits = "; ".join(
-        f"{_(word)} > {100 * limit:g}%" for word, limit in ((FAIL, fail), (WARN, warn)) if limit
+        _(word) + f" > {100 * limit:g}%" for word, limit in ((FAIL, fail), (WARN, warn)) if limit
     )
     estimate = identity.estimate(sample)
     if estimate is None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from labpipe.core.atomic import write_text_atomic
 from labpipe.core.errors import InputFormatError
+from labpipe.core.i18n import N_
 from labpipe.qc.tool_reports import (
     LEDGER_FILTERS,
     FastpSummary,
@@ -124,10 +125,17 @@ class SampleQC:
 
 #: What each filter means, for QC reasons and the MultiQC table.
 LEDGER_FILTER_NAMES: dict[str, str] = {
-    "low_quality": "the low-quality filter",
-    "too_many_n": "the N filter (too many N bases)",
-    "too_short": "the length filter (too short after trimming, or adapter only)",
-    "other": "another fastp filter (too long or low complexity)",
+    "low_quality": N_("the low-quality filter"),
+    "too_many_n": N_("the N filter (too many N bases)"),
+    "too_short": N_("the length filter (too short after trimming, or adapter only)"),
+    "other": N_("another fastp filter (too long or low complexity)"),
+}
+#: Each filter's short name, as the share of pairs it removed is listed.
+LEDGER_FILTER_SHORT: dict[str, str] = {
+    "low_quality": N_("low quality"),
+    "too_many_n": N_("too many n"),
+    "too_short": N_("too short"),
+    "other": N_("other"),
 }
 
 

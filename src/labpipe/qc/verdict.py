@@ -27,7 +27,7 @@ from labpipe.config.lab import QcThresholds
 from labpipe.core.i18n import N_, _, translate_written
 from labpipe.qc.check import FAIL, NOT_ASSESSED, PASS, WARN, QcCheck
 from labpipe.qc.identity_verdict import identity_checks
-from labpipe.qc.metrics import LEDGER_FILTER_NAMES, SampleQC
+from labpipe.qc.metrics import LEDGER_FILTER_NAMES, LEDGER_FILTER_SHORT, SampleQC
 from labpipe.qc.sex import NOTE_MESSAGES
 
 if TYPE_CHECKING:  # the identity modules need numpy, which `labpipe validate` must not load
@@ -304,7 +304,8 @@ def _biggest_filter(qc: SampleQC) -> str:
         return _("no filter removed pairs")
     biggest = max(removed, key=lambda name: removed[name])
     shares = ", ".join(
-        f"{_(name.replace('_', ' '))} {100 * n / qc.pairs_in:.1f}%" for name, n in removed.items()
+        _(LEDGER_FILTER_SHORT[name]) + f" {100 * n / qc.pairs_in:.1f}%"
+        for name, n in removed.items()
     )
     return _("mostly %(filter)s (%(shares)s of the pairs)") % {
         "filter": _(LEDGER_FILTER_NAMES[biggest]),
@@ -349,7 +350,7 @@ def read_ledger_checks(qc: SampleQC, thresholds: QcThresholds) -> list[QcCheck]:
     warn = thresholds.warn.max_pairs_lost_fraction
     lost = qc.pairs_lost_fraction or 0.0
     limits = "; ".join(
-        f"{_(word)} > {100 * limit:.0f}%" for word, limit in ((FAIL, fail), (WARN, warn)) if limit
+        _(word) + f" > {100 * limit:.0f}%" for word, limit in ((FAIL, fail), (WARN, warn)) if limit
     )
     status = FAIL if fail is not None and lost > fail else PASS
     if status == PASS and warn is not None and lost > warn:
@@ -392,6 +393,7 @@ def _limits_text(
     warn_max: float | None,
 ) -> str:
     parts = []
+    either = _(" or ")
     for word, low, high in ((FAIL, fail_min, fail_max), (WARN, warn_min, warn_max)):
         bounds = []
         if low is not None:
@@ -399,5 +401,5 @@ def _limits_text(
         if high is not None:
             bounds.append(f"> {_format(float(high), metric)}")
         if bounds:
-            parts.append(f"{_(word)} {_(' or ').join(bounds)}")
+            parts.append(_(word) + " " + either.join(bounds))
     return "; ".join(parts) or _("none set")

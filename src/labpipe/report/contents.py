@@ -255,7 +255,7 @@ class SampleReport:
 
     def qc_reasons(self) -> list[str]:
         """The metrics that failed or warned, as text, each with its reason."""
-        return [f"{_check_text(c)} ({_(c.status)})" for c in self.verdict.problems()]
+        return [_check_text(c) + " (" + _(c.status) + ")" for c in self.verdict.problems()]
 
     def fail_reasons(self) -> list[str]:
         """The metrics that failed, each with its reason."""
@@ -284,7 +284,7 @@ class SampleReport:
             ]
         # The batch's identity checks, when the data could not support them.
         items += [
-            f"{_(c.metric)}: {c.note}."
+            _(c.metric) + f": {c.note}."
             for c in self.verdict.checks
             if c.metric in (CONTAMINATION, RELATEDNESS) and c.status == NOT_ASSESSED
         ]
@@ -381,7 +381,7 @@ class SampleSummary:
 def _check_text(check: QcCheck) -> str:
     """A failed or warned QC check as a reason: metric, value and why (a check such as the
     sex check or the read filters means little without its note)."""
-    text = f"{_(check.metric)} {check.shown}"
+    text = _(check.metric) + f" {check.shown}"
     return f"{text}: {check.note}" if check.note else text
 
 

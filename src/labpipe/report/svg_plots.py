@@ -57,6 +57,7 @@ def coverage_bars(bars: Sequence[CoverageBar], threshold_pct: float, depth: int)
     note_width = max(230, 16 + round(max((_text_width(b.note, 7.6) for b in bars), default=0)))
     height = top + row * len(bars) + 34
     total = left + width + note_width
+    no_data = _("no data")
     title = _("Percentage of targeted bases at >= %(depth)sx, per panel gene") % {"depth": depth}
     parts = [
         f'<svg width="{total}" height="{height}" '
@@ -82,7 +83,7 @@ def coverage_bars(bars: Sequence[CoverageBar], threshold_pct: float, depth: int)
                 f'<rect x="{left}" y="{y + 3}" width="{width}" height="{row - 6}" fill="none" '
                 f'stroke="{MISSING}" stroke-dasharray="4 3"/>'
                 f'<text x="{left + 8}" y="{y + 15}" fill="{MISSING}" font-weight="bold">'
-                f"{escape(bar.missing or _('no data'))}</text>"
+                f"{escape(bar.missing or no_data)}</text>"
             )
         else:
             colour = GOOD if bar.pct >= threshold_pct else LOW
@@ -135,10 +136,11 @@ def roh_ideogram(
     longest = max((length for _, length in contigs), default=1)
     height = top + row * len(contigs) + 24
     total = left + width + 20
+    title = _("Runs of homozygosity along each contig")
     parts = [
         f'<svg width="{total}" height="{height}" '
         f'viewBox="0 0 {total} {height}" role="img" font-family="{FONT}" font-size="11">',
-        f"<title>{escape(_('Runs of homozygosity along each contig'))}</title>",
+        f"<title>{escape(title)}</title>",
     ]
     index_of = {name: index for index, (name, _) in enumerate(contigs)}
     for index, (name, length) in enumerate(contigs):
