@@ -41,14 +41,16 @@ from labpipe.core.i18n import N_, translate_written
 if TYPE_CHECKING:  # imported where used: a config without sources is checked without it
     import pysam
 
-# How a source's contigs were named (sources.json, English; the report: naming_in_words).
+# What sources.json says of a source (English; the report shows it through facts_in_words):
+# how its contigs were named, and its fields.
 SAME_NAMING = N_("contig names as in the reference")
 RENAMED = N_("contigs renamed to the reference's naming (%(pairs)s)")
+GLOBAL_LABEL = N_("%(field)s (global)")
 
 
-def naming_in_words(note: str) -> str:
-    """A source's contig naming note in the current language."""
-    return translate_written(note, (RENAMED,), separator="\n")
+def facts_in_words(text: str) -> str:
+    """A source's contig naming note or field label in the current language."""
+    return translate_written(text, (RENAMED, GLOBAL_LABEL), separator="\n")
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ class PopulationSource:
             if kind == "population" and self.population:
                 label += f" ({self.population})"
             elif kind == "global":
-                label += " (global)"
+                label = GLOBAL_LABEL % {"field": label}
             columns.append(
                 AfColumn(
                     source_id=self.id,

@@ -390,10 +390,10 @@ def _gene_bars(
             "mean": f"{gene.mean_depth:.0f}",
             "count": gene.regions_below,
         }
-        note = (
+        said = (
             _("%(pct)s%% at %(depth)sx, mean %(mean)sx, %(count)s region(s) below")
             if gene.regions_below
             else _("%(pct)s%% at %(depth)sx, mean %(mean)sx")
         )
-        bars.append(CoverageBar(gene.gene, gene.pct_at_depth, note % figures))
+        bars.append(CoverageBar(gene.gene, gene.pct_at_depth, said % figures))
     return bars, note

@@ -239,7 +239,7 @@ def _render_sample_report(report: SampleReport, language: str) -> str:
 
 
 def _annotation_rows(sources: Mapping[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
-    from labpipe.annotation.sources import naming_in_words
+    from labpipe.annotation.sources import facts_in_words
 
     rows: list[tuple[str, dict[str, Any], str]] = []
     if "gff3" in sources:
@@ -249,8 +249,8 @@ def _annotation_rows(sources: Mapping[str, Any]) -> list[tuple[str, dict[str, An
             str(x)
             for x in (
                 source.get("fileDate") and _("file date %(date)s") % {"date": source["fileDate"]},
-                ", ".join(source.get("fields", [])),
-                source.get("contig_naming") and naming_in_words(source["contig_naming"]),
+                ", ".join(facts_in_words(field) for field in source.get("fields", [])),
+                source.get("contig_naming") and facts_in_words(source["contig_naming"]),
             )
             if x
         )
