@@ -24,12 +24,12 @@ _AF_UNKNOWN = N_("allele fraction unknown")
 _LOW_DEPTH = N_("depth %(depth)s < %(min_depth)s")
 _HET_AF = N_("het allele fraction %(af)s outside %(low)s-%(high)s")
 _HOM_AF = N_("hom allele fraction %(af)s < %(low)s")
-_FLAG_PIECES = (_FLAG, _LOW_DEPTH, _HET_AF, _HOM_AF)
+FLAG_MESSAGES = (_FLAG, _LOW_DEPTH, _HET_AF, _HOM_AF)
 
 
 def flag_in_words(flag: str) -> str:
     """A table's ``confidence`` text in the current language (English stays as it is)."""
-    return translate_written(flag, _FLAG_PIECES)
+    return translate_written(flag, FLAG_MESSAGES)
 
 
 @dataclass(frozen=True)

@@ -46,11 +46,12 @@ if TYPE_CHECKING:  # imported where used: a config without sources is checked wi
 SAME_NAMING = N_("contig names as in the reference")
 RENAMED = N_("contigs renamed to the reference's naming (%(pairs)s)")
 GLOBAL_LABEL = N_("%(field)s (global)")
+FACT_MESSAGES = (RENAMED, GLOBAL_LABEL)
 
 
 def facts_in_words(text: str) -> str:
     """A source's contig naming note or field label in the current language."""
-    return translate_written(text, (RENAMED, GLOBAL_LABEL), separator="\n")
+    return translate_written(text, FACT_MESSAGES, separator="\n")
 
 
 @dataclass(frozen=True)

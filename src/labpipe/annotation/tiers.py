@@ -60,7 +60,7 @@ _COMMON = N_("%(consequence)s, common (AF %(af)s >= %(max_af)s)")
 _RARE = N_("rare %(consequence)s in panel gene")
 #: A reason whose tier a later rule changed (the trio's inheritance check).
 MOVED_REASON = N_("%(reason)s (was tier %(tier)s)")
-_REASONS = (
+REASON_MESSAGES = (
     _CLINVAR,
     _CLINVAR_WEAK,
     _NOT_CODING,
@@ -92,17 +92,17 @@ _RULE_INHERITANCE = N_(
     "inherited from an affected parent) moves to tier 3; a tier 1 one keeps its tier and "
     "says so."
 )
-_RULES = (_RULE_1_STARS, _RULE_2, _RULE_3)
+RULE_MESSAGES = (_RULE_1_STARS, _RULE_2, _RULE_3)
 
 
 def reason_in_words(reason: str) -> str:
     """A table's ``tier_reason`` in the current language (English stays byte for byte)."""
-    return translate_written(reason, _REASONS)
+    return translate_written(reason, REASON_MESSAGES)
 
 
 def rule_in_words(rule: str) -> str:
     """A rule of :meth:`TierRules.describe` (after its ``Tier N: ``) in the current language."""
-    return translate_written(rule, _RULES, separator="\n")
+    return translate_written(rule, RULE_MESSAGES, separator="\n")
 
 
 #: The variant table's ``incidental`` column for an incidental finding (empty otherwise).

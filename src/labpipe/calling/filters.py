@@ -21,9 +21,13 @@ _INDEL_ARTEFACT_IMF = N_(
 )
 
 
+#: The meanings with fields (the others are whole messages).
+MEANING_MESSAGES = (_LOW_QUAL, _LOW_DEPTH)
+
+
 def meaning_in_words(meaning: str) -> str:
     """A filter's meaning in the current language."""
-    return translate_written(meaning, (_LOW_QUAL, _LOW_DEPTH), separator="\n")
+    return translate_written(meaning, MEANING_MESSAGES, separator="\n")
 
 
 @dataclass(frozen=True)
