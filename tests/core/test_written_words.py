@@ -122,3 +122,13 @@ def test_the_workbook_shows_reasons_and_flags_in_the_language(tmp_path: Path) ->
             expected = (reason_in_words(reason), confidence.flag_in_words(flag))
         assert expected[0] in values and expected[1] in values
         assert (reason in values) == (language == ENGLISH)
+
+
+def test_an_empty_text_stays_empty_never_the_catalogs_header(tmp_path: Path) -> None:
+    """gettext translates "" into the catalog's header (Project-Id-Version: ...): an empty
+    note or a lab's empty disclaimer must show as nothing."""
+    from labpipe.report.html import templates
+
+    with using_language(URDU):
+        assert _("") == "" and reason_in_words("") == ""
+    assert templates(URDU).from_string("[{{ '' | tr }}]").render() == "[]"

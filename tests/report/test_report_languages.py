@@ -3,18 +3,23 @@ left to right, numbers and dates as the language writes them."""
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from labpipe.core.i18n import CHINESE, ENGLISH, LANGUAGES, URDU
+from labpipe.core.i18n import CHINESE, ENGLISH, LANG_ENV, LANGUAGES, URDU
+from labpipe.qc.metrics import write_qc_table
 from labpipe.report.build import build_sample_report
-from labpipe.report.html import render_sample_report, summarise
-from labpipe.report.run_index import render_index
-from tests.builders import EXTERNAL
-from tests.report.test_report_html import Inputs, inputs, section
+from labpipe.report.html import render_sample_report, summarise, write_sample_report
+from labpipe.report.run_index import read_summary, render_index
+from tests.builders import EXTERNAL, GOOD
+from tests.report.english_left import DATA_COLUMNS, english_runs, words_in
+from tests.report.test_report_html import VARIANTS, Inputs, inputs, section
 
 __all__ = ["inputs"]  # the fixture, shared with test_report_html
 
@@ -83,3 +88,65 @@ def test_index_is_in_the_language(inputs: Inputs, language: str) -> None:
     assert ('dir="rtl"' in index) == (language == URDU)
     assert {URDU: "1 قابلِ رپورٹ", CHINESE: "1 个可报告"}[language] in index
     assert '<b class="id">PK001</b>' in index
+
+
+# Every word the `inputs` fixture's data give the report (lab, patient, panel, source, calls).
+FIXTURE_WORDS = words_in(
+    [
+        'Lab "<Lahore>" & Co',
+        "MRN-0042 Anaemia, ?beta thalassaemia Thal gnomAD South Asian GRCh38 PK001 OTHER b",
+        *(
+            getattr(v.row, column, None) or getattr(v.clinical, column, "")
+            for v in VARIANTS
+            for column in DATA_COLUMNS
+        ),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "qc fail",  # NOT REPORTABLE: banner reasons, QC notes, the sex check, read ledger
+        "no sources",  # NOT INTERPRETED: missing sources, what they mean
+    ],
+)
+def test_no_english_of_labpipes_in_an_unreportable_report(
+    inputs: Inputs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    """The banners, QC table, not-checked list and summary.json reasons of a report that is
+    not a result are in the language too (the demo sample, reportable, is checked e2e)."""
+    config, settings, report_inputs = inputs
+    if case == "qc fail":
+        failing = replace(
+            GOOD,
+            mean_target_depth=20.0,
+            sex_declared="male",
+            sex_inferred="female",
+            sex_note="chrX depth 1.01× autosomes, 15 of 25 chrX SNVs heterozygous",
+            pairs_in=1000,
+            pairs_aligned=900,
+            pairs_removed_low_quality=20,
+            pairs_removed_too_many_n=0,
+            pairs_removed_too_short=60,
+            pairs_lost_fraction=0.08,
+        )
+        write_qc_table([failing], report_inputs.qc_table)
+    else:
+        settings = replace(settings, gff3=None, clinvar=None, population=())
+    english = {}
+    for language in LANGUAGES:
+        out = tmp_path / language
+        monkeypatch.setenv(LANG_ENV, language)  # as `labpipe run --lang` gives it the step
+        write_sample_report(config, settings, report_inputs, out / "PK001.html", out / "s.json")
+        summary = json.loads((out / "s.json").read_text())
+        index = render_index("L", [read_summary(out / "s.json")], "m.html", "now", "0" * 64,
+                             language=language)  # fmt: skip
+        pages = [(out / "PK001.html").read_text(), index]
+        texts = [*summary["status_reasons"], *summary["qc_reasons"], *summary["not_checked"]]
+        english[language] = [
+            *(run for page in pages for run in english_runs(page, FIXTURE_WORDS)),
+            *(run for text in texts for run in english_runs(f"<p>{text}</p>", FIXTURE_WORDS)),
+        ]
+    assert len(english[ENGLISH]) >= 20, english[ENGLISH]  # the reader finds English
+    assert english[URDU] == [] and english[CHINESE] == [], (english[URDU], english[CHINESE])

@@ -133,6 +133,8 @@ def using_language(language: str) -> Iterator[None]:
 
 def _(message: str) -> str:
     """``message`` in the current language (itself when the catalog lacks it)."""
+    if not message:  # gettext's translation of "" is the catalog's header
+        return message
     return translations(_current).gettext(message)
 
 

@@ -138,7 +138,7 @@ def templates(language: str = ENGLISH) -> jinja2.Environment:
     environment.filters["status_words"] = lambda status: messages.gettext(status_word(status))
     # Words from a table or the config (tier titles, default limitations): translated when the
     # catalog has them, never %-formatted (a lab's own text may hold a "%").
-    environment.filters["tr"] = messages.gettext
+    environment.filters["tr"] = lambda text: messages.gettext(text) if text else text
     environment.filters["rule_words"] = lambda rule: _in(language, rule_in_words, rule)
     environment.filters["num"] = lambda value, digits=0: format_number(value, digits, language)
     environment.globals.update(
