@@ -104,7 +104,7 @@ def test_text_from_elsewhere_is_left_as_it_is() -> None:
     assert mixed.startswith("a note of the lab's; ") and "no coding" not in mixed
 
 
-def test_the_workbook_shows_reasons_and_flags_in_the_language(tmp_path: Path) -> None:
+def test_the_workbook_shows_reasons_flags_and_words_in_the_language(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     from labpipe.annotation.xlsx_table import sheet_name, write_variant_workbook
@@ -122,6 +122,9 @@ def test_the_workbook_shows_reasons_and_flags_in_the_language(tmp_path: Path) ->
             expected = (reason_in_words(reason), confidence.flag_in_words(flag))
         assert expected[0] in values and expected[1] in values
         assert (reason in values) == (language == ENGLISH)
+        # The table's vocabularies read as words; the English workbook keeps the TSV's values.
+        assert ("het" in values) == (language == ENGLISH)
+        assert (language == ENGLISH) or "ہیٹروزائیگس" in values
 
 
 def test_an_empty_text_stays_empty_never_the_catalogs_header(tmp_path: Path) -> None:

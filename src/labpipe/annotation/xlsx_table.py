@@ -10,7 +10,9 @@ Numbers are stored as numbers, so a lab can sort and filter on them.
 Sheet names, the About sheet and the header row are in the current language
 (:mod:`labpipe.core.i18n`; the ``annotate`` step sets the lab's): in English the
 header row is the TSV's column names; in another language each header is the
-column's translated label, with the TSV column name as the cell's comment.
+column's translated label, with the TSV column name as the cell's comment, and the values
+that are labpipe's words (tier reasons, confidence flags, zygosity, frequency class,
+incidental) are in that language too; numbers, IDs, names and terms stay as in the TSV.
 """
 
 from __future__ import annotations
@@ -148,7 +150,16 @@ def write_variant_workbook(
         [_("Column 'confidence': calls below the lab's depth or allele-fraction thresholds.")]
     )
     about.append(
-        [_("Column 'frequency': 'unknown' when the run had no population source (never 'rare').")]
+        [
+            _(
+                "Column 'frequency': '%(unknown)s' when the run had no population source"
+                " (never '%(rare)s')."
+            )
+            % {
+                "unknown": value_word("frequency", "unknown"),
+                "rare": value_word("frequency", "rare"),
+            }
+        ]
     )
     about.append(
         [
@@ -197,6 +208,34 @@ def _sheets(variants: Sequence[AnnotatedVariant]) -> dict[str, list[AnnotatedVar
 # Columns whose values are labpipe's sentences, shown in the current language (the TSV's
 # stay English).
 _WORDS = {"tier_reason": reason_in_words, "confidence": flag_in_words}
+# The words of the table's fixed vocabularies, as a translated workbook shows them.
+_VALUE_WORDS = {
+    "zygosity": {
+        "het": N_("heterozygous"),
+        "hom_alt": N_("homozygous"),
+        "hemizygous": N_("hemizygous"),
+        "hom_ref": N_("homozygous reference"),
+        "other_alt": N_("another allele"),
+        "partial": N_("partial call"),
+        "no_call": N_("no call"),
+    },
+    "frequency": {
+        "unknown": N_("unknown"),
+        "absent": N_("absent"),
+        "rare": N_("rare"),
+        "common": N_("common"),
+    },
+    "incidental": {INCIDENTAL_MARK: N_("yes")},
+}
+
+
+def value_word(column: str, value: str) -> str:
+    """A value of a fixed vocabulary (``het``, ``rare``) as the current language's word; in
+    English the TSV's own value, so that the English workbook holds the table's values."""
+    word = _VALUE_WORDS.get(column, {}).get(value)
+    if word is None or current_language() == ENGLISH:
+        return value
+    return _(word)
 
 
 def _cells(variant: AnnotatedVariant, columns: Sequence[str]) -> list[object]:
@@ -207,7 +246,7 @@ def _cells(variant: AnnotatedVariant, columns: Sequence[str]) -> list[object]:
         if text == "":
             values.append(None)
             continue
-        value: object = _WORDS[name](text) if name in _WORDS else text
+        value: object = _WORDS[name](text) if name in _WORDS else value_word(name, text)
         if name in ("pos", "depth", "ref_depth", "alt_depth", "tier", "clinvar_stars"):
             value = int(text)
         elif name in ("qual", "allele_fraction", "max_af") or name.endswith("_af"):
