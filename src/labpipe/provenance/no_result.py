@@ -20,6 +20,7 @@ from typing import Any
 from labpipe.config.samplesheet import Unit
 from labpipe.core import layout
 from labpipe.core.atomic import write_text_atomic
+from labpipe.core.i18n import _
 
 #: Relative to the output folder.
 NO_RESULT_FILE = Path(layout.NO_RESULT)
@@ -54,8 +55,9 @@ def record_no_result(outdir: Path, reasons: Mapping[str, str]) -> None:
             "sample": sample,
             "status": NO_RESULT_STATUS,
             "verdict": "no result",
-            "problems": [f"NO RESULT: {reason}"],
-            "not_checked": ["everything: the sample was not analysed"],
+            # In the run's language, as the index shows them (labpipe run sets it).
+            "problems": [_("NO RESULT: %(reason)s") % {"reason": reason}],
+            "not_checked": [_("everything: the sample was not analysed")],
             "tiers": {},
             "roh_segments": None,
             "low_regions": None,

@@ -165,7 +165,8 @@ def _patient_fields(sample_sheet: Path | None, sample: str) -> list[tuple[str, s
     if values.get("sex"):
         from labpipe.config.samplesheet import parse_sex
 
-        values["sex"] = parse_sex(values["sex"]) or values["sex"]
+        sex = parse_sex(values["sex"])
+        values["sex"] = _(sex) if sex else values["sex"]
     return [(label, values[key]) for key, label in PATIENT_FIELDS.items() if values.get(key)]
 
 
