@@ -26,6 +26,7 @@ CONF=$STATE/slurm.conf
 SYSTEM_CONF=/etc/slurm/slurm.conf
 MUNGE_PID=$STATE/munged.pid
 MUNGE_SOCKET=$STATE/munge.socket
+CONF_MARK="# Written by labpipe's scripts/slurm-single-node.sh"
 
 say() { printf 'slurm-single-node: %s\n' "$*"; }
 die() { printf 'slurm-single-node: error: %s\n' "$*" >&2; exit 1; }
@@ -50,7 +51,7 @@ write_conf() {
     mem=$(awk '/MemTotal/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)
     mkdir -p "$STATE/spool/ctld" "$STATE/spool/d" "$STATE/log"
     cat > "$CONF" <<CONFEOF
-# Written by labpipe's scripts/slurm-single-node.sh for host $host.
+$CONF_MARK for host $host.
 ClusterName=labpipe
 SlurmctldHost=$host
 SlurmUser=root
@@ -72,6 +73,12 @@ SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 JobAcctGatherType=jobacct_gather/linux
+# Memory limits are enforced without cgroups: every 2 s the gather plugin sums the RSS of
+# each job step's processes and kills a step that uses more than the job's --mem.
+JobAcctGatherFrequency=task=2
+JobAcctGatherParams=OverMemoryKill
+# At its time limit a job gets SIGTERM, then SIGKILL this many seconds later.
+KillWait=5
 JobCompType=jobcomp/none
 AccountingStorageType=accounting_storage/none
 # Finished jobs stay visible to squeue this long (seconds): job states come from squeue.
@@ -87,7 +94,12 @@ start() {
     # slurmctld and slurmd find each other by this name.
     getent hosts "$(hostname -s)" >/dev/null \
         || die "this host's name $(hostname -s) does not resolve; add it to /etc/hosts"
-    [ -f "$CONF" ] || write_conf
+    # A config this script wrote is written again (a newer script may set more), unless
+    # the daemons already run with it; one written by hand is kept as it is.
+    if [ ! -f "$CONF" ] || { head -1 "$CONF" | grep -q "^$CONF_MARK" \
+        && ! running "$STATE/slurmctld.pid" && ! running "$STATE/slurmd.pid"; }; then
+        write_conf
+    fi
     if [ -L "$SYSTEM_CONF" ] && [ "$(readlink "$SYSTEM_CONF")" = "$CONF" ]; then
         :
     elif [ -e "$SYSTEM_CONF" ] || [ -L "$SYSTEM_CONF" ]; then

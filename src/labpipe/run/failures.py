@@ -1,8 +1,10 @@
 """Why a run failed, in words: each failed step, its sample, its log's telling lines, and
-what a cluster's verdict on its job means."""
+what a cluster's verdict on its job means (for a job SLURM killed for memory or time:
+what it had and the ``cluster.steps`` setting to raise)."""
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -28,8 +30,10 @@ def failure_message(outcome: RunOutcome, outdir: Path) -> RunError:
         if fastqs:
             detail += f" reading {' and '.join(fastqs)}"
         if job.cluster_jobid or "SLURM" in job.message:
-            detail += f" ({_cluster_verdict(job)})"
+            detail += f" ({_cluster_verdict(job, outdir)})"
         logs = [outdir / log for log in job.logs]
+        if job.cluster_log and outdir / job.cluster_log not in logs:
+            logs.append(outdir / job.cluster_log)
         if logs:
             detail += f"; read {' and '.join(map(str, logs))}"
         for log in logs:
@@ -44,23 +48,80 @@ _SLURM_STATE = re.compile(r"SLURM status is: '(?P<state>\w+)'")
 # What SLURM's job states mean to someone reading why a step failed.
 _SLURM_MEANING = {
     "CANCELLED": "cancelled (scancel, or by an administrator)",
-    "OUT_OF_MEMORY": "killed by SLURM for using more memory than asked for; "
-    "raise cluster.steps.<step>.mem_mb",
-    "TIMEOUT": "killed by SLURM at its time limit; raise cluster.steps.<step>.runtime",
     "NODE_FAIL": "its node failed",
     "PREEMPTED": "preempted by another job",
     "FAILED": "the command in it failed",
 }
+# What slurmstepd writes into a job's log when SLURM kills it. A memory kill is told by
+# the log, not the state: where memory is enforced by polling (JobAcctGatherParams=
+# OverMemoryKill, no cgroups) the job ends FAILED, and only cgroups give OUT_OF_MEMORY.
+_MEMORY_KILLED = re.compile(
+    r"exceeded (?:job |step )?memory limit|oom[-_ ]kill event|OOM Killed", re.IGNORECASE
+)
+# "StepId=12.batch exceeded memory limit (420601856 > 104857600), being killed": bytes.
+_MEMORY_FIGURES = re.compile(r"exceeded memory limit \((?P<used>\d+) > (?P<limit>\d+)\)")
+_TIME_KILLED = re.compile(r"CANCELLED AT \S+ DUE TO TIME LIMIT")
+_CANCELLED = re.compile(r"\*\*\* JOB \S+ ON \S+ CANCELLED AT \S+ \*\*\*")
+_MIB = 1024 * 1024
 
 
-def _cluster_verdict(job: Job) -> str:
-    """'SLURM job 12 was cancelled (scancel, …)' from the plugin's message."""
+def _cluster_verdict(job: Job, outdir: Path) -> str:
+    """'SLURM job 12: cancelled (scancel, …)': the state the plugin saw, read with the
+    job's own log, and for a memory or time kill the setting to raise."""
     state = m["state"] if (m := _SLURM_STATE.search(job.message)) else ""
-    meaning = _SLURM_MEANING.get(state, f"ended {state}" if state else "failed")
-    if job.rule and "<step>" in meaning:
-        meaning = meaning.replace("<step>", job.rule)
+    log = _read(outdir / job.cluster_log) if job.cluster_log else ""
     name = f"SLURM job {job.cluster_jobid}" if job.cluster_jobid else "its SLURM job"
-    return f"{name}: {meaning}"
+    if job.group:
+        name += f", the '{job.group}' group of steps"
+    if state == "OUT_OF_MEMORY" or _MEMORY_KILLED.search(log):
+        return f"{name}: {_memory_advice(job, log)}"
+    if state == "TIMEOUT" or _TIME_KILLED.search(log):
+        return f"{name}: {_time_advice(job)}"
+    if not state and _CANCELLED.search(log):
+        state = "CANCELLED"
+    return f"{name}: " + _SLURM_MEANING.get(state, f"ended {state}" if state else "failed")
+
+
+def _memory_advice(job: Job, log: str) -> str:
+    """How much memory the job used and had, and what to set instead."""
+    figures = _MEMORY_FIGURES.search(log)
+    if figures:
+        used, limit = int(figures["used"]) / _MIB, int(figures["limit"]) / _MIB
+        had = f" ({used:,.0f} MB in use when killed; it had {limit:,.0f} MB)"
+    else:
+        limit = job.resources.get("mem_mb", 0) if not job.group else 0
+        used, had = limit, f" (it had {limit:,} MB)" if limit else ""
+    advice = (
+        f"killed by SLURM for using more memory than it asked for{had}; "
+        f"raise cluster.steps.{job.rule}.mem_mb in the config"
+    )
+    if limit and not job.group:  # a group job's limit is its steps' together, not this one's
+        # Twice the limit, or more if the step was caught well past it: a rerun that is
+        # killed again costs more than a generous request.
+        advice += f", e.g. to {_round_up(max(2 * limit, 1.5 * used), 100):,}"
+    return advice
+
+
+def _time_advice(job: Job) -> str:
+    """The time limit the job had, and what to set instead."""
+    minutes = job.resources.get("runtime", 0) if not job.group else 0
+    had = f" ({minutes} min)" if minutes else ""
+    advice = (
+        f"killed by SLURM at its time limit{had}; "
+        f"raise cluster.steps.{job.rule}.runtime (minutes) in the config"
+    )
+    return advice + (f", e.g. to {2 * minutes}" if minutes else "")
+
+
+def _round_up(value: float, step: int) -> int:
+    return step * math.ceil(value / step)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
 
 
 def _telling_lines(path: Path, count: int = 6) -> list[str]:

@@ -48,6 +48,12 @@ class Job:
     message: str = ""
     # The cluster's id for the job that ran this step, if it ran on a cluster.
     cluster_jobid: str = ""
+    # That job's own log: the scheduler writes there why it killed the job.
+    cluster_log: str = ""
+    # The group job the step ran in with other steps ("calling"), if any.
+    group: str = ""
+    # What the step asked for (mem_mb, runtime in minutes, …), as Snakemake planned it.
+    resources: dict[str, int] = field(default_factory=dict)
 
     def label(self) -> str:
         """'bwa_mem PK001 L001' — the step and what it works on."""
@@ -89,6 +95,7 @@ class ProgressParser:
         self.running: dict[str, float] = {}
         # The steps of the group job announced last (their SLURM id comes after them).
         self._group: list[Job] = []
+        self._group_id = ""
         self.failed: list[Job] = []
         self.done = 0
         self.total = 0
@@ -107,6 +114,7 @@ class ProgressParser:
             self._count_jobs(event.get("stats") or {})
         elif kind == "group_info":
             self._group = []
+            self._group_id = str(event.get("group_id") or "")
         elif kind == "job_info":
             self._announced(event)
         elif kind == "job_error":
@@ -123,10 +131,12 @@ class ProgressParser:
             known = self.jobs.get(m["jobid"])
             for submitted in [known] if known else self._group:
                 submitted.cluster_jobid = m["slurm"]
+                submitted.cluster_log = m["log"]
 
     def _announced(self, event: Mapping[str, Any]) -> None:
         job = _job_of(event)
         if event.get("indent"):
+            job.group = self._group_id
             self._group.append(job)
         else:
             self._group = [job]
@@ -143,6 +153,9 @@ class ProgressParser:
             job.logs = job.logs or known.logs
             job.inputs = job.inputs or known.inputs
             job.cluster_jobid = known.cluster_jobid
+            job.cluster_log = known.cluster_log
+            job.group = known.group
+            job.resources = known.resources
         self.failed.append(job)
 
     def _progress(self, done: int, total: int) -> None:
@@ -202,6 +215,9 @@ def _job_of(event: Mapping[str, Any]) -> Job:
         wildcards={str(k): str(v) for k, v in (event.get("wildcards") or {}).items()},
         logs=files("log"),
         inputs=files("input"),
+        resources={
+            str(k): v for k, v in (event.get("resources") or {}).items() if isinstance(v, int)
+        },
     )
 
 

@@ -41,6 +41,8 @@ _FIELDS = (
     "group_id",
     # What `labpipe demo --explain` shows of each step: the command exactly as it ran.
     "shellcmd",
+    # What a step asked a cluster for (mem_mb, runtime): named when the cluster killed it.
+    "resources",
 )
 
 
@@ -51,6 +53,11 @@ def event_of(record: LogRecord) -> dict[str, Any]:
     for name in _FIELDS:
         if hasattr(record, name):
             data[name] = getattr(record, name)
+    if hasattr(data.get("resources"), "items"):
+        # Snakemake's ResourceList: the plain numbers and names, not its internals.
+        data["resources"] = {
+            str(k): v for k, v in data["resources"].items() if isinstance(v, (int, float, str))
+        }
     if data["event"] is None:
         data["msg"] = record.getMessage() if record.msg is not None else ""
     return data
