@@ -24,10 +24,11 @@ slurmstepd-vm: error: StepId=31.batch exceeded memory limit (420601856 > 2097152
 slurmstepd-vm: error: Exceeded job memory limit
 slurmstepd-vm: error: *** JOB 31 ON vm CANCELLED AT 2026-12-07T22:50:15 ***
 """
-CGROUP_MEMORY_KILL = """\
-rule align:
-slurmstepd: error: Detected 1 oom_kill event in StepId=31.batch. Some of the step tasks have been OOM Killed.
-"""
+CGROUP_MEMORY_KILL = (
+    "rule align:\n"
+    "slurmstepd: error: Detected 1 oom_kill event in StepId=31.batch."
+    " Some of the step tasks have been OOM Killed.\n"
+)
 TIME_KILL = """\
 rule markdup:
 slurmstepd-vm: error: *** STEP 32.0 ON vm CANCELLED AT 2026-12-07T22:52:38 DUE TO TIME LIMIT ***
