@@ -1,19 +1,22 @@
 """The demo through a real SLURM: `labpipe run --executor slurm` on a single-node cluster.
 
 Starts munged, slurmctld and slurmd with scripts/slurm-single-node.sh (as a lab
-admin would), runs the demo with every heavy step as a SLURM job, cancels one
-job with scancel and checks that the run names it and fails, reruns the same
-command to completion, and compares the VCF records with a local run's. Stops
-only the daemons it started. Needs root, slurm-wlm and munge (installed by
+admin would), runs the demo with every heavy step as a SLURM job, has SLURM kill
+jobs for memory and for time and cancels one with scancel, checks that each run
+fails naming the step, its logs and what to raise, reruns the same command to
+completion, and compares the VCF records with a local run's. Stops only the
+daemons it started. Needs root, slurm-wlm and munge (installed by
 `scripts/setup.sh --test` on Debian); skipped, with the reason, elsewhere.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -22,6 +25,7 @@ from pathlib import Path
 
 import pysam
 import pytest
+import yaml
 
 from labpipe.demo import prepare_demo
 from tests.builders import DemoRun
@@ -106,11 +110,12 @@ def variant_records(vcf: Path) -> list[str]:
         return [str(record) for record in handle]
 
 
-def _cancel_first_align(deadline: float, workdir: Path) -> str:
-    """scancel the first alignment job of the run in ``workdir``; its SLURM job id.
+def _running_align(deadline: float, workdir: Path, skip: set[str]) -> tuple[str, str]:
+    """The SLURM job id and comment (rule, wildcards) of the first alignment job of the
+    run in ``workdir`` seen running, jobs in ``skip`` left out.
 
     Only this run's jobs (by their working directory): another run sharing the
-    SLURM (a second checkout's tests) must not have its jobs cancelled, nor this
+    SLURM (a second checkout's tests) must not have its jobs killed, nor this
     test pass on theirs.
     """
     queue = ""
@@ -121,17 +126,50 @@ def _cancel_first_align(deadline: float, workdir: Path) -> str:
         for line in queue.splitlines():
             jobid, comment, state, folder = line.split(maxsplit=3)
             mine = Path(folder).resolve() == workdir.resolve()
-            if mine and "align" in comment and state == "RUNNING":
-                subprocess.run(["scancel", jobid], check=True)
-                return jobid
+            if mine and "rule_align" in comment and state == "RUNNING" and jobid not in skip:
+                return jobid, comment
         time.sleep(0.5)
     raise AssertionError(f"no alignment job of {workdir} seen running in squeue:\n{queue}")
 
 
-def test_demo_through_slurm_matches_a_local_run_and_survives_scancel(
+def _time_limit(jobid: str) -> str:
+    """The job's time limit as squeue shows it ('30:00')."""
+    return subprocess.run(
+        ["squeue", "-h", "-j", jobid, "-o", "%l"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def _hang(jobid: str) -> None:
+    """Stop every process of the job (SIGSTOP), as a step stalled on a hung disk would be:
+    it then runs until SLURM ends it. Twice, for children started meanwhile."""
+    for _ in range(2):
+        listed = subprocess.run(
+            ["scontrol", "listpids", jobid], capture_output=True, text=True, check=True
+        ).stdout
+        for line in listed.splitlines()[1:]:
+            with contextlib.suppress(ValueError, ProcessLookupError):
+                os.kill(int(line.split()[0]), signal.SIGSTOP)
+        time.sleep(0.5)
+
+
+def _set_align_memory(config: Path, mem_mb: int | None) -> None:
+    """Set (or, with None, remove) ``cluster.steps.align.mem_mb`` as a lab would."""
+    settings = yaml.safe_load(config.read_text())
+    if mem_mb is None:
+        settings.pop("cluster", None)
+    else:
+        settings["cluster"] = {"steps": {"align": {"mem_mb": mem_mb}}}
+    config.write_text(yaml.safe_dump(settings, sort_keys=False))
+
+
+def test_demo_through_slurm_survives_kills_and_matches_a_local_run(
     slurm: Path, tmp_path: Path, demo_run: DemoRun
 ) -> None:
-    """``demo_run`` (conftest): the same demo run here, shared with other tests."""
+    """Jobs killed by SLURM for memory, for time and by scancel are each named with what
+    to do, the same command resumes, and the calls equal a local run's.
+
+    ``demo_run`` (conftest): the same demo run here, shared with other tests.
+    """
     slurm_dir = tmp_path / "slurm"
     slurm_config = prepare_demo(slurm_dir, overwrite=False)
     # Indexed beforehand, as a lab does once (`labpipe reference prepare`): one job less per run.
@@ -143,24 +181,61 @@ def test_demo_through_slurm_matches_a_local_run_and_survives_scancel(
         check=False,
     )
     assert indexed.returncode == 0, indexed.stdout + indexed.stderr
+    command = ("run", str(slurm_config), "--cores", "2", "--executor", "slurm")
 
-    # 1. Through SLURM, with one alignment job cancelled while it runs.
-    run = _labpipe("run", str(slurm_config), "--cores", "2", "--executor", "slurm")
-    cancelled = _cancel_first_align(time.monotonic() + 180, slurm_dir)
+    # 1. Too little memory for the alignment jobs: SLURM kills each (the Snakemake inside
+    #    a job alone uses more than 100 MB), and labpipe says which setting to raise.
+    _set_align_memory(slurm_config, 100)
+    code, output = _finish(_labpipe(*command))
+    assert code == 1, output
+    for sample, unit in (("PK001", "L001"), ("PK001", "L002"), ("PK002", "L02")):
+        assert re.search(
+            rf"step 'align' failed for sample {sample}, unit {unit} reading .*"
+            rf"\(SLURM job \d+: killed by SLURM for using more memory than it asked for "
+            rf"\([\d,]+ MB in use when killed; it had 100 MB\); "
+            rf"raise cluster\.steps\.align\.mem_mb in the config, e\.g\. to [\d,]+\)",
+            output,
+        ), output
+    assert "slurm_logs/rule_align" in output  # the job's own log is named
+    assert "exceeded memory limit" in output  # and its telling line quoted
+
+    # 2. Memory as labpipe sizes it. One alignment job is cancelled with scancel; the
+    #    other sample's hangs and reaches its time limit: SLURM's shortest limit is a
+    #    minute, so the hung job's limit is lowered to nothing (as an administrator
+    #    may), and SLURM ends it as TIMEOUT at its next check, within seconds.
+    _set_align_memory(slurm_config, None)
+    run = _labpipe(*command)
+    deadline = time.monotonic() + 300
+    cancelled = timed_out = ""
+    while not (cancelled and timed_out):
+        # One alignment job runs at a time here (each asks for both CPUs), in any order.
+        jobid, comment = _running_align(deadline, slurm_dir, {cancelled, timed_out})
+        if "PK001" in comment and not cancelled:
+            subprocess.run(["scancel", jobid], check=True)
+            cancelled = jobid
+        elif "PK002" in comment and not timed_out:
+            assert _time_limit(jobid) == "30:00"  # the runtime labpipe planned for align
+            _hang(jobid)
+            subprocess.run(["scontrol", "update", f"JobId={jobid}", "TimeLimit=0"], check=True)
+            timed_out = jobid
+        else:
+            time.sleep(0.5)  # PK001's other unit, after its first was cancelled
     code, output = _finish(run)
     assert code == 1, output
     assert re.search(
-        rf"step 'align' failed for sample PK00\d, unit \w+ reading .*"
+        rf"step 'align' failed for sample PK001, unit L00\d reading .*"
         rf"\(SLURM job {cancelled}: cancelled \(scancel, or by an administrator\)\)",
         output,
     ), output
-    assert "slurm_logs/rule_align" in output  # the job's own log is named
+    assert (
+        f"(SLURM job {timed_out}: killed by SLURM at its time limit (30 min); "
+        "raise cluster.steps.align.runtime (minutes) in the config, e.g. to 60)"
+    ) in output, output
+    assert "DUE TO TIME LIMIT" in output
 
-    # 2. The same command again resumes and completes.
+    # 3. The same command again resumes and completes.
     started = time.monotonic()
-    code, output = _finish(
-        _labpipe("run", str(slurm_config), "--cores", "2", "--executor", "slurm")
-    )
+    code, output = _finish(_labpipe(*command))
     assert code == 0, output
     rerun_seconds = time.monotonic() - started
     # Each finished step says how long it took.
@@ -173,7 +248,7 @@ def test_demo_through_slurm_matches_a_local_run_and_survives_scancel(
     # The cheap whole-run steps ran here, not in the queue.
     assert "localrule report_index:" in logs
 
-    # 3. A local run of the same data gives the same calls.
+    # 4. A local run of the same data gives the same calls.
     for sample in SAMPLES:
         local = variant_records(demo_run.outdir / "results" / "vcf" / f"{sample}.vcf.gz")
         remote = variant_records(slurm_dir / "results" / "vcf" / f"{sample}.vcf.gz")
