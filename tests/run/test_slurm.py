@@ -254,3 +254,46 @@ def test_demo_through_slurm_survives_kills_and_matches_a_local_run(
         remote = variant_records(slurm_dir / "results" / "vcf" / f"{sample}.vcf.gz")
         assert local and remote == local, sample
     print(f"SLURM rerun completed in {rerun_seconds:.0f} s")
+
+
+@pytest.mark.slow
+def test_a_hung_step_is_killed_at_the_time_limit_its_config_sets(
+    slurm: Path, tmp_path: Path
+) -> None:
+    """``cluster.steps.align.runtime: 1`` reaches SLURM as the job's limit, and SLURM
+    ends a hung alignment job at that minute by itself (slow: a minute at least).
+
+    One sample, one unit: its one alignment job hangs, and nothing else is left to run.
+    """
+    slurm_dir = tmp_path / "slurm"
+    config = prepare_demo(slurm_dir, overwrite=False)
+    settings = yaml.safe_load(config.read_text())
+    sheet = Path(settings["samples"])
+    header, *rows = sheet.read_text().splitlines()
+    [row] = [r.split("\t") for r in rows if r.startswith("PK002\t")]
+    row[2:4] = [str(sheet.parent / fq) for fq in row[2:4]]
+    one_sample = tmp_path / "samples.tsv"
+    one_sample.write_text(header + "\n" + "\t".join(row) + "\n")
+    settings["samples"] = str(one_sample)
+    settings["cluster"] = {"steps": {"align": {"runtime": 1}}}
+    config.write_text(yaml.safe_dump(settings, sort_keys=False))
+
+    run = _labpipe("run", str(config), "--cores", "2", "--executor", "slurm")
+    jobid, _ = _running_align(time.monotonic() + 300, slurm_dir, set())
+    assert _time_limit(jobid) == "1:00"
+    _hang(jobid)
+    code, output = _finish(run)
+    assert code == 1, output
+    assert (
+        f"step 'align' failed for sample PK002, unit L02 reading {row[2]} and {row[3]}"
+        f" (SLURM job {jobid}: killed by SLURM at its time limit (1 min); raise"
+        " cluster.steps.align.runtime (minutes) in the config, e.g. to 2)"
+    ) in output, output
+    ran = subprocess.run(
+        ["squeue", "-h", "--states=all", "-j", jobid, "-o", "%T %M"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert ran[0] == "TIMEOUT", ran
+    print(f"SLURM job {jobid} ended {ran[0]} after {ran[1]} (limit 1:00)")
