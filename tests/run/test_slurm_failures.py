@@ -94,7 +94,7 @@ def test_a_polled_memory_kill_ends_failed_and_is_told_by_the_log(tmp_path: Path)
     assert (
         "step 'align' failed for sample PK002 (SLURM job 31: killed by SLURM for using more"
         " memory than it asked for (401 MB in use when killed; it had 200 MB); raise"
-        " cluster.steps.align.mem_mb in the config, e.g. to 700)"
+        " cluster.steps.align.mem_mb in the config, e.g. to 1,000)"
     ) in text
     # The job's own log is named and its telling line quoted.
     assert str(tmp_path / ".snakemake/slurm_logs/rule_align/31.log") in text
@@ -138,3 +138,11 @@ def test_scancel_stays_a_cancellation(tmp_path: Path) -> None:
     text = _failed_run(tmp_path, "align", "CANCELLED", SCANCEL, {"mem_mb": 3100})
     assert "(SLURM job 31: cancelled (scancel, or by an administrator))" in text
     assert "mem_mb" not in text and "runtime" not in text
+
+
+def test_a_step_caught_far_past_its_limit_is_offered_more_than_twice_it(tmp_path: Path) -> None:
+    """Polling may catch a step well past its limit: what it used then sets the advice."""
+    log = POLLED_MEMORY_KILL.replace("420601856 > 209715200", "3221225472 > 1073741824")
+    text = _failed_run(tmp_path, "align", "FAILED", log, {"mem_mb": 1024})
+    assert "(3,072 MB in use when killed; it had 1,024 MB)" in text
+    assert "raise cluster.steps.align.mem_mb in the config, e.g. to 4,700)" in text

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from labpipe.core.errors import RunError
+from labpipe.run.cluster import SMALL_MEM_MB
 from labpipe.run.progress import Job, RunOutcome
 
 _ERROR_LINE = re.compile(r"\[E::|error|failed|cannot|can't|no such file|truncated", re.IGNORECASE)
@@ -96,9 +97,12 @@ def _memory_advice(job: Job, log: str) -> str:
         f"raise cluster.steps.{job.rule}.mem_mb in the config"
     )
     if limit and not job.group:  # a group job's limit is its steps' together, not this one's
-        # Twice the limit, or more if the step was caught well past it: a rerun that is
-        # killed again costs more than a generous request.
-        advice += f", e.g. to {_round_up(max(2 * limit, 1.5 * used), 100):,}"
+        # Twice the limit, or more if the step was caught well past it, and never below
+        # what labpipe gives its smallest steps: the job also holds the Snakemake that
+        # runs the step (measured: 120-150 MB). A rerun killed again costs more than a
+        # generous request.
+        wanted = max(2 * limit, 1.5 * used, SMALL_MEM_MB)
+        advice += f", e.g. to {_round_up(wanted, 100):,}"
     return advice
 
 
