@@ -18,7 +18,9 @@
 #
 # A production cluster is set up by its admin; this is the smallest working one:
 # one node named after this host, proctrack/linuxproc (no cgroups needed), all
-# its CPUs and most of its memory in one partition `main`.
+# its CPUs and most of its memory in one partition `main`. Like a real cluster it
+# kills a job over its memory (polled every 2 s: OverMemoryKill; such a job ends
+# FAILED, its log saying why) or past its time limit (TIMEOUT).
 set -euo pipefail
 
 STATE=${SLURM_STATE_DIR:-/var/tmp/labpipe-slurm}

@@ -208,7 +208,7 @@ def test_demo_through_slurm_survives_kills_and_matches_a_local_run(
     deadline = time.monotonic() + 300
     cancelled = timed_out = ""
     while not (cancelled and timed_out):
-        # One alignment job runs at a time here (each asks for both CPUs), in any order.
+        # The alignment jobs run in any order (here one at a time: each asks for both CPUs).
         jobid, comment = _running_align(deadline, slurm_dir, {cancelled, timed_out})
         if "PK001" in comment and not cancelled:
             subprocess.run(["scancel", jobid], check=True)
