@@ -82,7 +82,7 @@ def extract() -> Catalog:
 
 
 # %-style fields (the templates, most messages) and str.format fields (demo --explain's).
-PLACEHOLDER = re.compile(r"%\(\w+\)s|%%|\{\w*\}")
+PLACEHOLDER = re.compile(r"%\(\w+\)s|%%|\{\w*(?::[^{}]*)?\}")
 
 
 def placeholders(text: str) -> list[str]:

@@ -16,6 +16,7 @@ import yaml
 
 from labpipe.core import layout
 from labpipe.core.errors import InputFormatError, UsageError
+from labpipe.core.i18n import N_, _, display_width, padded
 from labpipe.core.resources import demo_data_dir
 
 Echo = Callable[[str], None]
@@ -74,14 +75,23 @@ def prepare_demo(outdir: Path, overwrite: bool) -> Path:
     missing = [name for name in DEMO_FILES if not (data / name).exists()]
     if missing:
         raise InputFormatError(
-            f"the demo data in {data} is incomplete (missing {', '.join(missing)}); "
-            "regenerate it with `make test-data`"
+            _(
+                "the demo data in %(folder)s is incomplete (missing %(files)s); "
+                "regenerate it with `make test-data`"
+            )
+            % {"folder": data, "files": ", ".join(missing)}
         )
     if outdir.exists() and any(outdir.iterdir()):
         if not overwrite:
-            raise UsageError(f"{outdir} is not empty; choose a fresh --outdir or add --overwrite")
+            raise UsageError(
+                _("%(outdir)s is not empty; choose a fresh --outdir or add --overwrite")
+                % {"outdir": outdir}
+            )
         if not (outdir / layout.STATE_DIR).exists() and not (outdir / "demo.yaml").exists():
-            raise UsageError(f"{outdir} does not hold an earlier labpipe demo; not emptying it")
+            raise UsageError(
+                _("%(outdir)s does not hold an earlier labpipe demo; not emptying it")
+                % {"outdir": outdir}
+            )
         shutil.rmtree(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     reference = outdir / "reference" / "demo_reference.fa"
@@ -116,12 +126,32 @@ def run_demo(
     run_pipeline(config_path, None, cores, False, False, echo, executor=executor, profile=profile)
     echo("")
     echo(demo_summary(outdir.resolve(), demo_data_dir()))
-    echo(f"\nDemo finished in {time.monotonic() - started:.0f} s on {cores} core(s).")
+    echo("")
+    echo(
+        _("Demo finished in %(seconds)s s on %(cores)s core(s).")
+        % {"seconds": f"{time.monotonic() - started:.0f}", "cores": cores}
+    )
     if explain:
         from labpipe.lesson.explain import narrate
 
         echo("")
         narrate(outdir.resolve(), echo, pause=pause)
+
+
+#: The summary's columns: heading and width (the first is left-aligned, the others right).
+_SUMMARY_COLUMNS = (
+    (N_("sample"), 8),
+    (N_("reads"), 9),
+    (N_("mapped%"), 8),
+    (N_("dup%"), 6),
+    (N_("depth"), 7),
+    (N_(">=20x%"), 7),
+    (N_("SNV rec"), 8),
+    (N_("SNV prec"), 9),
+    (N_("indel rec"), 10),
+    (N_("indel prec"), 11),
+    (N_("GT agree"), 9),
+)
 
 
 def demo_summary(outdir: Path, data: Path) -> str:
@@ -136,11 +166,7 @@ def demo_summary(outdir: Path, data: Path) -> str:
 
     rows = read_qc_table(outdir / layout.QC_SUMMARY)
     reference = outdir / "reference" / "demo_reference.fa"
-    header = (
-        f"{'sample':<8} {'reads':>9} {'mapped%':>8} {'dup%':>6} {'depth':>7} {'>=20x%':>7}"
-        f" {'SNV rec':>8} {'SNV prec':>9} {'indel rec':>10} {'indel prec':>11} {'GT agree':>9}"
-    )
-    lines = ["Summary (calls that PASS, inside the targets, against the planted truth):", header]
+    table: list[list[str]] = []
     for row in rows:
         result = evaluate(
             data / "truth.vcf.gz",
@@ -151,12 +177,33 @@ def demo_summary(outdir: Path, data: Path) -> str:
             calls_sample=row.sample,
         )
         concordance = result.all.genotype_concordance
-        agree = "-" if concordance is None else f"{100 * concordance:.1f}%"
+        table.append(
+            [
+                row.sample,
+                f"{row.reads_total:,}",
+                f"{row.mapped_pct:.2f}",
+                f"{row.duplicate_pct:.2f}",
+                f"{row.mean_target_depth:.1f}",
+                f"{row.pct_target_20x:.2f}",
+                rate(result.snv.recall, 3),
+                rate(result.snv.precision, 3),
+                rate(result.indel.recall, 3),
+                rate(result.indel.precision, 3),
+                "-" if concordance is None else f"{100 * concordance:.1f}%",
+            ]
+        )
+    header = [_(name) for name, _width in _SUMMARY_COLUMNS]
+    # A translated heading may be wider than the figures: the column takes the wider.
+    widths = [
+        max(width, display_width(name))
+        for name, (_english, width) in zip(header, _SUMMARY_COLUMNS, strict=True)
+    ]
+    lines = [_("Summary (calls that PASS, inside the targets, against the planted truth):")]
+    for cells in [header, *table]:
         lines.append(
-            f"{row.sample:<8} {row.reads_total:>9,} {row.mapped_pct:>8.2f}"
-            f" {row.duplicate_pct:>6.2f}"
-            f" {row.mean_target_depth:>7.1f} {row.pct_target_20x:>7.2f}"
-            f" {rate(result.snv.recall, 3):>8} {rate(result.snv.precision, 3):>9}"
-            f" {rate(result.indel.recall, 3):>10} {rate(result.indel.precision, 3):>11} {agree:>9}"
+            " ".join(
+                padded(cell, width, left=column == 0)
+                for column, (cell, width) in enumerate(zip(cells, widths, strict=True))
+            )
         )
     return "\n".join(lines)

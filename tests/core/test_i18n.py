@@ -147,8 +147,10 @@ def test_the_catalogs_use_the_glossary_terms() -> None:
         if not message.id:
             continue
         english = message.id if isinstance(message.id, str) else message.id[1]
-        # Config keys and paths inside <code>, and %(names)s, are not words of the sentence.
-        english = re.sub(r"<code>.*?</code>|%\(\w+\)s", "", english).replace("\xad", "")
+        # Config keys and paths inside <code>, and %(names)s or {names}, are not words of
+        # the sentence.
+        english = CATALOGS.PLACEHOLDER.sub("", re.sub(r"<code>.*?</code>", "", english))
+        english = english.replace("\xad", "")
         ur = "".join(CATALOGS._strings(message.string))
         zh = "".join(CATALOGS._strings(chinese[message.id].string))
         for term, urdu_forms, chinese_word in terms:

@@ -222,6 +222,20 @@ def left_to_right(text: str) -> str:
     return f"\u2066{text}\u2069" if is_right_to_left(_current) else text
 
 
+def display_width(text: str) -> int:
+    """The columns ``text`` takes in a terminal: Chinese characters take two."""
+    from unicodedata import east_asian_width
+
+    return sum(2 if east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def padded(text: str, width: int, left: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (right-aligned unless
+    ``left``), so that a translated table's columns still line up."""
+    fill = " " * max(0, width - display_width(text))
+    return text + fill if left else fill + text
+
+
 def html_lang(language: str) -> str:
     """The BCP 47 tag for HTML's ``lang`` attribute (``zh-Hans``)."""
     return language.replace("_", "-")

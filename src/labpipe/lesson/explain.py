@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from labpipe.core import layout
 from labpipe.core.errors import LabpipeError
+from labpipe.core.i18n import _
 from labpipe.lesson import narration, readings
 from labpipe.lesson.readings import Focus, Reader
 from labpipe.run.runner import EVENTS_SUFFIX
@@ -111,7 +112,7 @@ def wait_for_enter(stdin: IO[str] | None = None) -> bool:
     stream = stdin if stdin is not None else sys.stdin
     if stream is None or not stream.isatty():
         return False
-    sys.stdout.write(narration.PAUSE_PROMPT)
+    sys.stdout.write(_(narration.PAUSE_PROMPT))
     sys.stdout.flush()
     stream.readline()
     return True
@@ -140,16 +141,16 @@ def narrate(
         readings.most_important_variant(outdir, sample),
     )
     jobs = ran_jobs(outdir)
-    echo(narration.INTRO.format(steps=len(STEPS), sample=sample, outdir=outdir))
+    echo(_(narration.INTRO).format(steps=len(STEPS), sample=sample, outdir=outdir))
     for number, step in enumerate(STEPS, start=1):
         if pause and number > 1 and not wait():
-            echo(narration.NOT_A_TERMINAL)
+            echo(_(narration.NOT_A_TERMINAL))
             pause = False
         echo("")
         echo(step_text(step, number, outdir, focus, jobs))
     echo("")
     echo(
-        narration.OUTRO.format(
+        _(narration.OUTRO).format(
             index=outdir / layout.REPORT_INDEX, multiqc=outdir / layout.MULTIQC_HTML
         )
     )
@@ -157,30 +158,30 @@ def narrate(
 
 def step_text(step: Step, number: int, outdir: Path, focus: Focus, jobs: Sequence[RanJob]) -> str:
     """What the narration says for one step."""
-    text = narration.STEPS[step.key]
+    text = narration.STEPS[step.key].translated()
     lines = [
-        narration.STEP_HEADING.format(number=number, steps=len(STEPS), title=text.title),
+        _(narration.STEP_HEADING).format(number=number, steps=len(STEPS), title=text.title),
         f"  {text.about}",
     ]
     if text.command_note:
         lines.append(f"  {text.command_note}")
     for rule in step.rules:
         command, more = commands_for(jobs, rule, focus)
-        lines.append(f"  {narration.COMMAND_LABEL.format(rule=rule)}")
+        lines.append("  " + _(narration.COMMAND_LABEL).format(rule=rule))
         if command:
             # A command can hold a quoted newline: only its first line gets the prompt.
             first, *rest = command.splitlines()
             lines += [f"    $ {first}", *(f"      {line}" for line in rest)]
             if more:
-                lines.append(f"    {narration.MORE_JOBS.format(more=more)}")
+                lines.append("    " + _(narration.MORE_JOBS).format(more=more))
         else:
-            lines.append(f"    {narration.NO_COMMAND.format(rule=rule)}")
+            lines.append("    " + _(narration.NO_COMMAND).format(rule=rule))
     output = layout.in_outdir(outdir, step.output, sample=focus.sample, unit=focus.unit)
-    lines.append(f"  {narration.OUTPUT_LABEL} {output}")
+    lines.append("  " + _(narration.OUTPUT_LABEL) + f" {output}")
     try:
         reading = text.reading.format(**step.read(outdir, focus))
     except (LabpipeError, OSError, KeyError, ValueError) as exc:
         why = exc.render() if isinstance(exc, LabpipeError) else str(exc)
-        reading = narration.NUMBER_MISSING.format(path=output, why=why)
-    lines.append(f"  {narration.NUMBER_LABEL} {reading}")
+        reading = _(narration.NUMBER_MISSING).format(path=output, why=why)
+    lines.append("  " + _(narration.NUMBER_LABEL) + f" {reading}")
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from pathlib import Path
 from labpipe.core import layout
 from labpipe.core.alleles import AlleleKey
 from labpipe.core.errors import InputFormatError
+from labpipe.core.i18n import _
 
 Fields = dict[str, object]
 
@@ -57,7 +58,10 @@ def first_unit(outdir: Path, sample: str) -> str:
     prefix = layout.in_outdir(outdir, layout.FASTP_JSON, sample=sample, unit="*")
     found = sorted(prefix.parent.glob(prefix.name))
     if not found:
-        raise InputFormatError(f"{prefix.parent}: no fastp report of sample {sample}")
+        raise InputFormatError(
+            _("%(folder)s: no fastp report of sample %(sample)s")
+            % {"folder": prefix.parent, "sample": sample}
+        )
     return found[0].name[len(sample) + 1 : -len(".fastp.json")]
 
 
@@ -180,7 +184,9 @@ def consequence(outdir: Path, focus: Focus) -> Fields:
                     "consequence": mine[0].consequence,
                     "gene": mine[0].gene,
                 }
-    raise InputFormatError(f"{path}: no BCSQ consequence for {allele}")
+    raise InputFormatError(
+        _("%(path)s: no BCSQ consequence for %(variant)s") % {"path": path, "variant": allele}
+    )
 
 
 def tier(outdir: Path, focus: Focus) -> Fields:
@@ -196,19 +202,23 @@ def tier(outdir: Path, focus: Focus) -> Fields:
 
 def report_status(outdir: Path, focus: Focus) -> Fields:
     """The report's status, QC verdict and tier counts (``{sample}.summary.json``)."""
+    from labpipe.report.html import status_word
     from labpipe.report.run_index import read_summary
 
     summary = read_summary(layout.in_outdir(outdir, layout.REPORT_SUMMARY, sample=focus.sample))
     # No counts where the report gives none (not reportable, not interpreted): "-", not 0.
     tiers = summary.tiers
     return {
-        "status": summary.status,
-        "qc": summary.qc_verdict,
+        # The words the report itself shows (REPORTABLE, PASS), in the report's language.
+        "status": _(status_word(summary.status)),
+        "qc": _(status_word(summary.qc_verdict)),
         **{f"tier{n}": "-" if tiers is None else tiers.get(n, 0) for n in (1, 2, 3)},
     }
 
 
 def _focus_variant(focus: Focus) -> Variant:
     if focus.variant is None:
-        raise InputFormatError(f"sample {focus.sample} has no tiered PASS call to follow")
+        raise InputFormatError(
+            _("sample %(sample)s has no tiered PASS call to follow") % {"sample": focus.sample}
+        )
     return focus.variant
