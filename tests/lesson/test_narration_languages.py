@@ -1,0 +1,106 @@
+"""`labpipe demo --explain` and `labpipe demo` in Urdu and Chinese: every sentence of
+labpipe's is translated, and every number is the one the English narration reads."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+from labpipe.core.i18n import CHINESE, URDU, _, display_width, using_language
+from labpipe.core.resources import demo_data_dir
+from labpipe.demo import demo_summary
+from labpipe.lesson import narration
+from labpipe.lesson.explain import STEPS, narrate
+from tests.builders import DemoRun
+
+# Latin words a translation keeps (glossary: tool, command and file-format names, Sequence
+# Ontology terms), and the English msgids' own words that are such names.
+KEPT = {
+    "fastp", "bwa", "mem", "samtools", "markdup", "mosdepth", "bcftools", "mpileup", "call",
+    "freebayes", "norm", "filter", "csq", "labpipe", "demo", "explain", "run", "step", "annotate",
+    "sample-report", "indel", "indels", "missense", "stop", "gained", "frameshift", "splice",
+    "site",
+    "panel",  # the glossary's Chinese term: 基因panel
+}  # fmt: skip
+
+
+#: The workflow's rule names, shown as they are.
+RULES = {rule for step in STEPS for rule in step.rules}
+
+
+def english_words(text: str) -> list[str]:
+    """Lower-case Latin words of ``text`` that are not names a translation keeps.
+
+    Paths, commands (``$ …`` lines), rule names, IDs, coordinates and capitalised names (ClinVar,
+    PASS, FASTQ) are left out: they stay as they are in every language.
+    """
+    words = []
+    for line in text.splitlines():
+        if line.strip().startswith("$ ") or line.startswith("      "):
+            continue  # a command as it ran, and its continuation lines
+        for token in re.split(r"[\s()（）,，:：;；`]+", line):
+            if re.search(r"[/._\d]", token) or token[:1].isupper() or token in RULES:
+                continue
+            words += [w for w in re.findall(r"[a-z][a-z-]{2,}", token) if w not in KEPT]
+    return words
+
+
+def told(outdir: Path) -> str:
+    lines: list[str] = []
+    narrate(outdir, lines.append)
+    return "\n".join(lines)
+
+
+def figures(text: str, label: str) -> list[list[str]]:
+    """The numbers of each step's 'What it says' line (``label``), sorted: a translation
+    may put them in another order."""
+    return [
+        sorted(re.findall(r"\d[\d,.]*\d|\d", line.split(label, 1)[1]))
+        for line in text.splitlines()
+        if label in line
+    ]
+
+
+def tier_reason(outdir: Path) -> str:
+    """The focus variant's tier_reason, as the annotate step wrote it (in English)."""
+    with open(outdir / "results/variants/PK001.tsv", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle, delimiter="\t") if r["filter"] == "PASS"]
+    return min((r for r in rows if r["tier"]), key=lambda r: int(r["tier"]))["tier_reason"]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("language", [URDU, CHINESE])
+def test_the_narration_is_translated_and_reads_the_same_numbers(
+    demo_run: DemoRun, language: str
+) -> None:
+    english = told(demo_run.outdir)
+    assert english_words(english), "the check would not see English"
+    with using_language(language):
+        text = told(demo_run.outdir)
+        said = _(narration.NUMBER_LABEL)
+        title = narration.STEPS["trimming"].translated().title
+    assert title in text and narration.STEPS["trimming"].title not in text
+    # The tier reason is the variant table's own column, written in English by annotate.
+    leftover = english_words(text.replace(tier_reason(demo_run.outdir), ""))
+    assert leftover == [], leftover
+    readings = figures(text, said)
+    assert len(readings) == len(STEPS)
+    assert readings == figures(english, narration.NUMBER_LABEL)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("language", [URDU, CHINESE])
+def test_the_demo_summary_is_translated_and_its_columns_line_up(
+    demo_run: DemoRun, language: str
+) -> None:
+    english = demo_summary(demo_run.outdir, demo_data_dir()).splitlines()
+    with using_language(language):
+        lines = demo_summary(demo_run.outdir, demo_data_dir()).splitlines()
+    assert english_words("\n".join(lines)) == [], lines
+    assert lines[0] != english[0] and lines[1] != english[1]
+    # Chinese headings take two columns a character: the figures still sit under them.
+    assert len({display_width(line) for line in lines[1:]}) == 1, lines
+    assert [line.split() for line in lines[2:]] == [line.split() for line in english[2:]]
