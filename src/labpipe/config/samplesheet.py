@@ -28,7 +28,8 @@ from labpipe.config.platform import (
     name_style_mismatch,
     parse_read_name,
 )
-from labpipe.core.errors import SampleSheetError
+from labpipe.core.errors import SampleSheetError, on_line
+from labpipe.core.i18n import _
 from labpipe.core.suggest import unknown_name
 
 # The sexes a sample sheet may declare (the sex check in labpipe.qc.sex uses the same words).
@@ -137,26 +138,36 @@ def load_sample_sheet(path: Path, default_platform: str = "ILLUMINA") -> list[Un
         # mark; splitlines() below takes CRLF line ends as well.
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise SampleSheetError(f"sample sheet {path} does not exist") from None
+        raise SampleSheetError(_("sample sheet %(path)s does not exist") % {"path": path}) from None
     except UnicodeDecodeError as exc:
         raise SampleSheetError(
-            f"sample sheet {path} is not UTF-8 text (byte {exc.start}): save it as UTF-8"
-            " (in Excel: 'Text (Tab delimited)' or 'CSV UTF-8')"
+            _(
+                "sample sheet %(path)s is not UTF-8 text (byte %(byte)s): save it as UTF-8"
+                " (in Excel: 'Text (Tab delimited)' or 'CSV UTF-8')"
+            )
+            % {"path": path, "byte": exc.start}
         ) from None
     except OSError as exc:
-        raise SampleSheetError(f"sample sheet {path} cannot be read: {exc.strerror}") from None
+        raise SampleSheetError(
+            _("sample sheet %(path)s cannot be read: %(why)s") % {"path": path, "why": exc.strerror}
+        ) from None
 
     rows = _rows(text)
     if not rows:
         raise SampleSheetError(
-            f"{path}: the sample sheet is empty; it needs a header row "
-            f"({', '.join(REQUIRED_COLUMNS)}) and one row per unit"
+            _(
+                "%(path)s: the sample sheet is empty; it needs a header row (%(columns)s) and"
+                " one row per unit"
+            )
+            % {"path": path, "columns": ", ".join(REQUIRED_COLUMNS)}
         )
     header_line = rows[0][0]
     header = _cells(rows[0][1])
     problems = _header_problems(header, header_line)
     if problems:
-        raise SampleSheetError(f"{path}: the sample sheet header is not valid", problems)
+        raise SampleSheetError(
+            _("%(path)s: the sample sheet header is not valid") % {"path": path}, problems
+        )
 
     base = path.resolve().parent
     units: list[Unit] = []
@@ -166,10 +177,10 @@ def load_sample_sheet(path: Path, default_platform: str = "ILLUMINA") -> list[Un
     for number, line in rows[1:]:
         cells = _cells(line, len(header))
         if len(cells) != len(header):
-            problems.append(
-                f"line {number}: {len(cells)} columns, the header has {len(header)}"
-                " (columns must be separated by tabs)"
+            columns = _(
+                "%(found)s columns, the header has %(header)s (columns must be separated by tabs)"
             )
+            problems.append(on_line(number, columns % {"found": len(cells), "header": len(header)}))
             continue
         row = dict(zip(header, cells, strict=True))
         parsed.append((number, row))
@@ -177,19 +188,19 @@ def load_sample_sheet(path: Path, default_platform: str = "ILLUMINA") -> list[Un
         key = (row["sample"], row["unit"])
         seen_units[key] += 1
         if seen_units[key] == 2:
-            problems.append(
-                f"line {number}: sample '{key[0]}' unit '{key[1]}' appears more than once;"
-                " give each lane of a sample its own unit name"
+            twice = _(
+                "sample '%(sample)s' unit '%(unit)s' appears more than once; give each lane of"
+                " a sample its own unit name"
             )
+            problems.append(on_line(number, twice % {"sample": key[0], "unit": key[1]}))
         for column in ("fq1", "fq2"):
             if not row[column]:
                 continue
             fq = (base / row[column]).resolve()
             if fq in seen_files and seen_files[fq] != number:
-                problems.append(
-                    f"line {number}: {column} {row[column]} is already used"
-                    f" on line {seen_files[fq]}"
-                )
+                used = _("%(column)s %(file)s is already used on line %(first)s")
+                values = {"column": column, "file": row[column], "first": seen_files[fq]}
+                problems.append(on_line(number, used % values))
             seen_files.setdefault(fq, number)
         if unit is not None:
             units.append(unit)
@@ -198,9 +209,13 @@ def load_sample_sheet(path: Path, default_platform: str = "ILLUMINA") -> list[Un
     # disagreeing lines would otherwise stop every sample's report at the end of the run.
     problems += _patient_values(parsed, (*PATIENT_COLUMNS, *FAMILY_COLUMNS))[1]
     if not rows[1:]:
-        problems.append("the sample sheet has a header but no rows")
+        problems.append(_("the sample sheet has a header but no rows"))
     if problems:
-        raise SampleSheetError(f"{path}: {len(problems)} problem(s) in the sample sheet", problems)
+        raise SampleSheetError(
+            _("%(path)s: %(count)s problem(s) in the sample sheet")
+            % {"path": path, "count": len(problems)},
+            problems,
+        )
     return units
 
 
@@ -223,7 +238,7 @@ def patient_fields(path: Path) -> dict[str, dict[str, str]]:
     ]
     found, problems = _patient_values(parsed, (*PATIENT_COLUMNS, "sex"))
     if problems:
-        raise SampleSheetError(f"{path}: patient columns disagree", problems)
+        raise SampleSheetError(_("%(path)s: patient columns disagree") % {"path": path}, problems)
     return {name: {k: v for k, (v, _) in values.items()} for name, values in found.items()}
 
 
@@ -241,10 +256,13 @@ def _patient_values(
             if not value:
                 continue
             if column in sample and sample[column][0] != value:
-                problems.append(
-                    f"line {number}: {column} {value!r} differs from {sample[column][0]!r} on "
-                    f"line {sample[column][1]} for the same sample; give one value"
+                differs = _(
+                    "%(column)s %(value)s differs from %(first)s on line %(line)s for the same"
+                    " sample; give one value"
                 )
+                first, first_line = sample[column]
+                values = {"column": column, "value": repr(value), "first": repr(first)}
+                problems.append(on_line(number, differs % {**values, "line": first_line}))
             sample.setdefault(column, (value, number))
     return found, problems
 
@@ -277,15 +295,18 @@ def _header_problems(header: list[str], line: int) -> list[str]:
     known = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *PATIENT_COLUMNS)
     for column in REQUIRED_COLUMNS:
         if column not in header:
-            problems.append(f"line {line}: missing column '{column}'")
+            problems.append(on_line(line, _("missing column '%(column)s'") % {"column": column}))
     for column in header:
         if column not in known:
-            problems.append(f"line {line}: {unknown_name('column', column, known)}")
+            message = unknown_name(_("column"), column, known, listed_as=_("known columns"))
+            problems.append(on_line(line, message))
     duplicated = sorted(c for c, n in Counter(header).items() if n > 1)
     for column in duplicated:
-        problems.append(f"line {line}: column '{column}' appears more than once")
+        twice = _("column '%(column)s' appears more than once") % {"column": column}
+        problems.append(on_line(line, twice))
     if problems and len(header) == 1 and "," in header[0]:
-        problems.append(f"line {line}: the sheet looks comma-separated; it must be tab-separated")
+        comma = _("the sheet looks comma-separated; it must be tab-separated")
+        problems.append(on_line(line, comma))
     return problems
 
 
@@ -296,52 +317,55 @@ def _check_row(
     sample, unit = row["sample"], row["unit"]
     for column, value in (("sample", sample), ("unit", unit)):
         if not value:
-            problems.append(f"line {number}: {column} is empty")
+            problems.append(on_line(number, _("%(column)s is empty") % {"column": column}))
         elif not SAFE_NAME.match(value):
-            problems.append(
-                f"line {number}: {column} name {value!r} may only contain letters, digits,"
-                " '-', '_' and '.' (and must not start with '-', '_' or '.'); rename it"
+            unsafe = _(
+                "%(column)s name %(value)s may only contain letters, digits, '-', '_' and '.'"
+                " (and must not start with '-', '_' or '.'); rename it"
             )
+            problems.append(on_line(number, unsafe % {"column": column, "value": repr(value)}))
     fq1, fq2 = row["fq1"], row["fq2"]
     if not fq1:
-        problems.append(f"line {number}: fq1 is empty")
+        problems.append(on_line(number, _("%(column)s is empty") % {"column": "fq1"}))
     if fq1 and not fq2:
-        problems.append(
-            f"line {number}: sample '{sample}' has fq1 but no fq2; labpipe needs paired-end"
-            " reads: add the R2 file"
+        single = _(
+            "sample '%(sample)s' has fq1 but no fq2; labpipe needs paired-end reads: add the"
+            " R2 file"
         )
+        problems.append(on_line(number, single % {"sample": sample}))
     if fq1 and fq2 and fq1 == fq2:
-        problems.append(f"line {number}: fq1 and fq2 are the same file {fq1}")
+        same = _("fq1 and fq2 are the same file %(file)s") % {"file": fq1}
+        problems.append(on_line(number, same))
     paths = {}
     for column, value in (("fq1", fq1), ("fq2", fq2)):
         if not value:
             continue
         path = (base / value).resolve()
         paths[column] = path
+        values = {"column": column, "file": value, "path": path}
         if not path.exists():
-            problems.append(f"line {number}: {column} {value} does not exist (looked for {path})")
+            missing = _("%(column)s %(file)s does not exist (looked for %(path)s)")
+            problems.append(on_line(number, missing % values))
         elif not path.is_file():
-            problems.append(f"line {number}: {column} {value} is not a file")
+            problems.append(on_line(number, _("%(column)s %(file)s is not a file") % values))
     named_platform = canonical_platform(row.get("platform", ""))
     platform = named_platform or canonical_platform(default_platform)
     if platform not in PLATFORMS:
         hint = difflib.get_close_matches(platform, PLATFORMS, n=1, cutoff=0.5)
-        fix = f" (did you mean {hint[0]}?)" if hint else ""
-        problems.append(
-            f"line {number}: platform {row.get('platform')!r} is not one of"
-            f" {', '.join(PLATFORMS)}{fix}"
-        )
+        fix = _(" (did you mean %(hint)s?)") % {"hint": hint[0]} if hint else ""
+        wrong = _("platform %(value)s is not one of %(options)s") % {
+            "value": repr(row.get("platform")),
+            "options": ", ".join(PLATFORMS),
+        }
+        problems.append(on_line(number, wrong + fix))
     library = row.get("library", "")
     if library and not SAFE_NAME.match(library):
-        problems.append(
-            f"line {number}: library name {library!r} may only contain letters, digits,"
-            " '-', '_', '.'"
-        )
+        unsafe = _("library name %(value)s may only contain letters, digits, '-', '_', '.'")
+        problems.append(on_line(number, unsafe % {"value": repr(library)}))
     sex = parse_sex(row.get("sex", ""))
     if sex is None:
-        problems.append(
-            f"line {number}: sex {row['sex']!r} is not one of male, female, unknown (or M, F)"
-        )
+        wrong = _("sex %(value)s is not one of male, female, unknown (or M, F)")
+        problems.append(on_line(number, wrong % {"value": repr(row["sex"])}))
     if len(problems) > before:
         return None
     facts = parse_read_name(first_read_name(paths["fq1"]) or "")
@@ -379,10 +403,12 @@ def _sex_problems(units: list[Unit]) -> list[str]:
     for unit in units:
         seen = first.setdefault(unit.sample, unit)
         if unit.sex != seen.sex:
-            problems.append(
-                f"line {unit.line}: sample '{unit.sample}' is {unit.sex} here but {seen.sex}"
-                f" on line {seen.line}; give every line of a sample the same sex"
+            differs = _(
+                "sample '%(sample)s' is %(sex)s here but %(first)s on line %(line)s; give every"
+                " line of a sample the same sex"
             )
+            values = {"sample": unit.sample, "sex": unit.sex, "first": seen.sex}
+            problems.append(on_line(unit.line, differs % {**values, "line": seen.line}))
     return problems
 
 

@@ -28,8 +28,8 @@ import yaml
 
 from labpipe.config.lab import LabConfig, build_lab_config
 from labpipe.config.platform import PLATFORMS, canonical_platform
-from labpipe.core.errors import ConfigError
-from labpipe.core.i18n import _
+from labpipe.core.errors import ConfigError, on_line
+from labpipe.core.i18n import N_, _
 from labpipe.core.suggest import unknown_name
 
 #: Default LowQual thresholds (QUAL below: filtered) per caller and variant type. bcftools
@@ -208,31 +208,68 @@ def schema_problems(raw: Any, root: yaml.Node | None = None) -> list[str]:
     validator = jsonschema.Draft202012Validator(schema)
     problems: list[str] = []
     for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path))):
-        where = ".".join(str(p) for p in error.path) or "(top level)"
+        where = ".".join(str(p) for p in error.path) or _("(top level)")
         line = _line_of(root, list(error.path))
-        prefix = f"line {line}: " if line else ""
         if error.validator == "additionalProperties":
             allowed = sorted(_subschema(schema, list(error.path)).get("properties", {}))
             for key in sorted(set(error.instance) - set(allowed)):
                 key_line = _line_of(root, [*error.path, key], key_itself=True) or line
-                scope = f" in '{where}'" if error.path else ""
-                prefix_k = f"line {key_line}: " if key_line else ""
+                scope = _(" in '%(section)s'") % {"section": where} if error.path else ""
                 message = unknown_name(
-                    "key", str(key), allowed, listed_as="valid keys", scope=scope
+                    _("key"), str(key), allowed, listed_as=_("valid keys"), scope=scope
                 )
-                problems.append(f"{prefix_k}{message}")
-        elif error.validator == "required":
-            problems.append(f"{prefix}'{where}': {error.message}")
-        elif error.validator == "enum":
-            options = ", ".join(map(str, error.validator_value))
-            problems.append(f"{prefix}'{where}': {error.instance!r} is not one of {options}")
-        elif error.validator == "pattern" and where == "lab.id":
-            problems.append(
-                f"{prefix}'lab.id': {error.instance!r} may only use letters, digits, '-', '_', '.'"
-            )
+                problems.append(on_line(key_line, message))
         else:
-            problems.append(f"{prefix}'{where}': {error.message}")
+            problems.append(on_line(line, f"'{where}': {_schema_message(error)}"))
     return problems + _timezone_problems(raw, root)
+
+
+#: JSON schema types as a problem names them (the English is jsonschema's own word).
+_TYPE_WORDS = {
+    "integer": N_("'integer'"),
+    "number": N_("'number'"),
+    "string": N_("'string'"),
+    "boolean": N_("'boolean'"),
+    "array": N_("'array'"),
+    "object": N_("'object'"),
+    "null": N_("'null'"),
+}
+
+
+def _schema_message(error: Any) -> str:
+    """What a schema violation means, in the current language (English: jsonschema's words).
+
+    The validators a lab's config meets are worded here; any other keeps jsonschema's
+    English message.
+    """
+    value = repr(error.instance)
+    limit = error.validator_value
+    if error.validator == "required":
+        missing = [k for k in limit if k not in error.instance]
+        key = next((k for k in missing if repr(k) in error.message), missing[0])
+        return _("%(key)s is a required property") % {"key": repr(key)}
+    if error.validator == "enum":
+        options = ", ".join(map(str, limit))
+        return _("%(value)s is not one of %(options)s") % {"value": value, "options": options}
+    if error.validator == "pattern" and list(error.path) == ["lab", "id"]:
+        return _("%(value)s may only use letters, digits, '-', '_', '.'") % {"value": value}
+    if error.validator == "type":
+        kinds = [limit] if isinstance(limit, str) else list(limit)
+        words = ", ".join(_(_TYPE_WORDS[k]) if k in _TYPE_WORDS else repr(k) for k in kinds)
+        return _("%(value)s is not of type %(kind)s") % {"value": value, "kind": words}
+    bounds = {
+        "minimum": N_("%(value)s is less than the minimum of %(limit)s"),
+        "maximum": N_("%(value)s is greater than the maximum of %(limit)s"),
+        "exclusiveMinimum": N_("%(value)s is less than or equal to the minimum of %(limit)s"),
+        "exclusiveMaximum": N_("%(value)s is greater than or equal to the maximum of %(limit)s"),
+    }
+    if error.validator in bounds:
+        return _(bounds[error.validator]) % {"value": value, "limit": limit}
+    if error.validator in ("minLength", "minItems") and limit == 1:
+        return _("%(value)s should be non-empty") % {"value": value}
+    if error.validator == "uniqueItems":
+        return _("%(value)s has non-unique elements") % {"value": value}
+    return str(error.message)
 
 
 def _timezone_problems(raw: Any, root: yaml.Node | None) -> list[str]:
@@ -247,11 +284,11 @@ def _timezone_problems(raw: Any, root: yaml.Node | None) -> list[str]:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         line = _line_of(root, ["report", "timezone"])
-        prefix = f"line {line}: " if line else ""
-        return [
-            f"{prefix}'report.timezone': unknown time zone {name!r}; use an IANA name such as "
+        message = _(
+            "'report.timezone': unknown time zone %(name)s; use an IANA name such as "
             "'Asia/Karachi' or 'UTC'"
-        ]
+        )
+        return [on_line(line, message % {"name": repr(name)})]
     return []
 
 
@@ -265,28 +302,40 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
             % {"path": path}
         ) from None
     except OSError as exc:
-        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+        raise ConfigError(
+            _("config file %(path)s cannot be read: %(why)s") % {"path": path, "why": exc.strerror}
+        ) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
-            f"config file {path} is not UTF-8 text (byte {exc.start}): save it as UTF-8"
+            _("config file %(path)s is not UTF-8 text (byte %(byte)s): save it as UTF-8")
+            % {"path": path, "byte": exc.start}
         ) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or str(exc)  # PyYAML's own words (English)
         if "'\\t'" in problem:  # PyYAML's words for a tab do not say what to do
-            problem += "; that is a tab character: YAML needs spaces there, replace it with spaces"
-        raise ConfigError(f"{path}{where}: not valid YAML ({problem})") from None
+            problem += _(
+                "; that is a tab character: YAML needs spaces there, replace it with spaces"
+            )
+        values = {"path": path, "problem": problem}
+        if mark is not None:
+            message = _("%(path)s line %(line)s: not valid YAML (%(problem)s)")
+            values["line"] = mark.line + 1
+        else:
+            message = _("%(path)s: not valid YAML (%(problem)s)")
+        raise ConfigError(message % values) from None
     repeated = duplicate_key_problems(root)
     if repeated:
-        raise ConfigError(f"{path}: a key is given twice", repeated)
+        raise ConfigError(_("%(path)s: a key is given twice") % {"path": path}, repeated)
     if raw is None:
-        raise ConfigError(f"{path}: the config is empty")
+        raise ConfigError(_("%(path)s: the config is empty") % {"path": path})
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: the config must be a mapping of keys to values")
+        raise ConfigError(
+            _("%(path)s: the config must be a mapping of keys to values") % {"path": path}
+        )
     return raw, root
 
 
@@ -296,7 +345,7 @@ def duplicate_key_problems(root: yaml.Node | None) -> list[str]:
     YAML loaders keep the last value silently; a lab that pasted a block twice
     would run with settings it did not mean.
     """
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []
     nodes = [root] if root is not None else []
     seen: set[int] = set()  # an alias repeats a node: check it once
     while nodes:
@@ -310,16 +359,19 @@ def duplicate_key_problems(root: yaml.Node | None) -> list[str]:
                 line = key_node.start_mark.line + 1
                 key = str(key_node.value)
                 if key in first:
+                    again = _(
+                        "key '%(key)s' is given again (first on line %(first)s); only one value"
+                        " can hold: remove one of them"
+                    )
                     problems.append(
-                        f"line {line}: key '{key}' is given again (first on line {first[key]});"
-                        " only one value can hold: remove one of them"
+                        (line, on_line(line, again % {"key": key, "first": first[key]}))
                     )
                 else:
                     first[key] = line
                 nodes.append(value_node)
         elif isinstance(node, yaml.SequenceNode):
             nodes.extend(node.value)
-    return sorted(problems, key=lambda p: int(p.split()[1].rstrip(":")))
+    return [problem for _line, problem in sorted(problems, key=lambda p: p[0])]
 
 
 def _line_of(root: yaml.Node | None, keys: list[Any], key_itself: bool = False) -> int | None:
@@ -381,29 +433,30 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, An
 def _file_problems(lab: LabConfig, root: yaml.Node | None) -> list[str]:
     problems = []
     checks = [
-        (("reference", "fasta"), lab.reference.fasta, "reference FASTA"),
-        (("reference", "par_regions"), lab.reference.par_regions, "PAR table"),
-        (("targets",), lab.targets, "targets BED"),
-        (("samples",), lab.samples, "sample sheet"),
-        (("pedigree",), lab.pedigree, "PED file"),
-        (("annotation", "gff3"), lab.annotation.gff3, "annotation GFF3"),
+        (("reference", "fasta"), lab.reference.fasta, N_("reference FASTA")),
+        (("reference", "par_regions"), lab.reference.par_regions, N_("PAR table")),
+        (("targets",), lab.targets, N_("targets BED")),
+        (("samples",), lab.samples, N_("sample sheet")),
+        (("pedigree",), lab.pedigree, N_("PED file")),
+        (("annotation", "gff3"), lab.annotation.gff3, N_("annotation GFF3")),
     ]
     for keys, path, what in checks:
         if path is None:
             continue
-        line = _line_of(root, list(keys))
-        prefix = f"line {line}: " if line else ""
-        dotted = ".".join(keys)
+        values = {"key": ".".join(keys), "what": _(what), "path": path}
         if not path.exists():
-            problems.append(f"{prefix}'{dotted}': {what} {path} does not exist")
+            message = _("'%(key)s': %(what)s %(path)s does not exist") % values
         elif not path.is_file():
-            problems.append(f"{prefix}'{dotted}': {what} {path} is not a file")
+            message = _("'%(key)s': %(what)s %(path)s is not a file") % values
         else:
             try:
                 with path.open("rb") as handle:
                     handle.read(1)
+                continue
             except OSError as exc:
-                problems.append(
-                    f"{prefix}'{dotted}': {what} {path} cannot be read ({exc.strerror})"
-                )
+                message = _("'%(key)s': %(what)s %(path)s cannot be read (%(why)s)") % {
+                    **values,
+                    "why": exc.strerror,
+                }
+        problems.append(on_line(_line_of(root, list(keys)), message))
     return problems

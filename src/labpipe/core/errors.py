@@ -13,6 +13,8 @@ import zlib
 from collections.abc import Iterable
 from types import TracebackType
 
+from labpipe.core.i18n import _
+
 
 class LabpipeError(Exception):
     """Base of every error labpipe reports to the user.
@@ -32,6 +34,13 @@ class LabpipeError(Exception):
         lines = [str(self)]
         lines.extend(f"  - {p}" for p in self.problems)
         return "\n".join(lines)
+
+
+def on_line(line: int | None, problem: str) -> str:
+    """``line N: problem`` in the current language; just ``problem`` without a line."""
+    if not line:
+        return problem
+    return _("line %(line)s: %(problem)s") % {"line": line, "problem": problem}
 
 
 class UsageError(LabpipeError):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
+from labpipe.core.i18n import _
+
 
 def shown(text: str) -> str:
     """``text`` quoted for a message, with invisible characters escaped."""
@@ -37,17 +39,28 @@ def unknown_name(
 ) -> str:
     """``unknown KIND 'x'; did you mean 'y'?`` (or the list of valid ones), visible either way.
 
-    When ``value`` and the suggestion look alike the hidden characters are named.
+    When ``value`` and the suggestion look alike the hidden characters are named. ``kind``,
+    ``listed_as`` and ``scope`` come in the current language (``_("key")``); the sentence is
+    translated here.
     """
     hint = closest(value, options, cutoff)
+    values = {"kind": kind, "name": shown(value), "scope": scope}
     if hint is None:
-        listing = listed_as or f"known {kind}s"
-        return f"unknown {kind} {shown(value)}{scope}; {listing}: {', '.join(options)}"
-    message = f"unknown {kind} {shown(value)}{scope}; did you mean '{hint}'?"
+        return _("unknown %(kind)s %(name)s%(scope)s; %(listing)s: %(options)s") % {
+            **values,
+            "listing": listed_as or f"known {kind}s",
+            "options": ", ".join(options),
+        }
+    message = _("unknown %(kind)s %(name)s%(scope)s; did you mean '%(hint)s'?") % {
+        **values,
+        "hint": hint,
+    }
     hidden = [c for c in value if not c.isprintable() or c.isspace()]
     if hidden:
         names = ", ".join(sorted({_char_name(c) for c in hidden}))
-        message += f" (the name holds {names}, which does not show: retype it)"
+        message += _(" (the name holds %(names)s, which does not show: retype it)") % {
+            "names": names
+        }
     return message
 
 

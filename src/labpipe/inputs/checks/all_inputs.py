@@ -14,6 +14,7 @@ from pathlib import Path
 
 from labpipe.config.samplesheet import Unit
 from labpipe.core.errors import InputFormatError
+from labpipe.core.i18n import _
 from labpipe.inputs.checks.fasta import check_reference_and_contigs, reference_contigs
 from labpipe.inputs.checks.fastq import HEAD_RECORDS
 from labpipe.inputs.checks.fastq_pair import check_fastq_pair
@@ -70,7 +71,11 @@ def check_inputs(
     problems: list[str] = []
     pairs = [(unit.fq1, unit.fq2) for unit in units]
     for unit, found in zip(units, _check_pairs(pairs, records), strict=True):
-        where = f"sample {unit.sample} unit {unit.unit} (sheet line {unit.line})"
+        where = _("sample %(sample)s unit %(unit)s (sheet line %(line)s)") % {
+            "sample": unit.sample,
+            "unit": unit.unit,
+            "line": unit.line,
+        }
         problems.extend(f"{where}: {p}" for p in found)
     reference, contigs = check_reference_and_contigs(Path(fasta))
     problems.extend(reference)

@@ -22,6 +22,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
+from labpipe.core.i18n import N_, _
 from labpipe.inputs.checks.fastq_records import IN_SHEET, FastqScan, fastq_copy_name, parse_records
 from labpipe.inputs.checks.files import (
     TAIL_BYTES,
@@ -83,13 +84,16 @@ def scan_fastq(path: Path, records: int, full_check_bytes: int) -> FastqScan:
         with open(path, "rb") as handle:
             _scan_open_fastq(path, handle, records, full_check_bytes, scan)
     except FileNotFoundError:
-        scan.problems.append(f"{path}: the file does not exist")
+        scan.problems.append(_("%(path)s: the file does not exist") % {"path": path})
     except IsADirectoryError:
-        scan.problems.append(f"{path}: is a folder, not a FASTQ file")
+        scan.problems.append(_("%(path)s: is a folder, not a FASTQ file") % {"path": path})
     except OSError as exc:
-        scan.problems.append(f"{path}: cannot be read ({exc.strerror}); check its permissions")
+        unreadable = _("%(path)s: cannot be read (%(why)s); check its permissions")
+        scan.problems.append(unreadable % {"path": path, "why": exc.strerror})
     except GzipDamage as exc:
-        scan.problems.append(f"{path}: {with_fix_command(str(exc), path, IN_SHEET)}")
+        # The damage messages without a figure are marked for the catalogs: translated here.
+        damage = with_fix_command(_(str(exc)), path, _(IN_SHEET))
+        scan.problems.append(f"{path}: {damage}")
     return scan
 
 
@@ -99,32 +103,43 @@ def _scan_open_fastq(
     problems = scan.problems
     size = os.fstat(handle.fileno()).st_size
     if size == 0:
-        problems.append(f"{path}: the file is empty (0 bytes); copy it again from the run")
+        problems.append(
+            _("%(path)s: the file is empty (0 bytes); copy it again from the run") % {"path": path}
+        )
         return
     magic = handle.read(64)
     handle.seek(0)
     kind = compression_of_bytes(magic)
     if kind not in ("gzip", "bgzf", "plain"):
         copy = fastq_copy_name(path, "recompressed")
+        command = f"{decompress_command(path, kind)} | bgzip -c > {quote(copy)}"
         problems.append(
-            f"{path}: compressed with {kind}; labpipe reads plain or gzip FASTQ: make a gzip"
-            f" copy with `{decompress_command(path, kind)} | bgzip -c > {quote(copy)}`, then"
-            f" {IN_SHEET}"
+            _(
+                "%(path)s: compressed with %(kind)s; labpipe reads plain or gzip FASTQ: make a"
+                " gzip copy with `%(command)s`, then %(then)s"
+            )
+            % {"path": path, "kind": kind, "command": command, "then": _(IN_SHEET)}
         )
         return
     gzipped = kind != "plain"
     named_gz = path.name.endswith(".gz")
     if gzipped and not named_gz:
         problems.append(
-            f"{path}: the file is gzip-compressed but its name does not end in .gz;"
-            " fastp would read it as plain text and find no reads: rename it to end"
-            " in .fastq.gz"
+            _(
+                "%(path)s: the file is gzip-compressed but its name does not end in .gz;"
+                " fastp would read it as plain text and find no reads: rename it to end"
+                " in .fastq.gz"
+            )
+            % {"path": path}
         )
     elif not gzipped and named_gz:
+        command = f"bgzip -c {quote(path)} > {quote(fastq_copy_name(path, 'bgzip'))}"
         problems.append(
-            f"{path}: the name ends in .gz but the file is not gzip-compressed"
-            " (fastp refuses it): make a compressed copy with"
-            f" `bgzip -c {quote(path)} > {quote(fastq_copy_name(path, 'bgzip'))}`, then {IN_SHEET}"
+            _(
+                "%(path)s: the name ends in .gz but the file is not gzip-compressed"
+                " (fastp refuses it): make a compressed copy with `%(command)s`, then %(then)s"
+            )
+            % {"path": path, "command": command, "then": _(IN_SHEET)}
         )
     if magic.startswith(b"CRAM"):
         problems.append(
@@ -147,7 +162,8 @@ def _read_head(
     if not first_chunk:
         scan.reached_end = True
         scan.problems.append(
-            f"{path}: the file holds no reads (the gzip data decompresses to nothing)"
+            _("%(path)s: the file holds no reads (the gzip data decompresses to nothing)")
+            % {"path": path}
         )
         return
     start = first_chunk.lstrip(b"\r\n")
@@ -163,31 +179,35 @@ def _read_head(
 def _not_fastq(path: Path, start: bytes, gzipped: bool) -> str | None:
     """Why the data is not FASTQ at all, judged from its first bytes; None if it may be."""
     first_line = start.split(b"\n", 1)[0].rstrip(b"\r")
-    inside = "the gzip data holds" if gzipped else "the file is"
+    values = {"inside": _("the gzip data holds") if gzipped else _("the file is")}
     if start.startswith(b"BAM\x01"):
         return (
             "this is a BAM file, not FASTQ: give the sequencer's FASTQ files, or convert it"
             f" with {_to_fastq_command(path, bam=True)}"
         )
     if start.startswith((b"BCF\x02", b"BCF\x04")) or first_line.startswith(b"##fileformat=VCF"):
-        return f"{inside} a VCF, not FASTQ reads; check the sample sheet's fq1/fq2 columns"
+        return _("%(inside)s a VCF, not FASTQ reads; check the sample sheet's fq1/fq2 columns") % (
+            values
+        )
     if first_line.startswith(_SAM_HEADER) or _is_sam_record(first_line):
         return (
-            f"{inside} SAM alignments, not FASTQ: convert it with"
+            f"{values['inside']} SAM alignments, not FASTQ: convert it with"
             f" {_to_fastq_command(path, bam=False)}"
         )
     if first_line.startswith(b">"):
-        return (
-            f"{inside} FASTA, not FASTQ (line 1 starts with '>'): reads need base"
+        return _(
+            "%(inside)s FASTA, not FASTQ (line 1 starts with '>'): reads need base"
             " qualities; give the sequencer's FASTQ files"
-        )
+        ) % (values)
     if start[:1024].translate(None, TEXT_BYTES):
-        return f"{inside} binary data, not FASTQ text"
+        return _("%(inside)s binary data, not FASTQ text") % values
     if not first_line.startswith(b"@"):
-        shown = excerpt(first_line)
+        shown = {"line": excerpt(first_line)}
         if gzipped:
-            return f"the gzip data holds no FASTQ: its line 1 is '{shown}', not a read header"
-        return f"not a FASTQ file: line 1 should start with '@' but is '{shown}'"
+            return _(
+                "the gzip data holds no FASTQ: its line 1 is '%(line)s', not a read header"
+            ) % (shown)
+        return _("not a FASTQ file: line 1 should start with '@' but is '%(line)s'") % shown
     return None
 
 
@@ -223,7 +243,7 @@ def _check_end(
     if scan.complete_window:
         problem = _last_read_problem(tail, from_start)
         if problem:
-            scan.problems.append(f"{path}: {problem}")
+            scan.problems.append(f"{path}: {_(problem)}")
 
 
 def _last_read_problem(tail: bytes, from_start: bool) -> str | None:
@@ -244,7 +264,7 @@ def _last_read_problem(tail: bytes, from_start: bool) -> str | None:
     header, sequence, separator, quality = last
     if header.startswith(b"@") and separator.startswith(b"+") and len(sequence) == len(quality):
         return None
-    return (
+    return N_(
         "the last read at the end of the file is incomplete: the FASTQ was cut short"
         " (an interrupted copy or export?); copy or export it again"
     )

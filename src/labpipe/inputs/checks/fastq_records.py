@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from labpipe.core.i18n import N_, _
 from labpipe.inputs.checks.files import (
     excerpt,
     new_file_name,
@@ -41,7 +42,7 @@ class FastqScan:
     reached_end: bool = False
 
 
-IN_SHEET = "give the new file in the sample sheet"
+IN_SHEET = N_("give the new file in the sample sheet")
 
 
 def fastq_copy_name(path: Path, tag: str) -> Path:
@@ -69,7 +70,9 @@ class _Tally:
 
     def text(self) -> str:
         more = self.count - 1
-        return f"{self.message} (and {more} more in the reads checked)" if more else self.message
+        if not more:
+            return self.message
+        return self.message + _(" (and %(more)s more in the reads checked)") % {"more": more}
 
 
 def parse_records(path: Path, lines: Iterator[bytes], records: int, scan: FastqScan) -> None:
@@ -91,41 +94,45 @@ def parse_records(path: Path, lines: Iterator[bytes], records: int, scan: FastqS
             if next((r for r in lines if r.strip()), None) is None:
                 scan.reached_end = True  # blank lines at the very end are harmless
                 break
-            problems.append(
-                f"{path}: line {line}: blank line between reads; fastp reads exactly 4 lines"
+            blank = _(
+                "%(path)s: line %(line)s: blank line between reads; fastp reads exactly 4 lines"
                 " per read: remove blank lines"
             )
+            problems.append(blank % {"path": path, "line": line})
             return
         body = list(itertools.islice(lines, 3))
-        where = f"{path}: line {line} (read {number + 1})"
+        where = _at_read(path, line, number + 1)
         if len(body) < 3:
-            problems.append(
-                f"{where}: the file ends in the middle of this read; it was cut short:"
-                " copy it again"
-            )
+            problems.append(f"{where}: {_(_CUT_SHORT)}")
             return
         if header.endswith(b"\r"):
             crlf = True
             header, body = header[:-1], [b.removesuffix(b"\r") for b in body]
         sequence, separator, quality = body
         if not header.startswith(b"@"):
+            found = {"found": excerpt(header)}
             problems.append(
-                f"{where}: expected a read header starting with '@', found '{excerpt(header)}'"
+                f"{where}: "
+                + _("expected a read header starting with '@', found '%(found)s'") % found
             )
             return
         if not separator.startswith(b"+"):
             if sequence and not separator.translate(None, _IUPAC):
-                problems.append(
-                    f"{where}: the sequence continues on the next line (multi-line FASTQ);"
-                    " fastp reads exactly 4 lines per read and would silently drop reads:"
-                    " make a copy with one line per sequence with `samtools import -0"
-                    f" {quote(path)} -o - | samtools fastq -o"
-                    f" {quote(fastq_copy_name(path, 'unwrapped'))} -`, then {IN_SHEET}"
+                command = (
+                    f"samtools import -0 {quote(path)} -o - | samtools fastq -o"
+                    f" {quote(fastq_copy_name(path, 'unwrapped'))} -"
                 )
+                wrapped = _(
+                    "the sequence continues on the next line (multi-line FASTQ); fastp reads"
+                    " exactly 4 lines per read and would silently drop reads: make a copy with"
+                    " one line per sequence with `%(command)s`, then %(then)s"
+                )
+                problems.append(f"{where}: " + wrapped % {"command": command, "then": _(IN_SHEET)})
             else:
+                found = {"found": excerpt(separator)}
                 problems.append(
-                    f"{path}: line {line + 2} (read {number + 1}): expected the '+' separator"
-                    f" line, found '{excerpt(separator)}'"
+                    f"{_at_read(path, line + 2, number + 1)}: "
+                    + _("expected the '+' separator line, found '%(found)s'") % found
                 )
             return
         if number == 0:
@@ -136,14 +143,16 @@ def parse_records(path: Path, lines: Iterator[bytes], records: int, scan: FastqS
         short_quality = len(quality) < len(sequence)
         if len(sequence) != len(quality):
             lengths.add(
-                f"{path}: line {line + 3} (read {number}): the quality has {len(quality)}"
-                f" characters but the sequence has {len(sequence)} bases"
+                f"{_at_read(path, line + 3, number)}: "
+                + _("the quality has %(quality)s characters but the sequence has %(bases)s bases")
+                % {"quality": len(quality), "bases": len(sequence)}
             )
         bad = sequence.translate(None, _IUPAC)
         if bad:
             bases.add(
-                f"{path}: line {line + 1} (read {number}): the sequence has"
-                f" '{excerpt(bad[:1])}', which is not an IUPAC base code"
+                f"{_at_read(path, line + 1, number)}: "
+                + _("the sequence has '%(base)s', which is not an IUPAC base code")
+                % {"base": excerpt(bad[:1])}
             )
         if quality:
             low_q, high_q = min(quality), max(quality)
@@ -151,39 +160,53 @@ def parse_records(path: Path, lines: Iterator[bytes], records: int, scan: FastqS
             if low_q < 33 or high_q > 126:
                 odd = next(chr(q) for q in quality if q < 33 or q > 126)
                 low.add(
-                    f"{path}: line {line + 3} (read {number}): quality character {odd!r}"
-                    " is outside the Phred+33 range '!'..'~'"
+                    f"{_at_read(path, line + 3, number)}: "
+                    + _("quality character %(char)s is outside the Phred+33 range '!'..'~'")
+                    % {"char": repr(odd)}
                 )
         line += 3
     if scan.reached_end and short_quality:
         # The file's last read has a short quality: the file was cut there.
         lengths.count -= 1
-        problems.append(
-            f"{path}: line {line - 3} (read {number}): the file ends in the middle of this"
-            " read; it was cut short: copy it again"
-        )
+        problems.append(f"{_at_read(path, line - 3, number)}: {_(_CUT_SHORT)}")
     else:
         scan.complete_window = True
     if not number:
-        problems.append(f"{path}: the file holds no reads (only blank lines)")
+        problems.append(_("%(path)s: the file holds no reads (only blank lines)") % {"path": path})
     problems.extend(t.text() for t in (lengths, bases, low) if t.count)
     # Phred+64 data never uses the Phred+33 scores below '@' (Q31); its common
     # scores (Q12 and up, from 'L') lie above what Illumina and DNBSEQ emit in
     # Phred+33 (at most 'K', Q42), and it tops out at 'j' (Q42).
     if number and lowest >= ord("@") and ord("L") <= highest <= ord("j"):
-        problems.append(
-            f"{path}: quality scores look like Phred+64 (old Illumina 1.3-1.7): in the first"
-            f" {number} reads the lowest is '{chr(lowest)}' and the highest '{chr(highest)}';"
-            " write a Phred+33 copy with `"
+        command = (
             f"{text_command(path)} | perl -pe 'tr/\\x40-\\x7e/\\x21-\\x5f/ if $. % 4 == 0'"
-            f" | gzip -c > {quote(fastq_copy_name(path, 'phred33'))}`, then {IN_SHEET}"
+            f" | gzip -c > {quote(fastq_copy_name(path, 'phred33'))}"
+        )
+        phred64 = _(
+            "%(path)s: quality scores look like Phred+64 (old Illumina 1.3-1.7): in the first"
+            " %(reads)s reads the lowest is '%(lowest)s' and the highest '%(highest)s'; write a"
+            " Phred+33 copy with `%(command)s`, then %(then)s"
+        )
+        problems.append(
+            phred64
+            % {
+                "path": path,
+                "reads": number,
+                "lowest": chr(lowest),
+                "highest": chr(highest),
+                "command": command,
+                "then": _(IN_SHEET),
+            }
         )
     if crlf:
-        problems.append(
-            f"{path}: lines end with CR LF (Windows line endings); write a copy with Unix line"
-            f" endings with `{text_command(path)} | tr -d '\\r' | gzip -c >"
-            f" {quote(fastq_copy_name(path, 'unix'))}`, then {IN_SHEET}"
+        command = (
+            f"{text_command(path)} | tr -d '\\r' | gzip -c > {quote(fastq_copy_name(path, 'unix'))}"
         )
+        windows = _(
+            "%(path)s: lines end with CR LF (Windows line endings); write a copy with Unix line"
+            " endings with `%(command)s`, then %(then)s"
+        )
+        problems.append(windows % {"path": path, "command": command, "then": _(IN_SHEET)})
     if _looks_interleaved(scan.names):
         first_name = scan.names[0][1].decode(errors="replace")
         problems.append(
@@ -194,6 +217,14 @@ def parse_records(path: Path, lines: Iterator[bytes], records: int, scan: FastqS
             f" `{text_command(path)} | awk 'NR % 8 == 0 || NR % 8 >= 5' | gzip -c >"
             f" {quote(fastq_copy_name(path, 'R2'))}`, then give the two files in the sample sheet"
         )
+
+
+_CUT_SHORT = N_("the file ends in the middle of this read; it was cut short: copy it again")
+
+
+def _at_read(path: Path, line: int, read: int) -> str:
+    """``PATH: line N (read M)``, where a problem with one read is."""
+    return _("%(path)s: line %(line)s (read %(read)s)") % {"path": path, "line": line, "read": read}
 
 
 def _looks_interleaved(names: list[tuple[bytes, bytes, int]]) -> bool:

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from labpipe.core.i18n import N_
+
 _CHUNK = 1 << 16
 TAIL_BYTES = 1 << 16  # decompressed bytes kept to check the last read
 _MAX_LISTED = 20  # a broken file can have a problem on every line; the first ones tell the story
@@ -119,7 +121,7 @@ def gunzip_chunks(handle: BinaryIO) -> Iterator[bytes]:
         raise GzipDamage(TRUNCATED_MESSAGE)
 
 
-TRUNCATED_MESSAGE = (
+TRUNCATED_MESSAGE = N_(
     "the gzip data is truncated: the file ends before its compressed data does"
     " (an interrupted copy or a full disk?); copy the file again from the run"
 )
