@@ -15,6 +15,7 @@ from labpipe.demo import demo_summary
 from labpipe.lesson import narration
 from labpipe.lesson.explain import STEPS, narrate
 from tests.builders import DemoRun
+from tests.language_checks import english_words as latin_words
 
 # Latin words a translation keeps (glossary: tool, command and file-format names, Sequence
 # Ontology terms), and the English msgids' own words that are such names.
@@ -32,20 +33,8 @@ RULES = {rule for step in STEPS for rule in step.rules}
 
 
 def english_words(text: str) -> list[str]:
-    """Lower-case Latin words of ``text`` that are not names a translation keeps.
-
-    Paths, commands (``$ …`` lines), rule names, IDs, coordinates and capitalised names (ClinVar,
-    PASS, FASTQ) are left out: they stay as they are in every language.
-    """
-    words = []
-    for line in text.splitlines():
-        if line.strip().startswith("$ ") or line.startswith("      "):
-            continue  # a command as it ran, and its continuation lines
-        for token in re.split(r"[\s()（）,，:：;；`]+", line):
-            if re.search(r"[/._\d]", token) or token[:1].isupper() or token in RULES:
-                continue
-            words += [w for w in re.findall(r"[a-z][a-z-]{2,}", token) if w not in KEPT]
-    return words
+    """English words of labpipe's left in a narration (commands and names left out)."""
+    return latin_words(text, KEPT | RULES)
 
 
 def told(outdir: Path) -> str:

@@ -285,10 +285,9 @@ def _timezone_problems(raw: Any, root: yaml.Node | None) -> list[str]:
     except (ZoneInfoNotFoundError, ValueError):
         line = _line_of(root, ["report", "timezone"])
         message = _(
-            "'report.timezone': unknown time zone %(name)s; use an IANA name such as "
-            "'Asia/Karachi' or 'UTC'"
+            "%(key)s: unknown time zone %(name)s; use an IANA name such as 'Asia/Karachi' or 'UTC'"
         )
-        return [on_line(line, message % {"name": repr(name)})]
+        return [on_line(line, message % {"key": "'report.timezone'", "name": repr(name)})]
     return []
 
 

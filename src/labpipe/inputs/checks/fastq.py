@@ -243,7 +243,7 @@ def _check_end(
     if scan.complete_window:
         problem = _last_read_problem(tail, from_start)
         if problem:
-            scan.problems.append(f"{path}: {_(problem)}")
+            scan.problems.append(f"{path}: " + _(problem))
 
 
 def _last_read_problem(tail: bytes, from_start: bool) -> str | None:

@@ -103,7 +103,7 @@ def parse_records(path: Path, lines: Iterator[bytes], records: int, scan: FastqS
         body = list(itertools.islice(lines, 3))
         where = _at_read(path, line, number + 1)
         if len(body) < 3:
-            problems.append(f"{where}: {_(_CUT_SHORT)}")
+            problems.append(f"{where}: " + _(_CUT_SHORT))
             return
         if header.endswith(b"\r"):
             crlf = True
@@ -168,7 +168,7 @@ def parse_records(path: Path, lines: Iterator[bytes], records: int, scan: FastqS
     if scan.reached_end and short_quality:
         # The file's last read has a short quality: the file was cut there.
         lengths.count -= 1
-        problems.append(f"{_at_read(path, line - 3, number)}: {_(_CUT_SHORT)}")
+        problems.append(f"{_at_read(path, line - 3, number)}: " + _(_CUT_SHORT))
     else:
         scan.complete_window = True
     if not number:

@@ -1,0 +1,116 @@
+"""`labpipe validate` in Urdu and Chinese: the problems of the commonest bad inputs (config
+schema, missing files, YAML, sample sheet, FASTQ) are told in the language asked for, each
+problem on its own line as in English, with the file names and values unchanged."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from labpipe.core.i18n import ENGLISH, LANG_ENV, set_language
+from tests.builders import one_read_fastq, run_cli
+from tests.language_checks import english_words
+
+# Names a translated problem keeps: tools, formats and the values to type (platforms, sexes).
+KEPT = {"fastp", "labpipe", "bgzip", "male", "female", "unknown", "paired", "end", "gzip"}
+REFERENCE = ">chr1\n" + "ACGT" * 50 + "\n"
+CONFIG = "lab:\n  name: Test\n  id: test\nreference:\n  fasta: ref.fa\nsamples: samples.tsv\n"
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """--lang sets LABPIPE_LANG for the steps it starts: undo it, and the language, after."""
+    monkeypatch.setenv(LANG_ENV, "")
+    monkeypatch.delenv(LANG_ENV)
+    yield
+    set_language(ENGLISH)
+
+
+def bad_schema(folder: Path) -> Path:
+    """A config with an unknown key, a misspelt one, a missing required key and a wrong type,
+    a wrong choice and a number out of range."""
+    (folder / "ref.fa").write_text(REFERENCE)
+    (folder / "lab.yaml").write_text(
+        "lab:\n  name: Test\n  idd: test\nreference:\n  fasta: ref.fa\nsamples: samples.tsv\n"
+        "threads: many\nplatfrom: DNBSEQ\ncalling:\n  caller: gatk\nqc:\n  min_mapped_pct: -5\n"
+    )
+    return folder / "lab.yaml"
+
+
+def missing_files(folder: Path) -> Path:
+    (folder / "lab.yaml").write_text(CONFIG + "targets: panel.bed\n")
+    return folder / "lab.yaml"
+
+
+def bad_sheet(folder: Path) -> Path:
+    """Missing FASTQs, a wrong platform and sex, no fq2, a repeated unit, a short row."""
+    (folder / "ref.fa").write_text(REFERENCE)
+    (folder / "lab.yaml").write_text(CONFIG)
+    (folder / "samples.tsv").write_text(
+        "sample\tunit\tfq1\tfq2\tplatform\tsex\n"
+        "S1\tL1\tS1_R1.fq.gz\tS1_R2.fq.gz\tILUMINA\tmle\n"
+        "S1\tL1\tS1_R1.fq.gz\t\tDNBSEQ\tmale\n"
+        "S2\tL1\tx.fq.gz\n"
+    )
+    return folder / "lab.yaml"
+
+
+def bad_header(folder: Path) -> Path:
+    (folder / "ref.fa").write_text(REFERENCE)
+    (folder / "lab.yaml").write_text(CONFIG)
+    (folder / "samples.tsv").write_text("sample,unit,fq1,fq2\n")
+    return folder / "lab.yaml"
+
+
+def bad_fastq(folder: Path) -> Path:
+    """An empty file, a plain file named .gz, FASTA, a cut read, a copy of R1 as R2."""
+    (folder / "ref.fa").write_text(REFERENCE)
+    (folder / "lab.yaml").write_text(CONFIG + "platform: ILLUMINA\n")
+    (folder / "empty_R1.fastq.gz").write_bytes(b"")
+    (folder / "plain_R2.fastq.gz").write_text("@r1/2\nACGT\n+\nIIII\n")
+    with gzip.open(folder / "fasta_R1.fastq.gz", "wt") as handle:
+        handle.write(">r1\nACGT\n")
+    with gzip.open(folder / "cut_R2.fastq.gz", "wt") as handle:
+        handle.write("@r1/2\nACGT\n+\nIIII\n@r2/2\nAC")
+    one_read_fastq(folder / "same_R1.fastq.gz", "@r1/1")
+    (folder / "same_R2.fastq.gz").write_bytes((folder / "same_R1.fastq.gz").read_bytes())
+    (folder / "samples.tsv").write_text(
+        "sample\tunit\tfq1\tfq2\n"
+        "S1\tL1\tempty_R1.fastq.gz\tplain_R2.fastq.gz\n"
+        "S2\tL1\tfasta_R1.fastq.gz\tcut_R2.fastq.gz\n"
+        "S3\tL1\tsame_R1.fastq.gz\tsame_R2.fastq.gz\n"
+    )
+    return folder / "lab.yaml"
+
+
+def bad_yaml(folder: Path) -> Path:
+    (folder / "lab.yaml").write_text("lab:\n  name: Test\n  id: test\n  id: again\n")
+    return folder / "lab.yaml"
+
+
+@pytest.mark.parametrize(
+    "make", [bad_schema, missing_files, bad_sheet, bad_header, bad_fastq, bad_yaml]
+)
+@pytest.mark.parametrize("language", ["ur", "zh_Hans"])
+def test_validate_tells_the_commonest_problems_in_the_language_asked_for(
+    make: object, language: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make(tmp_path)  # type: ignore[operator]
+    code, _, english = run_cli(["validate", str(config), "--lang", "en"], capsys)
+    assert code != 0 and english.startswith("labpipe: error: "), english
+    assert english_words(english, KEPT), "the check would not see English"
+    code_there, _, told = run_cli(["validate", str(config), "--lang", language], capsys)
+    assert code_there == code
+    # The same problems, one a line, in the same order; none left in English.
+    assert len(told.splitlines()) == len(english.splitlines()), told
+    assert told.startswith("labpipe: error: ")
+    # Lists of choices (`one of bcftools, freebayes`, the known columns) are values to type.
+    choices = re.sub(r"\b[\w-]+(?:, [\w-]+)+", " ", told.removeprefix("labpipe: error: "))
+    assert english_words(choices, KEPT) == [], told
+    # What the user must find again is unchanged: the files, lines and values named.
+    for name in ("lab.yaml", "samples.tsv", "fq1", "'mle'", "'ILUMINA'", "'platfrom'"):
+        assert english.count(name) == told.count(name), name
