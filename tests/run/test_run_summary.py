@@ -75,3 +75,18 @@ def test_table_reads_the_summaries_and_names_the_index(tmp_path: Path) -> None:
 def test_table_says_when_there_is_no_index() -> None:
     text = format_run_summary([SampleOutcome("A", "-", None, NO_RESULT)], None)
     assert text.endswith("Reports: no index.html was written (see the messages above)")
+
+
+def test_a_translated_table_keeps_its_columns_under_wider_headings() -> None:
+    from labpipe.core.i18n import CHINESE, display_width, using_language
+
+    outcomes = [SampleOutcome("PK001", "PASS", (4, 11, 5), incidental=1)]
+    with using_language(CHINESE):
+        header, row = format_run_summary(outcomes, None).splitlines()[1:3]
+    assert header.split()[:2] == ["样本", "QC"] and row.split()[:2] == ["PK001", "通过"]
+    # Each count ends where its heading ends (a Chinese character takes two columns).
+    ends = [
+        display_width(header[: header.index(word) + len(word)]) for word in ("1 级", "偶然发现")
+    ]
+    assert display_width(row[: row.index("4") + 1]) == ends[0]
+    assert display_width(row) == ends[1]

@@ -14,7 +14,7 @@ from labpipe.config.pedigree_reader import load_pedigree
 from labpipe.config.samplesheet import Unit, load_sample_sheet, platform_warnings, samples_of
 from labpipe.config.settings import load_config
 from labpipe.core.errors import InputFormatError, LabpipeError
-from labpipe.core.i18n import _, choose_language, set_language
+from labpipe.core.i18n import _, choose_language, padded, set_language
 
 if TYPE_CHECKING:
     from labpipe.run.progress import RunOutcome
@@ -312,21 +312,22 @@ def results_overview(outdir: Path, samples: list[str]) -> str:
     for sample in samples:
         lines.append(f"  {sample}:")
         for label, template in (
-            ("variants", layout.VARIANTS_TSV),
+            (_("variants"), layout.VARIANTS_TSV),
             ("VCF", layout.VCF),
             ("BAM", layout.BAM),
         ):
-            lines.append(f"    {label:<9} {layout.in_outdir(outdir, template, sample=sample)}")
+            path = layout.in_outdir(outdir, template, sample=sample)
+            lines.append(f"    {padded(label, 9, left=True)} {path}")
     report_index = outdir / layout.REPORT_INDEX
     if report_index.exists():
         reports, one_page = _("reports"), _("(one page per sample)")
-        lines.append(f"  {reports:<10} {report_index}  {one_page}")
+        lines.append(f"  {padded(reports, 10, left=True)} {report_index}  {one_page}")
     for label, template in (
         (_("QC report"), layout.MULTIQC_HTML),
         (_("QC table"), layout.QC_SUMMARY),
         (_("manifest"), layout.MANIFEST),
     ):
-        lines.append(f"  {label:<10} {outdir / template}")
+        lines.append(f"  {padded(label, 10, left=True)} {outdir / template}")
     return "\n".join(lines)
 
 

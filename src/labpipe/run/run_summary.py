@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from labpipe.core import layout
-from labpipe.core.i18n import _
+from labpipe.core.i18n import _, display_width, padded
 from labpipe.provenance.no_result import NO_RESULT_STATUS, summary_path
 
 NO_RESULT = "NO RESULT"
@@ -113,21 +113,28 @@ def _read_summary(path: Path) -> Mapping[str, Any] | None:
 def format_run_summary(outcomes: list[SampleOutcome], index_html: Path | None) -> str:
     """The run's closing table, and where its reports are."""
     sample = _("sample")
-    width = max([len(sample), *(len(o.sample) for o in outcomes)])
-    tier_word = _("Tier %(tier)s")
-    tiers = "  ".join(f"{tier_word % {'tier': t}:>6}" for t in _TIERS)
+    # Widths in terminal columns: a Chinese heading takes two a character.
+    width = max([display_width(sample), *(len(o.sample) for o in outcomes)])
+    tier_words = [_("Tier %(tier)s") % {"tier": t} for t in _TIERS]
+    tier_width = max(6, *map(display_width, tier_words))
+    tiers = "  ".join(padded(word, tier_width) for word in tier_words)
     incidental_word = _("Incidental")
+    incidental_width = max(10, display_width(incidental_word))
     lines = [
         _("Run summary (QC verdict; tier counts are of PASS calls):"),
-        f"{sample:<{width}}  {'QC':<5}  {tiers}  {incidental_word:>10}",
+        f"{padded(sample, width, left=True)}  {'QC':<5}  {tiers}"
+        f"  {padded(incidental_word, incidental_width)}",
     ]
     for o in outcomes:
+        # The verdict and status words as the reports show them (PASS, NOT REPORTABLE).
+        verdict = padded(_(o.verdict), 5, left=True)
         if o.tiers is None:
-            result = o.status
+            result = _(o.status)
         else:
             incidental = "-" if o.incidental is None else str(o.incidental)
-            result = "  ".join(f"{count:>6}" for count in o.tiers) + f"  {incidental:>10}"
-        lines.append(f"{o.sample:<{width}}  {o.verdict:<5}  {result}")
+            counts = "  ".join(f"{count:>{tier_width}}" for count in o.tiers)
+            result = f"{counts}  {incidental:>{incidental_width}}"
+        lines.append(f"{o.sample:<{width}}  {verdict}  {result}")
     # Why a sample has no counts, as its report's banner says it (a bare NOT REPORTABLE
     # sends the user into the report to learn whether to repeat the sample).
     lines += [f"  {o.sample}: {reason}" for o in outcomes for reason in o.reasons]
