@@ -126,7 +126,7 @@ def demo(
     from labpipe.demo import run_demo
 
     if pause and not explain:
-        raise UsageError("--pause pauses the narrated steps of --explain: add --explain")
+        raise UsageError(_("--pause pauses the narrated steps of --explain: add --explain"))
     run_demo(
         outdir,
         cores or default_cores(),

@@ -113,8 +113,11 @@ def main(argv: list[str] | None = None) -> Any:
 def _interrupted(stop: KeyboardInterrupt) -> NoReturn:
     if getattr(stop, "finished", False):
         click.echo(
-            "labpipe: interrupted after the last step had finished; the results are"
-            " complete (run the same command again for the summary)",
+            "labpipe: "
+            + _(
+                "interrupted after the last step had finished; the results are complete (run"
+                " the same command again for the summary)"
+            ),
             err=True,
         )
     else:
