@@ -88,7 +88,18 @@ def names_a_command(argv: list[str]) -> bool:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_each_command_parses_with_the_real_cli(command: str) -> None:
+def test_each_command_parses_with_the_real_cli(
+    command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from labpipe.core.i18n import LANG_ENV, current_language, using_language
+
+    # Parsing `--lang ur` sets the language and LABPIPE_LANG: neither may reach other tests.
+    monkeypatch.setenv(LANG_ENV, "en")
+    with using_language(current_language()):
+        parse_command(command)
+
+
+def parse_command(command: str) -> None:
     argv = shlex.split(command)[1:]
     if "--scenario" in argv and not has_scenarios():
         pytest.skip("labpipe simulate has no --scenario yet (issue 15 item 2, in progress)")
