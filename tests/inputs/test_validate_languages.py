@@ -15,8 +15,10 @@ from labpipe.core.i18n import ENGLISH, LANG_ENV, set_language
 from tests.builders import one_read_fastq, run_cli
 from tests.language_checks import english_words
 
-# Names a translated problem keeps: tools, formats and the values to type (platforms, sexes).
-KEPT = {"fastp", "labpipe", "bgzip", "male", "female", "unknown", "paired", "end", "gzip"}
+# Names a translated problem keeps: tools, formats, the BED's field names (contig, start,
+# end), the chr prefix and the values to type (sexes).
+KEPT = {"fastp", "labpipe", "bgzip", "male", "female", "unknown", "paired", "gzip"}
+KEPT |= {"contig", "contigs", "start", "end", "chr"}
 REFERENCE = ">chr1\n" + "ACGT" * 50 + "\n"
 CONFIG = "lab:\n  name: Test\n  id: test\nreference:\n  fasta: ref.fa\nsamples: samples.tsv\n"
 
@@ -87,13 +89,33 @@ def bad_fastq(folder: Path) -> Path:
     return folder / "lab.yaml"
 
 
+def bad_targets_and_build(folder: Path) -> Path:
+    """The exercises' chr-prefix mismatch and wrong build, and a BED written with spaces."""
+    (folder / "ref.fa").write_text(">1\n" + "ACGT" * 50 + "\n")
+    one_read_fastq(folder / "S1_R1.fastq.gz", "@r1/1")
+    one_read_fastq(folder / "S1_R2.fastq.gz", "@r1/2")
+    (folder / "samples.tsv").write_text(
+        "sample\tunit\tfq1\tfq2\nS1\tL1\tS1_R1.fastq.gz\tS1_R2.fastq.gz\n"
+    )
+    (folder / "targets.bed").write_text("chr1\t0\t10\n1 20 30\n1\t50\t40\n")
+    (folder / "genes.gff3").write_text(
+        "##gff-version 3\n##sequence-region 1 1 999\n"
+        "1\tx\tgene\t1\t100\t.\t+\t.\tID=gene:G1;Name=G1\n"
+    )
+    (folder / "lab.yaml").write_text(
+        CONFIG + "platform: ILLUMINA\ntargets: targets.bed\nannotation:\n  gff3: genes.gff3\n"
+    )
+    return folder / "lab.yaml"
+
+
 def bad_yaml(folder: Path) -> Path:
     (folder / "lab.yaml").write_text("lab:\n  name: Test\n  id: test\n  id: again\n")
     return folder / "lab.yaml"
 
 
 @pytest.mark.parametrize(
-    "make", [bad_schema, missing_files, bad_sheet, bad_header, bad_fastq, bad_yaml]
+    "make",
+    [bad_schema, missing_files, bad_sheet, bad_header, bad_fastq, bad_targets_and_build, bad_yaml],
 )
 @pytest.mark.parametrize("language", ["ur", "zh_Hans"])
 def test_validate_tells_the_commonest_problems_in_the_language_asked_for(

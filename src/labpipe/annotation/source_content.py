@@ -23,7 +23,7 @@ from labpipe.annotation.source_reading import (
 from labpipe.annotation.sources import damaged_message
 from labpipe.annotation.vcf_header import VcfHeader
 from labpipe.core.alleles import is_sequence_allele
-from labpipe.core.i18n import N_, translate_written
+from labpipe.core.i18n import N_, _, translate_written
 
 _SAMPLE_PER_CONTIG = 20  # records per contig whose REF is compared with the reference
 _SAMPLE_TOTAL = 400
@@ -95,21 +95,27 @@ def build_problems(
     declared = header.value("reference")
     stated = build_label(declared)
     if stated and reference_build and stated != reference_build:
-        return [
-            f"{where} is for {stated} (its header says ##reference={declared}) but the"
-            f" reference is {reference_build}: use the file's {reference_build} release"
-        ]
+        other = _(
+            "%(where)s is for %(stated)s (its header says ##reference=%(declared)s) but the"
+            " reference is %(build)s: use the file's %(build)s release"
+        )
+        values = {"stated": stated, "declared": declared, "build": reference_build}
+        return [other % {"where": where, **values}]
     for ref_name, src_name in mapping.items():
         if ref_name.upper().removeprefix("CHR") in _MITOCHONDRION:
             continue  # rCRS (16,569 bp) and hg19's chrM (16,571 bp) differ within one build
         declared_length = header.contigs.get(src_name)
         if declared_length is not None and declared_length != contigs[ref_name]:
-            return [
-                f"{where} is for another genome build: its ##contig header says"
-                f" {describe_length(src_name, declared_length)}, the reference's"
-                f" {describe_length(ref_name, contigs[ref_name])}; use the release of"
-                " the file made for the reference's build"
-            ]
+            other = _(
+                "%(where)s is for another genome build: its ##contig header says %(theirs)s,"
+                " the reference's %(ours)s; use the release of the file made for the"
+                " reference's build"
+            )
+            lengths = {
+                "theirs": describe_length(src_name, declared_length),
+                "ours": describe_length(ref_name, contigs[ref_name]),
+            }
+            return [other % {"where": where, **lengths}]
     return []
 
 
@@ -210,7 +216,7 @@ def ref_problems(
         return []  # the reference's own checks report it
     found = dict(zip(inside, bases, strict=True))
     disagree: list[str] = []
-    for index, (record, _) in enumerate(compared):
+    for index, (record, _chrom) in enumerate(compared):
         report.ref_checked += 1
         if found.get(index) == record.ref.upper():
             report.ref_agree += 1

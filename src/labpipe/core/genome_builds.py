@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from labpipe.core.i18n import _
+
 # Lengths of chromosomes 1, 2 and X in each assembly (NCBI/GRC assembly reports).
 _LENGTHS: dict[str, dict[str, int]] = {
     "GRCh37": {"1": 249_250_621, "2": 243_199_373, "X": 155_270_560},
@@ -68,8 +70,8 @@ def build_of_lengths(contigs: Mapping[str, int]) -> tuple[str, str, int] | None:
 def describe_length(name: str, length: int) -> str:
     """``chr1 is 249,250,621 bp (GRCh37's length)``, the build named when known."""
     build = _BY_LENGTH.get((_bare(name), length))
-    known = f" ({build}'s length)" if build else ""
-    return f"{name} is {length:,} bp{known}"
+    known = _(" (%(build)s's length)") % {"build": build} if build else ""
+    return _("%(name)s is %(length)s bp") % {"name": name, "length": f"{length:,}"} + known
 
 
 __all__ = ["build_label", "build_of_lengths", "describe_length"]

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labpipe.core.atomic import write_text_atomic
-from labpipe.core.errors import InputFormatError
+from labpipe.core.errors import InputFormatError, on_line
+from labpipe.core.i18n import N_, _
 
 _AUTOSOME = re.compile(r"^(chr)?([1-9]|1[0-9]|2[0-2])$")
 
@@ -68,9 +69,11 @@ def read_bed(path: Path, contigs: dict[str, int] | None = None) -> list[Interval
             fields = line.rstrip("\r\n").split("\t")
             if len(fields) < 3:
                 spaced = len(line.split()) >= 3
+                columns = _(
+                    "%(count)s column(s); a BED line needs contig, start, end separated by tabs"
+                ) % {"count": len(fields)}
                 problems.append(
-                    f"line {number}: {len(fields)} column(s); a BED line needs contig, start, end "
-                    "separated by tabs" + (" (this one uses spaces)" if spaced else "")
+                    on_line(number, columns + (_(" (this one uses spaces)") if spaced else ""))
                 )
                 continue
             contig, start_text, end_text = fields[:3]
@@ -78,56 +81,74 @@ def read_bed(path: Path, contigs: dict[str, int] | None = None) -> list[Interval
                 start, end = int(start_text), int(end_text)
             except ValueError:
                 if not intervals and not problems and not start_text.lstrip("-").isdigit():
-                    problems.append(
-                        f"line {number}: {line.strip()!r} looks like a column header; a BED has"
-                        " none: remove the line or start it with '#'"
+                    header = _(
+                        "%(line)s looks like a column header; a BED has none: remove the line or"
+                        " start it with '#'"
                     )
+                    problems.append(on_line(number, header % {"line": repr(line.strip())}))
                     continue
-                problems.append(
-                    f"line {number}: start {start_text!r} and end {end_text!r} "
-                    "must be whole numbers"
-                )
+                numbers = _("start %(start)s and end %(end)s must be whole numbers")
+                values = {"start": repr(start_text), "end": repr(end_text)}
+                problems.append(on_line(number, numbers % values))
                 continue
             if start < 0:
-                problems.append(f"line {number}: start {start} is negative")
+                negative = _("start %(start)s is negative") % {"start": start}
+                problems.append(on_line(number, negative))
             if end <= start:
-                problems.append(f"line {number}: end {end} is not after start {start}")
+                order = _("end %(end)s is not after start %(start)s")
+                problems.append(on_line(number, order % {"end": end, "start": start}))
             if contigs is not None:
                 if contig not in contigs:
                     missing.setdefault(contig, number)
                 elif end > contigs[contig]:
-                    problems.append(
-                        f"line {number}: end {end} is past the end of {contig} "
-                        f"({contigs[contig]} bp in the reference)"
+                    past = _(
+                        "end %(end)s is past the end of %(contig)s (%(length)s bp in the reference)"
                     )
+                    bounds: dict[str, object] = {
+                        "end": end,
+                        "contig": contig,
+                        "length": contigs[contig],
+                    }
+                    problems.append(on_line(number, past % bounds))
             name = fields[3] if len(fields) > 3 else ""
             intervals.append(Interval(contig, start, end, name))
     if missing and contigs is not None:
-        problems.extend(contig_mismatch_problems(list(missing), list(contigs), "targets", missing))
+        mismatch = contig_mismatch_problems(list(missing), list(contigs), N_("targets"), missing)
+        problems.extend(mismatch)
     if problems:
-        raise InputFormatError(f"{path}: the BED file has problems", problems)
+        raise InputFormatError(_("%(path)s: the BED file has problems") % {"path": path}, problems)
     if not intervals:
-        raise InputFormatError(f"{path}: the BED file has no regions")
+        raise InputFormatError(_("%(path)s: the BED file has no regions") % {"path": path})
     return intervals
 
 
 def contig_mismatch_problems(
     names: list[str], reference: list[str], what: str, first_line: dict[str, int] | None = None
 ) -> list[str]:
-    """Explain contigs absent from the reference, naming a chr-prefix mismatch as such."""
+    """Explain contigs absent from the reference, naming a chr-prefix mismatch as such.
+
+    ``what`` names the file's lines (``N_("targets")``): it is translated here.
+    """
     problems = []
     ref = set(reference)
     for name in names:
-        where = f"line {first_line[name]}: " if first_line and name in first_line else ""
-        alt = name[3:] if name.startswith("chr") else f"chr{name}"
+        line = first_line.get(name) if first_line else None
+        alt = chr_alternative(name)
         if alt in ref:
-            problems.append(
-                f"{where}{what} use '{name}', the reference uses '{alt}': rename the contigs "
-                "(chr-prefix mismatch)"
+            mismatch = _(
+                "%(what)s use '%(name)s', the reference uses '%(alt)s': rename the contigs"
+                " (chr-prefix mismatch)"
             )
+            problems.append(on_line(line, mismatch % {"what": _(what), "name": name, "alt": alt}))
         else:
-            problems.append(f"{where}contig '{name}' is not in the reference")
+            absent = _("contig '%(name)s' is not in the reference") % {"name": name}
+            problems.append(on_line(line, absent))
     return problems
+
+
+def chr_alternative(name: str) -> str:
+    """The same contig named the other way: ``chr1`` for ``1``, ``1`` for ``chr1``."""
+    return name[3:] if name.startswith("chr") else f"chr{name}"
 
 
 def merge(intervals: list[Interval], order: list[str]) -> list[Interval]:

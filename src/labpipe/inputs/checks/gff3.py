@@ -7,7 +7,9 @@ import shlex
 from pathlib import Path
 from typing import BinaryIO
 
-from labpipe.core.regions import contig_mismatch_problems
+from labpipe.core.errors import on_line
+from labpipe.core.i18n import N_, _
+from labpipe.core.regions import chr_alternative, contig_mismatch_problems
 from labpipe.inputs.checks.files import (
     GZIP_MAGIC,
     GzipDamage,
@@ -64,21 +66,24 @@ def check_gff3_contigs(gff3: Path, contigs: dict[str, int]) -> list[str]:
             " annotation.gff3 to it"
         ]
     if not features:
-        return [f"{gff3}: the GFF3 file has no feature lines"]
+        return [_("%(path)s: the GFF3 file has no feature lines") % {"path": gff3}]
     if gtf_line:
-        return [
-            f'{gff3}: line {gtf_line}: this is GTF (attributes written gene_id "..."), not'
-            " GFF3: give the GFF3 file of the same annotation release"
-        ]
+        gtf = _(
+            'this is GTF (attributes written gene_id "..."), not GFF3: give the GFF3 file of the'
+            " same annotation release"
+        )
+        return [f"{gff3}: " + on_line(gtf_line, gtf)]
     missing = [name for name in first_line if name not in contigs]
     named = ListedProblems()
     renamed = False
     for name in missing:
+        renamed = renamed or _mitochondrion_alias(name, contigs) is not None
+        renamed = renamed or chr_alternative(name) in contigs
         for problem in _contig_problems(name, contigs, first_line[name]):
-            renamed = renamed or "naming mismatch" in problem or "chr-prefix mismatch" in problem
             named.add(problem)
     if named.hidden:
-        named.items.append(f"... and {named.hidden} more contigs not in the reference")
+        more = _("... and %(count)s more contigs not in the reference")
+        named.items.append(more % {"count": named.hidden})
         named.hidden = 0
     if renamed:
         named.items.append(_gff3_rename_advice(gff3, contigs))
@@ -109,11 +114,16 @@ def _sequence_region_problems(head: bytes, contigs: dict[str, int]) -> list[str]
         if ours is None or _bare_contig(name) == "MT" or end == contigs[ours]:
             continue
         line = head.count(b"\n", 0, match.start()) + 1
-        return [
-            f"line {line}: ##sequence-region says {describe_length(name, end)}, but in the"
-            f" reference {describe_length(ours, contigs[ours])}: the GFF3 is for another genome"
-            " build; give the GFF3 of the reference's build (e.g. Ensembl's GRCh38 release)"
-        ]
+        build = _(
+            "##sequence-region says %(theirs)s, but in the reference %(ours)s: the GFF3 is for"
+            " another genome build; give the GFF3 of the reference's build (e.g. Ensembl's"
+            " GRCh38 release)"
+        )
+        lengths = {
+            "theirs": describe_length(name, end),
+            "ours": describe_length(ours, contigs[ours]),
+        }
+        return [on_line(line, build % lengths)]
     return []
 
 
@@ -148,14 +158,22 @@ def _gtf_line(head: bytes) -> int | None:
 
 def _contig_problems(name: str, contigs: dict[str, int], line: int) -> list[str]:
     """regions.contig_mismatch_problems for one name, plus the mitochondrion's MT/chrM."""
-    what = "the GFF3 features"
-    alias = next((m for m in _MITOCHONDRION if m != name and m in contigs), None)
-    if name in _MITOCHONDRION and alias:
-        return [
-            f"line {line}: {what} use '{name}', the reference uses '{alias}': rename the"
-            " contigs (mitochondrion naming mismatch)"
-        ]
+    what = N_("the GFF3 features")
+    alias = _mitochondrion_alias(name, contigs)
+    if alias:
+        mismatch = _(
+            "%(what)s use '%(name)s', the reference uses '%(alt)s': rename the contigs"
+            " (mitochondrion naming mismatch)"
+        )
+        return [on_line(line, mismatch % {"what": _(what), "name": name, "alt": alias})]
     return contig_mismatch_problems([name], list(contigs), what, {name: line})
+
+
+def _mitochondrion_alias(name: str, contigs: dict[str, int]) -> str | None:
+    """The reference's other name for the mitochondrion ``name`` (MT, chrM), if it has one."""
+    if name not in _MITOCHONDRION:
+        return None
+    return next((m for m in _MITOCHONDRION if m != name and m in contigs), None)
 
 
 def _scan_gff3(handle: BinaryIO, gzipped: bool) -> tuple[dict[str, int], list[str], int]:

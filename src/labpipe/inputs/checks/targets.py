@@ -6,6 +6,7 @@ import zlib
 from pathlib import Path
 
 from labpipe.core.errors import InputFormatError
+from labpipe.core.i18n import _
 from labpipe.core.regions import read_bed
 from labpipe.inputs.checks.files import GZIP_MAGIC, ListedProblems
 
@@ -25,13 +26,15 @@ def check_targets(bed: Path, contigs: dict[str, int] | None) -> list[str]:
         with open(bed, "rb") as handle:
             gzipped = handle.read(2) == GZIP_MAGIC
     except FileNotFoundError:
-        return [f"{bed}: the targets BED does not exist"]
+        return [_("%(path)s: the targets BED does not exist") % {"path": bed}]
     except OSError as exc:
-        return [f"{bed}: cannot be read ({exc.strerror})"]
+        return [_("%(path)s: cannot be read (%(why)s)") % {"path": bed, "why": exc.strerror}]
     if gzipped != bed.name.endswith(".gz"):
         if gzipped:
-            return [f"{bed}: the file is gzip-compressed but its name does not end in .gz"]
-        return [f"{bed}: the name ends in .gz but the file is not gzip-compressed"]
+            named = _("%(path)s: the file is gzip-compressed but its name does not end in .gz")
+        else:
+            named = _("%(path)s: the name ends in .gz but the file is not gzip-compressed")
+        return [named % {"path": bed}]
     try:
         read_bed(bed, contigs)
     except InputFormatError as exc:
@@ -40,9 +43,10 @@ def check_targets(bed: Path, contigs: dict[str, int] | None) -> list[str]:
             listed.add(f"{bed}: {problem}")
         return listed.shown() or [str(exc)]
     except UnicodeDecodeError:
-        return [f"{bed}: not a text file; a BED has tab-separated text lines"]
+        return [_("%(path)s: not a text file; a BED has tab-separated text lines") % {"path": bed}]
     except (OSError, EOFError, zlib.error) as exc:
-        return [f"{bed}: cannot be read ({exc}); copy the file again"]
+        unreadable = _("%(path)s: cannot be read (%(why)s); copy the file again")
+        return [unreadable % {"path": bed, "why": exc}]
     return []
 
 
