@@ -44,7 +44,10 @@ def bad_schema(folder: Path) -> Path:
 
 
 def missing_files(folder: Path) -> Path:
-    (folder / "lab.yaml").write_text(CONFIG + "targets: panel.bed\n")
+    (folder / "lab.yaml").write_text(
+        CONFIG.replace("ref.fa", "nowhere.fa").replace("samples.tsv", "nowhere.tsv")
+        + "targets: panel.bed\n"
+    )
     return folder / "lab.yaml"
 
 
@@ -90,22 +93,18 @@ def bad_fastq(folder: Path) -> Path:
 
 
 def bad_targets_and_build(folder: Path) -> Path:
-    """The exercises' chr-prefix mismatch and wrong build, and a BED written with spaces."""
-    (folder / "ref.fa").write_text(">1\n" + "ACGT" * 50 + "\n")
-    one_read_fastq(folder / "S1_R1.fastq.gz", "@r1/1")
-    one_read_fastq(folder / "S1_R2.fastq.gz", "@r1/2")
-    (folder / "samples.tsv").write_text(
-        "sample\tunit\tfq1\tfq2\nS1\tL1\tS1_R1.fastq.gz\tS1_R2.fastq.gz\n"
-    )
-    (folder / "targets.bed").write_text("chr1\t0\t10\n1 20 30\n1\t50\t40\n")
+    """The exercises' chr-prefix mismatch and wrong build, and a BED written with spaces,
+    beside the `lab` fixture's valid reference (chr1) and reads."""
+    (folder / "targets.bed").write_text("1\t0\t10\nchr1 20 30\nchr1\t50\t40\n")
     (folder / "genes.gff3").write_text(
-        "##gff-version 3\n##sequence-region 1 1 999\n"
-        "1\tx\tgene\t1\t100\t.\t+\t.\tID=gene:G1;Name=G1\n"
+        "##gff-version 3\n##sequence-region chr1 1 999\n"
+        "chr1\tx\tgene\t1\t100\t.\t+\t.\tID=gene:G1;Name=G1\n"
     )
-    (folder / "lab.yaml").write_text(
-        CONFIG + "platform: ILLUMINA\ntargets: targets.bed\nannotation:\n  gff3: genes.gff3\n"
+    config = folder / "lab.yaml"
+    config.write_text(
+        config.read_text() + "targets: targets.bed\nannotation:\n  gff3: genes.gff3\n"
     )
-    return folder / "lab.yaml"
+    return config
 
 
 def bad_yaml(folder: Path) -> Path:
@@ -119,9 +118,9 @@ def bad_yaml(folder: Path) -> Path:
 )
 @pytest.mark.parametrize("language", ["ur", "zh_Hans"])
 def test_validate_tells_the_commonest_problems_in_the_language_asked_for(
-    make: object, language: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    make: object, language: str, lab: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = make(tmp_path)  # type: ignore[operator]
+    config = make(lab)  # type: ignore[operator]  (a valid lab folder, made bad)
     code, _, english = run_cli(["validate", str(config), "--lang", "en"], capsys)
     assert code != 0 and english.startswith("labpipe: error: "), english
     assert english_words(english, KEPT), "the check would not see English"

@@ -89,7 +89,7 @@ def build_problems(
     reference_build: str | None,
 ) -> list[str]:
     """Another build told by the header: ``##reference`` or ``##contig`` lengths."""
-    from labpipe.core.genome_builds import build_label, describe_length
+    from labpipe.core.genome_builds import build_label, compared_lengths
 
     where = f"'{check.key}': {check.path}"
     declared = header.value("reference")
@@ -111,10 +111,7 @@ def build_problems(
                 " the reference's %(ours)s; use the release of the file made for the"
                 " reference's build"
             )
-            lengths = {
-                "theirs": describe_length(src_name, declared_length),
-                "ours": describe_length(ref_name, contigs[ref_name]),
-            }
+            lengths = compared_lengths((src_name, declared_length), (ref_name, contigs[ref_name]))
             return [other % {"where": where, **lengths}]
     return []
 

@@ -74,4 +74,10 @@ def describe_length(name: str, length: int) -> str:
     return _("%(name)s is %(length)s bp") % {"name": name, "length": f"{length:,}"} + known
 
 
-__all__ = ["build_label", "build_of_lengths", "describe_length"]
+def compared_lengths(theirs: tuple[str, int], ours: tuple[str, int]) -> dict[str, str]:
+    """A file's and the reference's length of a contig, described for a message's
+    ``%(theirs)s`` and ``%(ours)s``."""
+    return {"theirs": describe_length(*theirs), "ours": describe_length(*ours)}
+
+
+__all__ = ["build_label", "build_of_lengths", "compared_lengths", "describe_length"]

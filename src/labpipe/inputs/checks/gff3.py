@@ -105,7 +105,7 @@ def _sequence_region_problems(head: bytes, contigs: dict[str, int]) -> list[str]
     Ensembl writes one such line per sequence at the top of its GFF3; a GFF3 of
     GRCh37 on a GRCh38 reference would give wrong consequences without any error.
     """
-    from labpipe.core.genome_builds import describe_length
+    from labpipe.core.genome_builds import compared_lengths
 
     by_bare = {_bare_contig(name): name for name in contigs}
     for match in _SEQUENCE_REGION.finditer(head):
@@ -119,11 +119,7 @@ def _sequence_region_problems(head: bytes, contigs: dict[str, int]) -> list[str]
             " another genome build; give the GFF3 of the reference's build (e.g. Ensembl's"
             " GRCh38 release)"
         )
-        lengths = {
-            "theirs": describe_length(name, end),
-            "ours": describe_length(ours, contigs[ours]),
-        }
-        return [on_line(line, build % lengths)]
+        return [on_line(line, build % compared_lengths((name, end), (ours, contigs[ours])))]
     return []
 
 
