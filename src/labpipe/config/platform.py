@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from labpipe.core.i18n import _
+
 # @<instrument>:<run>:<flowcell>:<lane>:<tile>:<x>:<y>[:<UMI>] <read>:<filtered>:<control>:<index>
 _ILLUMINA = re.compile(
     r"^@(?P<instrument>[^:\s]+):(?P<run>\d+):(?P<flowcell>[^:\s]+):(?P<lane>\d+):\d+:\d+:\d+"
@@ -225,7 +227,11 @@ def name_style_mismatch(file_name: str, read_name: str | None) -> str | None:
         return None
     stem = _FASTQ_SUFFIX.sub("", file_name)
     if MGI_FILE_STEM.match(stem) and facts.platform == "ILLUMINA":
-        return f"{file_name} is named like an MGI file but holds Illumina-style read names"
+        return _("%(file)s is named like an MGI file but holds Illumina-style read names") % {
+            "file": file_name
+        }
     if _ILLUMINA_FILE_STEM.search(stem) and facts.platform == "DNBSEQ":
-        return f"{file_name} is named like an Illumina file but holds DNBSEQ-style read names"
+        return _("%(file)s is named like an Illumina file but holds DNBSEQ-style read names") % {
+            "file": file_name
+        }
     return None

@@ -415,19 +415,24 @@ def _sex_problems(units: list[Unit]) -> list[str]:
 def platform_warnings(units: list[Unit]) -> list[str]:
     """Units whose sheet platform disagrees with what their read names say, and FASTQs
     named like one platform's files holding the other's reads."""
-    warnings = [
-        f"line {u.line}: sample '{u.sample}' unit '{u.unit}': the sheet says {u.platform} but the"
-        f" read names in {u.fq1.name} look like {u.detected_platform}; using {u.platform}"
-        " (the sheet wins — correct it if it is wrong)"
-        for u in units
-        if u.detected_platform and u.detected_platform != u.platform
-    ]
+    says = _(
+        "sample '%(sample)s' unit '%(unit)s': the sheet says %(platform)s but the read names in"
+        " %(file)s look like %(detected)s; using %(platform)s (the sheet wins — correct it if"
+        " it is wrong)"
+    )
+    renamed = _(
+        "sample '%(sample)s' unit '%(unit)s': %(mismatch)s; trimming uses the %(platform)s"
+        " adapters (the unit's platform): check the files were not renamed or mixed up"
+    )
+    warnings = []
+    for u in units:
+        values = {"sample": u.sample, "unit": u.unit, "platform": u.platform}
+        if u.detected_platform and u.detected_platform != u.platform:
+            detected = {"file": u.fq1.name, "detected": u.detected_platform}
+            warnings.append(on_line(u.line, says % {**values, **detected}))
     for u in units:
         mismatch = name_style_mismatch(u.fq1.name, first_read_name(u.fq1))
         if mismatch:
-            warnings.append(
-                f"line {u.line}: sample '{u.sample}' unit '{u.unit}': {mismatch}; trimming uses"
-                f" the {u.platform} adapters (the unit's platform): check the files were not"
-                " renamed or mixed up"
-            )
+            values = {"sample": u.sample, "unit": u.unit, "platform": u.platform}
+            warnings.append(on_line(u.line, renamed % {**values, "mismatch": mismatch}))
     return warnings

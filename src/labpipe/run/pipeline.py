@@ -122,12 +122,14 @@ def _interpretation_warnings(config: LabConfig) -> list[str]:
     missing = missing_sources(AnnotationSettings.from_config(config))
     if not missing:
         return []
+    # The names come in the current language from report.contents.missing_sources.
     named = ", ".join(f"{m.name} ({m.key})" for m in missing)
-    return [
-        f"no {named} source: every report will say NOT INTERPRETED and give no tier counts"
+    warning = _(
+        "no %(sources)s source: every report will say NOT INTERPRETED and give no tier counts"
         " (a run without them cannot rule a finding in or out); docs/offline-annotation.md"
         " says how to build them offline"
-    ]
+    )
+    return [warning % {"sources": named}]
 
 
 def _sex_warnings(config: LabConfig, units: list[Unit]) -> list[str]:
