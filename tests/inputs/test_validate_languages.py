@@ -107,6 +107,17 @@ def bad_targets_and_build(folder: Path) -> Path:
     return config
 
 
+def bad_pedigree(folder: Path) -> Path:
+    """A family's sheet columns with an unknown affected status, a parent nowhere and a
+    member without a family."""
+    (folder / "samples.tsv").write_text(
+        "sample\tunit\tfq1\tfq2\tfamily\tfather\tmother\taffected\n"
+        "S1\tL1\tS1_R1.fastq.gz\tS1_R2.fastq.gz\tFAM1\tDAD\t0\tmaybe\n"
+        "S2\tL1\tS1_R1.fastq.gz\tS1_R2.fastq.gz\t\tS1\t0\tyes\n"
+    )
+    return folder / "lab.yaml"
+
+
 def bad_yaml(folder: Path) -> Path:
     (folder / "lab.yaml").write_text("lab:\n  name: Test\n  id: test\n  id: again\n")
     return folder / "lab.yaml"
@@ -114,7 +125,16 @@ def bad_yaml(folder: Path) -> Path:
 
 @pytest.mark.parametrize(
     "make",
-    [bad_schema, missing_files, bad_sheet, bad_header, bad_fastq, bad_targets_and_build, bad_yaml],
+    [
+        bad_schema,
+        missing_files,
+        bad_sheet,
+        bad_header,
+        bad_fastq,
+        bad_targets_and_build,
+        bad_pedigree,
+        bad_yaml,
+    ],
 )
 @pytest.mark.parametrize("language", ["ur", "zh_Hans"])
 def test_validate_tells_the_commonest_problems_in_the_language_asked_for(

@@ -13,6 +13,7 @@ from pathlib import Path
 from labpipe.config.pedigree import Member, Pedigree
 from labpipe.config.samplesheet import FEMALE, MALE, SAFE_NAME, UNKNOWN, Unit
 from labpipe.core.errors import SampleSheetError
+from labpipe.core.i18n import _
 
 # What a PED file's sex and phenotype columns, and the sheet's `affected`, may say.
 _PED_SEX = {"1": MALE, "2": FEMALE, "0": UNKNOWN}
@@ -71,22 +72,27 @@ def load_pedigree(units: list[Unit], sample_sheet: Path, ped: Path | None = None
     where = {m.sample: _place(ped if m.line < 0 else sample_sheet, m.line) for m in members}
     problems += _relation_problems(pedigree, where, set(sex))
     if problems:
-        files = f"{sample_sheet}" + (f" and {ped}" if ped else "")
-        raise SampleSheetError(f"{files}: {len(problems)} problem(s) in the pedigree", problems)
+        files = _("%(sheet)s and %(ped)s") % {"sheet": sample_sheet, "ped": ped} if ped else ""
+        raise SampleSheetError(
+            _("%(files)s: %(count)s problem(s) in the pedigree")
+            % {"files": files or sample_sheet, "count": len(problems)},
+            problems,
+        )
     return Pedigree(tuple(replace(m, line=abs(m.line)) for m in members))
 
 
 def _place(path: Path | None, line: int) -> str:
-    return f"{Path(path or '').name} line {abs(line)}"
+    return _("%(file)s line %(line)s") % {"file": Path(path or "").name, "line": abs(line)}
 
 
 def _name_problem(place: str, what: str, value: str) -> str | None:
     if value in _NOT_GIVEN or SAFE_NAME.match(value):
         return None
-    return (
-        f"{place}: {what} {value!r} may only contain letters, digits, '-', '_' and '.' "
-        "(and must not start with '-', '_' or '.'); rename it"
+    unsafe = _(
+        "%(column)s %(value)s may only contain letters, digits, '-', '_' and '.'"
+        " (and must not start with '-', '_' or '.'); rename it"
     )
+    return f"{place}: " + unsafe % {"column": what, "value": repr(value)}
 
 
 def _sheet_members(units: list[Unit], sheet: Path, problems: list[str]) -> list[Member]:
@@ -110,17 +116,17 @@ def _sheet_members(units: list[Unit], sheet: Path, problems: list[str]) -> list[
                 unusable.add(value)
         affected, known = parse_affected(unit.affected)
         if not known:
-            problems.append(
-                f"{place}: affected {unit.affected!r} is not one of yes, no, unknown "
-                "(or PED's 2, 1, 0, -9)"
-            )
+            wrong = _("affected %(value)s is not one of yes, no, unknown (or PED's 2, 1, 0, -9)")
+            problems.append(f"{place}: " + wrong % {"value": repr(unit.affected)})
         if not unit.family:
             given = [c for c in ("father", "mother") if getattr(unit, c) not in _NOT_GIVEN]
             if given or unit.affected:
-                problems.append(
-                    f"{place}: sample '{sample}' has {', '.join(given or ['affected'])} but no "
-                    "family; give its family in the 'family' column"
+                no_family = _(
+                    "sample '%(sample)s' has %(columns)s but no family; give its family in the"
+                    " 'family' column"
                 )
+                columns = ", ".join(given or ["affected"])
+                problems.append(f"{place}: " + no_family % {"sample": sample, "columns": columns})
             continue
         members.append(
             Member(
@@ -141,7 +147,8 @@ def _ped_members(ped: Path, samples: set[str], problems: list[str]) -> list[Memb
     try:
         text = ped.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"PED file {ped} cannot be read ({exc}); give a 6-column text file")
+        unreadable = _("PED file %(path)s cannot be read (%(why)s); give a 6-column text file")
+        problems.append(unreadable % {"path": ped, "why": exc})
         return []
     members: list[Member] = []
     seen: dict[str, Member] = {}
@@ -151,10 +158,11 @@ def _ped_members(ped: Path, samples: set[str], problems: list[str]) -> list[Memb
         place = _place(ped, number)
         cells = line.split()
         if len(cells) != 6:
-            problems.append(
-                f"{place}: {len(cells)} columns; a PED line has 6: family, individual, "
-                "father, mother, sex (1/2/0), phenotype (2/1/0/-9)"
+            columns = _(
+                "%(count)s columns; a PED line has 6: family, individual, father, mother, sex"
+                " (1/2/0), phenotype (2/1/0/-9)"
             )
+            problems.append(f"{place}: " + columns % {"count": len(cells)})
             continue
         family, individual, father, mother, sex_code, phenotype = cells
         before = len(problems)
@@ -168,23 +176,27 @@ def _ped_members(ped: Path, samples: set[str], problems: list[str]) -> list[Memb
             if problem:
                 problems.append(problem)
         if individual in _NOT_GIVEN:
-            problems.append(f"{place}: the individual (column 2) is {individual!r}; name them")
+            unnamed = _("the individual (column 2) is %(value)s; name them")
+            problems.append(f"{place}: " + unnamed % {"value": repr(individual)})
         if len(problems) > before:
             continue  # a name that cannot be used: its relations would only add echoes
         if sex_code not in _PED_SEX:
-            problems.append(f"{place}: sex {sex_code!r} is not one of 1 (male), 2 (female), 0")
+            wrong = _("sex %(value)s is not one of 1 (male), 2 (female), 0")
+            problems.append(f"{place}: " + wrong % {"value": repr(sex_code)})
         affected, known = parse_affected(phenotype)
         if not known:
-            problems.append(
-                f"{place}: phenotype {phenotype!r} is not one of 2 (affected), 1 (unaffected), "
-                "0 or -9 (unknown)"
+            wrong = _(
+                "phenotype %(value)s is not one of 2 (affected), 1 (unaffected), 0 or -9 (unknown)"
             )
+            problems.append(f"{place}: " + wrong % {"value": repr(phenotype)})
         if individual in seen:
             other = seen[individual]
-            problems.append(
-                f"{place}: '{individual}' is already on line {-other.line} (family "
-                f"'{other.family}'); a person is in one family, on one line"
+            twice = _(
+                "'%(name)s' is already on line %(line)s (family '%(family)s'); a person is in one"
+                " family, on one line"
             )
+            values = {"name": individual, "line": -other.line, "family": other.family}
+            problems.append(f"{place}: " + twice % values)
             continue
         member = Member(
             individual,
@@ -201,10 +213,11 @@ def _ped_members(ped: Path, samples: set[str], problems: list[str]) -> list[Memb
     for family in dict.fromkeys(m.family for m in members):
         if not any(m.sequenced for m in members if m.family == family):
             first = next(m.line for m in members if m.family == family)
-            problems.append(
-                f"{_place(ped, first)}: no individual of family '{family}' is a sample of the "
-                "sample sheet; check the names, or remove the family from the PED file"
+            unsequenced = _(
+                "no individual of family '%(family)s' is a sample of the sample sheet; check the"
+                " names, or remove the family from the PED file"
             )
+            problems.append(f"{_place(ped, first)}: " + unsequenced % {"family": family})
     return members
 
 
@@ -222,18 +235,25 @@ def _merged(
     for member in ped:
         declared = sex.get(member.sample, UNKNOWN)
         if UNKNOWN not in (declared, member.sex) and declared != member.sex:
+            differs = _(
+                "'%(sample)s' is %(sex)s here but %(declared)s in the sample sheet %(sheet)s;"
+                " give one sex"
+            )
+            values = {"sample": member.sample, "sex": member.sex, "declared": declared}
             problems.append(
-                f"{_place(ped_path, member.line)}: '{member.sample}' is {member.sex} here but "
-                f"{declared} in the sample sheet {sheet_path.name}; give one sex"
+                f"{_place(ped_path, member.line)}: "
+                + differs % {**values, "sheet": sheet_path.name}
             )
     for member in sheet:
         place = _place(sheet_path, member.line)
         other = by_name.get(member.sample)
         if other is None:
-            problems.append(
-                f"{place}: sample '{member.sample}' is in family '{member.family}' in the sheet "
-                f"but has no line in the PED file {ped_path.name}; add it there"
+            absent = _(
+                "sample '%(sample)s' is in family '%(family)s' in the sheet but has no line in the"
+                " PED file %(ped)s; add it there"
             )
+            values = {"sample": member.sample, "family": member.family, "ped": ped_path.name}
+            problems.append(f"{place}: " + absent % values)
             continue
         for field in ("family", "father", "mother", "affected"):
             mine, theirs = getattr(member, field), getattr(other, field)
@@ -241,17 +261,20 @@ def _merged(
             if mine is None or (field == "affected" and theirs is None):
                 continue
             if mine != theirs:
-                problems.append(
-                    f"{place}: {field} of '{member.sample}' is {_shown(mine)} here but "
-                    f"{_shown(theirs)} in {_place(ped_path, other.line)}; give one value"
+                differs = _(
+                    "%(column)s of '%(sample)s' is %(here)s here but %(there)s in %(place)s;"
+                    " give one value"
                 )
+                values = {"column": field, "sample": member.sample, "here": _shown(mine)}
+                there = {"there": _shown(theirs), "place": _place(ped_path, other.line)}
+                problems.append(f"{place}: " + differs % {**values, **there})
     return ped
 
 
 def _shown(value: str | bool | None) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
-    return "not given" if value is None else f"'{value}'"
+        return "yes" if value else "no"  # the values to write in the column
+    return _("not given") if value is None else f"'{value}'"
 
 
 def _relation_problems(pedigree: Pedigree, where: dict[str, str], samples: set[str]) -> list[str]:
@@ -260,38 +283,45 @@ def _relation_problems(pedigree: Pedigree, where: dict[str, str], samples: set[s
     for member in pedigree.members:
         place = where[member.sample]
         if member.father and member.father == member.mother:
+            both = _("'%(sample)s' has '%(parent)s' as both father and mother")
             problems.append(
-                f"{place}: '{member.sample}' has '{member.father}' as both father and mother"
+                f"{place}: " + both % {"sample": member.sample, "parent": member.father}
             )
         for role, name, sex in (("father", member.father, MALE), ("mother", member.mother, FEMALE)):
             if not name:
                 continue
             parent = pedigree.member(name)
+            values = {"role": role, "name": name, "sample": member.sample}
+            family = {"family": member.family}
             if parent is None and name in samples:
-                problems.append(
-                    f"{place}: {role} '{name}' of '{member.sample}' is a sample of the sheet in "
-                    f"no family; give it family '{member.family}'"
+                lone = _(
+                    "%(role)s '%(name)s' of '%(sample)s' is a sample of the sheet in no family;"
+                    " give it family '%(family)s'"
                 )
+                problems.append(f"{place}: " + lone % {**values, **family})
                 continue
             if parent is None:
-                problems.append(
-                    f"{place}: {role} '{name}' of '{member.sample}' is not a sample of the sheet "
-                    "nor a line of the PED file; write 0 if the parent was not sequenced, or give "
-                    "them a line of their own in a PED file (config 'pedigree:')"
+                unknown = _(
+                    "%(role)s '%(name)s' of '%(sample)s' is not a sample of the sheet nor a line"
+                    " of the PED file; write 0 if the parent was not sequenced, or give them a"
+                    " line of their own in a PED file (config 'pedigree:')"
                 )
+                problems.append(f"{place}: " + unknown % values)
                 continue
+            theirs = {"theirs": parent.family, "where": where[name]}
             if parent.family != member.family:
-                problems.append(
-                    f"{place}: {role} '{name}' of '{member.sample}' is in family "
-                    f"'{parent.family}' ({where[name]}), not '{member.family}'; a parent is in "
-                    "the child's family"
+                elsewhere = _(
+                    "%(role)s '%(name)s' of '%(sample)s' is in family '%(theirs)s' (%(where)s),"
+                    " not '%(family)s'; a parent is in the child's family"
                 )
+                problems.append(f"{place}: " + elsewhere % {**values, **family, **theirs})
             if parent.sex not in (sex, UNKNOWN):
-                problems.append(
-                    f"{place}: {role} '{name}' of '{member.sample}' is {parent.sex} "
-                    f"({where[name]}); a {role} is {sex}: correct the sex or swap father and "
-                    "mother"
+                wrong_sex = _(
+                    "%(role)s '%(name)s' of '%(sample)s' is %(sex)s (%(where)s); a %(role)s is"
+                    " %(expected)s: correct the sex or swap father and mother"
                 )
+                sexes = {"sex": parent.sex, "where": where[name], "expected": sex}
+                problems.append(f"{place}: " + wrong_sex % {**values, **sexes})
     problems += _cycle_problems(pedigree, where)
     return problems
 
@@ -305,9 +335,12 @@ def _cycle_problems(pedigree: Pedigree, where: dict[str, str]) -> list[str]:
         if path and not reported.intersection(path):
             reported.update(path)
             chain = " -> ".join([*path, path[0]])
+            cycle = _(
+                "'%(sample)s' is their own ancestor (%(chain)s, each a child of the next); correct"
+                " the father/mother columns"
+            )
             problems.append(
-                f"{where[member.sample]}: '{member.sample}' is their own ancestor "
-                f"({chain}, each a child of the next); correct the father/mother columns"
+                f"{where[member.sample]}: " + cycle % {"sample": member.sample, "chain": chain}
             )
     return problems
 
