@@ -19,6 +19,8 @@ from tests.language_checks import english_words
 # end), the chr prefix and the values to type (sexes).
 KEPT = {"fastp", "labpipe", "bgzip", "male", "female", "unknown", "paired", "gzip"}
 KEPT |= {"contig", "contigs", "start", "end", "chr"}
+# The sheet's and PED file's family columns and their values, the config key `pedigree`.
+KEPT |= {"family", "father", "mother", "affected", "yes", "pedigree"}
 REFERENCE = ">chr1\n" + "ACGT" * 50 + "\n"
 CONFIG = "lab:\n  name: Test\n  id: test\nreference:\n  fasta: ref.fa\nsamples: samples.tsv\n"
 
@@ -110,10 +112,12 @@ def bad_targets_and_build(folder: Path) -> Path:
 def bad_pedigree(folder: Path) -> Path:
     """A family's sheet columns with an unknown affected status, a parent nowhere and a
     member without a family."""
+    one_read_fastq(folder / "S2_R1.fastq.gz", "@V350012345L1C001R0010000002/1")
+    one_read_fastq(folder / "S2_R2.fastq.gz", "@V350012345L1C001R0010000002/2")
     (folder / "samples.tsv").write_text(
         "sample\tunit\tfq1\tfq2\tfamily\tfather\tmother\taffected\n"
         "S1\tL1\tS1_R1.fastq.gz\tS1_R2.fastq.gz\tFAM1\tDAD\t0\tmaybe\n"
-        "S2\tL1\tS1_R1.fastq.gz\tS1_R2.fastq.gz\t\tS1\t0\tyes\n"
+        "S2\tL1\tS2_R1.fastq.gz\tS2_R2.fastq.gz\t\tS1\t0\tyes\n"
     )
     return folder / "lab.yaml"
 
