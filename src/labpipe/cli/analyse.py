@@ -91,7 +91,9 @@ def validate(config: Path) -> None:
         }
     )
     if checked.pedigree.members:
-        click.echo(f"pedigree: {checked.pedigree.summary(checked.samples)}")
+        click.echo(
+            _("pedigree: %(summary)s") % {"summary": checked.pedigree.summary(checked.samples)}
+        )
 
 
 @click.command()

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from labpipe.config.samplesheet import FEMALE, MALE, UNKNOWN, Unit
+from labpipe.core.i18n import _, ngettext
 
 
 @dataclass(frozen=True)
@@ -123,14 +124,23 @@ class Pedigree:
         families = self.families()
         joint = self.joint_families(samples)
         singletons = [s for s in samples if not any(s in m for m in joint.values())]
+        of = _("%(family)s (%(sequenced)s sequenced of %(members)s)")
         named = ", ".join(
-            f"{f} ({len(self.sequenced_family_members(f))} sequenced of {len(members)})"
+            of
+            % {
+                "family": f,
+                "sequenced": len(self.sequenced_family_members(f)),
+                "members": len(members),
+            }
             for f, members in families.items()
         )
+        count = ngettext("%(count)s family", "%(count)s families", len(families))
+        counts = {"joint": len(joint), "trios": len(self.trios()), "alone": len(singletons)}
         return (
-            f"{len(families)} famil{'y' if len(families) == 1 else 'ies'}"
-            f"{': ' + named if named else ''}; {len(joint)} called jointly, "
-            f"{len(self.trios())} trio(s); {len(singletons)} sample(s) called alone"
+            count % {"count": len(families)}
+            + (": " + named if named else "")
+            + _("; %(joint)s called jointly, %(trios)s trio(s); %(alone)s sample(s) called alone")
+            % counts
         )
 
 
