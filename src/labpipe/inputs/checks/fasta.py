@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from labpipe.core.errors import InputFormatError
+from labpipe.core.i18n import N_
 from labpipe.core.regions import read_fai
 from labpipe.inputs.checks.files import (
     GzipDamage,
@@ -25,6 +26,8 @@ from labpipe.inputs.checks.files import (
     quote,
     with_fix_command,
 )
+
+_SET_FASTA = N_("set reference.fasta to it")
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def check_reference_and_contigs(
     try:
         contigs = _scan_fasta(fasta, kind == "bgzf")
     except GzipDamage as exc:
-        return [f"{fasta}: {with_fix_command(str(exc), fasta, 'set reference.fasta to it')}"], None
+        return [f"{fasta}: {with_fix_command(str(exc), fasta, _SET_FASTA)}"], None
     lengths: dict[str, int] = {}
     for contig in contigs:
         lengths.setdefault(contig.name, contig.length)
@@ -134,7 +137,7 @@ def reference_contigs(fasta: Path) -> dict[str, int]:
             contigs.setdefault(contig.name, contig.length)
         return contigs
     except (OSError, ValueError, IndexError, GzipDamage) as exc:
-        said = with_fix_command(str(exc), fasta, "set reference.fasta to it")
+        said = with_fix_command(str(exc), fasta, _SET_FASTA)
         raise InputFormatError(f"{fasta}: cannot read the reference's contigs: {said}") from None
 
 

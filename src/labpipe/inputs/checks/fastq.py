@@ -92,7 +92,7 @@ def scan_fastq(path: Path, records: int, full_check_bytes: int) -> FastqScan:
         scan.problems.append(unreadable % {"path": path, "why": exc.strerror})
     except GzipDamage as exc:
         # The damage messages without a figure are marked for the catalogs: translated here.
-        damage = with_fix_command(_(str(exc)), path, _(IN_SHEET))
+        damage = with_fix_command(_(str(exc)), path, IN_SHEET)
         scan.problems.append(f"{path}: {damage}")
     return scan
 
@@ -112,11 +112,11 @@ def _scan_open_fastq(
     kind = compression_of_bytes(magic)
     if kind not in ("gzip", "bgzf", "plain"):
         copy = fastq_copy_name(path, "recompressed")
-        command = f"{decompress_command(path, kind)} | bgzip -c > {quote(copy)}"
+        command = f"`{decompress_command(path, kind)} | bgzip -c > {quote(copy)}`"
         problems.append(
             _(
                 "%(path)s: compressed with %(kind)s; labpipe reads plain or gzip FASTQ: make a"
-                " gzip copy with `%(command)s`, then %(then)s"
+                " gzip copy with %(command)s, then %(then)s"
             )
             % {"path": path, "kind": kind, "command": command, "then": _(IN_SHEET)}
         )
@@ -133,11 +133,11 @@ def _scan_open_fastq(
             % {"path": path}
         )
     elif not gzipped and named_gz:
-        command = f"bgzip -c {quote(path)} > {quote(fastq_copy_name(path, 'bgzip'))}"
+        command = f"`bgzip -c {quote(path)} > {quote(fastq_copy_name(path, 'bgzip'))}`"
         problems.append(
             _(
                 "%(path)s: the name ends in .gz but the file is not gzip-compressed"
-                " (fastp refuses it): make a compressed copy with `%(command)s`, then %(then)s"
+                " (fastp refuses it): make a compressed copy with %(command)s, then %(then)s"
             )
             % {"path": path, "command": command, "then": _(IN_SHEET)}
         )

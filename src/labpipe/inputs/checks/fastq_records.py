@@ -119,13 +119,13 @@ def parse_records(path: Path, lines: Iterator[bytes], records: int, scan: FastqS
         if not separator.startswith(b"+"):
             if sequence and not separator.translate(None, _IUPAC):
                 command = (
-                    f"samtools import -0 {quote(path)} -o - | samtools fastq -o"
-                    f" {quote(fastq_copy_name(path, 'unwrapped'))} -"
+                    f"`samtools import -0 {quote(path)} -o - | samtools fastq -o"
+                    f" {quote(fastq_copy_name(path, 'unwrapped'))} -`"
                 )
                 wrapped = _(
                     "the sequence continues on the next line (multi-line FASTQ); fastp reads"
                     " exactly 4 lines per read and would silently drop reads: make a copy with"
-                    " one line per sequence with `%(command)s`, then %(then)s"
+                    " one line per sequence with %(command)s, then %(then)s"
                 )
                 problems.append(f"{where}: " + wrapped % {"command": command, "then": _(IN_SHEET)})
             else:
@@ -179,13 +179,13 @@ def parse_records(path: Path, lines: Iterator[bytes], records: int, scan: FastqS
     # Phred+33 (at most 'K', Q42), and it tops out at 'j' (Q42).
     if number and lowest >= ord("@") and ord("L") <= highest <= ord("j"):
         command = (
-            f"{text_command(path)} | perl -pe 'tr/\\x40-\\x7e/\\x21-\\x5f/ if $. % 4 == 0'"
-            f" | gzip -c > {quote(fastq_copy_name(path, 'phred33'))}"
+            f"`{text_command(path)} | perl -pe 'tr/\\x40-\\x7e/\\x21-\\x5f/ if $. % 4 == 0'"
+            f" | gzip -c > {quote(fastq_copy_name(path, 'phred33'))}`"
         )
         phred64 = _(
             "%(path)s: quality scores look like Phred+64 (old Illumina 1.3-1.7): in the first"
             " %(reads)s reads the lowest is '%(lowest)s' and the highest '%(highest)s'; write a"
-            " Phred+33 copy with `%(command)s`, then %(then)s"
+            " Phred+33 copy with %(command)s, then %(then)s"
         )
         problems.append(
             phred64
@@ -200,23 +200,28 @@ def parse_records(path: Path, lines: Iterator[bytes], records: int, scan: FastqS
         )
     if crlf:
         command = (
-            f"{text_command(path)} | tr -d '\\r' | gzip -c > {quote(fastq_copy_name(path, 'unix'))}"
+            f"`{text_command(path)} | tr -d '\\r' | gzip -c >"
+            f" {quote(fastq_copy_name(path, 'unix'))}`"
         )
         windows = _(
             "%(path)s: lines end with CR LF (Windows line endings); write a copy with Unix line"
-            " endings with `%(command)s`, then %(then)s"
+            " endings with %(command)s, then %(then)s"
         )
         problems.append(windows % {"path": path, "command": command, "then": _(IN_SHEET)})
     if _looks_interleaved(scan.names):
         first_name = scan.names[0][1].decode(errors="replace")
-        problems.append(
-            f"{path}: looks interleaved (reads 1 and 2 are both '{first_name}'): labpipe needs"
-            " R1 and R2 in separate files; split it with"
-            f" `{text_command(path)} | awk 'NR % 8 >= 1 && NR % 8 <= 4' | gzip -c >"
-            f" {quote(fastq_copy_name(path, 'R1'))}` and"
-            f" `{text_command(path)} | awk 'NR % 8 == 0 || NR % 8 >= 5' | gzip -c >"
-            f" {quote(fastq_copy_name(path, 'R2'))}`, then give the two files in the sample sheet"
+        interleaved = _(
+            "%(path)s: looks interleaved (reads 1 and 2 are both '%(name)s'): labpipe needs R1"
+            " and R2 in separate files; split it with %(r1)s and %(r2)s, then give the two"
+            " files in the sample sheet"
         )
+        commands = {
+            "r1": f"`{text_command(path)} | awk 'NR % 8 >= 1 && NR % 8 <= 4' | gzip -c >"
+            f" {quote(fastq_copy_name(path, 'R1'))}`",
+            "r2": f"`{text_command(path)} | awk 'NR % 8 == 0 || NR % 8 >= 5' | gzip -c >"
+            f" {quote(fastq_copy_name(path, 'R2'))}`",
+        }
+        problems.append(interleaved % {"path": path, "name": first_name, **commands})
 
 
 _CUT_SHORT = N_("the file ends in the middle of this read; it was cut short: copy it again")

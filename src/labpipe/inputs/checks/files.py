@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from labpipe.core.i18n import N_
+from labpipe.core.i18n import N_, _
 
 _CHUNK = 1 << 16
 TAIL_BYTES = 1 << 16  # decompressed bytes kept to check the last read
@@ -79,7 +79,7 @@ class TextStream:
 
     def drain(self) -> None:
         """Read to the end of the file (every CRC of a gzip file gets checked)."""
-        for _ in self.chunks:
+        for _chunk in self.chunks:
             pass
 
 
@@ -127,38 +127,48 @@ TRUNCATED_MESSAGE = N_(
 )
 
 
+CRC_FAILED = N_("CRC check failed")
+
+
 def corrupt_message(reason: zlib.error | str, where: str = "") -> str:
+    """Why gzip data is corrupt, in the current language (``where``: already translated)."""
     text = str(reason)
     if "incorrect data check" in text:
-        text = "CRC check failed"
+        text = CRC_FAILED
     elif "incorrect length check" in text:
-        text = "length check failed"
+        text = N_("length check failed")
     elif isinstance(reason, zlib.error):
-        text = "invalid deflate data"
-    return (
-        f"the gzip data is corrupt ({text}{where}); copy the file again and compare its"
+        text = N_("invalid deflate data")
+    corrupt = _(
+        "the gzip data is corrupt (%(reason)s%(where)s); copy the file again and compare its"
         " checksum (md5sum) with the original"
     )
+    return corrupt % {"reason": _(text), "where": where}
 
 
 _FIX = "\x00fix\x00"  # stands for the recompressing command, which needs the file's path
 
 
 def trailing_message(count: int) -> str:
-    return (
-        f"{count} bytes after the end of the gzip data are not gzip (fastp stops at them): {_FIX}"
+    trailing = _(
+        "%(count)s bytes after the end of the gzip data are not gzip (fastp stops at them): %(fix)s"
     )
+    return trailing % {"count": count, "fix": _FIX}
 
 
 def with_fix_command(message: str, path: Path, then: str) -> str:
-    """A damage message with its command: a recompressed copy under a new name, then ``then``."""
+    """A damage message with its command: a recompressed copy under a new name, then ``then``
+    (marked with ``N_``: translated here)."""
     if _FIX not in message:
         return message
     name = path.name.removesuffix(".gz")
     suffix = Path(name).suffix or ".txt"
     copy = new_file_name(path, "recompressed", f"{suffix}.gz")
-    command = f"recompress it into a new file with `zcat {quote(path)} | bgzip -c > {quote(copy)}`"
-    return message.replace(_FIX, f"{command}, then {then}")
+    fix = _("recompress it into a new file with %(command)s, then %(then)s") % {
+        "command": f"`zcat {quote(path)} | bgzip -c > {quote(copy)}`",
+        "then": _(then),
+    }
+    return message.replace(_FIX, fix)
 
 
 def text_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -212,7 +222,8 @@ class ListedProblems:
             self.hidden += 1
 
     def shown(self) -> list[str]:
-        return self.items + ([f"... and {self.hidden} more"] if self.hidden else [])
+        more = _("... and %(count)s more") % {"count": self.hidden}
+        return self.items + ([more] if self.hidden else [])
 
 
 _DATA_SUFFIXES: tuple[str, ...] = (".vcf", ".fastq", ".fq", ".fasta", ".fa", ".fna", ".gff3")

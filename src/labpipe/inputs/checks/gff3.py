@@ -56,7 +56,8 @@ def check_gff3_contigs(gff3: Path, contigs: dict[str, int]) -> list[str]:
     except OSError as exc:
         return [f"{gff3}: cannot be read ({exc.strerror})"]
     except GzipDamage as exc:
-        return [f"{gff3}: {with_fix_command(str(exc), gff3, 'set annotation.gff3 to it')}"]
+        fixed = with_fix_command(str(exc), gff3, N_("set annotation.gff3 to it"))
+        return [f"{gff3}: {fixed}"]
     if head.startswith(_UTF8_BOM):
         new = new_file_name(gff3, "nobom", ".gff3")
         return [

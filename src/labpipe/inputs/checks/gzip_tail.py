@@ -44,8 +44,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from labpipe.core.atomic import BGZF_EOF
+from labpipe.core.i18n import N_, _
 from labpipe.inputs.checks.files import (
     BGZF_HEADER,
+    CRC_FAILED,
     GZIP_MAGIC,
     TEXT_BYTES,
     TRUNCATED_MESSAGE,
@@ -88,13 +90,20 @@ def gzip_tail_text(handle: BinaryIO, size: int, bgzf: bool) -> bytes | None:
     return text
 
 
+BGZF_TRUNCATED = N_(
+    "the file is truncated: the BGZF end-of-file marker is missing (an interrupted copy or a"
+    " full disk?); copy the file again from the run"
+)
+BGZF_TRUNCATED_HERE = N_(
+    "the file is truncated: the BGZF end-of-file marker is missing (an interrupted copy or a"
+    " full disk?); copy the file again"
+)
+
+
 def _bgzf_tail_text(tail: bytes) -> bytes:
     """The last BGZF data block, checked; its text."""
     if not tail.endswith(BGZF_EOF):
-        raise GzipDamage(
-            "the file is truncated: the BGZF end-of-file marker is missing (an interrupted"
-            " copy or a full disk?); copy the file again from the run"
-        )
+        raise GzipDamage(BGZF_TRUNCATED)
     end = len(tail) - len(BGZF_EOF)
     if end == 0:
         return b""
@@ -107,12 +116,14 @@ def _bgzf_tail_text(tail: bytes) -> bytes:
         try:
             text = inflater.decompress(tail[start:end])
         except zlib.error as exc:
-            raise GzipDamage(corrupt_message(exc, " in its last BGZF block")) from None
+            raise GzipDamage(corrupt_message(exc, _(" in its last BGZF block"))) from None
         if inflater.eof and not inflater.unused_data:
             return text
     raise GzipDamage(
-        "the gzip data is corrupt (the last BGZF block before the end-of-file marker is"
-        " damaged); copy the file again and compare its checksum (md5sum) with the original"
+        _(
+            "the gzip data is corrupt (the last BGZF block before the end-of-file marker is"
+            " damaged); copy the file again and compare its checksum (md5sum) with the original"
+        )
     )
 
 
@@ -146,7 +157,7 @@ def _last_member_text(tail: bytes) -> bytes | None:
         if isize != len(text) & 0xFFFFFFFF:
             continue
         if crc != zlib.crc32(text):
-            raise GzipDamage(corrupt_message("CRC check failed"))
+            raise GzipDamage(corrupt_message(CRC_FAILED))
         after = trailer[8:]
         if after.startswith(GZIP_MAGIC):
             raise GzipDamage(_member_damage(after))  # a member that did not decode
@@ -309,7 +320,9 @@ def bgzf_end_problem(path: Path) -> str | None:
     try:
         _bgzf_tail_text(tail)
     except GzipDamage as exc:
-        return with_fix_command(str(exc), path, "set the config to it").replace(" from the run", "")
+        # A reference or annotation file was not copied from a sequencing run.
+        message = BGZF_TRUNCATED_HERE if str(exc) == BGZF_TRUNCATED else str(exc)
+        return with_fix_command(_(message), path, N_("set the config to it"))
     return None
 
 
