@@ -190,13 +190,16 @@ def consequence(outdir: Path, focus: Focus) -> Fields:
 
 
 def tier(outdir: Path, focus: Focus) -> Fields:
-    """The focus variant's tier and the rule that gave it (variant table)."""
+    """The focus variant's tier and the rule that gave it (variant table; the table's English
+    reason in the current language, as the report shows it)."""
+    from labpipe.annotation.tiers import reason_in_words
+
     variant = _focus_variant(focus)
     return {
         "variant": str(variant.allele),
         "gene": variant.gene or "-",
         "tier": variant.tier,
-        "reason": variant.reason,
+        "reason": reason_in_words(variant.reason),
     }
 
 
