@@ -62,14 +62,24 @@ def demo_config(data: Path, reference: Path, outdir: Path) -> dict[str, object]:
     }
 
 
-def prepare_demo(outdir: Path, overwrite: bool) -> Path:
-    """Lay out a fresh demo directory and write its config.
+def resumable(outdir: Path) -> bool:
+    """Whether ``outdir`` holds a demo that did not finish (see :func:`prepare_demo`)."""
+    return (outdir / layout.DEMO_UNFINISHED).exists() and (outdir / "demo.yaml").exists()
+
+
+def prepare_demo(outdir: Path, overwrite: bool, echo: Echo | None = None) -> Path:
+    """Lay out a fresh demo directory and write its config; or, when ``outdir`` holds a
+    demo that did not finish (a lesson stopped half-way) and ``overwrite`` is off, resume it.
 
     The reference is copied in, so that its indexes are built there and the
-    shipped data stays untouched.
+    shipped data stays untouched. Until :func:`run_demo` has finished, the folder is
+    marked unfinished (:data:`labpipe.core.layout.DEMO_UNFINISHED`).
+
+    Args:
+        echo: Where to say that an unfinished demo is resumed.
 
     Returns:
-        The config file written.
+        The config file written (or found, when resuming).
     """
     data = demo_data_dir()
     missing = [name for name in DEMO_FILES if not (data / name).exists()]
@@ -81,6 +91,13 @@ def prepare_demo(outdir: Path, overwrite: bool) -> Path:
             )
             % {"folder": data, "files": ", ".join(missing)}
         )
+    config_path = outdir / "demo.yaml"
+    if not overwrite and resumable(outdir):
+        if echo is not None:
+            from labpipe.lesson import narration
+
+            echo(_(narration.RESUMING).format(outdir=outdir))
+        return config_path
     if outdir.exists() and any(outdir.iterdir()):
         if not overwrite:
             raise UsageError(
@@ -97,7 +114,9 @@ def prepare_demo(outdir: Path, overwrite: bool) -> Path:
     reference = outdir / "reference" / "demo_reference.fa"
     reference.parent.mkdir()
     shutil.copyfile(data / "reference.fa", reference)
-    config_path = outdir / "demo.yaml"
+    unfinished = outdir / layout.DEMO_UNFINISHED
+    unfinished.parent.mkdir()
+    unfinished.touch()
     config = demo_config(data, reference.resolve(), outdir.resolve())
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
     return config_path
@@ -112,17 +131,39 @@ def run_demo(
     profile: Path | None = None,
     explain: bool = False,
     pause: bool = False,
+    wait: Callable[[], bool] | None = None,
 ) -> None:
     """Run the pipeline on the demo data and print the per-sample summary.
 
+    A demo left unfinished in ``outdir`` (interrupted) is resumed, unless ``overwrite``.
+
     Args:
-        explain: Then tell the run step by step (:mod:`labpipe.lesson.explain`).
-        pause: Wait for Enter between the steps told (on a terminal only).
+        explain: Run it one step at a time, each told as soon as it has run
+            (:func:`labpipe.lesson.explain.teach`), then the rest of the workflow.
+        pause: Wait for Enter before each step told (on a terminal only).
+        wait: What waits instead of reading Enter (see :func:`labpipe.lesson.explain.teach`).
     """
     from labpipe.run.pipeline import run_pipeline
 
     started = time.monotonic()
-    config_path = prepare_demo(outdir, overwrite)
+    resuming = not overwrite and resumable(outdir)
+    config_path = prepare_demo(outdir, overwrite, echo)
+    if resuming and not explain:
+        # An interrupted lesson kept files a run deletes once used: not to be left over.
+        from labpipe.lesson.explain import drop_kept_files
+
+        drop_kept_files(config_path, outdir.resolve(), cores, echo)
+    if explain:
+        from labpipe.config.settings import load_config
+        from labpipe.lesson import narration
+        from labpipe.lesson.explain import teach
+        from labpipe.run.cluster import executor_arguments
+
+        cluster = load_config(config_path).cluster
+        executor_args = executor_arguments(executor, profile, cluster)
+        teach(config_path, outdir.resolve(), cores, echo, pause, wait, executor_args)
+        echo("")
+        echo(_(narration.RUNNING_REST))
     run_pipeline(config_path, None, cores, False, False, echo, executor=executor, profile=profile)
     echo("")
     echo(demo_summary(outdir.resolve(), demo_data_dir()))
@@ -132,10 +173,14 @@ def run_demo(
         % {"seconds": f"{time.monotonic() - started:.0f}", "cores": cores}
     )
     if explain:
-        from labpipe.lesson.explain import narrate
-
         echo("")
-        narrate(outdir.resolve(), echo, pause=pause)
+        echo(
+            _(narration.OUTRO).format(
+                index=outdir.resolve() / layout.REPORT_INDEX,
+                multiqc=outdir.resolve() / layout.MULTIQC_HTML,
+            )
+        )
+    (outdir / layout.DEMO_UNFINISHED).unlink(missing_ok=True)
 
 
 #: The summary's columns: heading and width (the first is left-aligned, the others right).

@@ -14,9 +14,10 @@ from labpipe.core.i18n import CHINESE, URDU, _, display_width, using_language
 from labpipe.core.resources import demo_data_dir
 from labpipe.demo import demo_summary
 from labpipe.lesson import narration
-from labpipe.lesson.explain import STEPS, narrate
+from labpipe.lesson.explain import STEPS
 from tests.builders import DemoRun
 from tests.language_checks import english_words as latin_words
+from tests.lesson.conftest import Lesson
 
 # Latin words a translation keeps (glossary: tool, command and file-format names, Sequence
 # Ontology terms), and the English msgids' own words that are such names.
@@ -38,10 +39,22 @@ def english_words(text: str) -> list[str]:
     return latin_words(text, KEPT | RULES)
 
 
-def told(outdir: Path) -> str:
-    lines: list[str] = []
-    narrate(outdir, lines.append)
-    return "\n".join(lines)
+def narration_of(text: str, label: str) -> str:
+    """The steps' narration in a lesson's output, in the current language: each step's
+    heading and its indented lines (sentences, command, file, reading ``label``), without the
+    workflow's own progress and summary lines."""
+    headings = {
+        _(narration.STEP_HEADING).format(
+            number=number, steps=len(STEPS), title=narration.STEPS[step.key].translated().title
+        )
+        for number, step in enumerate(STEPS, start=1)
+    }
+    kept, inside = [], False
+    for line in text.splitlines():
+        inside = line in headings or (inside and line.startswith("  "))
+        kept += [line] if inside else []
+    assert sum(label in line for line in kept) == len(STEPS), text
+    return "\n".join(kept)
 
 
 def figures(text: str, label: str) -> list[list[str]]:
@@ -54,26 +67,30 @@ def figures(text: str, label: str) -> list[list[str]]:
     ]
 
 
-def tier_reason(outdir: Path) -> str:
-    """The focus variant's tier_reason, as the annotate step wrote it (English, for programs)."""
+def tier_reason(outdir: Path, variant: str) -> str:
+    """The followed variant's tier_reason, as annotate wrote it (English, for programs)."""
     with open(outdir / "results/variants/PK001.tsv", newline="") as handle:
-        rows = [r for r in csv.DictReader(handle, delimiter="\t") if r["filter"] == "PASS"]
-    return min((r for r in rows if r["tier"]), key=lambda r: int(r["tier"]))["tier_reason"]
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return next(r for r in rows if f"{r['chrom']}:{r['pos']} {r['ref']}>{r['alt']}" == variant)[
+        "tier_reason"
+    ]
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("language", [URDU, CHINESE])
 def test_the_narration_is_translated_and_reads_the_same_numbers(
-    demo_run: DemoRun, language: str
+    lesson: Lesson, translated_lesson: tuple[str, Lesson]
 ) -> None:
-    english = told(demo_run.outdir)
+    language, taught = translated_lesson
+    english = lesson.text
     assert english_words(english), "the check would not see English"
+    followed = re.search(r"What it says: (\S+ \S+) in ", lesson.told()["annotation"])
+    assert followed is not None
     with using_language(language):
-        text = told(demo_run.outdir)
         said = _(narration.NUMBER_LABEL)
+        text = narration_of(taught.text, said)
         title = narration.STEPS["trimming"].translated().title
         # The tier reason as the report shows it: ClinVar's own words stay as ClinVar wrote them.
-        reason = reason_in_words(tier_reason(demo_run.outdir))
+        reason = reason_in_words(tier_reason(taught.outdir, followed.group(1)))
     assert title in text and narration.STEPS["trimming"].title not in text
     assert reason in text
     leftover = english_words(text.replace(reason, ""))

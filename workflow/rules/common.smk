@@ -14,7 +14,6 @@ from labpipe.run.cluster import (
     reference_index_resources,
 )
 from labpipe.config.settings import STAGE_SECTIONS, config_sha256, load_config, stage_config_sha256
-from labpipe.inputs.checks.fasta import reference_contigs
 from labpipe.calling.commands import (
     CARRIES_ALT_STAGE,
     caller_command,
@@ -27,7 +26,6 @@ from labpipe.core import layout
 from labpipe.core.i18n import choose_language
 from labpipe.provenance.manifest import content_sha256
 from labpipe.provenance.no_result import analysable, read_no_result
-from labpipe.core.regions import calling_chunk_count
 from labpipe.core.resources import envs_dir
 from labpipe.config.samplesheet import load_sample_sheet, samples_of
 from labpipe.config.pedigree import pedigree_sexes
@@ -35,6 +33,7 @@ from labpipe.config.pedigree_reader import load_pedigree
 from labpipe.inputs.reference import index_files
 from labpipe.run.workflow_support import (
     aligner_command,
+    calling_chunks,
     fastp_plan,
     labpipe_environment,
     name_pattern,
@@ -104,12 +103,7 @@ SECOND_OPINION = CALLING.second_opinion
 CALLER_COMMAND = caller_command(CALLING.caller, SECOND_OPINION)
 CALLER_TOOLS = "bcftools" if CALLING.caller == "bcftools" else "freebayes,bcftools"
 SECOND_OPINION_COMMAND = second_opinion_command()
-CHUNKS = calling_chunk_count(
-    LP.targets,
-    {} if LP.targets else reference_contigs(LP.reference.fasta),
-    CALLING.target_padding,
-    CALLING.scatter,
-)
+CHUNKS = calling_chunks(LP)
 
 # Names may contain '.', so wildcards match only the sheet's own names.
 wildcard_constraints:

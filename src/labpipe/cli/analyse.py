@@ -99,18 +99,23 @@ def validate(config: Path) -> None:
 @click.command()
 @outdir_option("Fresh directory to run the demo in.", default=Path("labpipe-demo"))
 @cores_option
-@click.option("--overwrite", is_flag=True, help="Empty OUTDIR first if it holds an earlier demo.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Empty OUTDIR first if it holds an earlier demo (without it, a demo left unfinished "
+    "there is resumed).",
+)
 @click.option(
     "--explain",
     is_flag=True,
-    help="Then tell the run step by step: what each step does and why, the command that "
-    "ran, the file to open and a number read from it (for teaching).",
+    help="Run it one step at a time and tell each step as soon as it has run: what it does "
+    "and why, the command that ran, the file to open and a number read from it (for teaching).",
 )
 @click.option(
     "--pause",
     is_flag=True,
-    help="With --explain: wait for Enter between steps (only on a terminal; otherwise the "
-    "steps follow straight on).",
+    help="With --explain: wait for Enter before running the next step (only on a terminal; "
+    "otherwise the steps follow straight on).",
 )
 @executor_options
 @lang_option

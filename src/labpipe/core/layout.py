@@ -122,6 +122,8 @@ MANIFEST = "results/run_manifest.json"
 # labpipe's own state beside the results (not results themselves).
 STATE_DIR = ".labpipe"
 RUN_STATE = ".labpipe/run.json"
+#: Present while a `labpipe demo` (a lesson too) has not finished: a re-run resumes it.
+DEMO_UNFINISHED = ".labpipe/demo_unfinished"
 CHECKSUM_CACHE = ".labpipe/checksums.json"
 NO_RESULT = ".labpipe/no_result.json"
 #: Each tool's version as the step that ran it reported it (labpipe.provenance.manifest).

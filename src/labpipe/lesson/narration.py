@@ -38,12 +38,20 @@ class StepText:
 
 
 INTRO = N_(
-    "labpipe demo --explain: the demo ran above, exactly as `labpipe run` runs a lab's"
-    " samples. Now its {steps} steps, one at a time, for sample {sample}: what each does"
+    "labpipe demo --explain: the demo runs one step at a time, exactly as `labpipe run`"
+    " runs a lab's samples, and each step is told as soon as it has run. For each of its"
+    " {steps} steps labpipe first runs the workflow up to that step for every sample (a"
+    " line for each job as it finishes), then tells it for sample {sample}: what it does"
     " and why, the command that ran (copied from this run's log), the file to open, and"
-    " one number read from that file. The commands ran inside {outdir}: their paths start"
+    " one number read from that file. The commands run inside {outdir}: their paths start"
     " there."
 )
+RUNNING_STEP = N_("Running step {number} of {steps}: {title}")
+RUNNING_REST = N_(
+    "Running the rest of the workflow: the QC table, MultiQC, the index of the reports"
+    " and the manifest"
+)
+RESUMING = N_("Resuming the unfinished demo in {outdir} (--overwrite starts it afresh)")
 STEP_HEADING = N_("Step {number} of {steps}: {title}")
 COMMAND_LABEL = N_("Command that ran ({rule}):")
 NO_COMMAND = N_(
@@ -61,7 +69,7 @@ OUTRO = N_(
     " sample's report, and {multiqc} for the QC of all steps side by side."
 )
 
-#: The steps in the order they are told, keyed as :mod:`labpipe.lesson.steps` keys them.
+#: What each step says, keyed as :data:`labpipe.lesson.explain.STEPS` (which orders them) keys it.
 STEPS: dict[str, StepText] = {
     "trimming": StepText(
         title=N_("Trimming and read QC (fastp)"),
@@ -73,9 +81,9 @@ STEPS: dict[str, StepText] = {
         ),
         reading=N_("{passed:,} of {total:,} reads passed fastp's filters in lane {unit}"),
         command_note=N_(
-            "One command does steps 1 and 2: labpipe checks the read pairs and hands them to"
-            " fastp, and the trimmed reads flow through pipes (|) into the aligner and"
-            " samtools, without a trimmed FASTQ file on disk."
+            "One command trims and aligns (step 3 tells the alignment): labpipe checks the"
+            " read pairs and hands them to fastp, and the trimmed reads flow through pipes"
+            " (|) into the aligner and samtools, without a trimmed FASTQ file on disk."
         ),
     ),
     "alignment": StepText(
@@ -118,7 +126,10 @@ STEPS: dict[str, StepText] = {
             " (heterozygous or homozygous). The targets are split into chunks so that"
             " several cores can call at once; the calls are the same either way."
         ),
-        reading=N_("{records:,} variant records in the sample's VCF"),
+        reading=N_(
+            "{records:,} call record(s) in the sample's {chunks:,} chunk file(s), before"
+            " normalisation and filters"
+        ),
     ),
     "second_opinion": StepText(
         title=N_("Second opinion on indels (freebayes)"),
@@ -129,8 +140,8 @@ STEPS: dict[str, StepText] = {
             " says who called it."
         ),
         reading=N_(
-            "{confirmed:,} indel record(s) were called by freebayes too, or added by it"
-            " (CALLERS field)"
+            "freebayes wrote {records:,} record(s) in the {windows:,} window(s) around the"
+            " indels bcftools saw"
         ),
     ),
     "filters": StepText(

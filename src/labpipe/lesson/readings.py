@@ -11,14 +11,19 @@ what the class is told is what the file says.
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from labpipe.core import layout
 from labpipe.core.alleles import AlleleKey
 from labpipe.core.errors import InputFormatError
 from labpipe.core.i18n import _
+
+if TYPE_CHECKING:
+    from labpipe.annotation.csq_choice import CsqEntry
 
 Fields = dict[str, object]
 
@@ -65,17 +70,46 @@ def first_unit(outdir: Path, sample: str) -> str:
     return found[0].name[len(sample) + 1 : -len(".fastp.json")]
 
 
-def most_important_variant(outdir: Path, sample: str) -> Variant | None:
-    """The table's first PASS call of the lowest (most important) tier; None without one."""
+def most_severe_call(outdir: Path, sample: str) -> Variant | None:
+    """The first PASS call with the most severe consequence in csq's VCF; None without one.
+
+    Chosen before any tier exists, so that the lesson follows one variant from its
+    consequence to its tier and the report. Its tier and reason are left empty until
+    :func:`table_variant` reads them.
+    """
+    best: tuple[int, Variant] | None = None
+    with _open_vcf(layout.in_outdir(outdir, layout.CSQ_VCF, sample=sample)) as vcf:
+        for record in vcf:
+            if tuple(record.filter) != ("PASS",):
+                continue
+            for alt in record.alts or ():
+                worst = _most_severe(record, str(alt))
+                if worst is None:
+                    continue
+                if best is None or worst.severity < best[0]:
+                    allele = AlleleKey(record.chrom, record.pos, record.ref, str(alt))
+                    best = (worst.severity, Variant(allele, worst.gene, "", ""))
+    return None if best is None else best[1]
+
+
+def _most_severe(record: Any, alt: str) -> CsqEntry | None:
+    """csq's most severe consequence (the first of equals) of one ALT of a pysam record."""
+    from labpipe.annotation.csq_choice import CsqEntry, entries_for_allele
+
+    entries = [CsqEntry.parse(str(item)) for item in record.info.get("BCSQ", ())]
+    alts = [str(a) for a in record.alts or ()]
+    mine = entries_for_allele(entries, record.pos, record.ref, alts, alt)
+    return min(mine, key=lambda entry: entry.severity) if mine else None
+
+
+def table_variant(outdir: Path, sample: str, allele: AlleleKey) -> Variant | None:
+    """The row of the sample's variant table for ``allele``; None when it has none."""
     table = layout.in_outdir(outdir, layout.VARIANTS_TSV, sample=sample)
     with open(table, newline="") as handle:
-        rows = [r for r in csv.DictReader(handle, delimiter="\t") if r["filter"] == "PASS"]
-    tiered = [r for r in rows if r["tier"].isdigit()]
-    if not tiered:
-        return None
-    row = min(tiered, key=lambda r: int(r["tier"]))  # min keeps the first of equals
-    allele = AlleleKey(row["chrom"], int(row["pos"]), row["ref"], row["alt"])
-    return Variant(allele, row["gene"], row["tier"], row["tier_reason"])
+        for row in csv.DictReader(handle, delimiter="\t"):
+            if AlleleKey(row["chrom"], int(row["pos"]), row["ref"], row["alt"]) == allele:
+                return Variant(allele, row["gene"], row["tier"] or "-", row["tier_reason"])
+    return None
 
 
 def fastp_reads(outdir: Path, focus: Focus) -> Fields:
@@ -123,66 +157,89 @@ def target_depth(outdir: Path, focus: Focus) -> Fields:
     return {"mean": coverage.mean_depth, "bases": coverage.target_bases}
 
 
-def _vcf_filters(outdir: Path, sample: str) -> list[tuple[tuple[str, ...], str]]:
-    """Each record's FILTER values and INFO/CALLERS, in file order."""
+def _open_vcf(path: Path) -> Any:
+    """A VCF/BCF opened with pysam, quietly."""
     import pysam
 
-    path = layout.in_outdir(outdir, layout.VCF, sample=sample)
     # htslib's warnings on bcftools' own header lines (MQ's type) mean nothing to a class.
     verbosity = pysam.set_verbosity(0)
     try:
-        vcf = pysam.VariantFile(str(path))
+        return pysam.VariantFile(str(path))
     finally:
         pysam.set_verbosity(verbosity)
-    with vcf:
-        return [
-            (tuple(str(name) for name in record.filter), str(record.info.get("CALLERS", "")))
-            for record in vcf
-        ]
 
 
-def vcf_records(outdir: Path, focus: Focus) -> Fields:
-    """Records in the sample's VCF."""
-    return {"records": len(_vcf_filters(outdir, focus.sample))}
+def _vcf_filters(outdir: Path, sample: str) -> list[tuple[str, ...]]:
+    """Each record's FILTER values, in file order."""
+    with _open_vcf(layout.in_outdir(outdir, layout.VCF, sample=sample)) as vcf:
+        return [tuple(str(name) for name in record.filter) for record in vcf]
 
 
-def second_opinion(outdir: Path, focus: Focus) -> Fields:
-    """Records freebayes called too, or added (INFO/CALLERS names it)."""
-    records = _vcf_filters(outdir, focus.sample)
-    return {"confirmed": sum("freebayes" in callers for _, callers in records)}
+def _record_count(path: Path) -> int:
+    """Records in a VCF/BCF; an empty file (a step that had nothing to write) holds none."""
+    if path.stat().st_size == 0:
+        return 0
+    with _open_vcf(path) as vcf:
+        return sum(1 for _ in vcf)
+
+
+def chunk_calls(outdir: Path, focus: Focus) -> Fields:
+    """Records the caller wrote for the sample, over all its chunks (numbered from 0).
+
+    Raises:
+        InputFormatError: The run kept no chunk of the sample.
+    """
+    chunks = []
+    for number in itertools.count():
+        chunk = layout.in_outdir(outdir, layout.CHUNK_BCF, sample=focus.sample, chunk=str(number))
+        if not chunk.exists():
+            break
+        chunks.append(chunk)
+    if not chunks:
+        raise InputFormatError(
+            _("%(folder)s: no calling chunk of sample %(sample)s")
+            % {"folder": chunk.parent, "sample": focus.sample}
+        )
+    return {"records": sum(_record_count(c) for c in chunks), "chunks": len(chunks)}
+
+
+def freebayes_calls(outdir: Path, focus: Focus) -> Fields:
+    """Records freebayes wrote, and the windows around bcftools' indels it looked in."""
+    windows = layout.in_outdir(outdir, layout.SECOND_OPINION_WINDOWS, sample=focus.sample)
+    lines = windows.read_text().splitlines()
+    bcf = layout.in_outdir(outdir, layout.SECOND_OPINION_BCF, sample=focus.sample)
+    return {"records": _record_count(bcf), "windows": sum(bool(line.strip()) for line in lines)}
 
 
 def soft_filters(outdir: Path, focus: Focus) -> Fields:
     """Records that PASS and records with a soft filter."""
     records = _vcf_filters(outdir, focus.sample)
-    passed = sum(filters == ("PASS",) for filters, _ in records)
+    passed = sum(filters == ("PASS",) for filters in records)
     return {"records": len(records), "passed": passed, "filtered": len(records) - passed}
 
 
 def consequence(outdir: Path, focus: Focus) -> Fields:
-    """csq's consequence of the focus variant (INFO/BCSQ of the annotated VCF).
+    """csq's consequence of the focus variant (INFO/BCSQ of csq's VCF).
 
     Raises:
         InputFormatError: No variant to follow, or csq wrote nothing for it.
     """
-    import pysam
-
-    from labpipe.annotation.csq_choice import CsqEntry, entries_for_allele
-
     allele = _focus_variant(focus).allele
-    path = layout.in_outdir(outdir, layout.ANNOTATED_VCF, sample=focus.sample)
-    with pysam.VariantFile(str(path)) as vcf:
-        for record in vcf.fetch(allele.chrom, allele.pos - 1, allele.pos):
-            alts = list(record.alts or ())
-            if record.pos != allele.pos or record.ref != allele.ref or allele.alt not in alts:
+    path = layout.in_outdir(outdir, layout.CSQ_VCF, sample=focus.sample)
+    # csq's VCF has no index (it lives only until annotation reads it): read it through.
+    with _open_vcf(path) as vcf:
+        for record in vcf:
+            alts = [str(alt) for alt in record.alts or ()]
+            if (record.chrom, record.pos, record.ref) != (allele.chrom, allele.pos, allele.ref):
                 continue
-            entries = [CsqEntry.parse(str(item)) for item in record.info.get("BCSQ", ())]
-            mine = entries_for_allele(entries, record.pos, record.ref, alts, allele.alt)
-            if mine:
+            if allele.alt not in alts:
+                continue
+            worst = _most_severe(record, allele.alt)
+            if worst is not None:
                 return {
                     "variant": str(allele),
-                    "consequence": mine[0].consequence,
-                    "gene": mine[0].gene,
+                    "consequence": worst.consequence,
+                    "gene": worst.gene,
                 }
     raise InputFormatError(
         _("%(path)s: no BCSQ consequence for %(variant)s") % {"path": path, "variant": allele}
@@ -222,6 +279,7 @@ def report_status(outdir: Path, focus: Focus) -> Fields:
 def _focus_variant(focus: Focus) -> Variant:
     if focus.variant is None:
         raise InputFormatError(
-            _("sample %(sample)s has no tiered PASS call to follow") % {"sample": focus.sample}
+            _("sample %(sample)s has no PASS call with a consequence to follow")
+            % {"sample": focus.sample}
         )
     return focus.variant

@@ -62,11 +62,13 @@ def run_workflow(
     use_conda: bool = False,
     echo: Echo = print,
     executor_args: Sequence[str] = (),
+    targets: Sequence[str] = (),
 ) -> RunOutcome:
     """Run (or dry-run) the workflow into ``outdir``.
 
-    ``executor_args`` are Snakemake's options for running steps elsewhere
-    (:func:`labpipe.run.cluster.executor_arguments`); none runs them here.
+    ``executor_args`` are further Snakemake options, e.g. for running steps elsewhere
+    (:func:`labpipe.run.cluster.executor_arguments`); none runs them here. ``targets``
+    (paths inside ``outdir``) run only the steps that make them; none runs ``rule all``.
 
     Raises:
         RunError: If another run holds the output directory.
@@ -79,11 +81,11 @@ def run_workflow(
             _write_state(outdir / layout.RUN_STATE, cores)
         log_dir = outdir / "logs"
         log_dir.mkdir(exist_ok=True)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        log_path = log_dir / f"labpipe-run-{stamp}{'-dryrun' if dry_run else ''}.log"
+        log_path = _new_log(log_dir, dry_run)
         command = [
             *snakemake_command(config_path, outdir, cores, dry_run, use_conda),
             *executor_args,
+            *targets,
         ]
         if not dry_run:
             remove_partials(outdir / layout.RESULTS)  # left by a killed run
@@ -96,6 +98,20 @@ def run_workflow(
     if dry_run and outcome.returncode == 0:
         echo(dry_run_line(outcome.planned))
     return outcome
+
+
+def _new_log(log_dir: Path, dry_run: bool) -> Path:
+    """A run's text log, named by its start; runs started within one second (the stages
+    of `labpipe demo --explain`) are numbered, so that none overwrites another's and they
+    sort in the order they ran."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    kind = "-dryrun" if dry_run else ""
+    log_path = log_dir / f"labpipe-run-{stamp}{kind}.log"
+    number = 1
+    while log_path.exists():
+        number += 1
+        log_path = log_dir / f"labpipe-run-{stamp}_{number:02d}{kind}.log"
+    return log_path
 
 
 def dry_run_line(planned: int) -> str:

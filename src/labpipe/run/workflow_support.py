@@ -35,6 +35,17 @@ def unit_table(units: list[Unit]) -> dict[tuple[str, str], Unit]:
     return {(u.sample, u.unit): u for u in units}
 
 
+def calling_chunks(lab: LabConfig) -> int:
+    """How many chunks each sample's calling is split into (the workflow's ``CHUNKS``;
+    `labpipe demo --explain` asks for each chunk by name)."""
+    from labpipe.core.regions import calling_chunk_count
+    from labpipe.inputs.checks.fasta import reference_contigs
+
+    contigs = {} if lab.targets else reference_contigs(lab.reference.fasta)
+    calling = lab.calling
+    return calling_chunk_count(lab.targets, contigs, calling.target_padding, calling.scatter)
+
+
 def name_pattern(names: list[str]) -> str:
     """A regex matching exactly these names, for a Snakemake wildcard constraint."""
     return "|".join(re.escape(name) for name in sorted(set(names), key=len, reverse=True))
