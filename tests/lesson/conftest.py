@@ -12,7 +12,7 @@ from pathlib import Path
 import pysam
 import pytest
 
-from labpipe.core.i18n import CHINESE, LANG_ENV, URDU
+from labpipe.core.i18n import CHINESE, LANG_ENV, URDU, current_language, set_language
 from labpipe.demo import run_demo
 from labpipe.lesson.explain import STEPS
 
@@ -86,13 +86,16 @@ def files_read_by_hand(out: Path) -> dict[str, object]:
 
 @contextmanager
 def speaking(language: str | None) -> Iterator[None]:
-    """labpipe's language as `--lang` sets it (the workflow's steps inherit it)."""
+    """labpipe's language as `--lang` sets it (the workflow's steps inherit it); the
+    language in force before comes back after."""
     before = os.environ.get(LANG_ENV)
+    spoken = current_language()
     if language:
         os.environ[LANG_ENV] = language
     try:
         yield
     finally:
+        set_language(spoken)  # the run set the lab's language for this whole process
         if before is None:
             os.environ.pop(LANG_ENV, None)
         else:
