@@ -95,6 +95,30 @@ def test_a_consanguineous_trio_with_a_contaminated_mother(tmp_path: Path) -> Non
     assert "contamination estimated" in mother
     assert verdict(results, "FAM1-mother")["qc_verdict"] == "FAIL"
     assert "contamination estimated" not in json.dumps(verdict(results, "FAM1-father"))
+    # The trust gap: the proband's labels rest on the mother's failed sample, and both the
+    # family page and the proband's report say so where the labels are.
+    page = (results / "report" / "family-FAM1.html").read_text()
+    top = page.split("<header")[0]
+    assert 'mother <span class="id">FAM1-mother</span>: QC FAIL' in top
+    assert "contamination estimated 10.1%" in top
+    de_novo = page.split('id="de_novo"')[1].split("</section>")[0]
+    rows_shown = de_novo.count("<tr><td")
+    assert rows_shown >= 1
+    assert de_novo.count("the mother&#39;s sample FAM1-mother, which failed QC") == rows_shown
+    assert "rests on the mother&#39;s sample FAM1-mother" in page.split('id="not-checked"')[1]
+    proband = (results / "report" / "FAM1-proband.html").read_text()
+    assert "rests on the mother&#39;s sample FAM1-mother, which failed QC" in proband
+    not_checked = verdict(results, "FAM1-proband")["not_checked"]
+    assert any(
+        item.startswith("Inheritance (de novo") and "FAM1-mother, which failed QC" in item
+        for item in not_checked
+    ), not_checked
+    # Every member's report says it was called jointly with its family.
+    for sample in ("FAM1-father", "FAM1-mother", "FAM1-proband"):
+        items = verdict(results, sample)["not_checked"]
+        assert any(item.startswith("Called jointly with family FAM1") for item in items), sample
+    father = verdict(results, "FAM1-father")["not_checked"]
+    assert any("carry no label" in item for item in father), father
 
 
 def test_a_swapped_father_is_flagged_by_relatedness(tmp_path: Path) -> None:

@@ -94,6 +94,13 @@ rule sample_report:
         roh=layout.ROH if ROH.enabled else [],
         identity=layout.IDENTITY_JSON,
         fai=ancient(FAI),
+        # A member of a family called jointly: every member's QC verdict (the report names a
+        # parent that failed or warned QC beside the labels resting on its genotypes).
+        members=lambda wc: (
+            [layout.path(layout.VARIANTS_TSV, sample=s) for s in FAMILIES[FAMILY_OF[wc.sample]]]
+            if wc.sample in FAMILY_OF
+            else []
+        ),
     output:
         html=layout.REPORT_HTML,
         summary=layout.REPORT_SUMMARY,
@@ -107,6 +114,12 @@ rule sample_report:
         family=lambda wc: (
             f"--family {shlex.quote(LABELLED[wc.sample])}" if wc.sample in LABELLED else ""
         ),
+        joint=lambda wc, input: (
+            f"--joint-family {shlex.quote(FAMILY_OF[wc.sample])} "
+            + " ".join(f"--member {shlex.quote(p)}" for p in input.members)
+            if wc.sample in FAMILY_OF
+            else ""
+        ),
     priority: 50
     log:
         "logs/sample_report/{sample}.log",
@@ -118,7 +131,8 @@ rule sample_report:
         "labpipe step sample-report --config \"$LABPIPE_CONFIG\" --outdir \"$LABPIPE_OUTDIR\""
         " --sample {wildcards.sample} --qc {input.qc:q} --variants {input.variants:q}"
         " --mosdepth-prefix {params.mosdepth_prefix} --sources {input.sources:q}"
-        " {params.roh} --identity {input.identity:q} --fai {input.fai:q} {params.family} --out-html {output.html}"
+        " {params.roh} --identity {input.identity:q} --fai {input.fai:q} {params.family}"
+        " {params.joint} --out-html {output.html}"
         " --out-summary {output.summary} 2> {log}"
 
 
@@ -129,10 +143,15 @@ rule family_report:
         variants=lambda wc: [
             layout.path(layout.VARIANTS_TSV, sample=s) for s, f in LABELLED.items() if f == wc.family
         ],
+        # Every member's QC verdict: the page names those its labels rest on.
+        qc=layout.QC_SUMMARY,
+        identity=layout.IDENTITY_JSON,
+        members=family_files(layout.VARIANTS_TSV),
     output:
         layout.FAMILY_REPORT,
     params:
         config_sha256=CONFIG_SHA,
+        members=lambda wc, input: " ".join(f"--member {shlex.quote(p)}" for p in input.members),
     wildcard_constraints:
         family=name_pattern(LABELLED_FAMILIES) or "(?!)",
     priority: 50
@@ -145,6 +164,7 @@ rule family_report:
     shell:
         "labpipe step family-report --config \"$LABPIPE_CONFIG\" --outdir \"$LABPIPE_OUTDIR\""
         " --family {wildcards.family:q} --inheritance {input.inheritance:q} --out {output}"
+        " --qc {input.qc:q} --identity {input.identity:q} {params.members}"
         " {input.variants:q} 2> {log}"
 
 

@@ -313,6 +313,7 @@ def _build_sample_report(
             if family_page
             else ""
         ),
+        family_qc=inputs.family_qc,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labpipe.annotation.annotate import AnnotationSettings
 from labpipe.annotation.annotated_table import AnnotatedVariant
@@ -28,6 +28,9 @@ from labpipe.qc.gene_coverage import (
 from labpipe.qc.identity_verdict import CONTAMINATION, RELATEDNESS
 from labpipe.qc.verdict import QcVerdict
 from labpipe.report.svg_plots import CoverageBar
+
+if TYPE_CHECKING:  # family_trust imports this module's neighbours, not this module
+    from labpipe.report.family_trust import FamilyQc
 
 REPORTABLE = "REPORTABLE"
 NOT_REPORTABLE = "NOT_REPORTABLE"
@@ -56,6 +59,8 @@ class ReportInputs:
             has the trio's inheritance labels and who has a family page); None otherwise.
         identity_json: ``results/qc/identity/identity.json`` (the batch's kinship and
             contamination, part of the QC verdict), or None outside a run.
+        family_qc: The QC of the family the sample was called jointly with
+            (:mod:`labpipe.report.family_trust`); None for a sample called alone.
     """
 
     sample: str
@@ -68,6 +73,7 @@ class ReportInputs:
     sample_sheet: Path | None = None
     family: str | None = None
     identity_json: Path | None = None
+    family_qc: FamilyQc | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,8 @@ class VariantView:
     inheritance_note: str = ""
     #: Why the call needs confirming (``confidence`` without its flag).
     confidence_detail: str = ""
+    #: The failed or warned parental samples the label rests on (empty: none).
+    inheritance_caution: str = ""
 
 
 @dataclass(frozen=True)
@@ -220,6 +228,8 @@ class SampleReport:
     family_page: str = ""
     #: The inheritance rules in words, for the methods (empty when no family is labelled).
     inheritance_rule: str = ""
+    #: The QC of the family the sample was called jointly with; None when called alone.
+    family_qc: FamilyQc | None = None
 
     @property
     def status(self) -> str:
@@ -311,7 +321,11 @@ class SampleReport:
             items.append(_("Runs of homozygosity (annotation.roh.enabled is false)."))
         elif self.autozygosity is not None and self.autozygosity.f_roh is None:
             items.append(_("Autozygosity (F_ROH).") + " " + self.autozygosity.text())
-        if not self.family_page:
+        if self.family_qc is not None:
+            items += self.family_qc.not_checked(self.sample)
+        if not self.family_page and self.family_qc is not None:
+            items.append(self.family_qc.unlabelled_note())
+        elif not self.family_page:
             items.append(
                 _(
                     "Inheritance: not assessed from parents (no affected member with both"

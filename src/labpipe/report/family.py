@@ -22,6 +22,7 @@ from labpipe.config.lab import LabConfig
 from labpipe.config.settings import config_sha256
 from labpipe.core.atomic import write_text_atomic
 from labpipe.report.build import report_time
+from labpipe.report.family_trust import ROLE_WORDS, FamilyQc, MemberQc
 from labpipe.report.html import TEMPLATES
 from labpipe.report.views import plain_words
 
@@ -51,12 +52,17 @@ class FamilyCandidate:
     filter: str
     members: list[str]
     note: str
+    #: The failed or warned samples the label rests on (:mod:`labpipe.report.family_trust`).
+    caution: str = ""
 
 
 def family_candidates(
-    calls: Sequence[InheritanceCall], tables: Mapping[str, AnnotatedTable]
+    calls: Sequence[InheritanceCall],
+    tables: Mapping[str, AnnotatedTable],
+    family_qc: FamilyQc | None = None,
 ) -> dict[str, list[FamilyCandidate]]:
-    """Label -> the children's tier 1-3 candidates with it, in :data:`LABELS` order."""
+    """Label -> the children's tier 1-3 candidates with it, in :data:`LABELS` order, each
+    naming the failed or warned samples its label rests on (with ``family_qc``)."""
     members = {(c.sample, c.key): c.members.split("; ") for c in calls}
     found: dict[str, list[FamilyCandidate]] = {label: [] for label in LABELS}
     for sample, table in tables.items():
@@ -77,9 +83,41 @@ def family_candidates(
                     filter=row.filter,
                     members=members.get((sample, key), []),
                     note=c.inheritance_note.split("; ")[0] if c.inheritance_note else "",
+                    caution=family_qc.caution(sample, c.inheritance) if family_qc else "",
                 )
             )
     return {label: rows for label, rows in found.items() if rows}
+
+
+@dataclass(frozen=True)
+class MemberConcern:
+    """A member that failed or warned QC, at the top of the family page.
+
+    Attributes:
+        member: Its QC.
+        role: ``father``, ``mother``, ``child`` (of a trio of the family) or empty.
+        resting: Candidates on the page whose label rests on this member's genotypes.
+    """
+
+    member: MemberQc
+    role: str
+    resting: int
+
+
+def member_concerns(
+    family_qc: FamilyQc, by_model: Mapping[str, Sequence[FamilyCandidate]]
+) -> list[MemberConcern]:
+    """Every member that failed or warned QC, with the page's candidates resting on it."""
+    concerns = []
+    for member in family_qc.doubtful():
+        resting = sum(
+            1
+            for label, rows in by_model.items()
+            for c in rows
+            if any(m.sample == member.sample for _, m in family_qc.resting_on(c.sample, label))
+        )
+        concerns.append(MemberConcern(member, family_qc.role(member.sample), resting))
+    return concerns
 
 
 def write_family_page(
@@ -88,6 +126,7 @@ def write_family_page(
     inheritance_table: Path,
     variant_tables: Sequence[Path],
     out_html: Path,
+    family_qc: FamilyQc | None = None,
 ) -> int:
     """Write a family's page.
 
@@ -97,19 +136,25 @@ def write_family_page(
         inheritance_table: The family's inheritance table.
         variant_tables: The labelled children's annotated tables (``<sample>.tsv``).
         out_html: ``results/report/family-<family>.html``.
+        family_qc: The members' QC (:func:`labpipe.report.family_trust.read_family_qc`);
+            None only outside a run (the page then says the members' QC was not read).
 
     Returns:
         Candidates listed.
     """
     calls = read_inheritance_table(inheritance_table)
     tables = {path.name.removesuffix(".tsv"): read_annotated_table(path) for path in variant_tables}
-    by_model = family_candidates(calls, tables)
+    by_model = family_candidates(calls, tables, family_qc)
     text = TEMPLATES.get_template("family_report.html").render(
         lab_name=config.lab.name,
         family=family,
         children=list(tables),
         by_model=by_model,
         titles=MODEL_TITLES,
+        qc_read=family_qc is not None,
+        concerns=member_concerns(family_qc, by_model) if family_qc else [],
+        role_words=ROLE_WORDS,
+        not_checked=family_qc.page_not_checked() if family_qc else [],
         rule=InheritanceRules.from_config(config.annotation.inheritance).describe(),
         generated=report_time(config),
         version=__version__,

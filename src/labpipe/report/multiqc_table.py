@@ -13,13 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from labpipe.annotation.annotated_table import read_annotated_table
 from labpipe.config.lab import QcThresholds
 from labpipe.core.atomic import write_text_atomic
-from labpipe.core.errors import InputFormatError
-from labpipe.qc.identity import read_identity
-from labpipe.qc.metrics import SampleQC, read_qc_table
-from labpipe.qc.verdict import qc_verdict, variant_counts
+from labpipe.qc.metrics import SampleQC
+from labpipe.qc.run_verdicts import run_verdicts
 
 # MultiQC reads the lines starting with '#' as the table's configuration (YAML).
 _HEADER = """\
@@ -80,14 +77,6 @@ def write_general_stats(
     Raises:
         InputFormatError: The QC table has no row for a sample, or a table cannot be read.
     """
-    rows = {row.sample: row for row in read_qc_table(qc_table)}
-    missing = [sample for sample in variants if sample not in rows]
-    if missing:
-        raise InputFormatError(f"{qc_table}: no row for sample(s) {', '.join(missing)}")
-    checked = read_identity(identity) if identity is not None else None
-    verdicts = {}
-    for sample, path in variants.items():
-        counts = variant_counts(v.row for v in read_annotated_table(path).variants)
-        verdict = qc_verdict(sample, rows[sample], counts, thresholds, checked)
-        verdicts[sample] = verdict.overall
-    write_text_atomic(out, general_stats_table([rows[s] for s in variants], verdicts))
+    rows, verdicts = run_verdicts(qc_table, variants, thresholds, identity)
+    overall = {sample: verdict.overall for sample, verdict in verdicts.items()}
+    write_text_atomic(out, general_stats_table([rows[s] for s in variants], overall))

@@ -106,6 +106,11 @@ def variant_view(report: SampleReport, variant: AnnotatedVariant) -> VariantView
         confidence_detail=flag_in_words(c.confidence.partition(": ")[2]),
         inheritance=c.inheritance,
         inheritance_note=c.inheritance_note,
+        inheritance_caution=(
+            report.family_qc.caution(report.sample, c.inheritance, own=False)
+            if report.family_qc
+            else ""
+        ),
     )
 
 

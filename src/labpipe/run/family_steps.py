@@ -61,6 +61,11 @@ def _pedigree(lab: LabConfig) -> Pedigree:
 @click.option("--outdir", required=True, type=_FILE)
 @click.option("--family", required=True)
 @click.option("--inheritance", "inheritance_table", required=True, type=_FILE)
+@click.option("--qc", required=True, type=_FILE, help="The run's qc_summary.tsv.")
+@click.option("--identity", type=_FILE, default=None, help="The batch's identity.json.")
+@click.option(
+    "--member", "members", multiple=True, type=_FILE, help="A member's <sample>.tsv (repeat)."
+)
 @click.option("--out", required=True, type=_FILE)
 @click.argument("variants", nargs=-1, type=_FILE)
 def family_report(
@@ -68,16 +73,23 @@ def family_report(
     outdir: Path,
     family: str,
     inheritance_table: Path,
+    qc: Path,
+    identity: Path | None,
+    members: tuple[Path, ...],
     out: Path,
     variants: tuple[Path, ...],
 ) -> None:
     """A family's page: its affected children's candidates by inheritance model (VARIANTS:
-    the children's <sample>.tsv tables)."""
+    the children's <sample>.tsv tables), naming the members that failed or warned QC."""
     from labpipe.report.family import write_family_page
+    from labpipe.report.family_trust import read_family_qc
 
     lab = _lab_config(config, outdir)
-    listed = write_family_page(lab, family, inheritance_table, variants, out)
+    family_qc = read_family_qc(_pedigree(lab), family, qc, identity, members, lab.qc)
+    listed = write_family_page(lab, family, inheritance_table, variants, out, family_qc)
     click.echo(f"family {family}: {listed} candidate(s) listed")
+    for member in family_qc.doubtful():
+        click.echo(f"{member.sample}: QC {member.status}: {member.checks()}")
 
 
 @step.command("identity-sites")

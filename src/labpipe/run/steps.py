@@ -201,6 +201,10 @@ def multiqc_general_stats(
 @click.option("--identity", type=_FILE, default=None, help="The batch's identity.json.")
 @click.option("--fai", required=True, type=_FILE)
 @click.option("--family", default=None, help="The family of an affected trio child.")
+@click.option("--joint-family", default=None, help="The family the sample was called with.")
+@click.option(
+    "--member", "members", multiple=True, type=_FILE, help="That family's <sample>.tsv (repeat)."
+)
 @click.option("--out-html", required=True, type=_FILE)
 @click.option("--out-summary", required=True, type=_FILE)
 def sample_report(
@@ -215,6 +219,8 @@ def sample_report(
     identity: Path | None,
     fai: Path,
     family: str | None,
+    joint_family: str | None,
+    members: tuple[Path, ...],
     out_html: Path,
     out_summary: Path,
 ) -> None:
@@ -223,6 +229,13 @@ def sample_report(
     from labpipe.report.html import write_sample_report
 
     lab = _lab_config(config, outdir)
+    family_qc = None
+    if joint_family:
+        from labpipe.report.family_trust import read_family_qc
+        from labpipe.run.family_steps import _pedigree
+
+        pedigree = _pedigree(lab)
+        family_qc = read_family_qc(pedigree, joint_family, qc, identity, members, lab.qc)
     inputs = ReportInputs(
         sample=sample,
         qc_table=qc,
@@ -234,6 +247,7 @@ def sample_report(
         sample_sheet=lab.samples,
         family=family,
         identity_json=identity,
+        family_qc=family_qc,
     )
     write_sample_report(lab, _annotation(lab), inputs, out_html, out_summary)
 
