@@ -99,7 +99,7 @@ def test_a_consanguineous_trio_with_a_contaminated_mother(tmp_path: Path) -> Non
     # family page and the proband's report say so where the labels are.
     page = (results / "report" / "family-FAM1.html").read_text()
     top = page.split("<header")[0]
-    assert 'mother <span class="id">FAM1-mother</span>: QC FAIL' in top
+    assert 'mother <bdi class="id">FAM1-mother</bdi>: QC FAIL' in top
     assert "contamination estimated 10.1%" in top
     de_novo = page.split('id="de_novo"')[1].split("</section>")[0]
     rows_shown = de_novo.count("<tr><td")

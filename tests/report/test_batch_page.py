@@ -45,3 +45,29 @@ def test_labels_are_escaped() -> None:
     svg = kinship_heatmap(["<a>", "b&c"], {frozenset(("<a>", "b&c")): None})
     assert "<a>" not in svg
     assert "&lt;a&gt;" in svg and "b&amp;c" in svg
+
+
+def english_outside_data(html: str) -> list[str]:
+    """Runs of three or more English words a reader sees outside the page's data (IDs,
+    calls, file names, which stay as they are inside <bdi>/<code>/the SVG)."""
+    body = html.split("</style>", 1)[1]
+    for tag in ("bdi", "code", "svg", "title"):
+        body = re.sub(rf"<{tag}\b.*?</{tag}>", " ", body, flags=re.DOTALL)
+    text = re.sub(r"<[^>]+>", " ", body)
+    return re.findall(r"[A-Za-z][a-z]+(?:[ ,'-]+[A-Za-z][a-z]+){2,}", text)
+
+
+def test_the_page_in_urdu_and_chinese_has_no_english_sentence() -> None:
+    people = People(3000, seed=41)
+    a = people.unrelated()
+    identity = assess_batch(
+        batch({"PK001": a, "PK002": people.unrelated(), "PK007": a.copy()}), Pedigree(), CONFIG.qc
+    )
+    for language, word in (("ur", "آلودگی"), ("zh_Hans", "污染")):
+        html = render_batch_page(identity, CONFIG, "now", "0" * 64, language)
+        assert english_outside_data(html) == [], language
+        assert word in html and "PK001" in html
+    urdu = render_batch_page(identity, CONFIG, "now", "0" * 64, "ur")
+    assert 'dir="rtl"' in urdu and "ایک ہی فرد ہیں" in urdu  # the flag, translated
+    # The record itself stays English (the QC verdict quotes it).
+    assert identity.flags[0].message.startswith("PK001 and PK007 are the same individual")

@@ -7,9 +7,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from labpipe.annotation.annotated_table import write_annotated_table
 from labpipe.annotation.inheritance import InheritanceCall, write_inheritance_table
 from labpipe.config.pedigree import Member, Pedigree
+from labpipe.core.i18n import LANG_ENV
 from labpipe.qc.check import FAIL, PASS, WARN, QcCheck
 from labpipe.qc.metrics import write_qc_table
 from labpipe.report.build import build_sample_report
@@ -134,7 +137,7 @@ def test_family_page_names_the_failed_member_at_the_top_and_beside_labels(
     html = out.read_text()
     top = html.split("<header")[0]
     assert 'id="qc-banner"' in top and "status-fail" in top
-    assert 'mother <span class="id">MUM</span>: QC FAIL' in top
+    assert 'mother <bdi class="id">MUM</bdi>: QC FAIL' in top
     assert "contamination estimated 10.1%" in top
     assert "2 candidate(s) listed below rest on this sample" in top
     for label in ("de_novo", "inherited"):
@@ -195,3 +198,47 @@ def test_the_caution_is_translated_with_the_report(inputs: Inputs) -> None:
     assert "والدہ کا نمونہ (نمونہ MUM)" in urdu
     chinese = section(render_sample_report(report, "zh_Hans"), "not-checked")
     assert "母亲的样本（样本 MUM）" in chinese and "联合检出" in chinese
+
+
+def test_the_family_page_in_urdu_and_chinese_has_no_english_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.report.test_batch_page import english_outside_data
+
+    members = MEMBERS.format(kid="0/1", dad="0/0", mum="0/0")
+    table = tmp_path / "F1.inheritance.tsv"
+    write_inheritance_table(
+        table,
+        [
+            InheritanceCall("KID", "chr1", 100, "C", "T", "de_novo", "", True, "", members),
+            InheritanceCall(
+                "KID", "chr1", 200, "C", "T", "inherited", "father", False, "", members
+            ),
+        ],
+    )
+    variants = tmp_path / "KID.tsv"
+    write_annotated_table(
+        variants,
+        [],
+        [
+            replace(
+                family_variant(100, "G1", 2, "de_novo"),
+                clinical=replace(
+                    family_variant(100, "G1", 2, "de_novo").clinical,
+                    inheritance_note="both parents homozygous reference; members",
+                ),
+            ),
+            family_variant(200, "G2", 3, "inherited"),
+        ],
+    )
+    # The QC note is the verdict's (its own catalog entry); the metric is named here.
+    family = trio_qc(MemberQc("MUM", FAIL, (replace(CONTAMINATED, note=""),)))
+    for language, words in (("ur", "والدہ کا نمونہ"), ("zh_Hans", "母亲的样本")):
+        monkeypatch.setenv(LANG_ENV, language)  # as `--lang` does
+        config = lab_config()
+        out = tmp_path / f"family-{language}.html"
+        write_family_page(config, "F1", table, [variants], out, family)
+        html = out.read_text()
+        assert english_outside_data(html) == [], language
+        assert words in html and "MUM" in html
+    assert 'dir="rtl"' in (tmp_path / "family-ur.html").read_text()

@@ -86,6 +86,7 @@ rule batch_report:
         layout.REPORT_BATCH,
     params:
         config_sha256=CONFIG_SHA,
+        language=LANGUAGE,
     priority: 50
     log:
         "logs/batch_report.log",

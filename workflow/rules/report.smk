@@ -151,6 +151,7 @@ rule family_report:
         layout.FAMILY_REPORT,
     params:
         config_sha256=CONFIG_SHA,
+        language=LANGUAGE,
         members=lambda wc, input: " ".join(f"--member {shlex.quote(p)}" for p in input.members),
     wildcard_constraints:
         family=name_pattern(LABELLED_FAMILIES) or "(?!)",

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from labpipe.config.lab import InheritanceConfig
+from labpipe.core.i18n import N_, _
 from labpipe.core.regions import Interval
 
 DE_NOVO = "de_novo"
@@ -91,14 +92,18 @@ class InheritanceRules:
         )
 
     def describe(self) -> str:
-        """The rules in words, for the report's methods."""
-        return (
-            f"A parent counts as homozygous reference only when called 0/0 with depth >= "
-            f"{self.min_parent_depth}, at most {self.max_parent_alt_reads} read(s) and "
-            f"{self.max_parent_alt_fraction:.0%} of reads with the ALT, and GQ >= "
-            f"{self.min_parent_gq} when the caller gives GQ; a missing or shallower parental "
-            "call makes the variant not assessable, never de novo."
-        )
+        """The rules in words, for the report's methods (in the language being shown)."""
+        return _(
+            "A parent counts as homozygous reference only when called 0/0 with depth >= "
+            "%(depth)s, at most %(reads)s read(s) and %(fraction)s of reads with the ALT, and "
+            "GQ >= %(gq)s when the caller gives GQ; a missing or shallower parental call makes "
+            "the variant not assessable, never de novo."
+        ) % {
+            "depth": self.min_parent_depth,
+            "reads": self.max_parent_alt_reads,
+            "fraction": f"{self.max_parent_alt_fraction:.0%}",
+            "gq": self.min_parent_gq,
+        }
 
 
 @dataclass(frozen=True)
@@ -230,9 +235,11 @@ def classify_trio_call(
     f_carries, m_carries = f_state in (_CARRIER, _HOM), m_state in (_CARRIER, _HOM)
     if child.zygosity == "het":
         if f_state == _REF and m_state == _REF:
-            return TrioLabel(DE_NOVO, note="both parents homozygous reference")
+            return TrioLabel(DE_NOVO, note=N_("both parents homozygous reference"))
         if f_state == _HOM and m_state == _HOM:
-            return TrioLabel(MENDELIAN_ERROR, note="heterozygous child of two homozygous parents")
+            return TrioLabel(
+                MENDELIAN_ERROR, note=N_("heterozygous child of two homozygous parents")
+            )
         if f_carries and m_state == _REF:
             return TrioLabel(INHERITED, FATHER)
         if m_carries and f_state == _REF:
@@ -262,24 +269,24 @@ def classify_trio_call(
                 BOTH,
                 f"{' and '.join(unaffected_hom)} homozygous too, and not affected",
             )
-        return TrioLabel(HOM_RECESSIVE, BOTH, "both parents carry it")
+        return TrioLabel(HOM_RECESSIVE, BOTH, N_("both parents carry it"))
     return TrioLabel(NOT_ASSESSABLE, note=unknown)
 
 
 def _son_x(child: MemberCall, f_state: str, m_state: str, m_why: str) -> TrioLabel:
     """A male child's chrX outside the PARs: his only X is his mother's."""
     if child.zygosity == "het":
-        return TrioLabel(NOT_ASSESSABLE, note="heterozygous call on a male's haploid chrX")
+        return TrioLabel(NOT_ASSESSABLE, note=N_("heterozygous call on a male's haploid chrX"))
     if m_state in (_CARRIER, _HOM):
-        return TrioLabel(X_LINKED, MOTHER, "hemizygous son of a carrier mother")
+        return TrioLabel(X_LINKED, MOTHER, N_("hemizygous son of a carrier mother"))
     if m_state == _UNKNOWN:
         return TrioLabel(NOT_ASSESSABLE, note=f"mother {m_why}")
     if f_state in (_CARRIER, _HOM):
-        return TrioLabel(MENDELIAN_ERROR, note="a son's chrX allele carried only by his father")
+        return TrioLabel(MENDELIAN_ERROR, note=N_("a son's chrX allele carried only by his father"))
     if f_state == _UNKNOWN:
         # A father's X never reaches his son: the mother's confident call suffices.
-        return TrioLabel(DE_NOVO, note="mother homozygous reference (father's X not inherited)")
-    return TrioLabel(DE_NOVO, note="both parents homozygous reference")
+        return TrioLabel(DE_NOVO, note=N_("mother homozygous reference (father's X not inherited)"))
+    return TrioLabel(DE_NOVO, note=N_("both parents homozygous reference"))
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from labpipe.core.i18n import _
 from labpipe.qc.batch_genotypes import MISSING, BatchGenotypes
 
 #: Error rate towards one given other base after the base-quality filter.
@@ -83,7 +84,10 @@ class ContaminationEstimate:
     def shown(self) -> str:
         """``3.2%``, ``< 1%`` or ``not estimated: N sites (needs M)``."""
         if self.fraction is None:
-            return f"not estimated: {self.sites} sites (needs {self.min_sites})"
+            return _("not estimated: %(sites)s sites (needs %(needed)s)") % {
+                "sites": self.sites,
+                "needed": self.min_sites,
+            }
         if self.fraction < FLOOR:
             return f"< {100 * FLOOR:.0f}%"
         return f"{100 * self.fraction:.1f}%"

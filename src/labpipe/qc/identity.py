@@ -16,18 +16,25 @@ from labpipe.config.lab import QcThresholds
 from labpipe.config.pedigree import Pedigree
 from labpipe.core.atomic import write_text_atomic
 from labpipe.core.errors import InputFormatError
+from labpipe.core.i18n import N_
 from labpipe.qc.batch_genotypes import BatchGenotypes
 from labpipe.qc.contamination import ContaminationEstimate, estimate_batch
 from labpipe.qc.kinship import PairKinship, RelatednessFlag, pair_kinships, relatedness_flags
 
 #: What the identity checks do not look at; the batch page and every verdict say so.
 NOT_CHECKED = (
-    "sex chromosomes: kinship and contamination use autosomal SNVs only "
-    "(sex is checked per sample)",
-    "samples of other batches: a swap with a sample run elsewhere is seen only as a declared "
-    "relative who is not related",
-    "a swap between two samples of whom neither has declared relatives: nothing to compare with",
-    "contamination below 1% (not told apart from sequencing error)",
+    N_(
+        "sex chromosomes: kinship and contamination use autosomal SNVs only "
+        "(sex is checked per sample)"
+    ),
+    N_(
+        "samples of other batches: a swap with a sample run elsewhere is seen only as a "
+        "declared relative who is not related"
+    ),
+    N_(
+        "a swap between two samples of whom neither has declared relatives: nothing to compare with"
+    ),
+    N_("contamination below 1% (not told apart from sequencing error)"),
 )
 
 

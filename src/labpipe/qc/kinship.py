@@ -25,12 +25,13 @@ mean): > 0.354 the same individual, > 0.177 first degree, > 0.0884 second degree
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from labpipe.config.pedigree import Pedigree
+from labpipe.core.i18n import ENGLISH, N_, _, using_language
 from labpipe.qc.batch_genotypes import MISSING, BatchGenotypes
 
 #: KING's cut-offs between degrees of relationship (Manichaikul et al. 2010, table 1).
@@ -46,13 +47,19 @@ SECOND_DEGREE_CUT = 2**-3.5
 #: pairs have opposite homozygotes at several per cent of common sites.
 PARENT_CHILD_MAX_IBS0 = 0.01
 
-SAME, FIRST, SECOND, UNRELATED = "same individual", "first degree", "second degree", "unrelated"
+# Marked for the catalogs: the batch page shows them in its language.
+SAME, FIRST, SECOND, UNRELATED = (
+    N_("same individual"),
+    N_("first degree"),
+    N_("second degree"),
+    N_("unrelated"),
+)
 
 # What a flag says, and how much it weighs in the QC verdict.
 DUPLICATE, PARENT_NOT_RELATED, UNDECLARED = (
-    "unexpected duplicate",
-    "declared parent not related",
-    "undeclared relative",
+    N_("unexpected duplicate"),
+    N_("declared parent not related"),
+    N_("undeclared relative"),
 )
 
 
@@ -101,7 +108,10 @@ class PairKinship:
     def shown(self) -> str:
         """The estimate as the report shows it, or why there is none."""
         if self.kinship is None:
-            return f"not estimated: {self.informative} sites (needs {self.min_sites})"
+            return _("not estimated: %(sites)s sites (needs %(needed)s)") % {
+                "sites": self.informative,
+                "needed": self.min_sites,
+            }
         return f"{self.kinship:.3f}"
 
 
@@ -177,8 +187,13 @@ class RelatednessFlag:
         first: One sample.
         second: The other.
         kinship: The estimate.
-        message: For people, e.g. ``PK001 and PK007 are the same individual (kinship
-            0.49): sample swap or duplicate?``.
+        message: For people, in English (the record's and the QC verdict's), e.g.
+            ``PK001 and PK007 are the same individual (kinship 0.49): sample swap or
+            duplicate?``; :meth:`text` words it in the language being shown.
+        role: For a declared parent: ``father`` or ``mother``.
+        child: For a declared parent: the child.
+        ibs0: For a declared parent: sites where the two share no allele.
+        sites: For a declared parent: sites both are genotyped at.
     """
 
     kind: str
@@ -186,6 +201,14 @@ class RelatednessFlag:
     second: str
     kinship: float
     message: str
+    role: str = ""
+    child: str = ""
+    ibs0: int = 0
+    sites: int = 0
+
+    def text(self) -> str:
+        """The message in the language being shown (:func:`labpipe.core.i18n._`)."""
+        return flag_message(self)
 
     def involves(self, sample: str) -> bool:
         """Whether ``sample`` is one of the pair."""
@@ -227,42 +250,56 @@ def relatedness_flags(pairs: list[PairKinship], pedigree: Pedigree) -> list[Rela
         degree = relationship(phi)
         role = _parent_child(pedigree, a, b)
         if degree == SAME:
-            flags.append(
-                RelatednessFlag(
-                    DUPLICATE,
-                    a,
-                    b,
-                    phi,
-                    f"{a} and {b} are the same individual (kinship {phi:.2f}): "
-                    "sample swap or duplicate?",
-                )
-            )
+            flags.append(_worded(RelatednessFlag(DUPLICATE, a, b, phi, "")))
         elif role is not None and degree != FIRST and not _shares_an_allele_everywhere(pair):
-            child, parent = (a, b) if _parent_child_order(pedigree, a, b) else (b, a)
-            flags.append(
-                RelatednessFlag(
-                    PARENT_NOT_RELATED,
-                    a,
-                    b,
-                    phi,
-                    f"{parent}, declared the {role} of {child}, is {degree} to {child} "
-                    f"(kinship {phi:.2f}, expected about 0.25) and shares no allele with"
-                    f" {child} at {pair.ibs0} of {pair.sites} sites (a parent shares one"
-                    " everywhere): sample swap or wrong pedigree?",
-                )
+            child = a if _parent_child_order(pedigree, a, b) else b
+            flag = RelatednessFlag(
+                PARENT_NOT_RELATED, a, b, phi, "", role, child, pair.ibs0, pair.sites
             )
+            flags.append(_worded(flag))
         elif degree in (FIRST, SECOND) and not _same_family(pedigree, a, b):
-            flags.append(
-                RelatednessFlag(
-                    UNDECLARED,
-                    a,
-                    b,
-                    phi,
-                    f"{a} and {b} are {degree} relatives (kinship {phi:.2f}) but not declared "
-                    "in one family: check the sample sheet",
-                )
-            )
+            flags.append(_worded(RelatednessFlag(UNDECLARED, a, b, phi, "")))
     return flags
+
+
+def flag_message(flag: RelatednessFlag) -> str:
+    """What a flag says, in the language being shown."""
+    values = {"a": flag.first, "b": flag.second, "kinship": f"{flag.kinship:.2f}"}
+    if flag.kind == DUPLICATE:
+        return (
+            _(
+                "%(a)s and %(b)s are the same individual (kinship %(kinship)s): sample swap or "
+                "duplicate?"
+            )
+            % values
+        )
+    degree = _(relationship(flag.kinship))
+    if flag.kind == PARENT_NOT_RELATED:
+        parent = flag.second if flag.child == flag.first else flag.first
+        return _(
+            "%(parent)s, declared the %(role)s of %(child)s, is %(degree)s to %(child)s "
+            "(kinship %(kinship)s, expected about 0.25) and shares no allele with %(child)s at "
+            "%(ibs0)s of %(sites)s sites (a parent shares one everywhere): sample swap or wrong "
+            "pedigree?"
+        ) % {
+            **values,
+            "parent": parent,
+            "role": _(flag.role),
+            "child": flag.child,
+            "degree": degree,
+            "ibs0": flag.ibs0,
+            "sites": flag.sites,
+        }
+    return _(
+        "%(a)s and %(b)s are %(degree)s relatives (kinship %(kinship)s) but not declared in "
+        "one family: check the sample sheet"
+    ) % {**values, "degree": degree}
+
+
+def _worded(flag: RelatednessFlag) -> RelatednessFlag:
+    """The flag with its English message (the identity record and the QC verdict's)."""
+    with using_language(ENGLISH):
+        return replace(flag, message=flag_message(flag))
 
 
 def _shares_an_allele_everywhere(pair: PairKinship) -> bool:

@@ -21,22 +21,43 @@ from labpipe.annotation.trio_rules import LABELS, InheritanceRules
 from labpipe.config.lab import LabConfig
 from labpipe.config.settings import config_sha256
 from labpipe.core.atomic import write_text_atomic
+from labpipe.core.i18n import N_, _, choose_language, using_language
 from labpipe.report.build import report_time
 from labpipe.report.family_trust import ROLE_WORDS, FamilyQc, MemberQc
-from labpipe.report.html import TEMPLATES
+from labpipe.report.html import templates
 from labpipe.report.views import plain_words
 
 #: What each label means, as the page heads its list.
 MODEL_TITLES: dict[str, str] = {
-    "de_novo": "De novo (both parents confidently homozygous reference)",
-    "hom_recessive": "Homozygous recessive (both parents carriers)",
-    "comp_het": "Compound heterozygous (one variant from each parent, same gene)",
-    "x_linked": "X-linked (hemizygous son of a carrier mother)",
-    "mendelian_error": "Mendelian errors (the parents' calls cannot give the child's)",
-    "inherited": "Inherited from one parent (fits no recessive model alone)",
-    "not_assessable": "Not assessable (a parent's call missing or shallow)",
-    "homozygous_in_roh": "Homozygous inside a run of homozygosity",
+    "de_novo": N_("De novo (both parents confidently homozygous reference)"),
+    "hom_recessive": N_("Homozygous recessive (both parents carriers)"),
+    "comp_het": N_("Compound heterozygous (one variant from each parent, same gene)"),
+    "x_linked": N_("X-linked (hemizygous son of a carrier mother)"),
+    "mendelian_error": N_("Mendelian errors (the parents' calls cannot give the child's)"),
+    "inherited": N_("Inherited from one parent (fits no recessive model alone)"),
+    "not_assessable": N_("Not assessable (a parent's call missing or shallow)"),
+    "homozygous_in_roh": N_("Homozygous inside a run of homozygosity"),
 }
+
+#: The "why" of an inherited or compound heterozygous candidate (the table says ``from X``).
+FROM_WORDS: dict[str, str] = {
+    "from father": N_("from the father"),
+    "from mother": N_("from the mother"),
+    "from both": N_("from both parents"),
+}
+
+
+def _why(note: str) -> str:
+    """A label's reason in the page's language: the fixed reasons of
+    :mod:`labpipe.annotation.trio_rules` are in the catalogs; one naming a call or a sample
+    (``father shallow (0/0 DP 5)``) stays as the table wrote it."""
+    return _(FROM_WORDS.get(note, note)) if note else ""
+
+
+def _member_line(line: str) -> str:
+    """``father DAD: 0/0 DP 28``, its role word in the page's language."""
+    role, space, rest = line.partition(" ")
+    return " ".join((_(ROLE_WORDS[role]), rest)) if space and role in ROLE_WORDS else line
 
 
 @dataclass(frozen=True)
@@ -81,8 +102,8 @@ def family_candidates(
                     consequence=plain_words(row.consequence) or "-",
                     tier=c.tier,
                     filter=row.filter,
-                    members=members.get((sample, key), []),
-                    note=c.inheritance_note.split("; ")[0] if c.inheritance_note else "",
+                    members=[_member_line(m) for m in members.get((sample, key), [])],
+                    note=_why(c.inheritance_note.split("; ")[0]) if c.inheritance_note else "",
                     caution=family_qc.caution(sample, c.inheritance) if family_qc else "",
                 )
             )
@@ -144,21 +165,27 @@ def write_family_page(
     """
     calls = read_inheritance_table(inheritance_table)
     tables = {path.name.removesuffix(".tsv"): read_annotated_table(path) for path in variant_tables}
-    by_model = family_candidates(calls, tables, family_qc)
-    text = TEMPLATES.get_template("family_report.html").render(
-        lab_name=config.lab.name,
-        family=family,
-        children=list(tables),
-        by_model=by_model,
-        titles=MODEL_TITLES,
-        qc_read=family_qc is not None,
-        concerns=member_concerns(family_qc, by_model) if family_qc else [],
-        role_words=ROLE_WORDS,
-        not_checked=family_qc.page_not_checked() if family_qc else [],
-        rule=InheritanceRules.from_config(config.annotation.inheritance).describe(),
-        generated=report_time(config),
-        version=__version__,
-        config_hash=config_sha256(config),
-    )
+    language = choose_language(config.report.language)
+    with using_language(language):  # the sentences Python words (reasons, cautions) too
+        by_model = family_candidates(calls, tables, family_qc)
+        text = (
+            templates(language)
+            .get_template("family_report.html")
+            .render(
+                lab_name=config.lab.name,
+                family=family,
+                children=list(tables),
+                by_model=by_model,
+                titles=MODEL_TITLES,
+                qc_read=family_qc is not None,
+                concerns=member_concerns(family_qc, by_model) if family_qc else [],
+                role_words=ROLE_WORDS,
+                not_checked=family_qc.page_not_checked() if family_qc else [],
+                rule=InheritanceRules.from_config(config.annotation.inheritance).describe(),
+                generated=report_time(config, language=language),
+                version=__version__,
+                config_hash=config_sha256(config),
+            )
+        )
     write_text_atomic(out_html, text)
     return sum(len(rows) for rows in by_model.values())
