@@ -104,6 +104,6 @@ def relatedness_check(sample: str, identity: BatchIdentity) -> QcCheck:
         return QcCheck(RELATEDNESS, None, shown, limits, PASS, unestimated)
     worst = FAIL if any(f.kind == PARENT_NOT_RELATED for f in flags) else WARN
     kinds = sorted({f.kind for f in flags}, key=lambda k: (k != DUPLICATE, k))
-    return QcCheck(
-        RELATEDNESS, None, ", ".join(kinds), limits, worst, "; ".join(f.message for f in flags)
-    )
+    # Each flag worded in the language being shown (its record keeps the English).
+    shown = ", ".join(_(kind) for kind in kinds)
+    return QcCheck(RELATEDNESS, None, shown, limits, worst, "; ".join(f.text() for f in flags))
