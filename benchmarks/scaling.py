@@ -153,17 +153,12 @@ def planning(rows: list[dict[str, Any]], threads: int) -> list[dict[str, Any]]:
     :func:`stage_hours` with the default 4 calling chunks and with one chunk per core
     (``calling.scatter`` = cores). Memory: the largest peak measured minus this
     reference's bwa index, plus GRCh38's index, plus 512 MB of sort buffer per thread
-    beyond the ``threads`` measured (samtools sort -m 512M -@ C); and that plus fastp's
-    growth (its fitted peak per million reads), what fastp 0.23 needs when it streams
-    into bwa. Disk: the fitted peak disk of the output folder (the FASTQs not included).
+    beyond the ``threads`` measured (samtools sort -m 512M -@ C). fastp's peak is taken
+    as measured: labpipe runs it in parts of 500,000 read pairs, so it stops growing at
+    the first full part (0.67 GB at 1.2 and at 4.7 M reads). Disk: the fitted peak disk of
+    the output folder (the FASTQs not included).
     """
     fitted = step_fits(rows)
-    # fastp 0.23 streaming into bwa queues its output in memory (OpenGene/fastp#392): its
-    # peak grows with the reads, so it is extrapolated, not taken as measured.
-    fastp_slope, _ = linear_fit(
-        [r["million_reads"] for r in rows],
-        [r["step_peak_rss_gb"].get("fastp", 0.0) for r in rows],
-    )
     cpu_slope, cpu_fixed = fit(rows, "cpu_s")
     disk_slope, disk_fixed = fit(rows, "peak_disk_gb")
     base_rss = max(r["peak_rss_gb"] for r in rows) - CHR20_BWA_INDEX_GB
@@ -179,10 +174,6 @@ def planning(rows: list[dict[str, Any]], threads: int) -> list[dict[str, Any]]:
                     "hours": stage_hours(steps, cores, DEFAULT_SCATTER),
                     "hours_scatter_cores": stage_hours(steps, cores, cores),
                     "peak_ram_gb": base_rss + GRCH38_BWA_INDEX_GB + 0.5 * (cores - threads),
-                    "peak_ram_gb_fastp_growth": base_rss
-                    + GRCH38_BWA_INDEX_GB
-                    + 0.5 * (cores - threads)
-                    + fastp_slope * target.million_reads,
                     "disk_gb": disk_fixed + disk_slope * target.million_reads,
                 }
             )
@@ -326,8 +317,7 @@ def report(figures: dict[str, Any], work: Path, extra_json: Path | None) -> None
         print(
             f"  {p['sample']:<26} {p['cores']:>2} cores: {p['hours']:6.1f} h"
             f" ({p['hours_scatter_cores']:.1f} h with scatter = cores; {p['cpu_hours']:.0f} CPU h),"
-            f" peak RAM {p['peak_ram_gb']:.1f} GB ({p['peak_ram_gb_fastp_growth']:.0f} GB with"
-            " fastp's growth),"
+            f" peak RAM {p['peak_ram_gb']:.1f} GB,"
             f" disk {p['disk_gb']:.0f} GB"
         )
     series = {
