@@ -146,3 +146,28 @@ def test_a_step_caught_far_past_its_limit_is_offered_more_than_twice_it(tmp_path
     text = _failed_run(tmp_path, "align", "FAILED", log, {"mem_mb": 1024})
     assert "(3,072 MB in use when killed; it had 1,024 MB)" in text
     assert "raise cluster.steps.align.mem_mb in the config, e.g. to 4,700)" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "zh_Hans",
+            ("运行失败", "SLURM 作业 31", "因使用的内存超过申请量被 SLURM 终止", "例如增至 1,000"),
+        ),
+        ("ur", ("رن ناکام ہوا", "SLURM جاب 31", "مانگی گئی میموری", "مثلاً 1,000 تک")),
+    ],
+)
+def test_a_failed_run_is_told_in_the_language_chosen(
+    tmp_path: Path, language: str, words: tuple[str, ...]
+) -> None:
+    from labpipe.core.i18n import using_language
+
+    with using_language(language):
+        text = _failed_run(tmp_path, "align", "FAILED", POLLED_MEMORY_KILL, {"mem_mb": 200})
+    for word in words:
+        assert word in text
+    # The names a reader types or opens stay as they are; labpipe's English does not.
+    assert "cluster.steps.align.mem_mb" in text
+    assert "slurm_logs/rule_align/31.log" in text
+    assert "killed by SLURM" not in text and "failed for" not in text

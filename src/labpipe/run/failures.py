@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from labpipe.core.errors import RunError
+from labpipe.core.i18n import N_, _
 from labpipe.run.cluster import SMALL_MEM_MB
 from labpipe.run.progress import Job, RunOutcome
 
@@ -20,38 +21,41 @@ def failure_message(outcome: RunOutcome, outdir: Path) -> RunError:
     space = outcome.out_of_space
     if not outcome.failed:
         return RunError(
-            f"the workflow stopped (exit {outcome.returncode}); full log: {outcome.log_path}",
+            _("the workflow stopped (exit %(code)s); full log: %(log)s")
+            % {"code": outcome.returncode, "log": outcome.log_path},
             [*space, *(line for line in outcome.tail[-15:] if line.strip())],
         )
     problems = []
     for job in outcome.failed:
-        where = ", ".join(f"{k} {v}" for k, v in job.wildcards.items()) or "the whole run"
-        detail = f"step '{job.rule}' failed for {where}"
+        where = ", ".join(f"{k} {v}" for k, v in job.wildcards.items()) or _("the whole run")
+        detail = _("step '%(rule)s' failed for %(where)s") % {"rule": job.rule, "where": where}
         fastqs = [i for i in job.inputs if re.search(r"\.(fastq|fq)(\.gz)?$", i)]
         if fastqs:
-            detail += f" reading {' and '.join(fastqs)}"
+            detail += " " + _("reading %(files)s") % {"files": _(" and ").join(fastqs)}
         if job.cluster_jobid or "SLURM" in job.message:
             detail += f" ({_cluster_verdict(job, outdir)})"
         logs = [outdir / log for log in job.logs]
         if job.cluster_log and outdir / job.cluster_log not in logs:
             logs.append(outdir / job.cluster_log)
         if logs:
-            detail += f"; read {' and '.join(map(str, logs))}"
+            detail += "; " + _("read %(logs)s") % {"logs": _(" and ").join(map(str, logs))}
         for log in logs:
             last = _telling_lines(log)
             if last:
                 detail += "\n      " + "\n      ".join(last)
         problems.append(detail)
-    return RunError(f"the run failed; full log: {outcome.log_path}", [*space, *problems])
+    return RunError(
+        _("the run failed; full log: %(log)s") % {"log": outcome.log_path}, [*space, *problems]
+    )
 
 
 _SLURM_STATE = re.compile(r"SLURM status is: '(?P<state>\w+)'")
 # What SLURM's job states mean to someone reading why a step failed.
 _SLURM_MEANING = {
-    "CANCELLED": "cancelled (scancel, or by an administrator)",
-    "NODE_FAIL": "its node failed",
-    "PREEMPTED": "preempted by another job",
-    "FAILED": "the command in it failed",
+    "CANCELLED": N_("cancelled (scancel, or by an administrator)"),
+    "NODE_FAIL": N_("its node failed"),
+    "PREEMPTED": N_("preempted by another job"),
+    "FAILED": N_("the command in it failed"),
 }
 # What slurmstepd writes into a job's log when SLURM kills it. A memory kill is told by
 # the log, not the state: where memory is enforced by polling (JobAcctGatherParams=
@@ -71,16 +75,23 @@ def _cluster_verdict(job: Job, outdir: Path) -> str:
     job's own log, and for a memory or time kill the setting to raise."""
     state = m["state"] if (m := _SLURM_STATE.search(job.message)) else ""
     log = _read(outdir / job.cluster_log) if job.cluster_log else ""
-    name = f"SLURM job {job.cluster_jobid}" if job.cluster_jobid else "its SLURM job"
+    if job.cluster_jobid:
+        name = _("SLURM job %(id)s") % {"id": job.cluster_jobid}
+    else:
+        name = _("its SLURM job")
     if job.group:
-        name += f", the '{job.group}' group of steps"
+        name += ", " + _("the '%(group)s' group of steps") % {"group": job.group}
     if state == "OUT_OF_MEMORY" or _MEMORY_KILLED.search(log):
         return f"{name}: {_memory_advice(job, log)}"
     if state == "TIMEOUT" or _TIME_KILLED.search(log):
         return f"{name}: {_time_advice(job)}"
     if not state and _CANCELLED.search(log):
         state = "CANCELLED"
-    return f"{name}: " + _SLURM_MEANING.get(state, f"ended {state}" if state else "failed")
+    if state in _SLURM_MEANING:
+        meaning = _(_SLURM_MEANING[state])
+    else:
+        meaning = _("ended %(state)s") % {"state": state} if state else _("failed")
+    return f"{name}: {meaning}"
 
 
 def _memory_advice(job: Job, log: str) -> str:
@@ -88,33 +99,40 @@ def _memory_advice(job: Job, log: str) -> str:
     figures = _MEMORY_FIGURES.search(log)
     if figures:
         used, limit = int(figures["used"]) / _MIB, int(figures["limit"]) / _MIB
-        had = f" ({used:,.0f} MB in use when killed; it had {limit:,.0f} MB)"
+        had = " (" + _("%(used)s MB in use when killed; it had %(limit)s MB") % {
+            "used": f"{used:,.0f}",
+            "limit": f"{limit:,.0f}",
+        }
+        had += ")"
     else:
         limit = job.resources.get("mem_mb", 0) if not job.group else 0
-        used, had = limit, f" (it had {limit:,} MB)" if limit else ""
-    advice = (
-        f"killed by SLURM for using more memory than it asked for{had}; "
-        f"raise cluster.steps.{job.rule}.mem_mb in the config"
-    )
+        used = limit
+        had = " (" + _("it had %(limit)s MB") % {"limit": f"{limit:,}"} + ")" if limit else ""
+    advice = _(
+        "killed by SLURM for using more memory than it asked for%(had)s;"
+        " raise cluster.steps.%(rule)s.mem_mb in the config"
+    ) % {"had": had, "rule": job.rule}
     if limit and not job.group:  # a group job's limit is its steps' together, not this one's
         # Twice the limit, or more if the step was caught well past it, and never below
         # what labpipe gives its smallest steps: the job also holds the Snakemake that
         # runs the step (measured: 120-150 MB). A rerun killed again costs more than a
         # generous request.
         wanted = max(2 * limit, 1.5 * used, SMALL_MEM_MB)
-        advice += f", e.g. to {_round_up(wanted, 100):,}"
+        advice += ", " + _("e.g. to %(value)s") % {"value": f"{_round_up(wanted, 100):,}"}
     return advice
 
 
 def _time_advice(job: Job) -> str:
     """The time limit the job had, and what to set instead."""
     minutes = job.resources.get("runtime", 0) if not job.group else 0
-    had = f" ({minutes} min)" if minutes else ""
-    advice = (
-        f"killed by SLURM at its time limit{had}; "
-        f"raise cluster.steps.{job.rule}.runtime (minutes) in the config"
-    )
-    return advice + (f", e.g. to {2 * minutes}" if minutes else "")
+    had = " (" + _("%(minutes)s min") % {"minutes": minutes} + ")" if minutes else ""
+    advice = _(
+        "killed by SLURM at its time limit%(had)s;"
+        " raise cluster.steps.%(rule)s.runtime (minutes) in the config"
+    ) % {"had": had, "rule": job.rule}
+    if minutes:
+        advice += ", " + _("e.g. to %(value)s") % {"value": 2 * minutes}
+    return advice
 
 
 def _round_up(value: float, step: int) -> int:
