@@ -175,7 +175,15 @@ def test_the_lessons_results_are_those_of_labpipe_run(lesson: Lesson, demo_run: 
 def interrupted_lesson(outdir: Path) -> list[str]:
     """Start `labpipe demo --explain` and stop it with Ctrl-C while step 4 runs; its command."""
     command = [*LABPIPE, "demo", "--explain", "--outdir", str(outdir), "--cores", "2"]
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # SIGINT as a terminal gives it, even when the suite itself runs in the background
+        # (`make test &` ignores SIGINT, and an ignored signal is inherited).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     assert first.stdout is not None
     seen = ""
     for line in first.stdout:

@@ -34,15 +34,17 @@ def start_run_until(
     SIGINT ignored, which its children inherit.
     """
 
-    def ignoring_sigint() -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    def sigint_as_asked() -> None:
+        # Otherwise as a terminal starts it: a test suite itself started in the background
+        # (`make test &`) has SIGINT ignored, and labpipe would inherit that.
+        signal.signal(signal.SIGINT, signal.SIG_IGN if ignore_sigint else signal.SIG_DFL)
 
     run = subprocess.Popen(
         [*LABPIPE, "run", str(config), "--cores", "2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=ignoring_sigint if ignore_sigint else None,
+        preexec_fn=sigint_as_asked,
     )
     assert run.stdout is not None
     seen = ""

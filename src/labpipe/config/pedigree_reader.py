@@ -9,11 +9,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from labpipe.config.pedigree import Member, Pedigree
-from labpipe.config.samplesheet import FEMALE, MALE, SAFE_NAME, UNKNOWN, Unit
+from labpipe.config.samplesheet import (
+    FEMALE,
+    MALE,
+    SAFE_NAME,
+    UNKNOWN,
+    Unit,
+    load_sample_sheet,
+)
 from labpipe.core.errors import SampleSheetError
 from labpipe.core.i18n import _
+
+if TYPE_CHECKING:
+    from labpipe.config.lab import LabConfig
 
 # What a PED file's sex and phenotype columns, and the sheet's `affected`, may say.
 _PED_SEX = {"1": MALE, "2": FEMALE, "0": UNKNOWN}
@@ -79,6 +90,11 @@ def load_pedigree(units: list[Unit], sample_sheet: Path, ped: Path | None = None
             problems,
         )
     return Pedigree(tuple(replace(m, line=abs(m.line)) for m in members))
+
+
+def batch_pedigree(lab: LabConfig) -> Pedigree:
+    """The pedigree of the batch a lab config names (its sample sheet, and PED file if any)."""
+    return load_pedigree(load_sample_sheet(lab.samples, lab.platform), lab.samples, lab.pedigree)
 
 
 def _place(path: Path | None, line: int) -> str:

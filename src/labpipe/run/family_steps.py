@@ -48,12 +48,9 @@ def inheritance(config: Path, family: str, vcf: Path, fai: Path, out: Path) -> N
 
 
 def _pedigree(lab: LabConfig) -> Pedigree:
-    """The batch's pedigree (:mod:`labpipe.config.pedigree`)."""
-    from labpipe.config.pedigree_reader import load_pedigree
-    from labpipe.config.samplesheet import load_sample_sheet
+    from labpipe.config.pedigree_reader import batch_pedigree
 
-    units = load_sample_sheet(lab.samples, lab.platform)
-    return load_pedigree(units, lab.samples, lab.pedigree)
+    return batch_pedigree(lab)
 
 
 @step.command("family-report")

@@ -231,10 +231,10 @@ def sample_report(
     lab = _lab_config(config, outdir)
     family_qc = None
     if joint_family:
+        from labpipe.config.pedigree_reader import batch_pedigree
         from labpipe.report.family_trust import read_family_qc
-        from labpipe.run.family_steps import _pedigree
 
-        pedigree = _pedigree(lab)
+        pedigree = batch_pedigree(lab)
         family_qc = read_family_qc(pedigree, joint_family, qc, identity, members, lab.qc)
     inputs = ReportInputs(
         sample=sample,
