@@ -331,11 +331,9 @@ def test_inheritance_step_writes_the_family_table(
     """`labpipe step inheritance`: PARs from reference.build (GRCh38: chrX:2,781,479 is past
     PAR1), the pedigree from labpipe.config.pedigree's reader (stood in for here)."""
     import labpipe.config.pedigree_reader as pedigree_module
-    import labpipe.config.samplesheet as samplesheet_module
 
-    # The sheet and its reader stand in: this test is of the step, not of reading pedigrees.
-    monkeypatch.setattr(samplesheet_module, "load_sample_sheet", lambda *args: [])
-    monkeypatch.setattr(pedigree_module, "load_pedigree", lambda *args: TRIO, raising=False)
+    # The batch's pedigree stands in: this test is of the step, not of reading pedigrees.
+    monkeypatch.setattr(pedigree_module, "batch_pedigree", lambda lab: TRIO)
     config = write_config(
         tmp_path, MINIMAL.replace("  fasta: ref.fa", "  fasta: ref.fa\n  build: GRCh38")
     )

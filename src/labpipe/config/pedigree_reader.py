@@ -12,14 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labpipe.config.pedigree import Member, Pedigree
-from labpipe.config.samplesheet import (
-    FEMALE,
-    MALE,
-    SAFE_NAME,
-    UNKNOWN,
-    Unit,
-    load_sample_sheet,
-)
+from labpipe.config.samplesheet import FEMALE, MALE, SAFE_NAME, UNKNOWN, Unit
 from labpipe.core.errors import SampleSheetError
 from labpipe.core.i18n import _
 
@@ -94,7 +87,11 @@ def load_pedigree(units: list[Unit], sample_sheet: Path, ped: Path | None = None
 
 def batch_pedigree(lab: LabConfig) -> Pedigree:
     """The pedigree of the batch a lab config names (its sample sheet, and PED file if any)."""
-    return load_pedigree(load_sample_sheet(lab.samples, lab.platform), lab.samples, lab.pedigree)
+    # Looked up when called, so that a test can stand in for the sheet's reader.
+    from labpipe.config import samplesheet
+
+    units = samplesheet.load_sample_sheet(lab.samples, lab.platform)
+    return load_pedigree(units, lab.samples, lab.pedigree)
 
 
 def _place(path: Path | None, line: int) -> str:
