@@ -9,15 +9,10 @@ package.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from labpipe.run.steps import _FILE, _annotation, _lab_config, step
-
-if TYPE_CHECKING:
-    from labpipe.config.lab import LabConfig
-    from labpipe.config.pedigree import Pedigree
 
 
 @step.command()
@@ -30,6 +25,7 @@ def inheritance(config: Path, family: str, vcf: Path, fai: Path, out: Path) -> N
     """Inheritance labels of a family's affected children from the family's joint calls."""
     from labpipe.annotation.inheritance import label_family
     from labpipe.annotation.trio_rules import InheritanceRules
+    from labpipe.config.pedigree_reader import batch_pedigree
     from labpipe.core.regions import read_fai
     from labpipe.qc.sex_chromosomes import sex_chromosomes
 
@@ -41,16 +37,10 @@ def inheritance(config: Path, family: str, vcf: Path, fai: Path, out: Path) -> N
         else [r for r in chromosomes.haploid if r.contig == chromosomes.x]
     )
     rules = InheritanceRules.from_config(lab.annotation.inheritance)
-    rows = label_family(vcf, _pedigree(lab), family, rules, haploid_x, out)
+    rows = label_family(vcf, batch_pedigree(lab), family, rules, haploid_x, out)
     click.echo(f"{rows} variant(s) of family {family}'s affected children labelled")
     if haploid_x is None:
         click.echo(f"chrX of male children not assessed: {chromosomes.problem}")
-
-
-def _pedigree(lab: LabConfig) -> Pedigree:
-    from labpipe.config.pedigree_reader import batch_pedigree
-
-    return batch_pedigree(lab)
 
 
 @step.command("family-report")
@@ -78,11 +68,12 @@ def family_report(
 ) -> None:
     """A family's page: its affected children's candidates by inheritance model (VARIANTS:
     the children's <sample>.tsv tables), naming the members that failed or warned QC."""
+    from labpipe.config.pedigree_reader import batch_pedigree
     from labpipe.report.family import write_family_page
     from labpipe.report.family_trust import read_family_qc
 
     lab = _lab_config(config, outdir)
-    family_qc = read_family_qc(_pedigree(lab), family, qc, identity, members, lab.qc)
+    family_qc = read_family_qc(batch_pedigree(lab), family, qc, identity, members, lab.qc)
     listed = write_family_page(lab, family, inheritance_table, variants, out, family_qc)
     click.echo(f"family {family}: {listed} candidate(s) listed")
     for member in family_qc.doubtful():
@@ -112,6 +103,7 @@ def identity(
     config: Path, sites: Path, genotypes: Path, samples: tuple[str, ...], out: Path
 ) -> None:
     """Kinship of every pair of the batch and each sample's contamination."""
+    from labpipe.config.pedigree_reader import batch_pedigree
     from labpipe.qc.batch_genotypes import read_batch_genotypes, read_sites, with_population_af
     from labpipe.qc.identity import assess_batch, write_identity
 
@@ -122,7 +114,7 @@ def identity(
     )
     known = sum(s.population_af is not None for s in batch.sites)
     click.echo(f"{len(batch.sites)} SNV sites, {known} with a population AF")
-    checked = assess_batch(batch, _pedigree(lab), lab.qc)
+    checked = assess_batch(batch, batch_pedigree(lab), lab.qc)
     write_identity(checked, out)
     for pair in checked.pairs:
         click.echo(f"{pair.first} {pair.second}: kinship {pair.shown}")
